@@ -1,0 +1,34 @@
+# U-Roster: `make run` serves on http://127.0.0.1:8000 (docs at /docs); `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run migrate test lint bench-import clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/uroster migrate
+
+run: migrate
+	$(BIN)/uroster serve
+
+test: install
+	$(BIN)/python -m pytest --cov=app --cov-report=term:skip-covered --durations=10
+
+lint: install
+	$(BIN)/ruff check app solver tests migrations
+	$(BIN)/ruff format --check app solver tests migrations
+
+bench-import: install
+	$(BIN)/python -m app.volunteers.bench_import
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .coverage

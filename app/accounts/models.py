@@ -1,0 +1,60 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    coordinator = "coordinator"
+    volunteer = "volunteer"
+
+
+coordinator_district = Table(
+    "coordinator_district",
+    Base.metadata,
+    Column("account_id", ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("district.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Account(Base):
+    """Someone who signs in. Volunteers sign in by phone through their volunteer record."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    districts: Mapped[list["District"]] = relationship(  # noqa: F821
+        secondary=coordinator_district, lazy="selectin"
+    )
+
+    @property
+    def district_ids(self) -> list[int]:
+        return sorted(d.id for d in self.districts)
+
+
+class AccessToken(Base):
+    """An opaque bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship(lazy="joined")

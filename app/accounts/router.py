@@ -1,0 +1,54 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Response, status
+from fastapi.security import OAuth2PasswordBearer
+
+from app.accounts import service
+from app.accounts.schemas import AccountRead, CoordinatorCreate, Password, TokenRead
+from app.deps import AdminAccount, CurrentAccount, SessionDep
+from app.settings import get_settings
+
+router = APIRouter(tags=["auth and accounts"])
+_token = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+@router.post("/auth/token", response_model=TokenRead)
+def sign_in(
+    session: SessionDep,
+    username: Annotated[str, Form(description="Phone number or email")],
+    password: Annotated[str, Form()],
+) -> TokenRead:
+    token, account = service.sign_in(session, username, password)
+    expires_in = int(get_settings().token_ttl_hours * 3600)
+    return TokenRead(access_token=token, role=account.role, expires_in=expires_in)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(
+    session: SessionDep, account: CurrentAccount, token: Annotated[str, Depends(_token)]
+) -> Response:
+    service.revoke_token(session, token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(session: SessionDep, account: CurrentAccount, body: Password) -> Response:
+    """Changes the caller's password and revokes every token of the account."""
+    service.change_password(session, account, body.current_password, body.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/auth/me", response_model=AccountRead)
+def who_am_i(account: CurrentAccount):
+    return account
+
+
+@router.post("/coordinators", response_model=AccountRead, status_code=status.HTTP_201_CREATED)
+def create_coordinator(session: SessionDep, admin: AdminAccount, body: CoordinatorCreate):
+    return service.create_coordinator(
+        session,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        district_ids=body.district_ids,
+    )

@@ -1,0 +1,141 @@
+"""Accounts, sign-in and tokens.
+
+Tokens are opaque random strings, stored as SHA-256 digests, rather than JWTs: every
+request looks the token up anyway to honour revocation (log-out, password change,
+withdrawal), and an opaque token can be revoked at once without a deny-list.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import AccessToken, Account, Role
+from app.accounts.security import hash_password, new_token, token_digest, verify_password
+from app.db import utcnow
+from app.districts.models import District
+from app.errors import Conflict, InvalidInput, NotAuthenticated
+from app.settings import get_settings
+from app.volunteers import phones
+from app.volunteers.models import Volunteer, VolunteerStatus
+
+
+def account_for_token(session: Session, token: str) -> Account | None:
+    row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    if not row.account.is_active:
+        return None
+    return row.account
+
+
+def _account_by_username(session: Session, username: str) -> Account | None:
+    username = username.strip()
+    if "@" in username:
+        return session.scalar(select(Account).where(Account.email == username.lower()))
+    phone = phones.try_normalize(username)
+    if phone is None:
+        return None
+    return session.scalar(
+        select(Account)
+        .join(Volunteer, Volunteer.account_id == Account.id)
+        .where(Volunteer.phone == phone, Volunteer.status != VolunteerStatus.withdrawn)
+    )
+
+
+def sign_in(session: Session, username: str, password: str) -> tuple[str, Account]:
+    account = _account_by_username(session, username)
+    valid = verify_password(password, account.password_hash if account else None)
+    if account is None or not valid or not account.is_active:
+        raise NotAuthenticated("Wrong username or password.")
+    return issue_token(session, account), account
+
+
+def issue_token(session: Session, account: Account) -> str:
+    token = new_token()
+    ttl = timedelta(hours=get_settings().token_ttl_hours)
+    session.add(
+        AccessToken(
+            token_hash=token_digest(token), account_id=account.id, expires_at=utcnow() + ttl
+        )
+    )
+    session.flush()
+    return token
+
+
+def revoke_token(session: Session, token: str) -> None:
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.token_hash == token_digest(token), AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_all_tokens(session: Session, account_id: int) -> None:
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.account_id == account_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def change_password(session: Session, account: Account, current: str, new: str) -> None:
+    if not verify_password(current, account.password_hash):
+        raise InvalidInput([{"loc": ["body", "current_password"], "msg": "is not correct"}])
+    account.password_hash = hash_password(new)
+    revoke_all_tokens(session, account.id)
+
+
+def create_account(
+    session: Session,
+    *,
+    role: Role,
+    name: str,
+    password: str,
+    email: str | None = None,
+    districts: list[District] = (),
+) -> Account:
+    account = Account(
+        role=role,
+        name=name,
+        email=email.lower() if email else None,
+        password_hash=hash_password(password),
+        districts=list(districts),
+    )
+    session.add(account)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"An account with the email {email} already exists.") from None
+    return account
+
+
+def create_coordinator(
+    session: Session, *, email: str, password: str, name: str, district_ids: list[int]
+) -> Account:
+    districts = list(session.scalars(select(District).where(District.id.in_(district_ids))))
+    missing = sorted(set(district_ids) - {d.id for d in districts})
+    if missing:
+        raise InvalidInput(
+            [{"loc": ["body", "district_ids"], "msg": f"unknown district ids: {missing}"}]
+        )
+    return create_account(
+        session,
+        role=Role.coordinator,
+        name=name,
+        password=password,
+        email=email,
+        districts=districts,
+    )
+
+
+def admin_exists(session: Session) -> bool:
+    return session.scalar(select(Account.id).where(Account.role == Role.admin).limit(1)) is not None
+
+
+def create_admin(session: Session, *, email: str, password: str) -> Account:
+    return create_account(
+        session, role=Role.admin, name="Administrator", password=password, email=email
+    )

@@ -1,0 +1,63 @@
+"""The `uroster` command: serve, migrate, create-admin."""
+
+import logging
+
+import typer
+
+cli = typer.Typer(help="U-Roster: volunteer-station scheduling service.", no_args_is_help=True)
+
+
+@cli.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema (alembic upgrade head)."""
+    from app.migrate import upgrade
+
+    upgrade()
+    typer.echo("database is up to date")
+
+
+@cli.command()
+def serve(
+    host: str = typer.Option(None, help="default: UROSTER_HOST or 127.0.0.1"),
+    port: int = typer.Option(None, help="default: UROSTER_PORT or 8000"),
+    workers: int = typer.Option(1, help="uvicorn worker processes"),
+) -> None:
+    """Serve the HTTP API (docs at /docs)."""
+    import uvicorn
+
+    from app.settings import get_settings
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@cli.command("create-admin")
+def create_admin(
+    email: str = typer.Option(..., help="the admin's sign-in email"),
+    password: str = typer.Option(..., help="at least 8 characters"),
+) -> None:
+    """Create an administrator account."""
+    from app import models  # noqa: F401
+    from app.accounts import service
+    from app.db import get_sessionmaker
+    from app.errors import AppError
+
+    if len(password) < 8:
+        raise typer.BadParameter(
+            "the password needs at least 8 characters", param_hint="--password"
+        )
+    try:
+        with get_sessionmaker().begin() as session:
+            account = service.create_admin(session, email=email, password=password)
+            typer.echo(f"created admin {account.email} (id {account.id})")
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,65 @@
+"""The FastAPI application: routers, error handlers, start-up."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import models  # noqa: F401  (every table registered before the first query)
+from app.accounts import service as account_service
+from app.accounts.router import router as accounts_router
+from app.db import get_sessionmaker
+from app.districts.router import router as districts_router
+from app.errors import install_error_handlers
+from app.ops.metrics import Metrics, RequestContextMiddleware
+from app.ops.router import router as ops_router
+from app.settings import get_settings
+from app.shifts.router import router as shifts_router
+from app.stations.router import router as stations_router
+from app.volunteers.router import router as volunteers_router
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("uroster")
+
+
+def bootstrap_admin() -> None:
+    """Creates the first admin from the settings when the database has none."""
+    settings = get_settings()
+    if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
+        return
+    with get_sessionmaker().begin() as session:
+        if not account_service.admin_exists(session):
+            account_service.create_admin(
+                session,
+                email=settings.bootstrap_admin_email,
+                password=settings.bootstrap_admin_password,
+            )
+            log.info("created the first admin %s", settings.bootstrap_admin_email)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    bootstrap_admin()
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="U-Roster",
+        version="0.1.0",
+        description="Volunteer rosters for community U-stations and port-of-entry stations.",
+        lifespan=lifespan,
+    )
+    app.state.metrics = Metrics()
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    install_error_handlers(app)
+    for router in (
+        accounts_router,
+        districts_router,
+        stations_router,
+        shifts_router,
+        volunteers_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(ops_router)
+    return app

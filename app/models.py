@@ -1,0 +1,26 @@
+"""Every table, imported once so that Alembic and relationships see the whole schema."""
+
+from app.accounts.models import AccessToken, Account, coordinator_district
+from app.districts.models import District
+from app.shifts.models import Shift
+from app.stations.models import ShiftTemplate, Station
+from app.volunteers.models import (
+    AvailabilityException,
+    AvailabilityWindow,
+    Volunteer,
+    VolunteerSkill,
+)
+
+__all__ = [
+    "AccessToken",
+    "Account",
+    "AvailabilityException",
+    "AvailabilityWindow",
+    "District",
+    "Shift",
+    "ShiftTemplate",
+    "Station",
+    "Volunteer",
+    "VolunteerSkill",
+    "coordinator_district",
+]

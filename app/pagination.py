@@ -1,0 +1,45 @@
+"""`?limit=&offset=` in, `{items, total}` out, the same for every list."""
+
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@dataclass
+class PageParams:
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+
+
+class PageRead(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+
+def paginate(session: Session, query: Select, params: PageParams) -> Page:
+    """Runs `query` (already ordered) for one page and counts all its rows."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = session.scalars(query.limit(params.limit).offset(params.offset)).all()
+    return Page(items=list(items), total=total or 0)

@@ -1,0 +1,32 @@
+"""Service settings, read from the environment with the UROSTER_ prefix."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = f"sqlite:///{Path('var/uroster.db').absolute()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="UROSTER_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token_ttl_hours: float = Field(default=12.0, gt=0)
+    bootstrap_admin_email: str | None = None
+    bootstrap_admin_password: str | None = None
+    default_phone_region: str = "CN"
+    default_timezone: str = "Asia/Shanghai"
+    import_max_bytes: int = 5 * 1024 * 1024
+    log_level: str = "INFO"
+    # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=1024)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

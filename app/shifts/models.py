@@ -1,0 +1,29 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, JSONType, UTCDateTime, utcnow
+from app.stations.models import Station
+
+
+class Shift(Base):
+    """One concrete time window at one station, stored in UTC."""
+
+    __tablename__ = "shift"
+    # A template yields at most one shift per start time: this is what makes
+    # generation idempotent, even when two requests race.
+    __table_args__ = (UniqueConstraint("template_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"), index=True)
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("shift_template.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    min_volunteers: Mapped[int]
+    max_volunteers: Mapped[int]
+    skill_requirements: Mapped[list[dict]] = mapped_column(JSONType)
+    priority: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    station: Mapped[Station] = relationship(lazy="joined")

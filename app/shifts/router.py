@@ -1,0 +1,47 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
+
+from app.deps import CoordinatorAccount, CurrentAccount, SessionDep
+from app.pagination import PageDep, PageRead
+from app.shifts import service
+from app.shifts.schemas import GenerateRequest, GenerateResult, ShiftCreate, ShiftRead
+from app.types import IsoWeek
+
+router = APIRouter(tags=["shifts"])
+
+
+@router.post("/shifts/generate", response_model=GenerateResult)
+def generate_shifts(session: SessionDep, account: CoordinatorAccount, body: GenerateRequest):
+    """Creates the ISO week's shifts from the district's templates; safe to repeat."""
+    created, existing = service.generate_week(session, account, body.district_id, body.week)
+    return GenerateResult(created=created, existing=existing)
+
+
+@router.post("/shifts", response_model=ShiftRead, status_code=status.HTTP_201_CREATED)
+def create_shift(session: SessionDep, account: CoordinatorAccount, body: ShiftCreate):
+    """An ad hoc shift, for events and peak days outside the weekly pattern."""
+    return service.create_shift(session, account, body)
+
+
+@router.get("/shifts", response_model=PageRead[ShiftRead])
+def list_shifts(
+    session: SessionDep,
+    account: CurrentAccount,
+    page: PageDep,
+    district_id: int | None = None,
+    station_id: int | None = None,
+    week: Annotated[IsoWeek | None, Query()] = None,
+    starts_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    starts_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+):
+    return service.list_shifts(
+        session,
+        page,
+        district_id=district_id,
+        station_id=station_id,
+        week=week,
+        starts_from=starts_from,
+        starts_to=starts_to,
+    )

@@ -1,0 +1,54 @@
+from datetime import datetime, timedelta
+from typing import Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from app.types import IsoWeek, Priority, SkillRequirement, check_skill_requirements
+
+MAX_SHIFT_LENGTH = timedelta(hours=24)
+
+
+class GenerateRequest(BaseModel):
+    district_id: int
+    week: IsoWeek
+
+
+class GenerateResult(BaseModel):
+    created: int
+    existing: int
+
+
+class ShiftCreate(BaseModel):
+    station_id: int
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    min_volunteers: int = Field(ge=1)
+    max_volunteers: int = Field(ge=1)
+    skill_requirements: list[SkillRequirement] = Field(default_factory=list)
+    priority: Priority = 3
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.ends_at - self.starts_at > MAX_SHIFT_LENGTH:
+            raise ValueError("a shift lasts at most 24 hours")
+        if self.min_volunteers > self.max_volunteers:
+            raise ValueError("min_volunteers must not exceed max_volunteers")
+        check_skill_requirements(self.skill_requirements, self.max_volunteers)
+        return self
+
+
+class ShiftRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    station_id: int
+    template_id: int | None
+    starts_at: datetime
+    ends_at: datetime
+    min_volunteers: int
+    max_volunteers: int
+    skill_requirements: list[SkillRequirement]
+    priority: int
+    assigned: int = Field(default=0, description="Volunteers on the shift's published roster.")

@@ -1,0 +1,81 @@
+"""Input types shared by several domains, each validated once here."""
+
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+
+LocalTime = Annotated[
+    str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"), Field(examples=["09:00"])
+]
+# An availability window may run to the end of the day.
+LocalTimeOrMidnight = Annotated[
+    str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"), Field(examples=["18:00"])
+]
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+SkillTag = Annotated[
+    str,
+    BeforeValidator(_lower),
+    StringConstraints(pattern=r"^[a-z][a-z0-9_:.-]{0,39}$"),
+    Field(examples=["lang:en"], description="lowercase tag: letters, digits, _ : . -"),
+]
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r}") from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone), Field(examples=["Asia/Shanghai"])]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Priority = Annotated[int, Field(ge=1, le=5, description="1 lowest … 5 most important")]
+
+
+class SkillRequirement(BaseModel):
+    skill: SkillTag
+    count: int = Field(ge=1)
+
+
+def check_skill_requirements(requirements: list[SkillRequirement], max_volunteers: int) -> None:
+    """Raise ValueError when skills repeat or their counts cannot fit in the seats."""
+    skills = [r.skill for r in requirements]
+    if len(skills) != len(set(skills)):
+        raise ValueError("skill_requirements lists a skill twice")
+    if sum(r.count for r in requirements) > max_volunteers:
+        raise ValueError("skill_requirements need more volunteers than max_volunteers")
+
+
+def minutes_of_day(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _check_iso_week(value: str) -> str:
+    year, week = int(value[:4]), int(value[6:])
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"{value} is not a week of {year}") from None
+    return value
+
+
+IsoWeek = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-W\d{2}$"),
+    AfterValidator(_check_iso_week),
+    Field(examples=["2026-W49"], description="ISO week"),
+]
+
+
+def week_monday(week: str) -> date:
+    return date.fromisocalendar(int(week[:4]), int(week[6:]), 1)

@@ -1,0 +1,227 @@
+"""CSV import of volunteer lists (the format coordinators keep in spreadsheets).
+
+Columns: name,phone,email,skills,home_lat,home_lon,district_code,max_hours_per_week,
+availability. `skills` are separated by `;`; `availability` reads like
+`Mon 09:00-13:00; Sat 08:00-18:00` (also `Mon-Fri 09:00-12:00`). Rows are matched to
+existing volunteers by phone: a known phone updates, a new one creates.
+"""
+
+import csv
+import io
+import re
+from typing import BinaryIO
+
+from pydantic import BaseModel, EmailStr, ValidationError, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.districts import service as district_service
+from app.errors import BadRequest, PayloadTooLarge
+from app.settings import get_settings
+from app.volunteers.models import AvailabilityWindow, Volunteer, VolunteerSkill, VolunteerStatus
+from app.volunteers.schemas import (
+    Availability,
+    Home,
+    ImportError_,
+    ImportResult,
+    Name,
+    Phone,
+    Skills,
+)
+
+COLUMNS = (
+    "name", "phone", "email", "skills", "home_lat", "home_lon",
+    "district_code", "max_hours_per_week", "availability",
+)  # fmt: skip
+REQUIRED_COLUMNS = {"name", "phone"}
+DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+WINDOW = re.compile(
+    r"^(?P<first>[a-z]{3})(?:\s*-\s*(?P<last>[a-z]{3}))?\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})$"
+)
+
+
+class ImportRow(BaseModel):
+    """One CSV row after parsing; the same rules as the JSON API."""
+
+    name: Name
+    phone: Phone
+    email: EmailStr | None = None
+    skills: Skills = []
+    home: Home | None = None
+    district_code: str | None = None
+    max_hours_per_week: float | None = None
+    availability: Availability | None = None
+
+    @field_validator("max_hours_per_week")
+    @classmethod
+    def _hours(cls, value: float | None) -> float | None:
+        if value is not None and not 0 < value <= 168:
+            raise ValueError("must be more than 0 and at most 168")
+        return value
+
+
+def parse_availability(text: str) -> list[dict]:
+    windows = []
+    for part in filter(None, (p.strip() for p in text.lower().split(";"))):
+        match = WINDOW.match(part)
+        if not match or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
+            raise ValueError(f"cannot read {part!r}; write it like 'Mon 09:00-13:00'")
+        first = DAYS[match["first"]]
+        last = DAYS[match["last"]] if match["last"] else first
+        for weekday in range(first, last + 1):
+            windows.append(
+                {"weekday": weekday, "start": match["start"].zfill(5), "end": match["end"].zfill(5)}
+            )
+    return windows
+
+
+def _cells_to_row(cells: dict[str, str]) -> dict:
+    value = {k: (v or "").strip() for k, v in cells.items()}
+    row: dict = {"name": value.get("name", ""), "phone": value.get("phone", "")}
+    if value.get("email"):
+        row["email"] = value["email"]
+    if value.get("skills"):
+        row["skills"] = [s for s in value["skills"].split(";") if s.strip()]
+    if value.get("home_lat") or value.get("home_lon"):
+        row["home"] = {"lat": value.get("home_lat") or None, "lon": value.get("home_lon") or None}
+    if value.get("district_code"):
+        row["district_code"] = value["district_code"]
+    if value.get("max_hours_per_week"):
+        row["max_hours_per_week"] = value["max_hours_per_week"]
+    if value.get("availability"):
+        row["availability"] = {"weekly": parse_availability(value["availability"])}
+    return row
+
+
+def _read_text(stream: BinaryIO) -> str:
+    limit = get_settings().import_max_bytes
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    if b"\x00" in data:
+        raise BadRequest("The file is not text: upload a CSV file.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("The file is not UTF-8 text: save the CSV as UTF-8.") from None
+
+
+def _check_header(fieldnames: list[str] | None) -> None:
+    header = [name.strip() for name in fieldnames or []]
+    unknown = [name for name in header if name not in COLUMNS]
+    missing = REQUIRED_COLUMNS - set(header)
+    if not header or unknown or missing:
+        raise BadRequest(
+            "The first line must be the header "
+            f"{','.join(COLUMNS)} (name and phone are required)"
+            + (f"; unknown columns: {', '.join(unknown)}" if unknown else "")
+            + (f"; missing columns: {', '.join(sorted(missing))}" if missing else "")
+            + "."
+        )
+
+
+def import_csv(
+    session: Session, account: Account, stream: BinaryIO, *, partial: bool
+) -> ImportResult:
+    reader = csv.DictReader(io.StringIO(_read_text(stream), newline=""))
+    try:
+        _check_header(reader.fieldnames)
+        reader.fieldnames = [name.strip() for name in reader.fieldnames]
+        raw_rows = [(reader.line_num, cells) for cells in reader]
+    except csv.Error as exc:
+        raise BadRequest(f"The CSV cannot be read: {exc}.") from None
+
+    errors: list[ImportError_] = []
+    parsed: list[tuple[int, ImportRow]] = []
+    seen_phones: dict[str, int] = {}
+    for line, cells in raw_rows:
+        if None in cells:
+            errors.append(ImportError_(row=line, field=None, message="more cells than columns"))
+            continue
+        try:
+            row = ImportRow.model_validate(_cells_to_row(cells))
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = str(err["loc"][0]) if err["loc"] else None
+                errors.append(ImportError_(row=line, field=field, message=err["msg"]))
+            continue
+        if row.phone in seen_phones:
+            errors.append(
+                ImportError_(
+                    row=line,
+                    field="phone",
+                    message=f"the same phone is on line {seen_phones[row.phone]}",
+                )
+            )
+            continue
+        seen_phones[row.phone] = line
+        parsed.append((line, row))
+
+    district_ids = district_service.district_ids_by_code(session)
+    scope = district_service.visible_district_ids(account)
+    default_district = next(iter(scope)) if scope is not None and len(scope) == 1 else None
+    existing = {
+        v.phone: v
+        for v in session.scalars(
+            select(Volunteer).where(Volunteer.phone.in_([row.phone for _, row in parsed]))
+        )
+    }
+
+    to_apply: list[tuple[ImportRow, int | None, Volunteer | None]] = []
+    for line, row in parsed:
+        if row.district_code is not None:
+            district_id = district_ids.get(row.district_code)
+            if district_id is None or (scope is not None and district_id not in scope):
+                errors.append(
+                    ImportError_(
+                        row=line,
+                        field="district_code",
+                        message=f"no district {row.district_code!r} among yours",
+                    )
+                )
+                continue
+        else:
+            district_id = default_district
+        volunteer = existing.get(row.phone)
+        if volunteer is not None and not district_service.in_scope(account, volunteer.district_id):
+            errors.append(
+                ImportError_(
+                    row=line, field="phone", message="this phone belongs to another district"
+                )
+            )
+            continue
+        to_apply.append((row, district_id, volunteer))
+
+    errors.sort(key=lambda e: e.row)
+    if errors and not partial:
+        return ImportResult(created=0, updated=0, errors=errors)
+
+    created = updated = 0
+    for row, district_id, volunteer in to_apply:
+        if volunteer is None:
+            volunteer = Volunteer(status=VolunteerStatus.active, phone=row.phone)
+            session.add(volunteer)
+            created += 1
+        else:
+            updated += 1
+        _apply_row(volunteer, row, district_id)
+    session.flush()
+    return ImportResult(created=created, updated=updated, errors=errors)
+
+
+def _apply_row(volunteer: Volunteer, row: ImportRow, district_id: int | None) -> None:
+    """Cells left empty keep what is stored; filled cells replace it."""
+    volunteer.name = row.name
+    if district_id is not None:
+        volunteer.district_id = district_id
+    if row.email is not None:
+        volunteer.email = row.email
+    if row.skills:
+        volunteer.skill_rows = [VolunteerSkill(skill=s) for s in row.skills]
+    if row.home is not None:
+        volunteer.home_lat, volunteer.home_lon = row.home.lat, row.home.lon
+    if row.max_hours_per_week is not None:
+        volunteer.max_hours_per_week = row.max_hours_per_week
+    if row.availability is not None:
+        volunteer.weekly = [AvailabilityWindow(**w.model_dump()) for w in row.availability.weekly]

@@ -1,0 +1,98 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class VolunteerStatus(StrEnum):
+    active = "active"
+    inactive = "inactive"
+    withdrawn = "withdrawn"
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), unique=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=VolunteerStatus.active)
+    # Personal data: erased (set to NULL / placeholder) when the volunteer withdraws.
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    home_lat: Mapped[float | None]
+    home_lon: Mapped[float | None]
+    # Limits and preferences the solver honours.
+    max_hours_per_week: Mapped[float | None]
+    max_shifts_per_week: Mapped[int | None]
+    max_consecutive_days: Mapped[int | None]
+    min_rest_hours: Mapped[float | None]
+    max_travel_minutes: Mapped[int | None]
+    preferred_station_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    privacy_notice_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    skill_rows: Mapped[list["VolunteerSkill"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerSkill.skill"
+    )
+    weekly: Mapped[list["AvailabilityWindow"]] = relationship(
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="(AvailabilityWindow.weekday, AvailabilityWindow.start)",
+    )
+    exceptions: Mapped[list["AvailabilityException"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AvailabilityException.start_date"
+    )
+
+    @property
+    def skills(self) -> list[str]:
+        return [row.skill for row in self.skill_rows]
+
+    @property
+    def home(self) -> dict | None:
+        if self.home_lat is None or self.home_lon is None:
+            return None
+        return {"lat": self.home_lat, "lon": self.home_lon}
+
+
+class VolunteerSkill(Base):
+    """One row per skill, so that `?skill=` filters with an index on both databases."""
+
+    __tablename__ = "volunteer_skill"
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class AvailabilityWindow(Base):
+    __tablename__ = "availability_window"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]
+    start: Mapped[str] = mapped_column(String(5))
+    end: Mapped[str] = mapped_column(String(5))
+    preference: Mapped[str] = mapped_column(String(20))
+
+
+class AvailabilityException(Base):
+    """Dates (inclusive range) on which the volunteer is unavailable."""
+
+    __tablename__ = "availability_exception"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    start_date: Mapped[date]
+    end_date: Mapped[date]

@@ -1,0 +1,211 @@
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts import service as account_service
+from app.accounts.models import Account, Role
+from app.db import utcnow
+from app.districts import service as district_service
+from app.districts.models import District
+from app.errors import Conflict, InvalidInput, NotFound
+from app.pagination import Page, PageParams, paginate
+from app.stations.models import Station
+from app.volunteers.models import (
+    AvailabilityException,
+    AvailabilityWindow,
+    Volunteer,
+    VolunteerSkill,
+    VolunteerStatus,
+)
+from app.volunteers.schemas import (
+    Availability,
+    VolunteerAdminUpdate,
+    VolunteerRegister,
+    VolunteerUpdate,
+)
+
+WITHDRAWN_NAME = "(withdrawn)"
+
+
+def _check_references(
+    session: Session, district_id: int | None, station_ids: list[int] | None
+) -> None:
+    errors = []
+    if district_id is not None and session.get(District, district_id) is None:
+        errors.append({"loc": ["body", "district_id"], "msg": f"unknown district {district_id}"})
+    if station_ids:
+        known = set(session.scalars(select(Station.id).where(Station.id.in_(station_ids))))
+        unknown = sorted(set(station_ids) - known)
+        if unknown:
+            errors.append(
+                {"loc": ["body", "preferred_station_ids"], "msg": f"unknown stations {unknown}"}
+            )
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _flush_unique_phone(session: Session, phone: str | None) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(f"The phone number {phone} is already registered.") from None
+
+
+def _phone_taken(session: Session, phone: str, volunteer_id: int | None = None) -> bool:
+    query = select(Volunteer.id).where(Volunteer.phone == phone)
+    if volunteer_id is not None:
+        query = query.where(Volunteer.id != volunteer_id)
+    return session.scalar(query) is not None
+
+
+def register(session: Session, data: VolunteerRegister) -> Volunteer:
+    if _phone_taken(session, data.phone):
+        raise Conflict(f"The phone number {data.phone} is already registered.")
+    _check_references(session, data.district_id, data.preferred_station_ids)
+    account = account_service.create_account(
+        session, role=Role.volunteer, name=data.name, password=data.password
+    )
+    volunteer = Volunteer(
+        account_id=account.id,
+        status=VolunteerStatus.active,
+        privacy_notice_accepted_at=utcnow(),
+        **data.model_dump(exclude={"password", "accept_privacy_notice", "skills", "home"}),
+    )
+    _apply_home_and_skills(volunteer, data.model_dump(include={"home", "skills"}))
+    session.add(volunteer)
+    _flush_unique_phone(session, data.phone)
+    return volunteer
+
+
+def _apply_home_and_skills(volunteer: Volunteer, changes: dict) -> None:
+    if "home" in changes:
+        home = changes.pop("home")
+        volunteer.home_lat = home["lat"] if home else None
+        volunteer.home_lon = home["lon"] if home else None
+    if "skills" in changes:
+        skills = changes.pop("skills") or []
+        volunteer.skill_rows = [VolunteerSkill(skill=s) for s in skills]
+
+
+def volunteer_of(session: Session, account: Account) -> Volunteer:
+    volunteer = session.scalar(select(Volunteer).where(Volunteer.account_id == account.id))
+    if volunteer is None:
+        raise NotFound("This account has no volunteer profile.")
+    return volunteer
+
+
+def get_volunteer_in_scope(session: Session, account: Account, volunteer_id: int) -> Volunteer:
+    volunteer = session.get(Volunteer, volunteer_id)
+    if volunteer is None or not _visible_to(account, volunteer):
+        raise NotFound(f"Volunteer {volunteer_id} not found.")
+    return volunteer
+
+
+def _visible_to(account: Account, volunteer: Volunteer) -> bool:
+    return district_service.in_scope(account, volunteer.district_id)
+
+
+def update(
+    session: Session,
+    account: Account,
+    volunteer: Volunteer,
+    data: VolunteerUpdate | VolunteerAdminUpdate,
+) -> Volunteer:
+    if volunteer.status == VolunteerStatus.withdrawn:
+        raise Conflict("A withdrawn volunteer cannot be changed.")
+    changes = data.model_dump(exclude_unset=True)
+    for required in ("name", "phone", "status"):
+        if required in changes and changes[required] is None:
+            raise InvalidInput([{"loc": ["body", required], "msg": "must not be null"}])
+    if "preferred_station_ids" in changes and changes["preferred_station_ids"] is None:
+        changes["preferred_station_ids"] = []
+    # A coordinator may move a volunteer only between their own districts.
+    moving_out = "district_id" in changes and not district_service.in_scope(
+        account, changes["district_id"]
+    )
+    if moving_out and account.role == Role.coordinator:
+        raise NotFound(f"District {changes['district_id']} not found.")
+    _check_references(session, changes.get("district_id"), changes.get("preferred_station_ids"))
+    if "phone" in changes and _phone_taken(session, changes["phone"], volunteer.id):
+        raise Conflict(f"The phone number {changes['phone']} is already registered.")
+    _apply_home_and_skills(volunteer, changes)
+    for field, value in changes.items():
+        setattr(volunteer, field, value)
+    if "name" in changes and volunteer.account_id is not None:
+        session.get(Account, volunteer.account_id).name = changes["name"]
+    _flush_unique_phone(session, volunteer.phone)
+    return volunteer
+
+
+def set_availability(session: Session, volunteer: Volunteer, data: Availability) -> Volunteer:
+    """Replaces the whole availability in the request's one transaction."""
+    if volunteer.status == VolunteerStatus.withdrawn:
+        raise Conflict("A withdrawn volunteer has no availability.")
+    volunteer.weekly = [AvailabilityWindow(**w.model_dump()) for w in data.weekly]
+    volunteer.exceptions = [AvailabilityException(**e.model_dump()) for e in data.exceptions]
+    session.flush()
+    return volunteer
+
+
+def availability_of(volunteer: Volunteer) -> Availability:
+    return Availability.model_validate(
+        {
+            "weekly": [
+                {"weekday": w.weekday, "start": w.start, "end": w.end, "preference": w.preference}
+                for w in volunteer.weekly
+            ],
+            "exceptions": [
+                {"start_date": e.start_date, "end_date": e.end_date} for e in volunteer.exceptions
+            ],
+        }
+    )
+
+
+def withdraw(session: Session, volunteer: Volunteer) -> None:
+    """Erases personal data and closes the account; the record and its hours stay."""
+    volunteer.status = VolunteerStatus.withdrawn
+    volunteer.withdrawn_at = utcnow()
+    volunteer.name = WITHDRAWN_NAME
+    volunteer.phone = None
+    volunteer.email = None
+    volunteer.home_lat = volunteer.home_lon = None
+    volunteer.preferred_station_ids = []
+    volunteer.skill_rows = []
+    volunteer.weekly = []
+    volunteer.exceptions = []
+    if volunteer.account_id is not None:
+        account = session.get(Account, volunteer.account_id)
+        account.is_active = False
+        account.password_hash = None
+        account.name = WITHDRAWN_NAME
+        account_service.revoke_all_tokens(session, account.id)
+    session.flush()
+
+
+def list_volunteers(
+    session: Session,
+    account: Account,
+    params: PageParams,
+    *,
+    district_id: int | None,
+    skill: str | None,
+    status: str | None,
+) -> Page[Volunteer]:
+    query = select(Volunteer).order_by(Volunteer.id)
+    if district_id is not None:
+        district_service.get_district_in_scope(session, account, district_id)
+        query = query.where(Volunteer.district_id == district_id)
+    else:
+        scope = district_service.visible_district_ids(account)
+        if scope is not None:
+            query = query.where(Volunteer.district_id.in_(scope))
+    if skill is not None:
+        query = query.where(
+            Volunteer.id.in_(
+                select(VolunteerSkill.volunteer_id).where(VolunteerSkill.skill == skill)
+            )
+        )
+    if status is not None:
+        query = query.where(Volunteer.status == status)
+    return paginate(session, query, params)

@@ -1,0 +1,37 @@
+"""Alembic environment: the URL comes from the caller or from UROSTER_DATABASE_URL."""
+
+from alembic import context
+
+from app import models  # noqa: F401  (registers every table on Base.metadata)
+from app.db import Base, make_engine
+from app.settings import get_settings
+
+config = context.config
+url = config.attributes.get("database_url") or get_settings().database_url
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

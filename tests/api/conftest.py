@@ -1,0 +1,218 @@
+"""API tests run against a real SQLite file and the real PostgreSQL server.
+
+Each backend's schema is built once by `alembic upgrade head`; each test runs inside
+one outer transaction that is rolled back at the end, while the app's own commits
+become savepoints inside it.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from app.accounts import service as account_service
+from app.accounts.models import Account, Role
+from app.db import get_session, make_engine
+from app.districts.models import District
+from app.main import create_app
+from app.migrate import upgrade
+from app.stations.models import Station
+from app.volunteers import service as volunteer_service
+from app.volunteers.schemas import VolunteerRegister
+
+POSTGRES_URL = os.environ.get(
+    "UROSTER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("UROSTER_REQUIRE_POSTGRES") == "1"
+
+
+def _sqlite_engine(tmp: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp / 'api.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    admin_url = make_url(POSTGRES_URL)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {admin_url.render_as_string()}: {exc}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"uroster_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(request, tmp_path_factory) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        yield from _sqlite_engine(tmp_path_factory.mktemp("sqlite"))
+    else:
+        yield from _postgres_engine()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield session
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def app(session: Session):
+    app = create_app()
+
+    def test_session() -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    app.dependency_overrides[get_session] = test_session
+    return app
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False, base_url="http://testserver") as c:
+        yield c
+
+
+@dataclass
+class Caller:
+    """Someone calling the API: their account, token and headers."""
+
+    name: str
+    account: Account | None = None
+    token: str | None = None
+    volunteer_id: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    """Two districts, a station in each, and one caller of every role."""
+
+    district_a: District
+    district_b: District
+    station_a: Station
+    station_b: Station
+    callers: dict[str, Caller]
+
+    def __getitem__(self, role: str) -> Caller:
+        return self.callers[role]
+
+
+def make_caller(session: Session, name: str, account: Account, volunteer_id=None) -> Caller:
+    token = account_service.issue_token(session, account)
+    return Caller(
+        name=name,
+        account=account,
+        token=token,
+        volunteer_id=volunteer_id,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def register_volunteer(session: Session, name: str, phone: str, district_id: int | None, **extra):
+    data = VolunteerRegister(
+        name=name,
+        phone=phone,
+        password="volunteer-pass",
+        district_id=district_id,
+        accept_privacy_notice=True,
+        **extra,
+    )
+    return volunteer_service.register(session, data)
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    district_a = District(code="A", name="District A")
+    district_b = District(code="B", name="District B")
+    session.add_all([district_a, district_b])
+    session.flush()
+    station_a = Station(
+        district_id=district_a.id, code="A-1", name="Luohu U-station", kind="community",
+        address="1 Renmin Rd", lat=22.54, lon=114.11, timezone="Asia/Shanghai",
+    )  # fmt: skip
+    station_b = Station(
+        district_id=district_b.id, code="B-1", name="Futian Port", kind="port",
+        address="2 Futian Rd", lat=22.51, lon=114.06, timezone="Asia/Shanghai",
+    )  # fmt: skip
+    session.add_all([station_a, station_b])
+    admin = account_service.create_admin(session, email="admin@example.org", password="admin-pass")
+    coord_a = account_service.create_coordinator(
+        session, email="ca@example.org", password="coord-pass", name="Coord A",
+        district_ids=[district_a.id],
+    )  # fmt: skip
+    coord_b = account_service.create_coordinator(
+        session, email="cb@example.org", password="coord-pass", name="Coord B",
+        district_ids=[district_b.id],
+    )  # fmt: skip
+    vol = register_volunteer(session, "Wang Li", "13800000001", district_a.id, skills=["lang:en"])
+    other = register_volunteer(session, "张小明", "13800000002", district_a.id)
+    session.flush()
+    callers = {
+        "anonymous": Caller(name="anonymous"),
+        "volunteer": make_caller(
+            session, "volunteer", session.get(Account, vol.account_id), vol.id
+        ),
+        "other_volunteer": make_caller(
+            session, "other_volunteer", session.get(Account, other.account_id), other.id
+        ),
+        "coordinator": make_caller(session, "coordinator", coord_a),
+        "other_coordinator": make_caller(session, "other_coordinator", coord_b),
+        "admin": make_caller(session, "admin", admin),
+    }
+    session.commit()
+    return World(district_a, district_b, station_a, station_b, callers)
+
+
+ROLES = ["anonymous", "volunteer", "other_volunteer", "coordinator", "other_coordinator", "admin"]
+assert {r.value for r in Role} <= set(ROLES) | {"volunteer", "coordinator", "admin"}
+
+
+def assert_problem(response, status: int) -> dict:
+    """The response is an RFC 9457 problem with the given status."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    if status == 422:
+        assert body["errors"] and all({"loc", "msg"} <= e.keys() for e in body["errors"])
+    return body
