@@ -11,6 +11,8 @@ from app.accounts.models import Account, Role
 from app.db import get_session
 from app.errors import NotAuthenticated, NotPermitted
 
+API_PREFIX = "/api/v1"
+
 # scope="function": commit before the response is sent, so a 2xx means "stored".
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 

@@ -117,5 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
             "An unexpected error occurred; it has been logged. Quote the request id when "
             "reporting it.",
             slug="internal-error",
+            # Starlette answers a 500 outside the middleware stack, so set the header here.
+            headers={"X-Request-ID": request_id} if request_id else None,
             request_id=request_id,
         )

@@ -18,7 +18,6 @@ from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.volunteers.router import router as volunteers_router
 
-API_PREFIX = "/api/v1"
 log = logging.getLogger("uroster")
 
 
@@ -54,12 +53,12 @@ def create_app() -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     for router in (
+        ops_router,
         accounts_router,
         districts_router,
         stations_router,
         shifts_router,
         volunteers_router,
     ):
-        app.include_router(router, prefix=API_PREFIX)
-    app.include_router(ops_router)
+        app.include_router(router)
     return app

@@ -6,12 +6,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
 
+# [0-9], not \d: pydantic's Rust regex engine reads \d as any Unicode digit ("٠٩:٠٠").
 LocalTime = Annotated[
-    str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$"), Field(examples=["09:00"])
+    str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$"), Field(examples=["09:00"])
 ]
 # An availability window may run to the end of the day.
 LocalTimeOrMidnight = Annotated[
-    str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"), Field(examples=["18:00"])
+    str,
+    StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"),
+    Field(examples=["18:00"]),
 ]
 
 
@@ -71,7 +74,7 @@ def _check_iso_week(value: str) -> str:
 
 IsoWeek = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{4}-W\d{2}$"),
+    StringConstraints(pattern=r"^[0-9]{4}-W[0-9]{2}$"),
     AfterValidator(_check_iso_week),
     Field(examples=["2026-W49"], description="ISO week"),
 ]

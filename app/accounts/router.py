@@ -5,10 +5,10 @@ from fastapi.security import OAuth2PasswordBearer
 
 from app.accounts import service
 from app.accounts.schemas import AccountRead, CoordinatorCreate, Password, TokenRead
-from app.deps import AdminAccount, CurrentAccount, SessionDep
+from app.deps import API_PREFIX, AdminAccount, CurrentAccount, SessionDep
 from app.settings import get_settings
 
-router = APIRouter(tags=["auth and accounts"])
+router = APIRouter(prefix=API_PREFIX, tags=["auth and accounts"])
 _token = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 

@@ -1,11 +1,11 @@
 from fastapi import APIRouter, status
 
-from app.deps import AdminAccount, CurrentAccount, SessionDep
+from app.deps import API_PREFIX, AdminAccount, CurrentAccount, SessionDep
 from app.districts import service
 from app.districts.schemas import DistrictCreate, DistrictRead
 from app.pagination import PageDep, PageRead
 
-router = APIRouter(tags=["districts"])
+router = APIRouter(prefix=API_PREFIX, tags=["districts"])
 
 
 @router.post("/districts", response_model=DistrictRead, status_code=status.HTTP_201_CREATED)

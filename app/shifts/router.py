@@ -3,13 +3,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from app.deps import CoordinatorAccount, CurrentAccount, SessionDep
+from app.deps import API_PREFIX, CoordinatorAccount, CurrentAccount, SessionDep
 from app.pagination import PageDep, PageRead
 from app.shifts import service
 from app.shifts.schemas import GenerateRequest, GenerateResult, ShiftCreate, ShiftRead
 from app.types import IsoWeek
 
-router = APIRouter(tags=["shifts"])
+router = APIRouter(prefix=API_PREFIX, tags=["shifts"])
 
 
 @router.post("/shifts/generate", response_model=GenerateResult)

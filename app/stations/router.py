@@ -2,7 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.deps import CoordinatorAccount, CurrentAccount, SessionDep
+from app.deps import API_PREFIX, CoordinatorAccount, CurrentAccount, SessionDep
 from app.pagination import PageDep, PageRead
 from app.stations import service
 from app.stations.schemas import (
@@ -14,7 +14,7 @@ from app.stations.schemas import (
     StationUpdate,
 )
 
-router = APIRouter(tags=["stations"])
+router = APIRouter(prefix=API_PREFIX, tags=["stations"])
 
 
 @router.post("/stations", response_model=StationRead, status_code=status.HTTP_201_CREATED)

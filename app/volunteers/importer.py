@@ -217,11 +217,22 @@ def _apply_row(volunteer: Volunteer, row: ImportRow, district_id: int | None) ->
         volunteer.district_id = district_id
     if row.email is not None:
         volunteer.email = row.email
-    if row.skills:
+    # Collections are replaced only when they differ: rewriting equal rows would
+    # double the time of re-importing an unchanged list.
+    if row.skills and row.skills != volunteer.skills:
         volunteer.skill_rows = [VolunteerSkill(skill=s) for s in row.skills]
     if row.home is not None:
         volunteer.home_lat, volunteer.home_lon = row.home.lat, row.home.lon
     if row.max_hours_per_week is not None:
         volunteer.max_hours_per_week = row.max_hours_per_week
     if row.availability is not None:
-        volunteer.weekly = [AvailabilityWindow(**w.model_dump()) for w in row.availability.weekly]
+        windows = sorted(
+            (w.model_dump() for w in row.availability.weekly),
+            key=lambda w: (w["weekday"], w["start"]),
+        )
+        stored = [
+            {"weekday": w.weekday, "start": w.start, "end": w.end, "preference": w.preference}
+            for w in volunteer.weekly
+        ]
+        if windows != stored:
+            volunteer.weekly = [AvailabilityWindow(**w) for w in windows]

@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, UploadFile, status
 
-from app.deps import CoordinatorAccount, SessionDep, VolunteerAccount
+from app.deps import API_PREFIX, CoordinatorAccount, SessionDep, VolunteerAccount
 from app.errors import InvalidInput
 from app.pagination import PageDep, PageRead
 from app.types import SkillTag
@@ -16,7 +16,7 @@ from app.volunteers.schemas import (
     VolunteerUpdate,
 )
 
-router = APIRouter(tags=["volunteers"])
+router = APIRouter(prefix=API_PREFIX, tags=["volunteers"])
 
 
 @router.post("/volunteers", response_model=VolunteerRead, status_code=status.HTTP_201_CREATED)

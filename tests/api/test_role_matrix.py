@@ -1,0 +1,263 @@
+"""Every endpoint called by every role, with the status code each must get.
+
+Roles: anonymous, volunteer, other volunteer, coordinator of district A (the
+district of everything below), coordinator of district B, admin. Objects outside a
+coordinator's districts answer 404, so that their existence does not leak.
+"""
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import ROLES, World
+
+A, V, OV, C, OC, AD = ROLES  # anonymous, volunteer, other_volunteer, coordinator, ...
+
+
+def codes(anonymous, volunteer, other_volunteer, coordinator, other_coordinator, admin):
+    return dict(
+        zip(
+            ROLES,
+            [anonymous, volunteer, other_volunteer, coordinator, other_coordinator, admin],
+            strict=True,
+        )
+    )
+
+
+PEOPLE_ONLY = codes(401, 200, 200, 200, 200, 200)
+ADMIN_ONLY = lambda ok: codes(401, 403, 403, 403, 403, ok)  # noqa: E731
+COORDINATOR_A = lambda ok: codes(401, 403, 403, ok, 404, ok)  # noqa: E731
+VOLUNTEER_SELF = lambda ok: codes(401, ok, ok, 403, 403, 403)  # noqa: E731
+
+TEMPLATE = {
+    "weekdays": [1, 3],
+    "start": "09:00",
+    "end": "13:00",
+    "min_volunteers": 1,
+    "max_volunteers": 2,
+    "skill_requirements": [{"skill": "lang:en", "count": 1}],
+    "priority": 3,
+}
+AVAILABILITY = {
+    "weekly": [{"weekday": 1, "start": "08:00", "end": "12:00", "preference": "preferred"}],
+    "exceptions": [{"start_date": "2026-12-24", "end_date": "2026-12-26"}],
+}
+CSV = "name,phone,skills\nChen Jie,13900000077,lang:yue\n"
+
+
+@dataclass
+class Call:
+    method: str
+    path: Callable[[World], str]
+    expected: dict[str, int]
+    json: Callable[[World, str], Any] | None = None
+    files: Callable[[World], Any] | None = None
+    data: Callable[[World], Any] | None = None
+    query: dict | None = None
+
+
+def _template_path(w: World) -> str:
+    return f"/api/v1/stations/{w.station_a.id}/shift-templates/{w.template_a.id}"
+
+
+CALLS = {
+    "POST /auth/token": Call(
+        "POST",
+        lambda w: "/api/v1/auth/token",
+        codes(200, 200, 200, 200, 200, 200),
+        data=lambda w: {"username": "ca@example.org", "password": "coord-pass"},
+    ),
+    "GET /auth/me": Call("GET", lambda w: "/api/v1/auth/me", PEOPLE_ONLY),
+    "POST /auth/logout": Call("POST", lambda w: "/api/v1/auth/logout", codes(401, *[204] * 5)),
+    "POST /auth/password": Call(
+        "POST",
+        lambda w: "/api/v1/auth/password",
+        codes(401, 422, 422, 422, 422, 422),  # the current password given is wrong for all
+        json=lambda w, role: {"current_password": "wrong", "new_password": "a-new-password"},
+    ),
+    "POST /coordinators": Call(
+        "POST",
+        lambda w: "/api/v1/coordinators",
+        ADMIN_ONLY(201),
+        json=lambda w, role: {
+            "email": "new@example.org",
+            "password": "long-enough",
+            "name": "New",
+            "district_ids": [w.district_a.id],
+        },
+    ),
+    "POST /districts": Call(
+        "POST",
+        lambda w: "/api/v1/districts",
+        ADMIN_ONLY(201),
+        json=lambda w, role: {"code": "C", "name": "District C"},
+    ),  # fmt: skip
+    "GET /districts": Call("GET", lambda w: "/api/v1/districts", PEOPLE_ONLY),
+    "POST /stations": Call(
+        "POST",
+        lambda w: "/api/v1/stations",
+        COORDINATOR_A(201),
+        json=lambda w, role: {
+            "code": "A-2",
+            "name": "Another",
+            "kind": "community",
+            "district_id": w.district_a.id,
+            "address": "3 Road",
+            "lat": 22.5,
+            "lon": 114.1,
+        },  # fmt: skip
+    ),
+    "GET /stations": Call("GET", lambda w: "/api/v1/stations", PEOPLE_ONLY),
+    "GET /stations/{id}": Call("GET", lambda w: f"/api/v1/stations/{w.station_a.id}", PEOPLE_ONLY),
+    "PATCH /stations/{id}": Call(
+        "PATCH",
+        lambda w: f"/api/v1/stations/{w.station_a.id}",
+        COORDINATOR_A(200),
+        json=lambda w, role: {"name": "Renamed"},
+    ),  # fmt: skip
+    "DELETE /stations/{id}": Call(
+        "DELETE", lambda w: f"/api/v1/stations/{w.station_a.id}", COORDINATOR_A(204)
+    ),
+    "POST /stations/{id}/shift-templates": Call(
+        "POST",
+        lambda w: f"/api/v1/stations/{w.station_a.id}/shift-templates",
+        COORDINATOR_A(201),
+        json=lambda w, role: TEMPLATE,
+    ),  # fmt: skip
+    "GET /stations/{id}/shift-templates": Call(
+        "GET", lambda w: f"/api/v1/stations/{w.station_a.id}/shift-templates", COORDINATOR_A(200)
+    ),
+    "DELETE /stations/{id}/shift-templates/{id}": Call(
+        "DELETE", _template_path, COORDINATOR_A(204)
+    ),
+    "POST /shifts/generate": Call(
+        "POST",
+        lambda w: "/api/v1/shifts/generate",
+        COORDINATOR_A(200),
+        json=lambda w, role: {"district_id": w.district_a.id, "week": "2026-W49"},
+    ),  # fmt: skip
+    "POST /shifts": Call(
+        "POST",
+        lambda w: "/api/v1/shifts",
+        COORDINATOR_A(201),
+        json=lambda w, role: {
+            "station_id": w.station_a.id,
+            "starts_at": "2026-12-05T09:00:00+08:00",
+            "ends_at": "2026-12-05T13:00:00+08:00",
+            "min_volunteers": 1,
+            "max_volunteers": 2,
+        },
+    ),  # fmt: skip
+    "GET /shifts": Call("GET", lambda w: "/api/v1/shifts", PEOPLE_ONLY, query={"week": "2026-W49"}),
+    "POST /volunteers": Call(
+        "POST",
+        lambda w: "/api/v1/volunteers",
+        codes(*[201] * 6),
+        json=lambda w, role: {
+            "name": "Newcomer",
+            "phone": f"1370000{ROLES.index(role):04d}",
+            "password": "long-enough",
+            "accept_privacy_notice": True,
+        },
+    ),
+    "GET /volunteers/me": Call("GET", lambda w: "/api/v1/volunteers/me", VOLUNTEER_SELF(200)),
+    "PATCH /volunteers/me": Call(
+        "PATCH",
+        lambda w: "/api/v1/volunteers/me",
+        VOLUNTEER_SELF(200),
+        json=lambda w, role: {"max_hours_per_week": 6},
+    ),  # fmt: skip
+    "DELETE /volunteers/me": Call("DELETE", lambda w: "/api/v1/volunteers/me", VOLUNTEER_SELF(204)),
+    "GET /volunteers/me/availability": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/availability", VOLUNTEER_SELF(200)
+    ),
+    "PUT /volunteers/me/availability": Call(
+        "PUT",
+        lambda w: "/api/v1/volunteers/me/availability",
+        VOLUNTEER_SELF(200),
+        json=lambda w, role: AVAILABILITY,
+    ),  # fmt: skip
+    "GET /volunteers": Call(
+        "GET", lambda w: "/api/v1/volunteers", codes(401, 403, 403, 200, 200, 200)
+    ),
+    "GET /volunteers?district_id": Call(
+        "GET", lambda w: f"/api/v1/volunteers?district_id={w.district_a.id}", COORDINATOR_A(200)
+    ),
+    "GET /volunteers/{id}": Call(
+        "GET", lambda w: f"/api/v1/volunteers/{w['volunteer'].volunteer_id}", COORDINATOR_A(200)
+    ),
+    "PATCH /volunteers/{id}": Call(
+        "PATCH",
+        lambda w: f"/api/v1/volunteers/{w['volunteer'].volunteer_id}",
+        COORDINATOR_A(200),
+        json=lambda w, role: {"status": "inactive"},
+    ),  # fmt: skip
+    "GET /volunteers/{id}/availability": Call(
+        "GET",
+        lambda w: f"/api/v1/volunteers/{w['volunteer'].volunteer_id}/availability",
+        COORDINATOR_A(200),
+    ),
+    "PUT /volunteers/{id}/availability": Call(
+        "PUT",
+        lambda w: f"/api/v1/volunteers/{w['volunteer'].volunteer_id}/availability",
+        COORDINATOR_A(200),
+        json=lambda w, role: AVAILABILITY,
+    ),
+    "POST /volunteers/import": Call(
+        "POST",
+        lambda w: "/api/v1/volunteers/import",
+        codes(401, 403, 403, 200, 200, 200),
+        files=lambda w: {"file": ("volunteers.csv", CSV.encode(), "text/csv")},
+    ),  # fmt: skip
+    "GET /healthz": Call("GET", lambda w: "/healthz", codes(*[200] * 6)),
+    "GET /readyz": Call("GET", lambda w: "/readyz", codes(*[200] * 6)),
+    "GET /metrics": Call("GET", lambda w: "/metrics", codes(*[200] * 6)),
+}
+
+
+@pytest.fixture
+def world_with_template(world, session):
+    from app.stations.models import ShiftTemplate
+
+    template = ShiftTemplate(station_id=world.station_a.id, **TEMPLATE)
+    session.add(template)
+    session.commit()
+    world.template_a = template
+    return world
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role"), list(itertools.product(CALLS, ROLES)), ids=lambda v: str(v)
+)
+def test_role_matrix(client, world_with_template, endpoint, role):
+    call = CALLS[endpoint]
+    world = world_with_template
+    caller = world[role]
+    kwargs: dict[str, Any] = {"headers": caller.headers, "params": call.query}
+    if call.json:
+        kwargs["json"] = call.json(world, role)
+    if call.files:
+        kwargs["files"] = call.files(world)
+    if call.data:
+        kwargs["data"] = call.data(world)
+    response = client.request(call.method, call.path(world), **kwargs)
+    expected = call.expected[role]
+    assert response.status_code == expected, f"{endpoint} as {role}: {response.text}"
+    if expected >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_every_route_is_in_the_matrix(app):
+    """A new endpoint without a row in the matrix fails here."""
+    documented = {" ".join(k.split()[:2]).split("?")[0] for k in CALLS}
+    paths = app.openapi()["paths"]
+    assert len(paths) >= 20
+    for path, operations in paths.items():
+        template = path.removeprefix("/api/v1")
+        for name in ("station_id", "template_id", "volunteer_id"):
+            template = template.replace("{" + name + "}", "{id}")
+        for method in operations:
+            assert f"{method.upper()} {template}" in documented, f"{method} {path} has no row"
