@@ -28,7 +28,7 @@ lint: install
 	$(BIN)/ruff format --check app solver tests migrations
 
 bench-import: install
-	$(BIN)/python -m app.volunteers.bench_import
+	$(BIN)/python -m tests.benchmarks.import_volunteers
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .coverage

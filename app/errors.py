@@ -81,9 +81,9 @@ def problem(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def _location(loc: tuple | list) -> list[Any]:
-    # FastAPI prefixes the request part ("body", "query"); keep it, it tells the client where.
-    return list(loc)
+def validation_message(msg: str) -> str:
+    """Pydantic's message without its "Value error, " prefix, which tells a client nothing."""
+    return msg.removeprefix("Value error, ")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -94,7 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"loc": _location(err.get("loc", ())), "msg": err.get("msg", "invalid value")}
+            {"loc": list(err.get("loc", ())), "msg": validation_message(err.get("msg", "invalid"))}
             for err in exc.errors()
         ]
         return problem(422, "The request is not valid.", slug="validation-error", errors=errors)

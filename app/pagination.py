@@ -19,7 +19,7 @@ class PageParams:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

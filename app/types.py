@@ -1,10 +1,39 @@
 """Input types shared by several domains, each validated once here."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+)
+
+# Rows are numbered by 32-bit INTEGER keys on PostgreSQL: a larger id is bad input, not a 500.
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# Volunteers on one shift; bounded so that it fits the INTEGER column and the solver.
+SeatCount = Annotated[int, Field(ge=1, le=1000)]
+
+# Instants and weeks outside these years overflow datetime arithmetic (UTC conversion,
+# the week after) and are never meant.
+FIRST_YEAR, LAST_YEAR = 1970, 2999
+
+
+def _check_instant(value: datetime) -> datetime:
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"must lie between the years {FIRST_YEAR} and {LAST_YEAR}")
+    return value
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_check_instant)]
 
 # [0-9], not \d: pydantic's Rust regex engine reads \d as any Unicode digit ("٠٩:٠٠").
 LocalTime = Annotated[
@@ -65,6 +94,8 @@ def minutes_of_day(hhmm: str) -> int:
 
 def _check_iso_week(value: str) -> str:
     year, week = int(value[:4]), int(value[6:])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"the year must lie between {FIRST_YEAR} and {LAST_YEAR}")
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:

@@ -1,6 +1,7 @@
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.accounts.models import Role
+from app.types import Id
 
 
 class TokenRead(BaseModel):
@@ -19,7 +20,7 @@ class CoordinatorCreate(BaseModel):
     email: EmailStr
     password: str = Field(min_length=8, max_length=200)
     name: str = Field(min_length=1, max_length=100)
-    district_ids: list[int] = Field(default_factory=list)
+    district_ids: list[Id] = Field(default_factory=list)
 
 
 class AccountRead(BaseModel):

@@ -1,15 +1,23 @@
 from datetime import datetime, timedelta
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.types import IsoWeek, Priority, SkillRequirement, check_skill_requirements
+from app.types import (
+    Id,
+    Instant,
+    IsoWeek,
+    Priority,
+    SeatCount,
+    SkillRequirement,
+    check_skill_requirements,
+)
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
 
 
 class GenerateRequest(BaseModel):
-    district_id: int
+    district_id: Id
     week: IsoWeek
 
 
@@ -19,11 +27,11 @@ class GenerateResult(BaseModel):
 
 
 class ShiftCreate(BaseModel):
-    station_id: int
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    min_volunteers: int = Field(ge=1)
-    max_volunteers: int = Field(ge=1)
+    station_id: Id
+    starts_at: Instant
+    ends_at: Instant
+    min_volunteers: SeatCount
+    max_volunteers: SeatCount
     skill_requirements: list[SkillRequirement] = Field(default_factory=list)
     priority: Priority = 3
 

@@ -4,10 +4,12 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.types import (
+    Id,
     Latitude,
     LocalTime,
     Longitude,
     Priority,
+    SeatCount,
     SkillRequirement,
     TimeZoneName,
     check_skill_requirements,
@@ -21,7 +23,7 @@ class StationCreate(BaseModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, max_length=200)
     kind: StationKind
-    district_id: int
+    district_id: Id
     address: str = Field(min_length=1, max_length=500)
     lat: Latitude
     lon: Longitude
@@ -31,7 +33,7 @@ class StationCreate(BaseModel):
 class StationUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: StationKind | None = None
-    district_id: int | None = None
+    district_id: Id | None = None
     address: str | None = Field(default=None, min_length=1, max_length=500)
     lat: Latitude | None = None
     lon: Longitude | None = None
@@ -59,8 +61,8 @@ class ShiftTemplateCreate(BaseModel):
     start: LocalTime
     end: LocalTime
     overnight: bool = Field(default=False, description="The shift ends on the next day.")
-    min_volunteers: int = Field(ge=1)
-    max_volunteers: int = Field(ge=1)
+    min_volunteers: SeatCount
+    max_volunteers: SeatCount
     skill_requirements: list[SkillRequirement] = Field(default_factory=list)
     priority: Priority = 3
 

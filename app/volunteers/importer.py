@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.districts import service as district_service
-from app.errors import BadRequest, PayloadTooLarge
+from app.errors import BadRequest, PayloadTooLarge, validation_message
 from app.settings import get_settings
 from app.volunteers.models import AvailabilityWindow, Volunteer, VolunteerSkill, VolunteerStatus
 from app.volunteers.schemas import (
@@ -98,7 +98,7 @@ def _read_text(stream: BinaryIO) -> str:
     limit = get_settings().import_max_bytes
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise PayloadTooLarge(f"The file is larger than the limit of {limit:,} bytes.")
     if b"\x00" in data:
         raise BadRequest("The file is not text: upload a CSV file.")
     try:
@@ -144,7 +144,9 @@ def import_csv(
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else None
-                errors.append(ImportError_(row=line, field=field, message=err["msg"]))
+                errors.append(
+                    ImportError_(row=line, field=field, message=validation_message(err["msg"]))
+                )
             continue
         if row.phone in seen_phones:
             errors.append(

@@ -11,7 +11,15 @@ from pydantic import (
     model_validator,
 )
 
-from app.types import Latitude, LocalTime, LocalTimeOrMidnight, Longitude, SkillTag, minutes_of_day
+from app.types import (
+    Id,
+    Latitude,
+    LocalTime,
+    LocalTimeOrMidnight,
+    Longitude,
+    SkillTag,
+    minutes_of_day,
+)
 from app.volunteers import phones
 
 
@@ -33,7 +41,7 @@ def _unique_sorted(values: list) -> list:
 
 
 Skills = Annotated[list[SkillTag], Field(max_length=50), AfterValidator(_unique_sorted)]
-StationIds = Annotated[list[int], Field(max_length=50), AfterValidator(_unique_sorted)]
+StationIds = Annotated[list[Id], Field(max_length=50), AfterValidator(_unique_sorted)]
 
 
 class Home(BaseModel):
@@ -58,7 +66,7 @@ class VolunteerRegister(Limits):
     email: EmailStr | None = None
     skills: Skills = Field(default_factory=list)
     home: Home | None = None
-    district_id: int | None = None
+    district_id: Id | None = None
     preferred_station_ids: StationIds = Field(default_factory=list)
     accept_privacy_notice: Literal[True] = Field(
         description="Must be true: the volunteer accepts the privacy notice."
@@ -73,7 +81,7 @@ class VolunteerUpdate(Limits):
     email: EmailStr | None = None
     skills: Skills | None = None
     home: Home | None = None
-    district_id: int | None = None
+    district_id: Id | None = None
     preferred_station_ids: StationIds | None = None
 
 
