@@ -1,13 +1,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 
 from app.deps import API_PREFIX, CoordinatorAccount, CurrentAccount, SessionDep
 from app.pagination import PageDep, PageRead
 from app.shifts import service
 from app.shifts.schemas import GenerateRequest, GenerateResult, ShiftCreate, ShiftRead
-from app.types import IsoWeek
+from app.types import Id, Instant, IsoWeek
 
 router = APIRouter(prefix=API_PREFIX, tags=["shifts"])
 
@@ -30,11 +29,11 @@ def list_shifts(
     session: SessionDep,
     account: CurrentAccount,
     page: PageDep,
-    district_id: int | None = None,
-    station_id: int | None = None,
+    district_id: Id | None = None,
+    station_id: Id | None = None,
     week: Annotated[IsoWeek | None, Query()] = None,
-    starts_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    starts_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    starts_from: Annotated[Instant | None, Query(alias="from")] = None,
+    starts_to: Annotated[Instant | None, Query(alias="to")] = None,
 ):
     return service.list_shifts(
         session,

@@ -13,6 +13,7 @@ from app.stations.schemas import (
     StationRead,
     StationUpdate,
 )
+from app.types import Id
 
 router = APIRouter(prefix=API_PREFIX, tags=["stations"])
 
@@ -27,7 +28,7 @@ def list_stations(
     session: SessionDep,
     account: CurrentAccount,
     page: PageDep,
-    district_id: int | None = None,
+    district_id: Id | None = None,
     kind: Annotated[StationKind | None, Query()] = None,
     active: bool | None = None,
 ):
@@ -35,19 +36,19 @@ def list_stations(
 
 
 @router.get("/stations/{station_id}", response_model=StationRead)
-def get_station(session: SessionDep, account: CurrentAccount, station_id: int):
+def get_station(session: SessionDep, account: CurrentAccount, station_id: Id):
     return service.get_station(session, station_id)
 
 
 @router.patch("/stations/{station_id}", response_model=StationRead)
 def update_station(
-    session: SessionDep, account: CoordinatorAccount, station_id: int, body: StationUpdate
+    session: SessionDep, account: CoordinatorAccount, station_id: Id, body: StationUpdate
 ):
     return service.update_station(session, account, station_id, body)
 
 
 @router.delete("/stations/{station_id}", status_code=status.HTTP_204_NO_CONTENT)
-def deactivate_station(session: SessionDep, account: CoordinatorAccount, station_id: int):
+def deactivate_station(session: SessionDep, account: CoordinatorAccount, station_id: Id):
     """Deactivates the station: it keeps its history but gets no new shifts."""
     service.deactivate_station(session, account, station_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -59,15 +60,13 @@ def deactivate_station(session: SessionDep, account: CoordinatorAccount, station
     status_code=status.HTTP_201_CREATED,
 )
 def create_template(
-    session: SessionDep, account: CoordinatorAccount, station_id: int, body: ShiftTemplateCreate
+    session: SessionDep, account: CoordinatorAccount, station_id: Id, body: ShiftTemplateCreate
 ):
     return service.create_template(session, account, station_id, body)
 
 
 @router.get("/stations/{station_id}/shift-templates", response_model=PageRead[ShiftTemplateRead])
-def list_templates(
-    session: SessionDep, account: CoordinatorAccount, station_id: int, page: PageDep
-):
+def list_templates(session: SessionDep, account: CoordinatorAccount, station_id: Id, page: PageDep):
     return service.list_templates(session, account, station_id, page)
 
 
@@ -75,7 +74,7 @@ def list_templates(
     "/stations/{station_id}/shift-templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT
 )
 def deactivate_template(
-    session: SessionDep, account: CoordinatorAccount, station_id: int, template_id: int
+    session: SessionDep, account: CoordinatorAccount, station_id: Id, template_id: int
 ):
     """Stops the template from generating new shifts; shifts made already stay."""
     service.deactivate_template(session, account, station_id, template_id)

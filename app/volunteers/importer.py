@@ -66,7 +66,7 @@ def parse_availability(text: str) -> list[dict]:
     for part in filter(None, (p.strip() for p in text.lower().split(";"))):
         match = WINDOW.match(part)
         if not match or match["first"] not in DAYS or (match["last"] or "mon") not in DAYS:
-            raise ValueError(f"cannot read {part!r}; write it like 'Mon 09:00-13:00'")
+            raise AvailabilityTextError(f"cannot read {part!r}; write it like 'Mon 09:00-13:00'")
         first = DAYS[match["first"]]
         last = DAYS[match["last"]] if match["last"] else first
         for weekday in range(first, last + 1):
@@ -74,6 +74,10 @@ def parse_availability(text: str) -> list[dict]:
                 {"weekday": weekday, "start": match["start"].zfill(5), "end": match["end"].zfill(5)}
             )
     return windows
+
+
+class AvailabilityTextError(ValueError):
+    pass
 
 
 def _cells_to_row(cells: dict[str, str]) -> dict:
@@ -141,6 +145,9 @@ def import_csv(
             continue
         try:
             row = ImportRow.model_validate(_cells_to_row(cells))
+        except AvailabilityTextError as exc:
+            errors.append(ImportError_(row=line, field="availability", message=str(exc)))
+            continue
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else None

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Response, UploadFile, status
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep, VolunteerAccount
 from app.errors import InvalidInput
 from app.pagination import PageDep, PageRead
-from app.types import SkillTag
+from app.types import Id, SkillTag
 from app.volunteers import importer, service
 from app.volunteers.schemas import (
     Availability,
@@ -77,7 +77,7 @@ def list_volunteers(
     session: SessionDep,
     account: CoordinatorAccount,
     page: PageDep,
-    district_id: int | None = None,
+    district_id: Id | None = None,
     skill: Annotated[SkillTag | None, Query()] = None,
     status: Literal["active", "inactive", "withdrawn"] | None = None,
 ):
@@ -87,13 +87,13 @@ def list_volunteers(
 
 
 @router.get("/volunteers/{volunteer_id}", response_model=VolunteerRead)
-def read_volunteer(session: SessionDep, account: CoordinatorAccount, volunteer_id: int):
+def read_volunteer(session: SessionDep, account: CoordinatorAccount, volunteer_id: Id):
     return service.get_volunteer_in_scope(session, account, volunteer_id)
 
 
 @router.patch("/volunteers/{volunteer_id}", response_model=VolunteerRead)
 def update_volunteer(
-    session: SessionDep, account: CoordinatorAccount, volunteer_id: int, body: VolunteerAdminUpdate
+    session: SessionDep, account: CoordinatorAccount, volunteer_id: Id, body: VolunteerAdminUpdate
 ):
     return service.update(
         session, account, service.get_volunteer_in_scope(session, account, volunteer_id), body
@@ -101,13 +101,13 @@ def update_volunteer(
 
 
 @router.get("/volunteers/{volunteer_id}/availability", response_model=Availability)
-def read_availability(session: SessionDep, account: CoordinatorAccount, volunteer_id: int):
+def read_availability(session: SessionDep, account: CoordinatorAccount, volunteer_id: Id):
     return service.availability_of(service.get_volunteer_in_scope(session, account, volunteer_id))
 
 
 @router.put("/volunteers/{volunteer_id}/availability", response_model=Availability)
 def replace_availability(
-    session: SessionDep, account: CoordinatorAccount, volunteer_id: int, body: Availability
+    session: SessionDep, account: CoordinatorAccount, volunteer_id: Id, body: Availability
 ):
     volunteer = service.set_availability(
         session, service.get_volunteer_in_scope(session, account, volunteer_id), body

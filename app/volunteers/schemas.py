@@ -7,6 +7,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -44,6 +45,16 @@ Skills = Annotated[list[SkillTag], Field(max_length=50), AfterValidator(_unique_
 StationIds = Annotated[list[Id], Field(max_length=50), AfterValidator(_unique_sorted)]
 
 
+def _given(consent: bool) -> bool:
+    if not consent:
+        raise ValueError("the privacy notice must be accepted")
+    return consent
+
+
+# Strict: consent is the JSON value true, not 1 or "yes".
+Consent = Annotated[StrictBool, AfterValidator(_given)]
+
+
 class Home(BaseModel):
     lat: Latitude
     lon: Longitude
@@ -68,7 +79,7 @@ class VolunteerRegister(Limits):
     home: Home | None = None
     district_id: Id | None = None
     preferred_station_ids: StationIds = Field(default_factory=list)
-    accept_privacy_notice: Literal[True] = Field(
+    accept_privacy_notice: Consent = Field(
         description="Must be true: the volunteer accepts the privacy notice."
     )
 
