@@ -1,0 +1,1 @@
+"""Benchmark readers and generators: they only build `Problem`s for the library."""

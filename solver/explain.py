@@ -1,0 +1,164 @@
+"""Why seats stayed open: for each unfilled seat, every volunteer not on the shift is
+checked against the hard rules given the rest of the roster, and the first rule
+that stops them is reported, grouped into short sentences that are true by
+construction."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import timedelta
+
+from solver.problem import Assignment, Id, Problem, Shift, Volunteer
+from solver.solution import Reason, UnfilledSeat
+from solver.validate import (
+    forbidden_set,
+    skill_shortfall,
+    static_violation,
+    volunteer_violations,
+)
+
+# (code, phrase for a group of volunteers); the phrase completes "N volunteers ..."
+PHRASES = {
+    "forbidden": "are excluded from this shift by the coordinator",
+    "availability": "are not available {when}",
+    "unavailable_date": "are unavailable on {day}",
+    "skills": "lack the required skill {skill}",
+    "shift_kind": "may not work {kind} shifts",
+    "travel_limit": "live more than {travel} minutes away",
+    "no_overlap": "already work an overlapping shift",
+    "minimum_rest": "would not get their minimum rest between shifts",
+    "shifts_per_day": "already work their maximum shifts that day",
+    "weekly_hours": "are at their weekly hour limit",
+    "weekly_shifts": "are at their weekly shift limit",
+    "total_minutes": "are at their total-hours limit",
+    "succession": "work a shift the day before or after that may not be followed this way",
+    "consecutive_days": "would break their consecutive working-day limits",
+    "consecutive_days_off": "would break their minimum run of days off",
+    "weekends": "are at their weekend limit",
+    "full": "could not be added: the shift is at its max headcount",
+    "free": "could take it without breaking a hard rule, but {free_why}",
+}
+ORDER = list(PHRASES)
+
+
+def _singular(phrase: str) -> str:
+    """Verb agreement for a group of one ("1 volunteer lives ...")."""
+    head, _, rest = phrase.partition(" ")
+    verbs = {"are": "is", "lack": "lacks", "live": "lives", "work": "works", "may": "may",
+             "would": "would", "could": "could", "already": "already"}
+    if head == "already":
+        second, _, rest2 = rest.partition(" ")
+        return f"already {second}s {rest2}"
+    return f"{verbs.get(head, head)} {rest}"
+
+
+def _when(s: Shift) -> str:
+    return f"{s.start:%a %H:%M}-{s.end:%H:%M}"
+
+
+def _windows_by_date(v: Volunteer) -> dict:
+    """Windows indexed by every date they touch, so most checks are one look-up."""
+    index: dict = defaultdict(list)
+    for w in v.availability or ():
+        day = w.start.date()
+        while day <= w.end.date():
+            index[day].append(w)
+            day = day + timedelta(days=1)
+    return index
+
+
+def blocking_rule(problem: Problem, v: Volunteer, s: Shift, mine: list[Shift],
+                  windows: dict | None = None) -> tuple[str, str]:
+    """(code, detail) of the first hard rule that stops v from also taking s."""
+    # fast path for the commonest reason; same answer as static_violation would give
+    if (windows is not None and v.availability is not None
+            and s.on_day not in v.unavailable_dates
+            and not any(w.start <= s.start and s.end <= w.end
+                        for w in windows.get(s.start.date(), ()))
+            and Assignment(v.id, s.id) not in forbidden_set(problem)):
+        return "availability", ""
+    bad = static_violation(problem, v, s)
+    if bad is not None:
+        if bad.rule == "availability" and s.on_day in v.unavailable_dates:
+            return "unavailable_date", ""
+        if bad.rule == "travel_limit":
+            return "travel_limit", str(v.max_travel_minutes)
+        if bad.rule == "skills":
+            return "skills", ", ".join(sorted(s.required_skills - v.skills))
+        return bad.rule, ""
+    broken = volunteer_violations(problem, v, [*mine, s], include_static=False)
+    if broken:
+        return min((b.rule for b in broken), key=lambda r: ORDER.index(r) if r in ORDER else 99), ""
+    return "free", ""
+
+
+def explain(problem: Problem, assignments: list[Assignment],
+            status: str) -> tuple[UnfilledSeat, ...]:
+    shifts = {s.id: s for s in problem.shifts}
+    on_shift: dict[Id, list[Volunteer]] = defaultdict(list)
+    mine: dict[Id, list[Shift]] = defaultdict(list)
+    for a in assignments:
+        on_shift[a.shift].append(problem.volunteer(a.volunteer))
+        mine[a.volunteer].append(shifts[a.shift])
+    free_why = ("assigning any of them would not lower the total penalty" if status == "OPTIMAL"
+                else "the search stopped at the time limit before using them")
+    windows = {v.id: _windows_by_date(v) for v in problem.volunteers}
+    out = []
+    for s in problem.shifts:
+        here = on_shift.get(s.id, [])
+        here_ids = {v.id for v in here}
+        others = [v for v in problem.volunteers if v.id not in here_ids]
+        open_seats = s.min_headcount - len(here)
+        short = skill_shortfall(s, [v.skills for v in here]) if s.skill_needs else {}
+        if open_seats <= 0 and not short:
+            continue
+        blocks = {v.id: blocking_rule(problem, v, s, mine.get(v.id, []), windows[v.id])
+                  for v in others}
+        full = len(here) >= s.max_headcount
+        if open_seats > 0:
+            out.append(UnfilledSeat(s.id, open_seats, _reasons(s, others, blocks, None,
+                                                               free_why, full)))
+        for skill, count in sorted(short.items()):
+            out.append(UnfilledSeat(s.id, count, _reasons(s, others, blocks, skill, free_why,
+                                                          full), skill=skill))
+    return tuple(out)
+
+
+def _reasons(s: Shift, others: list[Volunteer], blocks: dict[Id, tuple[str, str]],
+             skill: str | None, free_why: str, full: bool) -> tuple[Reason, ...]:
+    pool = others if skill is None else [v for v in others if skill in v.skills]
+    if skill is not None and not pool:
+        return (Reason("no_skill_holder", f"nobody else has {skill}"),)
+    if not pool:
+        return (Reason("no_volunteers", "no volunteers left to ask"),)
+    codes: Counter[str] = Counter()
+    details: dict[str, set[str]] = defaultdict(set)
+    for v in pool:
+        code, detail = blocks[v.id]
+        if code == "free" and full:
+            code = "full"
+        codes[code] += 1
+        details[code].add(detail)
+    reasons = []
+    for code in sorted(codes, key=ORDER.index):
+        n = codes[code]
+        phrase = PHRASES[code].format(
+            when=_when(s), day=f"{s.on_day:%a %Y-%m-%d}", kind=s.kind, free_why=free_why,
+            skill=", ".join(sorted(details[code])),
+            travel="/".join(sorted(details[code], key=int)) if code == "travel_limit" else "")
+        if code == "availability" and n == len(pool) and skill is None:
+            message = f"nobody available {_when(s)}"
+        elif skill is not None:
+            have = f"{len(pool)} volunteer{'s' if len(pool) != 1 else ''} " \
+                   f"{'have' if len(pool) != 1 else 'has'} {skill}"
+            if len(pool) == 1:
+                message = f"{have}; they {phrase}"
+            elif n == len(pool):
+                message = f"{have}; all {n} {phrase}"
+            else:
+                message = f"{have}; {n} of them {_singular(phrase) if n == 1 else phrase}"
+        else:
+            who = "volunteer" if n == 1 else "volunteers"
+            message = f"{n} {who} {_singular(phrase) if n == 1 else phrase}"
+        reasons.append(Reason(code, message, n))
+    return tuple(reasons)

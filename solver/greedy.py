@@ -1,0 +1,65 @@
+"""A quick greedy roster used as the solver's starting hint.
+
+Shifts are taken by priority (most important first) and each seat goes to the
+cheapest candidate who can still take it under every hard rule (checked with the
+validator's per-volunteer check). The result is only used when it validates.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from solver.problem import Assignment, Id, Problem, Shift
+from solver.validate import volunteer_violations
+from solver.variables import Variables
+
+
+def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
+    mine: dict[int, list[Shift]] = defaultdict(list)
+    minutes: dict[int, int] = defaultdict(int)
+    chosen: set[tuple[int, int]] = set()
+    for a in problem.pinned:
+        vi, si = vars.v_index[a.volunteer], vars.s_index[a.shift]
+        chosen.add((vi, si))
+        mine[vi].append(problem.shifts[si])
+    count: dict[int, int] = defaultdict(int)
+    for _, si in chosen:
+        count[si] += 1
+    def urgency(si: int) -> tuple:
+        s = problem.shifts[si]
+        weight = s.under_weight if s.under_weight is not None else \
+            problem.weights.coverage * s.priority
+        return -weight, len(vars.volunteers_on[si]), s.start
+
+    order = sorted(range(len(problem.shifts)), key=urgency)
+    for si in order:
+        s = problem.shifts[si]
+        if count[si] >= s.min_headcount:
+            continue
+        needs = dict(s.skill_needs)
+
+        def cost(vi: int, s: Shift = s, needs: dict[str, int] = needs) -> tuple:
+            v = problem.volunteers[vi]
+            skill_fit = -sum(1 for k in needs if k in v.skills and needs[k] > 0)
+            travel = problem.travel(v.id, s.station) or 0
+            return skill_fit, minutes[vi], travel, str(v.id)
+
+        for vi in sorted(vars.volunteers_on[si], key=cost):
+            if count[si] >= s.min_headcount:
+                break
+            if (vi, si) in chosen:
+                continue
+            v = problem.volunteers[vi]
+            if volunteer_violations(problem, v, [*mine[vi], s], include_static=False):
+                continue
+            chosen.add((vi, si))
+            mine[vi].append(s)
+            minutes[vi] += s.minutes
+            count[si] += 1
+            for k in v.skills:
+                if needs.get(k, 0) > 0:
+                    needs[k] -= 1
+                    break
+    ids: list[tuple[Id, Id]] = [(problem.volunteers[vi].id, problem.shifts[si].id)
+                                for vi, si in chosen]
+    return [Assignment(v, s) for v, s in sorted(ids, key=str)]

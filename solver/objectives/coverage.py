@@ -1,0 +1,27 @@
+"""Coverage: each person missing below min_headcount costs the shift's under-weight
+(weights.coverage x priority by default); each person above costs over_weight."""
+
+from solver.variables import Variables
+
+
+def cover_every_shift_by_priority(vars: Variables):
+    p, m = vars.problem, vars.model
+    w = p.weights
+    terms = []
+    for si, s in enumerate(p.shifts):
+        n = sum(vars.x[vi, si] for vi in vars.volunteers_on[si])
+        size = len(vars.volunteers_on[si])
+        under_weight = s.under_weight if s.under_weight is not None else w.coverage * s.priority
+        if s.min_headcount and under_weight:
+            if size == 0:
+                terms.append(under_weight * s.min_headcount)
+            else:
+                under = m.new_int_var(0, s.min_headcount, f"under_{si}")
+                m.add(n + under >= s.min_headcount)
+                terms.append(under_weight * under)
+        reach = min(size, s.max_headcount)
+        if s.over_weight and reach > s.min_headcount:
+            over = m.new_int_var(0, reach - s.min_headcount, f"over_{si}")
+            m.add(n - over <= s.min_headcount)
+            terms.append(s.over_weight * over)
+    return sum(terms)

@@ -1,0 +1,36 @@
+"""Fair share: minimise the highest load, in percent of each volunteer's stated
+capacity (max_total_minutes, else max_minutes_per_week over the horizon), so
+nobody is filled up while others with room stay idle."""
+
+from solver.variables import Variables
+
+
+def capacity(vars: Variables, vi: int) -> int | None:
+    p = vars.problem
+    v = p.volunteers[vi]
+    if v.max_total_minutes is not None:
+        return v.max_total_minutes or None
+    if v.max_minutes_per_week:
+        return v.max_minutes_per_week * -(-vars.n_days // 7)  # whole weeks
+    return None
+
+
+def share_hours_by_capacity(vars: Variables):
+    p, m = vars.problem, vars.model
+    weight = p.weights.fairness
+    if not weight:
+        return 0
+    loads = []
+    for vi in range(len(p.volunteers)):
+        cap = capacity(vars, vi)
+        if cap and vars.shifts_of[vi]:
+            most = sum(p.shifts[si].minutes for si in vars.shifts_of[vi])
+            loads.append((cap, most, sum(p.shifts[si].minutes * vars.x[vi, si]
+                                         for si in vars.shifts_of[vi])))
+    if not loads:
+        return 0
+    top = max(-(-100 * most // cap) for cap, most, _ in loads)
+    highest = m.new_int_var(0, top, "highest_load_pct")
+    for cap, _, minutes in loads:
+        m.add(cap * highest >= 100 * minutes)  # highest >= ceil(100 * minutes / cap)
+    return weight * highest

@@ -1,0 +1,24 @@
+"""Preferences: an assignment outside the volunteer's preferred windows (when they
+marked any) or at a station they did not prefer (when they listed any) costs
+weights.preference each."""
+
+from solver.variables import Variables
+
+
+def prefer_liked_times_and_stations(vars: Variables):
+    p = vars.problem
+    weight = p.weights.preference
+    if not weight:
+        return 0
+    terms = []
+    for (vi, si), x in vars.x.items():
+        v, s = p.volunteers[vi], p.shifts[si]
+        misses = 0
+        liked = [w for w in v.availability or () if w.preferred]
+        if liked and not any(w.start <= s.start and s.end <= w.end for w in liked):
+            misses += 1
+        if v.preferred_stations and s.station not in v.preferred_stations:
+            misses += 1
+        if misses:
+            terms.append(weight * misses * x)
+    return sum(terms)

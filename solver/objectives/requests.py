@@ -1,0 +1,33 @@
+"""Day requests: an unmet "on" request or a met "off" request costs its weight
+(times weights.request)."""
+
+from solver.variables import Variables
+
+
+def honour_day_requests(vars: Variables):
+    p, m = vars.problem, vars.model
+    scale = p.weights.request
+    if not scale or not p.requests:
+        return 0
+    terms = []
+    for r in p.requests:
+        vi = vars.v_index[r.volunteer]
+        d = (r.day - p.first_day).days if p.first_day else 0
+        if r.kind is None:
+            works = vars.works(vi, d) if 0 <= d < vars.n_days else None
+        else:
+            xs = [vars.x[vi, si] for si in vars.shifts_on_day.get((vi, d), [])
+                  if p.shifts[si].kind == r.kind]
+            if not xs:
+                works = None
+            elif len(xs) == 1:
+                works = xs[0]
+            else:
+                works = m.new_bool_var(f"req_{vi}_{d}_{r.kind}")
+                m.add_max_equality(works, xs)
+        w = scale * r.weight
+        if r.on:
+            terms.append(w if works is None else w - w * works)
+        elif works is not None:
+            terms.append(w * works)
+    return sum(terms)

@@ -1,0 +1,13 @@
+"""Skill needs: every skill seat left empty costs weights.skill_need."""
+
+from solver.variables import Variables
+
+
+def fill_skill_seats(vars: Variables):
+    p = vars.problem
+    weight = p.weights.skill_need
+    if not weight:
+        return 0
+    needed = sum(sum(s.skill_needs.values()) for s in p.shifts)
+    # seat variables come from rules.skills; the shortfall is need minus seats taken
+    return weight * needed - weight * sum(vars.seat.values())

@@ -1,0 +1,16 @@
+"""Travel: every travel minute of an assignment costs weights.travel."""
+
+from solver.variables import Variables
+
+
+def short_travel(vars: Variables):
+    p = vars.problem
+    weight = p.weights.travel
+    if not weight or not p.travel_minutes:
+        return 0
+    terms = []
+    for (vi, si), x in vars.x.items():
+        minutes = p.travel_minutes.get((p.volunteers[vi].id, p.shifts[si].station))
+        if minutes:
+            terms.append(weight * minutes * x)
+    return sum(terms)

@@ -1,0 +1,318 @@
+"""Input types of the solver: plain dataclasses, checked when built.
+
+Everything the solver needs arrives through `Problem`; the solver never reads the
+environment or the clock. Times are aware datetimes; durations are whole minutes.
+The calendar day of a shift (used by the day-level rules: consecutive days,
+weekends, successions, one shift per day, day requests) is `Shift.day`, which
+defaults to the local date of the shift start in the start's own timezone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+Id = int | str
+
+
+def _fail(what: str, message: str) -> None:
+    raise ValueError(f"{what}: {message}")
+
+
+def _aware(value: datetime) -> bool:
+    return value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None
+
+
+@dataclass(frozen=True)
+class AvailabilityWindow:
+    """A time span a volunteer can work; `preferred` marks the times they like best."""
+
+    start: datetime
+    end: datetime
+    preferred: bool = False
+
+    def __post_init__(self) -> None:
+        if not (_aware(self.start) and _aware(self.end)):
+            _fail("availability window", "start and end must be timezone-aware datetimes")
+        if self.end <= self.start:
+            _fail("availability window", f"end {self.end} is not after start {self.start}")
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        return self.start <= start and end <= self.end
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One shift at one station.
+
+    `min_headcount` is the staffing target (soft, weighted by priority or by
+    `under_weight`); `max_headcount` is a hard cap. `skill_needs` asks for that many
+    seats filled by holders of each skill (soft); a skill seat can only be taken by
+    someone holding the skill (hard). `required_skills` must be held by everyone on
+    the shift (hard). `kind` is an optional label (e.g. "night", or a benchmark shift
+    type) used by per-kind limits, forbidden successions and day requests.
+    `over_weight` penalises each person beyond `min_headcount` (0 by default).
+    """
+
+    id: Id
+    station: Id
+    start: datetime
+    end: datetime
+    min_headcount: int = 1
+    max_headcount: int = 1
+    skill_needs: Mapping[str, int] = field(default_factory=dict)
+    required_skills: frozenset[str] = frozenset()
+    priority: int = 3
+    kind: str | None = None
+    day: date | None = None
+    under_weight: int | None = None
+    over_weight: int = 0
+
+    def __post_init__(self) -> None:
+        what = f"shift {self.id!r}"
+        if not (_aware(self.start) and _aware(self.end)):
+            _fail(what, "start and end must be timezone-aware datetimes")
+        if self.end <= self.start:
+            _fail(what, f"end {self.end} is not after start {self.start}")
+        if (self.end - self.start) % timedelta(minutes=1):
+            _fail(what, "start and end must be whole minutes apart")
+        if not 0 <= self.min_headcount <= self.max_headcount:
+            _fail(what, f"need 0 <= min_headcount ({self.min_headcount}) "
+                        f"<= max_headcount ({self.max_headcount})")
+        needs = dict(self.skill_needs)
+        if any(count < 0 for count in needs.values()):
+            _fail(what, f"skill needs must be >= 0, got {needs}")
+        if sum(needs.values()) > self.max_headcount:
+            _fail(what, f"skill needs {needs} add up to more than max_headcount "
+                        f"{self.max_headcount}")
+        if not 1 <= self.priority <= 5:
+            _fail(what, f"priority must be 1..5, got {self.priority}")
+        if self.under_weight is not None and self.under_weight < 0:
+            _fail(what, "under_weight must be >= 0")
+        if self.over_weight < 0:
+            _fail(what, "over_weight must be >= 0")
+        object.__setattr__(self, "skill_needs", {k: v for k, v in needs.items() if v > 0})
+        object.__setattr__(self, "required_skills", frozenset(self.required_skills))
+        if self.day is None:
+            object.__setattr__(self, "day", self.start.date())
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds()) // 60
+
+    @property
+    def on_day(self) -> date:
+        assert self.day is not None  # set in __post_init__
+        return self.day
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    """A volunteer and the personal limits the roster must respect.
+
+    `availability=None` means available at any time; otherwise a shift must lie
+    inside one window. Limits left at None are not applied. The fields after
+    `preferred_stations` are general calendar rules (used by the Curtois & Qu
+    benchmark); volunteers from the app usually leave them unset.
+    """
+
+    id: Id
+    skills: frozenset[str] = frozenset()
+    availability: tuple[AvailabilityWindow, ...] | None = None
+    unavailable_dates: frozenset[date] = frozenset()
+    max_minutes_per_week: int | None = None
+    max_shifts_per_week: int | None = None
+    max_consecutive_days: int | None = None
+    min_rest_minutes: int = 0
+    max_travel_minutes: int | None = None
+    preferred_stations: frozenset[Id] = frozenset()
+    # general calendar rules
+    max_shifts_per_day: int | None = None
+    min_total_minutes: int | None = None
+    max_total_minutes: int | None = None
+    max_shifts_per_kind: Mapping[str, int] = field(default_factory=dict)
+    min_consecutive_days: int | None = None
+    min_consecutive_days_off: int | None = None
+    max_weekends: int | None = None
+
+    def __post_init__(self) -> None:
+        what = f"volunteer {self.id!r}"
+        object.__setattr__(self, "skills", frozenset(self.skills))
+        object.__setattr__(self, "unavailable_dates", frozenset(self.unavailable_dates))
+        object.__setattr__(self, "preferred_stations", frozenset(self.preferred_stations))
+        object.__setattr__(self, "max_shifts_per_kind", dict(self.max_shifts_per_kind))
+        if self.availability is not None:
+            object.__setattr__(self, "availability", tuple(self.availability))
+        for name in ("max_minutes_per_week", "max_shifts_per_week", "max_travel_minutes",
+                     "max_shifts_per_day", "min_total_minutes", "max_total_minutes",
+                     "max_weekends"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                _fail(what, f"{name} must be >= 0, got {value}")
+        for name in ("max_consecutive_days", "min_consecutive_days", "min_consecutive_days_off"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                _fail(what, f"{name} must be >= 1, got {value}")
+        if self.min_rest_minutes < 0:
+            _fail(what, "min_rest_minutes must be >= 0")
+        if (self.min_total_minutes is not None and self.max_total_minutes is not None
+                and self.min_total_minutes > self.max_total_minutes):
+            _fail(what, "min_total_minutes is above max_total_minutes")
+        if any(v < 0 for v in self.max_shifts_per_kind.values()):
+            _fail(what, "max_shifts_per_kind values must be >= 0")
+
+    def available_for(self, start: datetime, end: datetime) -> AvailabilityWindow | None:
+        """The window holding [start, end] (a preferred one first), or None."""
+        if self.availability is None:
+            return AvailabilityWindow(start, end, preferred=False)
+        best = None
+        for window in self.availability:
+            if window.covers(start, end) and (best is None or window.preferred):
+                best = window
+        return best
+
+
+@dataclass(frozen=True)
+class Assignment:
+    volunteer: Id
+    shift: Id
+
+
+@dataclass(frozen=True)
+class DayRequest:
+    """A wish to work (`on=True`) or not to work on a day, optionally a given shift kind.
+
+    An "on" request costs `weight` when the volunteer does not work (that kind) that
+    day; an "off" request costs `weight` when they do.
+    """
+
+    volunteer: Id
+    day: date
+    on: bool
+    weight: int = 1
+    kind: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.weight < 0:
+            _fail(f"day request of {self.volunteer!r}", "weight must be >= 0")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Penalty per unit for each soft goal, in decreasing order of importance.
+
+    coverage: per missing person times shift priority (1..5) unless the shift sets
+    its own under_weight; skill_need: per unfilled skill seat; preference: per
+    assignment outside preferred times / stations; request: multiplier of day-request
+    weights; fairness: per percentage point of the highest load (assigned minutes
+    over stated capacity); travel: per travel minute; change: per assignment added or
+    removed against the previous roster.
+    """
+
+    coverage: int = 100_000
+    skill_need: int = 10_000
+    preference: int = 100
+    request: int = 1
+    fairness: int = 20
+    travel: int = 1
+    change: int = 1
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if value < 0:
+                _fail("weights", f"{name} must be >= 0, got {value}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    shifts: tuple[Shift, ...]
+    volunteers: tuple[Volunteer, ...]
+    travel_minutes: Mapping[tuple[Id, Id], int] = field(default_factory=dict)
+    pinned: tuple[Assignment, ...] = ()
+    forbidden: tuple[Assignment, ...] = ()
+    previous: tuple[Assignment, ...] = ()
+    requests: tuple[DayRequest, ...] = ()
+    forbidden_successions: frozenset[tuple[str, str]] = frozenset()
+    first_day: date | None = None
+    last_day: date | None = None
+    weights: Weights = field(default_factory=Weights)
+    time_limit_seconds: float = 10.0
+    seed: int = 0
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shifts", tuple(self.shifts))
+        object.__setattr__(self, "volunteers", tuple(self.volunteers))
+        object.__setattr__(self, "pinned", tuple(self.pinned))
+        object.__setattr__(self, "forbidden", tuple(self.forbidden))
+        object.__setattr__(self, "previous", tuple(self.previous))
+        object.__setattr__(self, "requests", tuple(self.requests))
+        object.__setattr__(self, "forbidden_successions", frozenset(
+            (a, b) for a, b in self.forbidden_successions))
+        object.__setattr__(self, "travel_minutes", dict(self.travel_minutes))
+        shift_ids = [s.id for s in self.shifts]
+        volunteer_ids = [v.id for v in self.volunteers]
+        if len(set(shift_ids)) != len(shift_ids):
+            _fail("problem", "shift ids are not unique")
+        if len(set(volunteer_ids)) != len(volunteer_ids):
+            _fail("problem", "volunteer ids are not unique")
+        shifts, volunteers = set(shift_ids), set(volunteer_ids)
+        for name in ("pinned", "forbidden", "previous"):
+            for a in getattr(self, name):
+                if a.volunteer not in volunteers:
+                    _fail(f"{name} assignment", f"unknown volunteer {a.volunteer!r}")
+                if a.shift not in shifts:
+                    _fail(f"{name} assignment", f"unknown shift {a.shift!r}")
+        if set(self.pinned) & set(self.forbidden):
+            _fail("problem", "an assignment is both pinned and forbidden")
+        for r in self.requests:
+            if r.volunteer not in volunteers:
+                _fail("day request", f"unknown volunteer {r.volunteer!r}")
+        for (v, _station), minutes in self.travel_minutes.items():
+            if v not in volunteers:
+                _fail("travel minutes", f"unknown volunteer {v!r}")
+            if minutes < 0:
+                _fail("travel minutes", f"negative minutes for {v!r}")
+        if self.time_limit_seconds <= 0:
+            _fail("problem", "time_limit_seconds must be > 0")
+        if self.workers < 1:
+            _fail("problem", "workers must be >= 1")
+        days = [s.on_day for s in self.shifts]
+        if self.first_day is None and days:
+            object.__setattr__(self, "first_day", min(days))
+        if self.last_day is None and days:
+            object.__setattr__(self, "last_day", max(days))
+        if days and (min(days) < self.first_day or max(days) > self.last_day):  # type: ignore
+            _fail("problem", "a shift lies outside first_day..last_day")
+
+    # -- look-ups shared by model, validator and explanations -----------------
+    def shift(self, shift_id: Id) -> Shift:
+        return self._shift_index()[shift_id]
+
+    def volunteer(self, volunteer_id: Id) -> Volunteer:
+        return self._volunteer_index()[volunteer_id]
+
+    def _shift_index(self) -> dict[Id, Shift]:
+        cached = self.__dict__.get("_shift_by_id")
+        if cached is None:
+            cached = {s.id: s for s in self.shifts}
+            object.__setattr__(self, "_shift_by_id", cached)
+        return cached
+
+    def _volunteer_index(self) -> dict[Id, Volunteer]:
+        cached = self.__dict__.get("_volunteer_by_id")
+        if cached is None:
+            cached = {v.id: v for v in self.volunteers}
+            object.__setattr__(self, "_volunteer_by_id", cached)
+        return cached
+
+    def travel(self, volunteer_id: Id, station: Id) -> int | None:
+        """Travel minutes, or None when unknown (unknown travel is neither limited nor costed)."""
+        return self.travel_minutes.get((volunteer_id, station))
+
+    def days(self) -> list[date]:
+        if self.first_day is None or self.last_day is None:
+            return []
+        n = (self.last_day - self.first_day).days + 1
+        return [self.first_day + timedelta(days=i) for i in range(n)]

@@ -1,0 +1,35 @@
+"""Forbidden successions: kind a on day d is never followed by kind b on day d+1."""
+
+from collections import defaultdict
+
+from solver.variables import Variables
+
+
+def no_forbidden_successions(vars: Variables) -> list:
+    p, m = vars.problem, vars.model
+    if not p.forbidden_successions:
+        return []
+    banned_after = defaultdict(set)
+    for a, b in p.forbidden_successions:
+        banned_after[a].add(b)
+    for (vi, day), today in vars.shifts_on_day.items():
+        tomorrow = vars.shifts_on_day.get((vi, day + 1), [])
+        if not tomorrow:
+            continue
+        one_a_day = p.volunteers[vi].max_shifts_per_day == 1
+        # group today's shifts by the set of shifts they forbid tomorrow
+        groups = defaultdict(list)
+        for si in today:
+            kind = p.shifts[si].kind
+            later = tuple(sj for sj in tomorrow if p.shifts[sj].kind in banned_after.get(kind, ()))
+            if later:
+                groups[later].append(si)
+        for later, earlier in groups.items():
+            if one_a_day:
+                # at most one shift a day on both days, so a single sum says it all
+                m.add(sum(vars.x[vi, si] for si in earlier + list(later)) <= 1)
+            else:
+                for si in earlier:
+                    m.add_bool_and([~vars.x[vi, sj] for sj in later]).only_enforce_if(
+                        vars.x[vi, si])
+    return []

@@ -1,0 +1,66 @@
+"""Output types of the solver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solver.problem import Assignment, Id
+
+# Status names follow CP-SAT: OPTIMAL (proven), FEASIBLE (time limit hit with a
+# roster), INFEASIBLE (hard rules contradict, e.g. pinned assignments or minimum
+# totals), UNKNOWN (no roster found in time).
+STATUSES = ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "MODEL_INVALID")
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a seat stayed open. `code` is stable for programs, `message` is for people."""
+
+    code: str
+    message: str
+    volunteers: int = 0
+
+
+@dataclass(frozen=True)
+class UnfilledSeat:
+    """`count` open seats of one shift; `skill` is set for an unfilled skill seat."""
+
+    shift: Id
+    count: int
+    reasons: tuple[Reason, ...]
+    skill: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    seconds: float
+    objective: float | None
+    bound: float
+
+
+@dataclass(frozen=True)
+class Solution:
+    status: str
+    assignments: tuple[Assignment, ...]
+    objective: int | None
+    objective_by_rule: dict[str, int]
+    best_bound: float
+    gap: float | None
+    wall_seconds: float
+    first_solution_seconds: float | None = None
+    unfilled: tuple[UnfilledSeat, ...] = ()
+    progress: tuple[Progress, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"solution: unknown status {self.status!r}")
+
+    @property
+    def has_roster(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    def shifts_of(self, volunteer: Id) -> list[Id]:
+        return [a.shift for a in self.assignments if a.volunteer == volunteer]
+
+    def volunteers_on(self, shift: Id) -> list[Id]:
+        return [a.volunteer for a in self.assignments if a.shift == shift]

@@ -1,0 +1,319 @@
+"""Independent checker: re-checks every hard rule and recomputes the objective.
+
+It reads only the Problem and a list of assignments, in plain Python, and shares
+no code with the CP-SAT model, so a modelling mistake cannot hide itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from solver.problem import Assignment, Id, Problem, Shift, Volunteer
+
+OBJECTIVE_RULES = (
+    "coverage", "skill_needs", "preferences", "requests", "fairness", "travel", "changes",
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    message: str
+    volunteer: Id | None = None
+    shift: Id | None = None
+
+
+@dataclass
+class Report:
+    violations: list[Violation] = field(default_factory=list)
+    objective_by_rule: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def objective(self) -> int:
+        return sum(self.objective_by_rule.values())
+
+
+def _day_name(day: date) -> str:
+    return day.strftime("%a %Y-%m-%d")
+
+
+def _iso_week(day: date) -> tuple[int, int]:
+    year, week, _ = day.isocalendar()
+    return year, week
+
+
+def _runs(worked: Sequence[bool], value: bool) -> list[tuple[int, int]]:
+    """Maximal runs [start, end) of `value` in `worked`."""
+    runs, start = [], None
+    for i, w in enumerate(worked):
+        if w == value and start is None:
+            start = i
+        elif w != value and start is not None:
+            runs.append((start, i))
+            start = None
+    if start is not None:
+        runs.append((start, len(worked)))
+    return runs
+
+
+def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | None:
+    """The first rule that forbids v on s whatever else they work, or None."""
+    if Assignment(v.id, s.id) in forbidden_set(problem):
+        return Violation("forbidden", "assignment is forbidden", v.id, s.id)
+    if s.on_day in v.unavailable_dates:
+        return Violation("availability", f"unavailable on {_day_name(s.on_day)}", v.id, s.id)
+    if v.available_for(s.start, s.end) is None:
+        return Violation("availability", "not available for the shift times", v.id, s.id)
+    missing = s.required_skills - v.skills
+    if missing:
+        return Violation("skills", f"lacks required skill {sorted(missing)[0]}", v.id, s.id)
+    if s.kind is not None and v.max_shifts_per_kind.get(s.kind, 1) == 0:
+        return Violation("shift_kind", f"may not work {s.kind} shifts", v.id, s.id)
+    travel = problem.travel(v.id, s.station)
+    if v.max_travel_minutes is not None and travel is not None and travel > v.max_travel_minutes:
+        return Violation("travel_limit", f"lives {travel} min away, limit "
+                         f"{v.max_travel_minutes} min", v.id, s.id)
+    return None
+
+
+def forbidden_set(problem: Problem) -> frozenset[Assignment]:
+    cached = problem.__dict__.get("_forbidden_set")
+    if cached is None:
+        cached = frozenset(problem.forbidden)
+        object.__setattr__(problem, "_forbidden_set", cached)
+    return cached
+
+
+def volunteer_violations(problem: Problem, v: Volunteer, shifts: Iterable[Shift],
+                         include_static: bool = True) -> list[Violation]:
+    """Every hard rule broken by giving volunteer v exactly these shifts."""
+    out: list[Violation] = []
+    mine = sorted(shifts, key=lambda s: (s.start, s.end, str(s.id)))
+    if include_static:
+        for s in mine:
+            bad = static_violation(problem, v, s)
+            if bad is not None:
+                out.append(bad)
+    # no overlap and minimum rest: any two shifts, sorted by start
+    for i, a in enumerate(mine):
+        for b in mine[i + 1:]:
+            if b.start >= a.end + timedelta(minutes=v.min_rest_minutes):
+                break  # later shifts start later still
+            if b.start < a.end and a.start < b.end:
+                out.append(Violation("no_overlap", f"{a.id!r} overlaps {b.id!r}", v.id, b.id))
+            elif b.start >= a.end:
+                gap = int((b.start - a.end).total_seconds() // 60)
+                out.append(Violation("minimum_rest", f"only {gap} min rest between {a.id!r} and "
+                                     f"{b.id!r}, needs {v.min_rest_minutes}", v.id, b.id))
+    by_day: dict[date, list[Shift]] = defaultdict(list)
+    for s in mine:
+        by_day[s.on_day].append(s)
+    if v.max_shifts_per_day is not None:
+        for day, ss in by_day.items():
+            if len(ss) > v.max_shifts_per_day:
+                out.append(Violation("shifts_per_day", f"{len(ss)} shifts on {_day_name(day)}, "
+                                     f"max {v.max_shifts_per_day}", v.id))
+    if v.max_minutes_per_week is not None or v.max_shifts_per_week is not None:
+        minutes: Counter[tuple[int, int]] = Counter()
+        count: Counter[tuple[int, int]] = Counter()
+        for s in mine:
+            minutes[_iso_week(s.on_day)] += s.minutes
+            count[_iso_week(s.on_day)] += 1
+        for week in minutes:
+            if v.max_minutes_per_week is not None and minutes[week] > v.max_minutes_per_week:
+                out.append(Violation("weekly_hours", f"{minutes[week]} min in week {week[1]}, "
+                                     f"max {v.max_minutes_per_week}", v.id))
+            if v.max_shifts_per_week is not None and count[week] > v.max_shifts_per_week:
+                out.append(Violation("weekly_shifts", f"{count[week]} shifts in week {week[1]}, "
+                                     f"max {v.max_shifts_per_week}", v.id))
+    total = sum(s.minutes for s in mine)
+    if v.max_total_minutes is not None and total > v.max_total_minutes:
+        out.append(Violation("total_minutes", f"{total} min in total, max "
+                             f"{v.max_total_minutes}", v.id))
+    if v.min_total_minutes is not None and total < v.min_total_minutes:
+        out.append(Violation("total_minutes", f"{total} min in total, min "
+                             f"{v.min_total_minutes}", v.id))
+    kinds = Counter(s.kind for s in mine if s.kind is not None)
+    for kind, n in kinds.items():
+        limit = v.max_shifts_per_kind.get(kind)
+        if limit is not None and n > limit:
+            out.append(Violation("shift_kind", f"{n} {kind} shifts, max {limit}", v.id))
+    for s in mine:
+        for t in by_day.get(s.on_day + timedelta(days=1), ()):
+            if (s.kind, t.kind) in problem.forbidden_successions:
+                out.append(Violation("succession", f"{t.kind} on {_day_name(t.on_day)} may not "
+                                     f"follow {s.kind}", v.id, t.id))
+    days = problem.days()
+    worked = [d in by_day for d in days]
+    if v.max_consecutive_days is not None:
+        for a, b in _runs(worked, True):
+            if b - a > v.max_consecutive_days:
+                out.append(Violation("consecutive_days", f"{b - a} days in a row from "
+                                     f"{_day_name(days[a])}, max {v.max_consecutive_days}", v.id))
+    # Runs touching either end of the horizon are exempt (Curtois & Qu reading).
+    for value, limit, rule, label in (
+            (True, v.min_consecutive_days, "consecutive_days", "working days"),
+            (False, v.min_consecutive_days_off, "consecutive_days_off", "days off")):
+        if limit is None:
+            continue
+        for a, b in _runs(worked, value):
+            if a > 0 and b < len(days) and b - a < limit:
+                out.append(Violation(rule, f"{b - a} {label} in a row from "
+                                     f"{_day_name(days[a])}, min {limit}", v.id))
+    if v.max_weekends is not None:
+        weekends = {_weekend(d) for d in by_day if d.weekday() >= 5}
+        if len(weekends) > v.max_weekends:
+            out.append(Violation("weekends", f"{len(weekends)} weekends worked, max "
+                                 f"{v.max_weekends}", v.id))
+    return out
+
+
+def _weekend(day: date) -> date:
+    """The Saturday of the weekend holding `day`."""
+    return day - timedelta(days=day.weekday() - 5)
+
+
+def max_skill_seats(shift: Shift, holders: Sequence[frozenset[str]]) -> int:
+    """Skill seats filled by the best matching of assignees to seats (one seat each)."""
+    seats = [skill for skill, n in sorted(shift.skill_needs.items()) for _ in range(n)]
+    owner: dict[int, int] = {}
+
+    def augment(person: int, seen: set[int]) -> bool:
+        for i, skill in enumerate(seats):
+            if skill in holders[person] and i not in seen:
+                seen.add(i)
+                if i not in owner or augment(owner[i], seen):
+                    owner[i] = person
+                    return True
+        return False
+
+    return sum(augment(p, set()) for p in range(len(holders)))
+
+
+def skill_shortfall(shift: Shift, holders: Sequence[frozenset[str]]) -> dict[str, int]:
+    """Unfilled seats per skill in a best matching (greedy per skill, then exact total)."""
+    total_missing = sum(shift.skill_needs.values()) - max_skill_seats(shift, holders)
+    if not total_missing:
+        return {}
+    # Attribute the shortfall per skill: a skill is short by at least what its holders
+    # cannot cover on their own; any remainder is spread in name order.
+    out: dict[str, int] = {}
+    for skill, need in sorted(shift.skill_needs.items()):
+        have = sum(skill in h for h in holders)
+        if have < need:
+            out[skill] = need - have
+    rest = total_missing - sum(out.values())
+    for skill in sorted(shift.skill_needs):
+        if rest <= 0:
+            break
+        room = shift.skill_needs[skill] - out.get(skill, 0)
+        take = min(room, rest)
+        if take:
+            out[skill] = out.get(skill, 0) + take
+            rest -= take
+    return out
+
+
+def capacity_minutes(problem: Problem, v: Volunteer) -> int | None:
+    """Stated capacity over the horizon, the yardstick of the fair-share goal."""
+    if v.max_total_minutes is not None:
+        return v.max_total_minutes or None
+    if v.max_minutes_per_week is not None and problem.days():
+        weeks = -(-len(problem.days()) // 7)  # whole weeks: a 2-day roster is one week
+        return v.max_minutes_per_week * weeks or None
+    return None
+
+
+def validate(problem: Problem, assignments: Iterable[Assignment]) -> Report:
+    """Check every hard rule and compute the objective of a roster."""
+    report = Report()
+    found = list(assignments)
+    seen: set[Assignment] = set()
+    by_volunteer: dict[Id, list[Shift]] = defaultdict(list)
+    by_shift: dict[Id, list[Volunteer]] = defaultdict(list)
+    shifts = {s.id: s for s in problem.shifts}
+    volunteers = {v.id: v for v in problem.volunteers}
+    for a in found:
+        if a.volunteer not in volunteers or a.shift not in shifts:
+            report.violations.append(Violation("unknown", f"unknown id in {a}", a.volunteer,
+                                               a.shift))
+            continue
+        if a in seen:
+            report.violations.append(Violation("duplicate", f"{a} listed twice", a.volunteer,
+                                               a.shift))
+            continue
+        seen.add(a)
+        by_volunteer[a.volunteer].append(shifts[a.shift])
+        by_shift[a.shift].append(volunteers[a.volunteer])
+    for a in problem.pinned:
+        if a not in seen:
+            report.violations.append(Violation("pinned", "pinned assignment missing",
+                                               a.volunteer, a.shift))
+    for vid, mine in by_volunteer.items():
+        report.violations.extend(volunteer_violations(problem, volunteers[vid], mine))
+    for s in problem.shifts:
+        n = len(by_shift[s.id])
+        if n > s.max_headcount:
+            report.violations.append(Violation("max_headcount", f"{n} people, max "
+                                               f"{s.max_headcount}", shift=s.id))
+    report.objective_by_rule = objective_by_rule(problem, by_volunteer, by_shift, seen)
+    return report
+
+
+def objective_by_rule(problem: Problem, by_volunteer: dict[Id, list[Shift]],
+                      by_shift: dict[Id, list[Volunteer]],
+                      assigned: set[Assignment]) -> dict[str, int]:
+    w = problem.weights
+    terms = dict.fromkeys(OBJECTIVE_RULES, 0)
+    for s in problem.shifts:
+        n = len(by_shift.get(s.id, ()))
+        under = s.under_weight if s.under_weight is not None else w.coverage * s.priority
+        terms["coverage"] += under * max(0, s.min_headcount - n)
+        terms["coverage"] += s.over_weight * max(0, n - s.min_headcount)
+        if s.skill_needs:
+            holders = [v.skills for v in by_shift.get(s.id, ())]
+            missing = sum(s.skill_needs.values()) - max_skill_seats(s, holders)
+            terms["skill_needs"] += w.skill_need * missing
+    volunteers = {v.id: v for v in problem.volunteers}
+    for vid, mine in by_volunteer.items():
+        v = volunteers[vid]
+        liked_times = v.availability is not None and any(x.preferred for x in v.availability)
+        for s in mine:
+            if liked_times:
+                window = v.available_for(s.start, s.end)
+                if window is None or not window.preferred:
+                    terms["preferences"] += w.preference
+            if v.preferred_stations and s.station not in v.preferred_stations:
+                terms["preferences"] += w.preference
+            travel = problem.travel(vid, s.station)
+            if travel is not None:
+                terms["travel"] += w.travel * travel
+    worked_kinds: dict[tuple[Id, date], set[str | None]] = defaultdict(set)
+    for vid, mine in by_volunteer.items():
+        for s in mine:
+            worked_kinds[vid, s.on_day].add(s.kind)
+    for r in problem.requests:
+        kinds = worked_kinds.get((r.volunteer, r.day), set())
+        works = bool(kinds) if r.kind is None else r.kind in kinds
+        if works != r.on:
+            terms["requests"] += w.request * r.weight
+    if w.fairness:
+        loads = []
+        for v in problem.volunteers:
+            cap = capacity_minutes(problem, v)
+            if cap:
+                minutes = sum(s.minutes for s in by_volunteer.get(v.id, ()))
+                loads.append(math.ceil(100 * minutes / cap))
+        terms["fairness"] = w.fairness * max(loads, default=0)
+    previous = set(problem.previous)
+    if previous:
+        terms["changes"] = w.change * len(previous ^ assigned)
+    return terms
