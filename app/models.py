@@ -2,6 +2,8 @@
 
 from app.accounts.models import AccessToken, Account, coordinator_district
 from app.districts.models import District
+from app.rosters.models import Assignment as RosterAssignment
+from app.rosters.models import Roster
 from app.shifts.models import Shift
 from app.stations.models import ShiftTemplate, Station
 from app.volunteers.models import (
@@ -17,6 +19,8 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityWindow",
     "District",
+    "Roster",
+    "RosterAssignment",
     "Shift",
     "ShiftTemplate",
     "Station",

@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     default_timezone: str = "Asia/Shanghai"
     import_max_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
+    # Rosters: the 15-minute service circle, at an urban travel speed.
+    default_max_travel_minutes: int = Field(default=15, ge=1)
+    travel_speed_kmh: float = Field(default=20.0, gt=0)
+    solver_time_limit_seconds: float = Field(default=30.0, gt=0, le=3600)
+    solver_workers: int = Field(default=2, ge=1)
+    # A solving job whose worker has been silent this long is taken as dead.
+    job_stale_seconds: float = Field(default=60.0, gt=0)
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

@@ -37,6 +37,8 @@ class Volunteer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the secret calendar-feed token; rotating it retires the old URL.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     skill_rows: Mapped[list["VolunteerSkill"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerSkill.skill"

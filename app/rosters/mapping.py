@@ -1,0 +1,210 @@
+"""Database rows -> solver dataclasses: the only bridge between app/ and solver/.
+
+Volunteers' weekly availability is wall-clock time in the service's default timezone
+(`UROSTER_DEFAULT_TIMEZONE`); a volunteer who never gave any weekly window counts as
+available at any time, which is what an imported list without an availability
+column means.
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import solver
+from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
+from app.settings import Settings, get_settings
+from app.shifts import service as shift_service
+from app.shifts.models import Shift
+from app.stations.models import Station
+from app.types import week_monday
+from app.volunteers.models import Volunteer, VolunteerStatus
+
+EARTH_RADIUS_KM = 6371.0
+LIVE_STATUSES = (
+    AssignmentStatus.scheduled,
+    AssignmentStatus.checked_in,
+    AssignmentStatus.completed,
+)
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def travel_minutes(volunteer: Volunteer, station: Station, speed_kmh: float) -> int | None:
+    if volunteer.home_lat is None or volunteer.home_lon is None:
+        return None
+    km = distance_km(volunteer.home_lat, volunteer.home_lon, station.lat, station.lon)
+    return math.ceil(km / speed_kmh * 60)
+
+
+def solver_shift(shift: Shift) -> solver.Shift:
+    local_start = shift.starts_at.astimezone(ZoneInfo(shift.station.timezone))
+    return solver.Shift(
+        id=shift.id,
+        station=shift.station_id,
+        start=shift.starts_at,
+        end=shift.ends_at,
+        min_headcount=shift.min_volunteers,
+        max_headcount=shift.max_volunteers,
+        skill_needs={r["skill"]: r["count"] for r in shift.skill_requirements},
+        priority=shift.priority,
+        day=local_start.date(),
+    )
+
+
+def _windows(volunteer: Volunteer, days: Sequence[date], zone: ZoneInfo):
+    """Concrete windows for the given days; windows that touch are merged so that an
+    overnight shift fits "Sat 20:00-24:00" followed by "Sun 00:00-06:00"."""
+    by_weekday: dict[int, list] = {}
+    for window in volunteer.weekly:
+        by_weekday.setdefault(window.weekday, []).append(window)
+    spans: list[list] = []
+    for day in days:
+        for window in sorted(by_weekday.get(day.isoweekday(), []), key=lambda w: w.start):
+            start = datetime.combine(day, time.fromisoformat(window.start), tzinfo=zone)
+            if window.end == "24:00":
+                end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+            else:
+                end = datetime.combine(day, time.fromisoformat(window.end), tzinfo=zone)
+            preferred = window.preference == "preferred"
+            if spans and spans[-1][1] == start and spans[-1][2] == preferred:
+                spans[-1][1] = end
+            else:
+                spans.append([start, end, preferred])
+    return tuple(solver.AvailabilityWindow(s, e, preferred=p) for s, e, p in spans)
+
+
+def solver_volunteer(
+    volunteer: Volunteer, first_day: date, last_day: date, settings: Settings
+) -> solver.Volunteer:
+    # One day of margin on each side: shifts that cross midnight at the week's edges.
+    days = [
+        first_day + timedelta(days=i) for i in range(-1, (last_day - first_day).days + 2)
+    ]
+    unavailable = {
+        day
+        for exception in volunteer.exceptions
+        for day in days
+        if exception.start_date <= day <= exception.end_date
+    }
+
+    def minutes(hours: float | None) -> int | None:
+        return None if hours is None else round(hours * 60)
+
+    return solver.Volunteer(
+        id=volunteer.id,
+        skills=frozenset(volunteer.skills),
+        availability=_windows(volunteer, days, ZoneInfo(settings.default_timezone))
+        if volunteer.weekly
+        else None,
+        unavailable_dates=frozenset(unavailable),
+        max_minutes_per_week=minutes(volunteer.max_hours_per_week),
+        max_shifts_per_week=volunteer.max_shifts_per_week,
+        max_consecutive_days=volunteer.max_consecutive_days,
+        min_rest_minutes=minutes(volunteer.min_rest_hours) or 0,
+        max_travel_minutes=volunteer.max_travel_minutes or settings.default_max_travel_minutes,
+        preferred_stations=frozenset(volunteer.preferred_station_ids or ()),
+    )
+
+
+def week_shifts(session: Session, district_id: int, week: str) -> list[Shift]:
+    return list(
+        session.scalars(
+            select(Shift)
+            .join(Station)
+            .where(Station.district_id == district_id)
+            .where(shift_service.week_condition(session, week))
+            .order_by(Shift.starts_at, Shift.id)
+        )
+    )
+
+
+def district_volunteers(session: Session, district_id: int) -> list[Volunteer]:
+    return list(
+        session.scalars(
+            select(Volunteer)
+            .where(Volunteer.district_id == district_id, Volunteer.status == VolunteerStatus.active)
+            .order_by(Volunteer.id)
+        )
+    )
+
+
+def published_roster(session: Session, district_id: int, week: str) -> Roster | None:
+    return session.scalar(
+        select(Roster).where(
+            Roster.district_id == district_id,
+            Roster.week == week,
+            Roster.status == RosterStatus.published,
+        )
+    )
+
+
+def live_assignments(session: Session, roster_id: int) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.roster_id == roster_id, Assignment.status.in_(LIVE_STATUSES))
+            .order_by(Assignment.id)
+        )
+    )
+
+
+def build_problem(
+    session: Session,
+    district_id: int,
+    week: str,
+    *,
+    time_limit_seconds: float,
+    keep: Iterable[Assignment] = (),
+    previous: Iterable[Assignment] = (),
+    settings: Settings | None = None,
+) -> solver.Problem:
+    """The district-week as a solver problem.
+
+    `keep` are assignments to pin (manual and pinned ones); `previous` is the last
+    published roster, which the solver changes as little as it can.
+    """
+    settings = settings or get_settings()
+    shifts = week_shifts(session, district_id, week)
+    monday = week_monday(week)
+    first_day, last_day = monday, monday + timedelta(days=6)
+    volunteers = district_volunteers(session, district_id)
+    stations = {s.station_id: s.station for s in shifts}
+    travel = {
+        (v.id, station.id): minutes
+        for v in volunteers
+        for station in stations.values()
+        if (minutes := travel_minutes(v, station, settings.travel_speed_kmh)) is not None
+    }
+    shift_ids = {s.id for s in shifts}
+    volunteer_ids = {v.id for v in volunteers}
+
+    def in_problem(assignments: Iterable[Assignment]) -> tuple[solver.Assignment, ...]:
+        return tuple(
+            {
+                solver.Assignment(volunteer=a.volunteer_id, shift=a.shift_id)
+                for a in assignments
+                if a.shift_id in shift_ids and a.volunteer_id in volunteer_ids
+            }
+        )
+
+    return solver.Problem(
+        shifts=tuple(solver_shift(s) for s in shifts),
+        volunteers=tuple(solver_volunteer(v, first_day, last_day, settings) for v in volunteers),
+        travel_minutes=travel,
+        pinned=in_problem(keep),
+        previous=in_problem(previous),
+        first_day=first_day - timedelta(days=1),
+        last_day=last_day + timedelta(days=1),
+        time_limit_seconds=time_limit_seconds,
+        workers=settings.solver_workers,
+    )
