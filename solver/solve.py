@@ -40,8 +40,9 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         if self.first is None:
             self.first = self.now()
-        self.best = self.objective_value
-        self._emit(Progress(self.now(), self.objective_value, self.best_objective_bound))
+        value = self.objective_value
+        self.best = value if self.best is None else min(self.best, value)  # greedy may lead
+        self._emit(Progress(self.now(), self.best, self.best_objective_bound))
 
     def on_bound(self, bound: float) -> None:
         self._emit(Progress(self.now(), self.best, bound))

@@ -1,0 +1,63 @@
+"""Command line: python -m solver solve problem.json -o solution.json
+
+Also: python -m solver validate problem.json solution.json (exit 1 when broken).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from solver.io import problem_from_dict, solution_to_dict
+from solver.problem import Assignment
+from solver.solve import solve
+from solver.validate import validate
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m solver")
+    sub = ap.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("solve", help="solve a problem JSON file")
+    s.add_argument("problem", type=Path)
+    s.add_argument("-o", "--output", type=Path, help="solution file (default: stdout)")
+    s.add_argument("--time-limit", type=float, help="override time_limit_seconds")
+    s.add_argument("--progress", action="store_true", help="print progress to stderr")
+    v = sub.add_parser("validate", help="check a solution against a problem")
+    v.add_argument("problem", type=Path)
+    v.add_argument("solution", type=Path)
+    args = ap.parse_args(argv)
+    try:
+        problem = problem_from_dict(json.loads(args.problem.read_text()))
+    except (ValueError, KeyError, TypeError) as exc:
+        print(f"invalid problem: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "validate":
+        data = json.loads(args.solution.read_text())
+        report = validate(problem, [Assignment(a["volunteer"], a["shift"])
+                                    for a in data["assignments"]])
+        for bad in report.violations:
+            print(f"{bad.rule}: {bad.message} (volunteer {bad.volunteer!r}, shift "
+                  f"{bad.shift!r})")
+        print(json.dumps({"ok": report.ok, "objective": report.objective,
+                          "objective_by_rule": report.objective_by_rule}))
+        return 0 if report.ok else 1
+    if args.time_limit:
+        import dataclasses
+        problem = dataclasses.replace(problem, time_limit_seconds=args.time_limit)
+
+    def show(p) -> None:
+        print(f"{p.seconds:7.2f}s objective {p.objective} bound {p.bound}", file=sys.stderr)
+
+    solution = solve(problem, on_progress=show if args.progress else None)
+    text = json.dumps(solution_to_dict(solution), indent=2)
+    if args.output:
+        args.output.write_text(text + "\n")
+    else:
+        print(text)
+    return 0 if solution.has_roster else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""Small builders for solver tests: one or two volunteers, a few shifts.
+
+Imported as `builders` (pytest puts this folder on sys.path: it has no __init__.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+from solver import Assignment, Problem, Shift, Volunteer, Weights, solve, validate
+
+MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+
+
+def at(day: int, hour: float) -> datetime:
+    return MONDAY + timedelta(days=day, hours=hour)
+
+
+def shift(id, day=0, hour=9, hours=4, station="S", **kw) -> Shift:
+    kw.setdefault("min_headcount", 1)
+    kw.setdefault("max_headcount", max(1, kw["min_headcount"]))
+    return Shift(id=id, station=station, start=at(day, hour), end=at(day, hour + hours), **kw)
+
+
+def problem(shifts, volunteers, **kw) -> Problem:
+    kw.setdefault("time_limit_seconds", 10)
+    kw.setdefault("workers", 1)
+    # plain weights: only what a test switches on counts
+    kw.setdefault("weights", Weights(fairness=0, travel=0, preference=0, change=0))
+    return Problem(shifts=tuple(shifts), volunteers=tuple(volunteers), **kw)
+
+
+def roster(sol) -> set[tuple]:
+    return {(a.volunteer, a.shift) for a in sol.assignments}
+
+
+def solved(p: Problem):
+    sol = solve(p)
+    assert sol.status == "OPTIMAL"
+    assert validate(p, sol.assignments).ok
+    return sol
+
+
+def broken_by(p: Problem, pairs) -> set[str]:
+    """Rules the validator reports for this roster."""
+    return {v.rule for v in validate(p, [Assignment(v, s) for v, s in pairs]).violations}
+
+
+__all__ = ["MONDAY", "Volunteer", "at", "broken_by", "dataclasses", "problem", "roster", "shift",
+           "solved"]

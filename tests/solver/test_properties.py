@@ -1,0 +1,139 @@
+"""Property tests on random small problems."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from builders import MONDAY, at
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from solver import (
+    Assignment,
+    AvailabilityWindow,
+    Problem,
+    Shift,
+    Volunteer,
+    Weights,
+    solve,
+    validate,
+)
+from solver.explain import blocking_rule
+
+SKILLS = ("en", "yue", "aid")
+STATIONS = ("s1", "s2")
+
+
+@st.composite
+def shifts(draw, i: int) -> Shift:
+    day = draw(st.integers(0, 6))
+    hour = draw(st.sampled_from((6, 9, 13, 20)))
+    hours = draw(st.sampled_from((4, 8)))
+    lo = draw(st.integers(0, 2))
+    hi = draw(st.integers(max(lo, 1), 3))
+    needs = draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 1), max_size=2))
+    if sum(needs.values()) > hi:
+        needs = {}
+    return Shift(id=f"s{i}", station=draw(st.sampled_from(STATIONS)), start=at(day, hour),
+                 end=at(day, hour + hours), min_headcount=lo, max_headcount=hi,
+                 skill_needs=needs, priority=draw(st.integers(1, 5)),
+                 kind=draw(st.sampled_from(("D", "N"))),
+                 required_skills=frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=1)))
+                 if draw(st.integers(0, 4)) == 0 else frozenset())
+
+
+@st.composite
+def volunteers(draw, i: int) -> Volunteer:
+    windows = None
+    if draw(st.booleans()):
+        windows = tuple(
+            AvailabilityWindow(at(d, h), at(d, h + 12), preferred=draw(st.booleans()))
+            for d, h in draw(st.sets(st.tuples(st.integers(0, 6), st.sampled_from((5, 12))),
+                                     max_size=6)))
+    maybe = lambda s: draw(st.one_of(st.none(), s))  # noqa: E731
+    return Volunteer(
+        id=i, skills=frozenset(draw(st.sets(st.sampled_from(SKILLS)))), availability=windows,
+        unavailable_dates=frozenset(MONDAY.date() + timedelta(days=d)
+                                    for d in draw(st.sets(st.integers(0, 6), max_size=2))),
+        max_minutes_per_week=maybe(st.sampled_from((240, 480, 960))),
+        max_shifts_per_week=maybe(st.integers(1, 3)),
+        max_consecutive_days=maybe(st.integers(1, 3)),
+        min_rest_minutes=draw(st.sampled_from((0, 0, 600))),
+        max_travel_minutes=maybe(st.sampled_from((10, 30))),
+        preferred_stations=frozenset(draw(st.sets(st.sampled_from(STATIONS), max_size=1))),
+        max_shifts_per_day=maybe(st.just(1)),
+        max_shifts_per_kind=draw(st.dictionaries(st.sampled_from(("D", "N")), st.integers(0, 2),
+                                                 max_size=1)),
+        min_consecutive_days=maybe(st.integers(2, 3)),
+        min_consecutive_days_off=maybe(st.integers(2, 3)),
+        max_weekends=maybe(st.integers(0, 1)))
+
+
+@st.composite
+def problems(draw) -> Problem:
+    ss = [draw(shifts(i)) for i in range(draw(st.integers(1, 5)))]
+    vs = [draw(volunteers(i)) for i in range(draw(st.integers(1, 3)))]
+    travel = {(v.id, s): draw(st.integers(0, 40)) for v in vs for s in STATIONS}
+    pairs = [(v.id, s.id) for v in vs for s in ss]
+    previous = draw(st.sets(st.sampled_from(pairs), max_size=3)) if pairs else set()
+    return Problem(
+        shifts=tuple(ss), volunteers=tuple(vs), travel_minutes=travel,
+        previous=tuple(Assignment(v, s) for v, s in sorted(previous, key=str)),
+        forbidden_successions=frozenset(draw(st.sets(st.sampled_from(
+            [("N", "D"), ("N", "N"), ("D", "N")]), max_size=1))),
+        first_day=MONDAY.date(), last_day=MONDAY.date() + timedelta(days=6),
+        weights=Weights(), time_limit_seconds=10, seed=3, workers=1)
+
+
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SETTINGS
+@given(problems())
+def test_every_solution_passes_the_validator(p):
+    sol = solve(p)
+    assert sol.status == "OPTIMAL"  # tiny problems, no minimum totals: always solved
+    report = validate(p, sol.assignments)
+    assert report.ok, report.violations
+    assert report.objective == sol.objective
+    assert sol.best_bound == sol.objective
+
+
+@SETTINGS
+@given(problems())
+def test_every_unfilled_seat_has_true_reasons(p):
+    sol = solve(p)
+    for seat in sol.unfilled:
+        assert seat.reasons, seat
+        s = p.shift(seat.shift)
+        here = set(sol.volunteers_on(s.id))
+        pool = [v for v in p.volunteers if v.id not in here
+                and (seat.skill is None or seat.skill in v.skills)]
+        if not pool:
+            assert [r.code for r in seat.reasons] in (["no_skill_holder"], ["no_volunteers"])
+            continue
+        assert sum(r.volunteers for r in seat.reasons) == len(pool)
+        mine = {v.id: [p.shift(x) for x in sol.shifts_of(v.id)] for v in p.volunteers}
+        for v in pool:
+            code, _ = blocking_rule(p, v, s, mine[v.id])
+            trial = validate(p, [*sol.assignments, Assignment(v.id, s.id)])
+            broken = {x.rule for x in trial.violations}
+            if code == "free":
+                assert not broken  # they really could have been added
+            elif code == "full":
+                assert broken == {"max_headcount"}
+            else:
+                expected = "availability" if code == "unavailable_date" else code
+                assert expected in broken, (code, broken)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_same_seed_one_worker_same_roster(p):
+    assert solve(p).assignments == solve(p).assignments
+
+
+def test_horizon_defaults_to_the_shift_days():
+    p = Problem(shifts=(Shift("x", "s", at(2, 9), at(2, 13)),), volunteers=())
+    assert p.first_day == p.last_day == date(2026, 3, 4)
