@@ -55,7 +55,7 @@ def repair(problem: Problem, published: Iterable[Assignment],
     # Search only around the open seats: shifts that lost someone, or that were
     # short already, may take new people; every other pair stays as published.
     kept = set(keep)
-    lost = {a.shift for a in published if a not in kept}
+    lost = {a.shift for a in published if a not in kept} | {a.shift for a in dropped}
     on_shift: dict[Id, list[frozenset[str]]] = defaultdict(list)
     for a in keep:
         on_shift[a.shift].append(final.volunteer(a.volunteer).skills)

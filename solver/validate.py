@@ -226,9 +226,13 @@ def capacity_minutes(problem: Problem, v: Volunteer) -> int | None:
     """Stated capacity over the horizon, the yardstick of the fair-share goal."""
     if v.max_total_minutes is not None:
         return v.max_total_minutes or None
-    if v.max_minutes_per_week is not None and problem.days():
-        weeks = -(-len(problem.days()) // 7)  # whole weeks: a 2-day roster is one week
-        return v.max_minutes_per_week * weeks or None
+    if v.max_minutes_per_week:
+        # weeks that hold shifts: margins around a week do not double the capacity
+        weeks = problem.__dict__.get("_weeks_with_shifts")
+        if weeks is None:
+            weeks = len({_iso_week(s.on_day) for s in problem.shifts}) or 1
+            object.__setattr__(problem, "_weeks_with_shifts", weeks)
+        return v.max_minutes_per_week * weeks
     return None
 
 

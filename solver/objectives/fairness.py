@@ -5,13 +5,13 @@ nobody is filled up while others with room stay idle."""
 from solver.variables import Variables
 
 
-def capacity(vars: Variables, vi: int) -> int | None:
+def capacity(vars: Variables, vi: int, weeks: int) -> int | None:
     p = vars.problem
     v = p.volunteers[vi]
     if v.max_total_minutes is not None:
         return v.max_total_minutes or None
     if v.max_minutes_per_week:
-        return v.max_minutes_per_week * -(-vars.n_days // 7)  # whole weeks
+        return v.max_minutes_per_week * weeks
     return None
 
 
@@ -20,9 +20,11 @@ def share_hours_by_capacity(vars: Variables):
     weight = p.weights.fairness
     if not weight:
         return 0
+    # weeks that hold shifts: margins around a week do not double the capacity
+    weeks = len({s.on_day.isocalendar()[:2] for s in p.shifts}) or 1
     loads = []
     for vi in range(len(p.volunteers)):
-        cap = capacity(vars, vi)
+        cap = capacity(vars, vi, weeks)
         if cap and vars.shifts_of[vi]:
             most = sum(p.shifts[si].minutes for si in vars.shifts_of[vi])
             loads.append((cap, most, sum(p.shifts[si].minutes * vars.x[vi, si]
