@@ -39,6 +39,30 @@ def serve(
     )
 
 
+@cli.command()
+def worker(
+    concurrency: int = typer.Option(1, help="roster jobs run at once by this process"),
+) -> None:
+    """Run roster jobs: a procrastinate worker on PostgreSQL (start as many as you
+    like, on any machine that reaches the database); on SQLite, the same loop the
+    server runs in-process."""
+    from app.rosters import jobs
+    from app.settings import get_settings
+
+    logging.basicConfig(level=get_settings().log_level)
+    if jobs.uses_procrastinate():
+        from app.rosters import tasks
+
+        tasks.queue.run_worker(queues=["rosters"], concurrency=concurrency)
+    else:
+        runner = jobs.ThreadRunner(poll_seconds=2.0)
+        runner.start()
+        try:
+            runner.thread.join()
+        except KeyboardInterrupt:
+            runner.stop()
+
+
 @cli.command("create-admin")
 def create_admin(
     email: str = typer.Option(..., help="the admin's sign-in email"),

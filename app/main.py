@@ -10,9 +10,12 @@ from app.accounts import service as account_service
 from app.accounts.router import router as accounts_router
 from app.db import get_sessionmaker
 from app.districts.router import router as districts_router
+from app.duties.router import router as duties_router
 from app.errors import install_error_handlers
 from app.ops.metrics import Metrics, RequestContextMiddleware
 from app.ops.router import router as ops_router
+from app.rosters import jobs
+from app.rosters.router import router as rosters_router
 from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
@@ -39,10 +42,14 @@ def bootstrap_admin() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     bootstrap_admin()
+    runner = jobs.start_embedded_runner() if app.state.run_jobs else None
     yield
+    if runner is not None:
+        jobs.stop_embedded_runner()
 
 
-def create_app() -> FastAPI:
+def create_app(*, run_jobs: bool = True) -> FastAPI:
+    """`run_jobs=False` leaves roster jobs to be run by hand (tests drive them)."""
     app = FastAPI(
         title="U-Roster",
         version="0.1.0",
@@ -50,6 +57,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.state.metrics = Metrics()
+    app.state.run_jobs = run_jobs
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     for router in (
@@ -57,8 +65,10 @@ def create_app() -> FastAPI:
         accounts_router,
         districts_router,
         stations_router,
+        duties_router,
         shifts_router,
         volunteers_router,
+        rosters_router,
     ):
         app.include_router(router)
     return app

@@ -87,9 +87,7 @@ def solver_volunteer(
     volunteer: Volunteer, first_day: date, last_day: date, settings: Settings
 ) -> solver.Volunteer:
     # One day of margin on each side: shifts that cross midnight at the week's edges.
-    days = [
-        first_day + timedelta(days=i) for i in range(-1, (last_day - first_day).days + 2)
-    ]
+    days = [first_day + timedelta(days=i) for i in range(-1, (last_day - first_day).days + 2)]
     unavailable = {
         day
         for exception in volunteer.exceptions

@@ -91,7 +91,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def app(session: Session):
-    app = create_app()
+    app = create_app(run_jobs=False)
 
     def test_session() -> Iterator[Session]:
         try:
@@ -103,6 +103,33 @@ def app(session: Session):
 
     app.dependency_overrides[get_session] = test_session
     return app
+
+
+@pytest.fixture
+def run_jobs(session: Session, monkeypatch):
+    """Runs the queued roster jobs now, inside the test's transaction; returns their ids."""
+    from contextlib import contextmanager
+
+    from app.rosters import jobs
+
+    @contextmanager
+    def scope():
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    monkeypatch.setattr(jobs, "session_scope", scope)
+
+    def run() -> list[int]:
+        done = []
+        while (roster_id := jobs.run_job()) is not None:
+            done.append(roster_id)
+        return done
+
+    return run
 
 
 @pytest.fixture

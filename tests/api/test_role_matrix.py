@@ -212,6 +212,48 @@ CALLS = {
         codes(401, 403, 403, 200, 200, 200),
         files=lambda w: {"file": ("volunteers.csv", CSV.encode(), "text/csv")},
     ),  # fmt: skip
+    "POST /rosters": Call(
+        "POST",
+        lambda w: "/api/v1/rosters",
+        COORDINATOR_A(202),
+        json=lambda w, role: {"district_id": w.district_a.id, "week": "2026-W50"},
+    ),  # fmt: skip
+    "GET /rosters": Call(
+        "GET",
+        lambda w: "/api/v1/rosters",
+        COORDINATOR_A(200),
+        query={"district_id": 0},  # replaced by the fixture's district below
+    ),  # fmt: skip
+    "GET /rosters/{id}": Call("GET", lambda w: f"/api/v1/rosters/{w.draft.id}", COORDINATOR_A(200)),
+    "GET /rosters/{id}/assignments": Call(
+        "GET", lambda w: f"/api/v1/rosters/{w.draft.id}/assignments", COORDINATOR_A(200)
+    ),
+    "GET /rosters/{id}/unfilled": Call(
+        "GET", lambda w: f"/api/v1/rosters/{w.draft.id}/unfilled", COORDINATOR_A(200)
+    ),
+    "POST /rosters/{id}/publish": Call(
+        "POST", lambda w: f"/api/v1/rosters/{w.draft.id}/publish", COORDINATOR_A(200)
+    ),
+    "POST /rosters/{id}/repair": Call(
+        "POST", lambda w: f"/api/v1/rosters/{w.published.id}/repair", COORDINATOR_A(202)
+    ),
+    "GET /rosters/{id}/export.csv": Call(
+        "GET", lambda w: f"/api/v1/rosters/{w.draft.id}/export.csv", COORDINATOR_A(200)
+    ),
+    "POST /rosters/{id}/assignments": Call(
+        "POST",
+        lambda w: f"/api/v1/rosters/{w.draft.id}/assignments",
+        COORDINATOR_A(201),
+        json=lambda w, role: {
+            "shift_id": w.shift.id,
+            "volunteer_id": w["other_volunteer"].volunteer_id,
+        },
+    ),  # fmt: skip
+    "DELETE /rosters/{id}/assignments/{id}": Call(
+        "DELETE",
+        lambda w: f"/api/v1/rosters/{w.draft.id}/assignments/{w.assignment.id}",
+        COORDINATOR_A(204),
+    ),
     "GET /healthz": Call("GET", lambda w: "/healthz", codes(*[200] * 6)),
     "GET /readyz": Call("GET", lambda w: "/readyz", codes(*[200] * 6)),
     "GET /metrics": Call("GET", lambda w: "/metrics", codes(*[200] * 6)),
@@ -220,12 +262,33 @@ CALLS = {
 
 @pytest.fixture
 def world_with_template(world, session):
+    """The world plus a template, a week-49 shift, a draft roster holding one assignment
+    and a published roster of the same district-week."""
+    from datetime import UTC, datetime
+
+    from app.rosters.models import Assignment, Roster
+    from app.shifts.models import Shift
     from app.stations.models import ShiftTemplate
 
     template = ShiftTemplate(station_id=world.station_a.id, **TEMPLATE)
-    session.add(template)
+    shift = Shift(
+        station_id=world.station_a.id, starts_at=datetime(2026, 12, 1, 1, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 5, tzinfo=UTC), min_volunteers=1, max_volunteers=2,
+        skill_requirements=[], priority=3,
+    )  # fmt: skip
+    draft = Roster(district_id=world.district_a.id, week="2026-W49", status="draft",
+                   time_limit_seconds=1)  # fmt: skip
+    published = Roster(district_id=world.district_a.id, week="2026-W49", status="published",
+                       time_limit_seconds=1)  # fmt: skip
+    session.add_all([template, shift, draft, published])
+    session.flush()
+    assignment = Assignment(
+        roster_id=draft.id, shift_id=shift.id, volunteer_id=world["volunteer"].volunteer_id
+    )
+    session.add(assignment)
     session.commit()
-    world.template_a = template
+    world.template_a, world.shift, world.assignment = template, shift, assignment
+    world.draft, world.published = draft, published
     return world
 
 
@@ -236,7 +299,10 @@ def test_role_matrix(client, world_with_template, endpoint, role):
     call = CALLS[endpoint]
     world = world_with_template
     caller = world[role]
-    kwargs: dict[str, Any] = {"headers": caller.headers, "params": call.query}
+    query = call.query
+    if query and "district_id" in query:
+        query = query | {"district_id": world.district_a.id}
+    kwargs: dict[str, Any] = {"headers": caller.headers, "params": query}
     if call.json:
         kwargs["json"] = call.json(world, role)
     if call.files:
@@ -257,7 +323,7 @@ def test_every_route_is_in_the_matrix(app):
     assert len(paths) >= 20
     for path, operations in paths.items():
         template = path.removeprefix("/api/v1")
-        for name in ("station_id", "template_id", "volunteer_id"):
+        for name in ("station_id", "template_id", "volunteer_id", "roster_id", "assignment_id"):
             template = template.replace("{" + name + "}", "{id}")
         for method in operations:
             assert f"{method.upper()} {template}" in documented, f"{method} {path} has no row"

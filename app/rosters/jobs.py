@@ -1,0 +1,241 @@
+"""Roster jobs: claim, solve or repair, store; and the two ways they are run.
+
+SQLite (embedded): one in-process worker thread, woken when a job is queued.
+PostgreSQL: procrastinate tasks, run by any number of `uroster worker` processes.
+Both run `run_job`. A job is claimed atomically (queued -> running) so that a job
+sent twice runs once, and a running job writes a heartbeat; a job whose worker
+died (no heartbeat for `job_stale_seconds`) is queued again once, then failed.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+import solver
+from app.db import get_engine, get_sessionmaker, utcnow
+from app.rosters import store
+from app.rosters.models import JobKind, Roster, RosterStatus
+from app.settings import get_settings
+
+log = logging.getLogger("uroster.jobs")
+MAX_ATTEMPTS = 2
+HEARTBEAT_SECONDS = 5.0
+
+
+def session_scope():
+    """One transaction of a job. Tests swap it to run jobs inside their own transaction."""
+    return get_sessionmaker().begin()
+
+
+def claim(session: Session, roster_id: int | None = None) -> Roster | None:
+    """Moves one queued job (this one, or the oldest) to running; None if there is none."""
+    query = select(Roster.id).where(Roster.job_status == "queued")
+    if roster_id is not None:
+        query = query.where(Roster.id == roster_id)
+    candidate = session.scalar(query.order_by(Roster.created_at, Roster.id).limit(1))
+    if candidate is None:
+        return None
+    now = utcnow()
+    claimed = session.execute(
+        update(Roster)
+        .where(Roster.id == candidate, Roster.job_status == "queued")
+        .values(
+            job_status="running", started_at=now, heartbeat_at=now, attempts=Roster.attempts + 1
+        )
+        .returning(Roster.id)
+    ).scalar()
+    if claimed is None:  # another worker was faster
+        return None
+    roster = session.get(Roster, claimed, populate_existing=True)
+    if roster.job_kind == JobKind.solve:
+        roster.status = RosterStatus.solving
+    roster.progress = None
+    return roster
+
+
+def reap_stale(session: Session) -> list[int]:
+    """Requeues (once) or fails jobs whose worker went silent; returns the ids to send
+    again, queued jobs left unsent by a crash included."""
+    settings = get_settings()
+    limit = utcnow() - timedelta(seconds=settings.job_stale_seconds)
+    stale = session.scalars(
+        select(Roster).where(
+            or_(
+                (Roster.job_status == "running") & (Roster.heartbeat_at < limit),
+                (Roster.job_status == "queued") & (Roster.created_at < limit),
+            )
+        )
+    ).all()
+    resend = []
+    for roster in stale:
+        if roster.job_status == "queued":
+            resend.append(roster.id)
+        elif roster.attempts < MAX_ATTEMPTS:
+            log.warning("roster %s: worker silent, queued again", roster.id)
+            roster.job_status = "queued"
+            if roster.job_kind == JobKind.solve:
+                roster.status = RosterStatus.queued
+            resend.append(roster.id)
+        else:
+            fail(
+                roster,
+                f"the worker stopped while running the {roster.job_kind} job (no heartbeat "
+                f"for {settings.job_stale_seconds:.0f} s, {roster.attempts} attempts); "
+                "request it again",
+            )
+    return resend
+
+
+def fail(roster: Roster, reason: str) -> None:
+    roster.job_status = "failed"
+    roster.error = reason[:2000]
+    roster.finished_at = utcnow()
+    if roster.job_kind == JobKind.solve:
+        roster.status = RosterStatus.failed
+
+
+class _Heartbeat:
+    """Marks the job alive every few seconds while CP-SAT searches, and keeps the
+    latest progress point for the coordinator to see."""
+
+    def __init__(self, roster_id: int, kind: str) -> None:
+        self.roster_id = roster_id
+        self.kind = kind
+        self.latest: solver.Progress | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._beat, name=f"heartbeat-{roster_id}", daemon=True
+        )
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def on_progress(self, point: solver.Progress) -> None:
+        self.latest = point
+
+    def _beat(self) -> None:
+        while not self.stop.wait(HEARTBEAT_SECONDS):
+            self.write()
+
+    def write(self) -> None:
+        values: dict = {"heartbeat_at": utcnow()}
+        if self.latest is not None:
+            bound = self.latest.bound
+            values["progress"] = {
+                "elapsed_seconds": round(self.latest.seconds, 2),
+                "best_objective": self.latest.objective,
+                "best_bound": bound if bound not in (float("inf"), float("-inf")) else None,
+                "job": self.kind,
+            }
+        with session_scope() as session:
+            session.execute(
+                update(Roster)
+                .where(Roster.id == self.roster_id, Roster.job_status == "running")
+                .values(**values)
+            )
+
+
+def run_job(roster_id: int | None = None) -> int | None:
+    """Runs one queued job (this one, or the oldest); returns its roster id."""
+    with session_scope() as session:
+        roster = claim(session, roster_id)
+        if roster is None:
+            return None
+        roster_id, kind = roster.id, roster.job_kind
+        try:
+            work = store.prepare(session, roster)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported on the roster
+            log.exception("roster %s: cannot build the problem", roster_id)
+            fail(roster, f"cannot build the roster problem: {exc}")
+            return roster_id
+    try:
+        with _Heartbeat(roster_id, kind) as heartbeat:
+            solution = work.run(heartbeat.on_progress)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("roster %s: the solver failed", roster_id)
+        with session_scope() as session:
+            fail(session.get(Roster, roster_id), f"the solver failed: {exc}")
+        return roster_id
+    with session_scope() as session:
+        store.save(session, session.get(Roster, roster_id), work, solution)
+    return roster_id
+
+
+# -- runners ---------------------------------------------------------------------------
+
+
+class ThreadRunner:
+    """The embedded runner: one daemon thread that drains the queue."""
+
+    def __init__(self, poll_seconds: float = 5.0) -> None:
+        self.poll_seconds = poll_seconds
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.stopping.clear()
+        self.thread = threading.Thread(target=self._loop, name="roster-worker", daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                with session_scope() as session:
+                    reap_stale(session)
+                while not self.stopping.is_set() and run_job() is not None:
+                    pass
+            except Exception:  # noqa: BLE001 - the loop must survive a bad job
+                log.exception("roster worker loop")
+            self.wake.wait(self.poll_seconds)
+            self.wake.clear()
+
+
+_thread_runner: ThreadRunner | None = None
+
+
+def uses_procrastinate() -> bool:
+    return get_engine().dialect.name == "postgresql"
+
+
+def start_embedded_runner() -> ThreadRunner | None:
+    """Starts the in-process worker on SQLite; PostgreSQL uses `uroster worker`."""
+    global _thread_runner
+    if uses_procrastinate():
+        return None
+    if _thread_runner is None:
+        _thread_runner = ThreadRunner()
+        _thread_runner.start()
+    return _thread_runner
+
+
+def stop_embedded_runner() -> None:
+    global _thread_runner
+    if _thread_runner is not None:
+        _thread_runner.stop()
+        _thread_runner = None
+
+
+def send(roster_id: int) -> None:
+    """Hands a queued job to the workers (call after the commit that queued it)."""
+    if uses_procrastinate():
+        from app.rosters import tasks
+
+        with tasks.queue.open():
+            tasks.solve_roster.defer(roster_id=roster_id)
+    elif _thread_runner is not None:
+        _thread_runner.wake.set()

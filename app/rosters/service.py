@@ -1,0 +1,307 @@
+"""The coordinator's roster: request, read, publish, repair, edit, export."""
+
+import csv
+import io
+from collections import Counter, defaultdict
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import solver
+from app.accounts.models import Account
+from app.db import after_commit, utcnow
+from app.districts import service as district_service
+from app.errors import Conflict, NotFound
+from app.rosters import jobs, mapping
+from app.rosters.models import (
+    ACTIVE_STATUSES,
+    Assignment,
+    AssignmentSource,
+    AssignmentStatus,
+    JobKind,
+    Roster,
+    RosterStatus,
+)
+from app.rosters.schemas import ManualAssignment, RosterRequest
+from app.settings import get_settings
+from app.shifts import service as shift_service
+from app.shifts.models import Shift
+from app.volunteers.models import Volunteer
+from solver.validate import skill_shortfall
+
+
+def _send_after_commit(session: Session, roster_ids: list[int]) -> None:
+    for roster_id in roster_ids:
+        after_commit(session, lambda roster_id=roster_id: jobs.send(roster_id))
+
+
+def _active_roster(session: Session, district_id: int, week: str) -> Roster | None:
+    return session.scalar(
+        select(Roster).where(
+            Roster.district_id == district_id,
+            Roster.week == week,
+            Roster.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+def request_roster(session: Session, account: Account, data: RosterRequest) -> tuple[Roster, bool]:
+    """Queues a solve of the district-week; (roster, True) when a new job was queued,
+    (the queued or solving one, False) when one is under way already."""
+    district_service.get_district_in_scope(session, account, data.district_id)
+    _send_after_commit(session, jobs.reap_stale(session))
+    existing = _active_roster(session, data.district_id, data.week)
+    if existing is not None:
+        return existing, False
+    if not mapping.week_shifts(session, data.district_id, data.week):
+        shift_service.generate_week(session, account, data.district_id, data.week)
+    roster = Roster(
+        district_id=data.district_id,
+        week=data.week,
+        status=RosterStatus.queued,
+        job_kind=JobKind.solve,
+        job_status="queued",
+        requested_by=account.id,
+        time_limit_seconds=data.time_limit_seconds or get_settings().solver_time_limit_seconds,
+    )
+    session.add(roster)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # a racing request queued the same district-week first
+        return _active_roster(session, data.district_id, data.week), False
+    _send_after_commit(session, [roster.id])
+    return roster, True
+
+
+def get_roster(session: Session, account: Account, roster_id: int) -> Roster:
+    roster = session.get(Roster, roster_id)
+    if roster is None or not district_service.in_scope(account, roster.district_id):
+        raise NotFound(f"Roster {roster_id} not found.")
+    return roster
+
+
+def refresh_jobs(session: Session) -> None:
+    """A read is also a chance to notice a worker that died."""
+    _send_after_commit(session, jobs.reap_stale(session))
+
+
+def list_rosters(session: Session, account: Account, district_id: int, week: str | None):
+    district_service.get_district_in_scope(session, account, district_id)
+    query = select(Roster).where(Roster.district_id == district_id)
+    if week is not None:
+        query = query.where(Roster.week == week)
+    return list(session.scalars(query.order_by(Roster.id.desc())))
+
+
+def roster_assignments(session: Session, roster: Roster) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.roster_id == roster.id)
+            .order_by(Assignment.shift_id, Assignment.id)
+        )
+    )
+
+
+def _shift_fill(session: Session, roster: Roster) -> tuple[list[Shift], dict[int, list[Volunteer]]]:
+    shifts = mapping.week_shifts(session, roster.district_id, roster.week)
+    on_shift: dict[int, list[Volunteer]] = defaultdict(list)
+    rows = session.execute(
+        select(Assignment.shift_id, Volunteer)
+        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
+    ).all()
+    for shift_id, volunteer in rows:
+        on_shift[shift_id].append(volunteer)
+    return shifts, on_shift
+
+
+def stats(session: Session, roster: Roster) -> dict:
+    """Seat counts from the assignments as they are now, solver figures as solved."""
+    shifts, on_shift = _shift_fill(session, roster)
+    required = sum(s.min_volunteers for s in shifts)
+    filled = sum(len(on_shift[s.id]) for s in shifts)
+    missing = sum(max(0, s.min_volunteers - len(on_shift[s.id])) for s in shifts)
+    return {
+        "seats_required": required,
+        "seats_filled": filled,
+        "seats_missing": missing,
+        "coverage": round(filled / required, 4) if required else 1.0,
+        **(roster.stats or {}),
+    }
+
+
+def unfilled(session: Session, roster: Roster) -> list[dict]:
+    """Every shift below its minimum or short of a skill, with the solver's reasons."""
+    shifts, on_shift = _shift_fill(session, roster)
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for seat in roster.unfilled or []:
+        for reason in seat["reasons"]:
+            if reason not in reasons[seat["shift_id"]]:
+                reasons[seat["shift_id"]].append(reason)
+    result = []
+    for shift in shifts:
+        people = on_shift[shift.id]
+        missing = max(0, shift.min_volunteers - len(people))
+        short = skill_shortfall(mapping.solver_shift(shift), [frozenset(v.skills) for v in people])
+        if not missing and not short:
+            continue
+        why = reasons.get(shift.id) or [
+            "seats reopened after the roster was made (cancellations or removals); "
+            "request a repair to refill them"
+        ]
+        result.append(
+            {
+                "shift_id": shift.id,
+                "station_id": shift.station_id,
+                "starts_at": shift.starts_at,
+                "ends_at": shift.ends_at,
+                "missing": missing,
+                "missing_skills": short,
+                "reasons": why,
+            }
+        )
+    return result
+
+
+def publish(session: Session, account: Account, roster_id: int) -> Roster:
+    roster = get_roster(session, account, roster_id)
+    if roster.status != RosterStatus.draft:
+        raise Conflict(f"Only a draft roster can be published; this one is {roster.status}.")
+    earlier = mapping.published_roster(session, roster.district_id, roster.week)
+    if earlier is not None:
+        earlier.status = RosterStatus.superseded
+        session.flush()
+    roster.status = RosterStatus.published
+    roster.published_at = utcnow()
+    session.flush()
+    return roster
+
+
+def request_repair(session: Session, account: Account, roster_id: int) -> Roster:
+    roster = get_roster(session, account, roster_id)
+    if roster.status != RosterStatus.published:
+        raise Conflict(f"Only a published roster can be repaired; this one is {roster.status}.")
+    if roster.job_status in ("queued", "running"):
+        return roster
+    roster.job_kind = JobKind.repair
+    roster.job_status = "queued"
+    roster.attempts = 0
+    roster.error = None
+    roster.created_at = utcnow()  # the stale-job clock of a queued job starts now
+    session.flush()
+    _send_after_commit(session, [roster.id])
+    return roster
+
+
+def _editable(session: Session, account: Account, roster_id: int) -> Roster:
+    roster = get_roster(session, account, roster_id)
+    if roster.status not in (RosterStatus.draft, RosterStatus.published):
+        raise Conflict(f"A {roster.status} roster cannot be edited.")
+    return roster
+
+
+def add_assignment(
+    session: Session, account: Account, roster_id: int, data: ManualAssignment
+) -> Assignment:
+    """A coordinator's own choice, checked against every hard rule by the validator."""
+    roster = _editable(session, account, roster_id)
+    problem = mapping.build_problem(session, roster.district_id, roster.week, time_limit_seconds=1)
+    if data.shift_id not in {s.id for s in problem.shifts}:
+        raise NotFound(f"Shift {data.shift_id} is not in this roster's district and week.")
+    if data.volunteer_id not in {v.id for v in problem.volunteers}:
+        raise NotFound(f"Volunteer {data.volunteer_id} is not an active volunteer of the district.")
+    live = [
+        solver.Assignment(volunteer=a.volunteer_id, shift=a.shift_id)
+        for a in mapping.live_assignments(session, roster.id)
+    ]
+    new = solver.Assignment(volunteer=data.volunteer_id, shift=data.shift_id)
+    if new in live:
+        raise Conflict("The volunteer is already on this shift.")
+    broken = _new_violations(problem, live, new)
+    if broken:
+        first = broken[0]
+        raise Conflict(
+            f"This assignment breaks the hard rule {first.rule}: {first.message}",
+            rule=first.rule,
+            violations=[{"rule": v.rule, "message": v.message} for v in broken],
+        )
+    assignment = Assignment(
+        roster_id=roster.id,
+        shift_id=data.shift_id,
+        volunteer_id=data.volunteer_id,
+        source=AssignmentSource.manual,
+        pinned=data.pinned,
+    )
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def _new_violations(problem: solver.Problem, live, new) -> list:
+    def signature(report):
+        return Counter((v.rule, v.volunteer, v.shift, v.message) for v in report.violations)
+
+    before = signature(solver.validate(problem, live))
+    after = solver.validate(problem, [*live, new])
+    fresh = signature(after) - before
+    return [v for v in after.violations if (v.rule, v.volunteer, v.shift, v.message) in fresh]
+
+
+def remove_assignment(session: Session, account: Account, roster_id: int, assignment_id: int):
+    roster = _editable(session, account, roster_id)
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None or assignment.roster_id != roster.id:
+        raise NotFound(f"Assignment {assignment_id} not found in roster {roster_id}.")
+    if assignment.status not in mapping.LIVE_STATUSES:
+        raise Conflict(f"The assignment is {assignment.status} already.")
+    assignment.status = AssignmentStatus.cancelled
+    assignment.cancelled_at = utcnow()
+    assignment.cancelled_by = account.id
+    assignment.cancel_reason = "removed by a coordinator"
+
+
+EXPORT_COLUMNS = [
+    "assignment_id", "status", "source", "pinned", "station_code", "station_name",
+    "date", "start", "end", "timezone", "shift_id", "volunteer_id", "volunteer_name",
+    "volunteer_phone",
+]  # fmt: skip
+
+
+def export_csv(session: Session, roster: Roster) -> str:
+    """One row per assignment, times in the station's timezone."""
+    rows = session.execute(
+        select(Assignment, Volunteer)
+        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .where(Assignment.roster_id == roster.id)
+        .order_by(Assignment.id)
+    ).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for assignment, volunteer in rows:
+        shift = assignment.shift
+        zone = ZoneInfo(shift.station.timezone)
+        start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+        writer.writerow(
+            [
+                assignment.id,
+                assignment.status,
+                assignment.source,
+                assignment.pinned,
+                shift.station.code,
+                shift.station.name,
+                start.date().isoformat(),
+                start.strftime("%H:%M"),
+                end.strftime("%H:%M"),
+                shift.station.timezone,
+                shift.id,
+                volunteer.id,
+                volunteer.name,
+                volunteer.phone or "",
+            ]  # fmt: skip
+        )
+    return out.getvalue()

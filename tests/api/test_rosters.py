@@ -1,0 +1,285 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from app.db import utcnow
+from app.rosters.models import Roster
+from app.volunteers.models import Volunteer
+from tests.api.conftest import assert_problem, register_volunteer
+
+WEEK = "2026-W49"  # Monday 30 November 2026
+
+
+@pytest.fixture
+def district(client, session, world):
+    """District A: station A-1 with Mon-Fri 09:00-13:00 (1..2 people, lang:en x1) and
+    four volunteers: Wang Li (lang:en), 张小明, and two more with lang:en."""
+    coordinator = world["coordinator"].headers
+    client.post(
+        f"/api/v1/stations/{world.station_a.id}/shift-templates",
+        headers=coordinator,
+        json={
+            "weekdays": [1, 2, 3, 4, 5],
+            "start": "09:00",
+            "end": "13:00",
+            "min_volunteers": 1,
+            "max_volunteers": 2,
+            "skill_requirements": [{"skill": "lang:en", "count": 1}],
+            "priority": 3,
+        },  # fmt: skip
+    ).raise_for_status()
+    for i, name in enumerate(["Chen Jie", "Liu Yang"]):
+        register_volunteer(
+            session, name, f"1390000010{i}", world.district_a.id, skills=["lang:en"],
+            max_shifts_per_week=2,
+        )  # fmt: skip
+    session.commit()
+    return world
+
+
+def request(client, headers, district_id, week=WEEK, **extra):
+    return client.post(
+        "/api/v1/rosters",
+        headers=headers,
+        json={"district_id": district_id, "week": week, "time_limit_seconds": 5} | extra,
+    )
+
+
+def solved(client, run_jobs, world) -> dict:
+    coordinator = world["coordinator"].headers
+    roster = request(client, coordinator, world.district_a.id).json()
+    assert run_jobs() == [roster["id"]]
+    return client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator).json()
+
+
+def test_request_queues_once_and_generates_shifts(client, district):
+    coordinator = district["coordinator"].headers
+    first = request(client, coordinator, district.district_a.id)
+    assert first.status_code == 202, first.text
+    body = first.json()
+    assert (
+        body["status"] == "queued" and first.headers["location"] == f"/api/v1/rosters/{body['id']}"
+    )
+    assert body["stats"]["seats_required"] == 5  # the week's shifts were generated
+    again = request(client, coordinator, district.district_a.id)
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+
+
+def test_solved_roster_stats_match_assignments(client, run_jobs, district):
+    roster = solved(client, run_jobs, district)
+    assert roster["status"] == "draft", roster
+    stats = roster["stats"]
+    coordinator = district["coordinator"].headers
+    assignments = client.get(
+        f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator
+    ).json()
+    assert stats["seats_filled"] == len(assignments) > 0
+    assert stats["coverage"] == round(stats["seats_filled"] / stats["seats_required"], 4)
+    assert stats["solver_status"] == "OPTIMAL" and stats["gap"] == 0
+    assert stats["objective"] == sum(stats["objective_by_rule"].values())
+    assert {a["source"] for a in assignments} == {"solver"}
+    # Every shift has an English speaker: three volunteers have lang:en.
+    english = {district["volunteer"].volunteer_id} | {
+        v["id"]
+        for v in client.get(
+            "/api/v1/volunteers", headers=coordinator, params={"skill": "lang:en"}
+        ).json()["items"]
+    }
+    by_shift = {}
+    for a in assignments:
+        by_shift.setdefault(a["shift_id"], set()).add(a["volunteer_id"])
+    assert len(by_shift) == 5 and all(people & english for people in by_shift.values())
+    assert client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json() == []
+
+
+def test_unfilled_seats_carry_the_solvers_reasons(client, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    client.post(
+        "/api/v1/shifts",
+        headers=coordinator,
+        json={
+            "station_id": district.station_a.id,
+            "starts_at": "2026-12-05T09:00:00+08:00",
+            "ends_at": "2026-12-05T13:00:00+08:00",
+            "min_volunteers": 1,
+            "max_volunteers": 1,
+            "skill_requirements": [{"skill": "lang:yue", "count": 1}],
+            "priority": 5,
+        },  # fmt: skip
+    ).raise_for_status()
+    roster = solved(client, run_jobs, district)
+    unfilled = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json()
+    (saturday,) = unfilled
+    assert saturday["missing_skills"] == {"lang:yue": 1}
+    assert any("lang:yue" in reason for reason in saturday["reasons"]), saturday
+
+
+def test_publish_supersedes_the_earlier_roster(client, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    first = solved(client, run_jobs, district)
+    published = client.post(f"/api/v1/rosters/{first['id']}/publish", headers=coordinator)
+    assert published.status_code == 200 and published.json()["status"] == "published"
+    assert_problem(client.post(f"/api/v1/rosters/{first['id']}/publish", headers=coordinator), 409)
+    second = solved(client, run_jobs, district)
+    client.post(f"/api/v1/rosters/{second['id']}/publish", headers=coordinator).raise_for_status()
+    assert client.get(f"/api/v1/rosters/{first['id']}", headers=coordinator).json()["status"] == (
+        "superseded"
+    )
+    listed = client.get(
+        "/api/v1/rosters", headers=coordinator, params={"district_id": district.district_a.id}
+    ).json()
+    assert [r["status"] for r in listed] == ["published", "superseded"]
+
+
+def test_export_has_one_row_per_assignment_in_local_time(client, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    roster = solved(client, run_jobs, district)
+    response = client.get(f"/api/v1/rosters/{roster['id']}/export.csv", headers=coordinator)
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == roster["stats"]["seats_filled"]
+    assert {(r["start"], r["end"], r["timezone"]) for r in rows} == {
+        ("09:00", "13:00", "Asia/Shanghai")
+    }
+    assert {r["station_code"] for r in rows} == {"A-1"}
+    assert all(r["volunteer_name"] for r in rows)
+
+
+def test_manual_assignment_names_the_broken_rule(client, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    roster = solved(client, run_jobs, district)
+    assignments = client.get(
+        f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator
+    ).json()
+    taken = assignments[0]
+    # An ad hoc shift overlapping the one this volunteer already holds.
+    overlap = client.post(
+        "/api/v1/shifts",
+        headers=coordinator,
+        json={
+            "station_id": district.station_a.id,
+            "starts_at": taken["starts_at"],
+            "ends_at": taken["ends_at"],
+            "min_volunteers": 1,
+            "max_volunteers": 1,
+        },  # fmt: skip
+    ).json()
+    response = client.post(
+        f"/api/v1/rosters/{roster['id']}/assignments",
+        headers=coordinator,
+        json={"shift_id": overlap["id"], "volunteer_id": taken["volunteer_id"]},
+    )
+    body = assert_problem(response, 409)
+    assert body["rule"] == "no_overlap" and "no_overlap" in body["detail"]
+    # Filled to its maximum of 2 by hand, the shift takes no third person.
+    shift_id = taken["shift_id"]
+    holders = {a["volunteer_id"] for a in assignments if a["shift_id"] == shift_id}
+    unlimited = [district["volunteer"].volunteer_id, district["other_volunteer"].volunteer_id]
+    for volunteer_id in [v for v in unlimited if v not in holders][: 2 - len(holders)]:
+        added = client.post(
+            f"/api/v1/rosters/{roster['id']}/assignments",
+            headers=coordinator,
+            json={"shift_id": shift_id, "volunteer_id": volunteer_id, "pinned": True},
+        )
+        assert added.status_code == 201, added.text
+        assert added.json()["source"] == "manual" and added.json()["pinned"] is True
+        holders.add(volunteer_id)
+    everyone = client.get("/api/v1/volunteers", headers=coordinator).json()["items"]
+    third = next(v["id"] for v in everyone if v["id"] not in holders)
+    response = client.post(
+        f"/api/v1/rosters/{roster['id']}/assignments",
+        headers=coordinator,
+        json={"shift_id": shift_id, "volunteer_id": third},
+    )
+    assert assert_problem(response, 409)["rule"] == "max_headcount"
+
+
+def test_removing_an_assignment_reopens_the_seat(client, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    roster = solved(client, run_jobs, district)
+    before = client.get(f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator).json()
+    lone = next(a for a in before if sum(b["shift_id"] == a["shift_id"] for b in before) == 1)
+    deleted = client.delete(
+        f"/api/v1/rosters/{roster['id']}/assignments/{lone['id']}", headers=coordinator
+    )
+    assert deleted.status_code == 204
+    after = client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator).json()
+    assert after["stats"]["seats_filled"] == roster["stats"]["seats_filled"] - 1
+    unfilled = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json()
+    assert [u["shift_id"] for u in unfilled] == [lone["shift_id"]]
+    assert "repair" in unfilled[0]["reasons"][0]
+    again = client.delete(
+        f"/api/v1/rosters/{roster['id']}/assignments/{lone['id']}", headers=coordinator
+    )
+    assert_problem(again, 409)
+
+
+def test_repair_refills_and_keeps_everything_else(client, session, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    roster = solved(client, run_jobs, district)
+    client.post(f"/api/v1/rosters/{roster['id']}/publish", headers=coordinator).raise_for_status()
+    before = client.get(f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator).json()
+    gone = before[0]
+    client.delete(f"/api/v1/rosters/{roster['id']}/assignments/{gone['id']}", headers=coordinator)
+    # The volunteer who left is away that week from now on.
+    queued = client.post(f"/api/v1/rosters/{roster['id']}/repair", headers=coordinator)
+    assert queued.status_code == 202 and queued.json()["job_status"] == "queued"
+    assert run_jobs() == [roster["id"]]
+    after = client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator).json()
+    assert after["status"] == "published" and after["job_status"] == "done"
+    rows = client.get(f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator).json()
+    live = {a["id"]: a for a in rows if a["status"] == "scheduled"}
+    kept = {a["id"] for a in before if a["id"] != gone["id"]}
+    assert kept <= set(live)  # every other assignment is still there, same rows
+    refill = [a for a in live.values() if a["id"] not in kept]
+    assert [a["shift_id"] for a in refill] == [gone["shift_id"]]
+    assert refill[0]["volunteer_id"] != gone["volunteer_id"]
+    assert after["changed_volunteer_ids"] == [refill[0]["volunteer_id"]]
+    assert after["stats"]["seats_filled"] == roster["stats"]["seats_filled"]
+
+
+def test_repair_only_for_published_rosters(client, run_jobs, district):
+    roster = solved(client, run_jobs, district)
+    response = client.post(
+        f"/api/v1/rosters/{roster['id']}/repair", headers=district["coordinator"].headers
+    )
+    assert_problem(response, 409)
+
+
+def test_a_silent_worker_is_retried_once_then_failed(client, session, district):
+    coordinator = district["coordinator"].headers
+    roster_id = request(client, coordinator, district.district_a.id).json()["id"]
+    long_ago = utcnow() - timedelta(minutes=10)
+    for attempt in (1, 2):
+        session.execute(
+            update(Roster)
+            .where(Roster.id == roster_id)
+            .values(
+                job_status="running",
+                status="solving",
+                attempts=attempt,
+                heartbeat_at=long_ago,
+                created_at=long_ago,
+            )  # fmt: skip
+        )
+        session.commit()
+        seen = client.get(f"/api/v1/rosters/{roster_id}", headers=coordinator).json()
+        if attempt == 1:
+            assert (seen["status"], seen["job_status"]) == ("queued", "queued")
+    assert seen["status"] == "failed" and "request it again" in seen["error"]
+    again = request(client, coordinator, district.district_a.id)
+    assert again.status_code == 202 and again.json()["id"] != roster_id
+
+
+def test_inactive_volunteers_are_not_rostered(client, session, run_jobs, district):
+    session.execute(update(Volunteer).values(status="inactive"))
+    session.commit()
+    roster = solved(client, run_jobs, district)
+    assert roster["stats"]["seats_filled"] == 0
+    unfilled = client.get(
+        f"/api/v1/rosters/{roster['id']}/unfilled", headers=district["coordinator"].headers
+    ).json()
+    assert len(unfilled) == 5 and all(u["reasons"] for u in unfilled)
