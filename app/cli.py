@@ -35,6 +35,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        limit_concurrency=settings.max_concurrent_requests,
         log_level=settings.log_level.lower(),
     )
 

@@ -3,6 +3,7 @@
 import logging
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from app import models  # noqa: F401  (every table registered before the first query)
@@ -39,8 +40,22 @@ def bootstrap_admin() -> None:
             log.info("created the first admin %s", settings.bootstrap_admin_email)
 
 
+def size_thread_pool() -> None:
+    """More worker threads than requests in flight.
+
+    A request may hold a database lock (SQLite's write lock, taken at its first
+    query; a PostgreSQL row lock) while it waits for a worker thread for its next
+    step. If every thread were held by requests queueing for that lock, the holder
+    would never get one and all would stall until the busy timeout. With more
+    threads than requests (uvicorn's limit_concurrency), one is always free.
+    """
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, 2 * get_settings().max_concurrent_requests)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
+    size_thread_pool()
     bootstrap_admin()
     runner = jobs.start_embedded_runner() if app.state.run_jobs else None
     yield

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     default_timezone: str = "Asia/Shanghai"
     import_max_bytes: int = 5 * 1024 * 1024
     log_level: str = "INFO"
+    # Requests in flight per process; more are answered 503 by uvicorn. The worker
+    # thread pool is sized above it (see app.main.lifespan).
+    max_concurrent_requests: int = Field(default=100, ge=1)
     # Rosters: the 15-minute service circle, at an urban travel speed.
     default_max_travel_minutes: int = Field(default=15, ge=1)
     travel_speed_kmh: float = Field(default=20.0, gt=0)

@@ -136,14 +136,23 @@ def district_volunteers(session: Session, district_id: int) -> list[Volunteer]:
     )
 
 
-def published_roster(session: Session, district_id: int, week: str) -> Roster | None:
-    return session.scalar(
-        select(Roster).where(
-            Roster.district_id == district_id,
-            Roster.week == week,
-            Roster.status == RosterStatus.published,
-        )
+def published_roster(
+    session: Session, district_id: int, week: str, *, lock: bool = False
+) -> Roster | None:
+    """The district-week's published roster. With `lock`, a shared row lock holds off a
+    concurrent publish (which locks it for update) until this transaction ends."""
+    query = select(Roster).where(
+        Roster.district_id == district_id,
+        Roster.week == week,
+        Roster.status == RosterStatus.published,
     )
+    if not lock:
+        return session.scalar(query)
+    roster = session.scalar(query.with_for_update(read=True))
+    if roster is not None and roster.status != RosterStatus.published:
+        # A publish committed while we waited for the lock: take the new roster.
+        roster = session.scalar(query.with_for_update(read=True))
+    return roster
 
 
 def live_assignments(session: Session, roster_id: int) -> list[Assignment]:

@@ -171,14 +171,63 @@ def publish(session: Session, account: Account, roster_id: int) -> Roster:
     roster = get_roster(session, account, roster_id)
     if roster.status != RosterStatus.draft:
         raise Conflict(f"Only a draft roster can be published; this one is {roster.status}.")
-    earlier = mapping.published_roster(session, roster.district_id, roster.week)
+    earlier = session.scalar(
+        select(Roster)
+        .where(
+            Roster.district_id == roster.district_id,
+            Roster.week == roster.week,
+            Roster.status == RosterStatus.published,
+        )
+        .with_for_update()  # waits for sign-ups holding it, then keeps new ones out
+    )
     if earlier is not None:
+        _carry_over(session, earlier, roster)
         earlier.status = RosterStatus.superseded
         session.flush()
     roster.status = RosterStatus.published
     roster.published_at = utcnow()
     session.flush()
     return roster
+
+
+def _carry_over(session: Session, earlier: Roster, roster: Roster) -> None:
+    """Brings onto the new roster what volunteers and coordinators changed on the
+    earlier one after the new roster's solve had read it: sign-ups and manual
+    additions (while seats remain), and cancellations."""
+    since = roster.started_at or roster.created_at
+    rows = session.scalars(select(Assignment).where(Assignment.roster_id == earlier.id)).all()
+    mine = {(a.volunteer_id, a.shift_id): a for a in mapping.live_assignments(session, roster.id)}
+    seats = Counter(shift_id for _, shift_id in mine)
+    for old in rows:
+        key = (old.volunteer_id, old.shift_id)
+        if (
+            old.status == AssignmentStatus.cancelled
+            and old.cancelled_at
+            and old.cancelled_at > since
+        ):
+            if key in mine:
+                mine[key].status = AssignmentStatus.cancelled
+                mine[key].cancelled_at = old.cancelled_at
+                mine[key].cancel_reason = old.cancel_reason
+                seats[old.shift_id] -= 1
+        elif (
+            old.status in mapping.LIVE_STATUSES
+            and old.source != AssignmentSource.solver
+            and old.created_at > since
+            and key not in mine
+            and seats[old.shift_id] < old.shift.max_volunteers
+        ):
+            session.add(
+                Assignment(
+                    roster_id=roster.id,
+                    shift_id=old.shift_id,
+                    volunteer_id=old.volunteer_id,
+                    source=old.source,
+                    pinned=old.pinned,
+                    status=old.status,
+                )  # fmt: skip
+            )
+            seats[old.shift_id] += 1
 
 
 def request_repair(session: Session, account: Account, roster_id: int) -> Roster:

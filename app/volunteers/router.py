@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, UploadFile, status
 
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep, VolunteerAccount
+from app.duties import service as duty_service
 from app.errors import InvalidInput
 from app.pagination import PageDep, PageRead
 from app.types import Id, SkillTag
@@ -38,8 +39,9 @@ def update_me(session: SessionDep, account: VolunteerAccount, body: VolunteerUpd
 
 @router.delete("/volunteers/me", status_code=status.HTTP_204_NO_CONTENT)
 def withdraw_me(session: SessionDep, account: VolunteerAccount):
-    """Withdraws: personal data erased, tokens revoked, service hours kept."""
-    service.withdraw(session, service.volunteer_of(session, account))
+    """Withdraws: future duties cancelled, personal data erased, tokens revoked, service
+    hours kept."""
+    duty_service.withdraw_volunteer(session, service.volunteer_of(session, account))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

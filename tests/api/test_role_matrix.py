@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import ROLES, World
+from tests.api.test_duties import add_duties
 
 A, V, OV, C, OC, AD = ROLES  # anonymous, volunteer, other_volunteer, coordinator, ...
 
@@ -254,6 +255,30 @@ CALLS = {
         lambda w: f"/api/v1/rosters/{w.draft.id}/assignments/{w.assignment.id}",
         COORDINATOR_A(204),
     ),
+    "GET /volunteers/me/assignments": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/assignments", VOLUNTEER_SELF(200)
+    ),
+    "POST /assignments/{id}/cancel": Call(
+        "POST",
+        lambda w: f"/api/v1/assignments/{w.duty.id}/cancel",
+        # Other volunteers and coordinators elsewhere are told it does not exist.
+        codes(401, 200, 404, 200, 404, 200),
+        json=lambda w, role: {"reason": "unwell"},
+    ),
+    "GET /shifts/open": Call("GET", lambda w: "/api/v1/shifts/open", VOLUNTEER_SELF(200)),
+    "POST /shifts/{id}/signup": Call(
+        "POST", lambda w: f"/api/v1/shifts/{w.open_shift.id}/signup", VOLUNTEER_SELF(201)
+    ),
+    "GET /volunteers/me/calendar.ics": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/calendar.ics", VOLUNTEER_SELF(200)
+    ),
+    "POST /volunteers/me/calendar-feed": Call(
+        "POST", lambda w: "/api/v1/volunteers/me/calendar-feed", VOLUNTEER_SELF(200)
+    ),
+    # The URL is the credential: whoever holds it reads the feed, signed in or not.
+    "GET /calendar/{feed_token}.ics": Call(
+        "GET", lambda w: f"/api/v1/calendar/{w.feed_token}.ics", codes(*[200] * 6)
+    ),
     "GET /healthz": Call("GET", lambda w: "/healthz", codes(*[200] * 6)),
     "GET /readyz": Call("GET", lambda w: "/readyz", codes(*[200] * 6)),
     "GET /metrics": Call("GET", lambda w: "/metrics", codes(*[200] * 6)),
@@ -289,7 +314,7 @@ def world_with_template(world, session):
     session.commit()
     world.template_a, world.shift, world.assignment = template, shift, assignment
     world.draft, world.published = draft, published
-    return world
+    return add_duties(world, session)
 
 
 @pytest.mark.parametrize(
@@ -323,7 +348,14 @@ def test_every_route_is_in_the_matrix(app):
     assert len(paths) >= 20
     for path, operations in paths.items():
         template = path.removeprefix("/api/v1")
-        for name in ("station_id", "template_id", "volunteer_id", "roster_id", "assignment_id"):
+        for name in (
+            "station_id",
+            "template_id",
+            "volunteer_id",
+            "roster_id",
+            "assignment_id",
+            "shift_id",
+        ):
             template = template.replace("{" + name + "}", "{id}")
         for method in operations:
             assert f"{method.upper()} {template}" in documented, f"{method} {path} has no row"

@@ -1,5 +1,6 @@
 import csv
 import io
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -283,3 +284,42 @@ def test_inactive_volunteers_are_not_rostered(client, session, run_jobs, distric
         f"/api/v1/rosters/{roster['id']}/unfilled", headers=district["coordinator"].headers
     ).json()
     assert len(unfilled) == 5 and all(u["reasons"] for u in unfilled)
+
+
+def test_publish_carries_over_later_sign_ups_and_cancellations(client, session, run_jobs, district):
+    from app.rosters.models import Assignment
+
+    coordinator = district["coordinator"].headers
+    first = solved(client, run_jobs, district)
+    client.post(f"/api/v1/rosters/{first['id']}/publish", headers=coordinator).raise_for_status()
+    second = solved(client, run_jobs, district)
+    old = client.get(f"/api/v1/rosters/{first['id']}/assignments", headers=coordinator).json()
+    new = client.get(f"/api/v1/rosters/{second['id']}/assignments", headers=coordinator).json()
+    both = {(a["volunteer_id"], a["shift_id"]) for a in new} & {
+        (a["volunteer_id"], a["shift_id"]) for a in old
+    }
+    # After the second solve, someone cancels a duty both rosters hold ...
+    gone = next(a for a in old if (a["volunteer_id"], a["shift_id"]) in both)
+    client.delete(
+        f"/api/v1/rosters/{first['id']}/assignments/{gone['id']}", headers=coordinator
+    ).raise_for_status()
+    # ... and a volunteer signs up for a seat the second roster left free.
+    taken = {(a["volunteer_id"], a["shift_id"]) for a in new}
+    counts = Counter(a["shift_id"] for a in new)
+    shift_id = next(s for s in sorted(counts) if counts[s] < 2)
+    volunteer_id = next(
+        v
+        for v in (district["other_volunteer"].volunteer_id, district["volunteer"].volunteer_id)
+        if (v, shift_id) not in taken
+        and (v, shift_id) not in {(a["volunteer_id"], a["shift_id"]) for a in old}
+    )
+    session.add(
+        Assignment(roster_id=first["id"], shift_id=shift_id, volunteer_id=volunteer_id,
+                   source="signup")
+    )  # fmt: skip
+    session.commit()
+    client.post(f"/api/v1/rosters/{second['id']}/publish", headers=coordinator).raise_for_status()
+    after = client.get(f"/api/v1/rosters/{second['id']}/assignments", headers=coordinator).json()
+    status = {(a["volunteer_id"], a["shift_id"]): (a["status"], a["source"]) for a in after}
+    assert status[(gone["volunteer_id"], gone["shift_id"])][0] == "cancelled"
+    assert status[(volunteer_id, shift_id)] == ("scheduled", "signup")

@@ -1,0 +1,461 @@
+"""A volunteer's duties: list and cancel them, find open seats, sign up, calendar feed.
+
+Only rosters in the `published` state are visible to volunteers; drafts are the
+coordinators' business until they are published.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import solver
+from app.accounts.models import Account, Role
+from app.accounts.security import new_token, token_digest
+from app.db import utcnow
+from app.districts import service as district_service
+from app.duties.schemas import DutyRead, OpenShiftRead
+from app.errors import Conflict, NotFound
+from app.pagination import Page, PageParams, paginate
+from app.rosters import mapping
+from app.rosters.models import (
+    Assignment,
+    AssignmentSource,
+    AssignmentStatus,
+    Roster,
+    RosterStatus,
+)
+from app.settings import Settings, get_settings
+from app.shifts.models import Shift
+from app.stations.models import Station
+from app.types import week_monday
+from app.volunteers import service as volunteer_service
+from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
+from solver.validate import skill_shortfall
+
+# Duties this close to a shift can break a rule together with it: same ISO week
+# (weekly limits), 72 h of rest plus a 24 h shift, seven consecutive days.
+NEIGHBOURHOOD = timedelta(days=8)
+CALENDAR_PAST = timedelta(days=30)
+CALENDAR_FUTURE = timedelta(days=180)
+MAX_FEED_TOKEN_LENGTH = 100
+
+
+def shift_week(shift: Shift) -> str:
+    """The ISO week of the shift's start in its station's local time, as rosters count it."""
+    year, week, _ = shift.starts_at.astimezone(ZoneInfo(shift.station.timezone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _published_duties(volunteer_id: int) -> Select:
+    return (
+        select(Assignment)
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(Assignment.volunteer_id == volunteer_id, Roster.status == RosterStatus.published)
+    )
+
+
+def list_duties(
+    session: Session,
+    volunteer: Volunteer,
+    params: PageParams,
+    *,
+    starts_from: datetime | None = None,
+    starts_to: datetime | None = None,
+) -> Page[DutyRead]:
+    query = _published_duties(volunteer.id).order_by(Shift.starts_at, Assignment.id)
+    if starts_from is not None:
+        query = query.where(Shift.starts_at >= starts_from)
+    if starts_to is not None:
+        query = query.where(Shift.starts_at < starts_to)
+    page = paginate(session, query, params)
+    return Page(items=[DutyRead.of(a) for a in page.items], total=page.total)
+
+
+# -- cancelling --------------------------------------------------------------------
+
+
+def cancel(session: Session, account: Account, assignment_id: int, reason: str) -> Assignment:
+    """Cancels a scheduled, not yet started duty of a published roster; the seat reopens.
+
+    The volunteer may cancel their own duties; coordinators those of their districts.
+    Anyone else is told the assignment does not exist.
+    """
+    assignment = session.scalar(
+        select(Assignment).where(Assignment.id == assignment_id).with_for_update(of=Assignment)
+    )
+    roster = session.get(Roster, assignment.roster_id) if assignment else None
+    if (
+        assignment is None
+        or roster is None
+        or not _may_cancel(session, account, assignment, roster)
+    ):
+        raise NotFound(f"Assignment {assignment_id} not found.")
+    if assignment.status == AssignmentStatus.cancelled:
+        raise Conflict(f"Assignment {assignment_id} is already cancelled.", reason="cancelled")
+    if assignment.status != AssignmentStatus.scheduled:
+        raise Conflict(
+            f"Assignment {assignment_id} is {assignment.status}; only a scheduled duty can be "
+            "cancelled.",
+            reason="not_scheduled",
+        )
+    if roster.status != RosterStatus.published:
+        raise Conflict(
+            f"Assignment {assignment_id} belongs to a {roster.status} roster; only duties of a "
+            "published roster are cancelled.",
+            reason="not_published",
+        )
+    now = utcnow()
+    if assignment.shift.starts_at <= now:
+        raise Conflict(
+            f"The shift started at {assignment.shift.starts_at.isoformat()}; a started duty "
+            "cannot be cancelled.",
+            reason="started",
+        )
+    assignment.status = AssignmentStatus.cancelled
+    assignment.cancelled_at = now
+    assignment.cancel_reason = reason
+    assignment.cancelled_by = account.id
+    session.flush()
+    return assignment
+
+
+def _may_cancel(session: Session, account: Account, assignment: Assignment, roster: Roster) -> bool:
+    if account.role == Role.volunteer:
+        volunteer = volunteer_service.volunteer_of(session, account)
+        # Drafts stay invisible to volunteers, their own entries included.
+        return assignment.volunteer_id == volunteer.id and roster.status == RosterStatus.published
+    return district_service.in_scope(account, roster.district_id)
+
+
+# -- open seats and sign-up --------------------------------------------------------
+
+
+def _blocking_violation(
+    volunteer: Volunteer,
+    shift: Shift,
+    holder_skills: Sequence[frozenset[str]],
+    duties: Iterable[Shift],
+    settings: Settings,
+) -> solver.Violation | None:
+    """The hard rule that taking a free seat on `shift` would break, or None.
+
+    `holder_skills` are the skills of the volunteers already on the shift and
+    `duties` the volunteer's other live published duties around it.
+    """
+    candidate = mapping.solver_shift(shift)
+    if candidate.skill_needs:
+        # The seats left after this one must still be able to cover the skill needs.
+        skills = frozenset(volunteer.skills)
+        free_after = shift.max_volunteers - len(holder_skills) - 1
+        short = skill_shortfall(candidate, [*holder_skills, skills])
+        if sum(short.values()) > free_after:
+            missing = sorted(skill for skill in short if skill not in skills) or sorted(short)
+            return solver.Violation(
+                "skills",
+                f"the free seats are kept for volunteers with {', '.join(missing)}",
+                volunteer.id,
+                shift.id,
+            )
+    nearby = [
+        d
+        for d in duties
+        if d.id != shift.id
+        and d.ends_at > shift.starts_at - NEIGHBOURHOOD
+        and d.starts_at < shift.ends_at + NEIGHBOURHOOD
+    ]
+    others = [mapping.solver_shift(d) for d in nearby]
+    days = [s.on_day for s in (candidate, *others)]
+    first_day, last_day = min(days), max(days)
+    stations = {shift.station_id: shift.station} | {d.station_id: d.station for d in nearby}
+    travel = {
+        (volunteer.id, station_id): minutes
+        for station_id, station in stations.items()
+        if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
+        is not None
+    }
+    problem = solver.Problem(
+        shifts=(candidate, *others),
+        volunteers=(mapping.solver_volunteer(volunteer, first_day, last_day, settings),),
+        travel_minutes=travel,
+        first_day=first_day,
+        last_day=last_day,
+    )
+    held = [solver.Assignment(volunteer.id, s.id) for s in others]
+    # Only what the new seat adds counts: an older breach (a coordinator's manual
+    # assignment, say) does not block every sign-up, but making it worse does.
+    before = set(solver.validate(problem, held).violations)
+    after = solver.validate(problem, [*held, solver.Assignment(volunteer.id, candidate.id)])
+    added = [v for v in after.violations if v not in before and v.volunteer == volunteer.id]
+    # The candidate's own rule (availability, travel...) first: it reads best.
+    added.sort(key=lambda v: v.shift != candidate.id)
+    return added[0] if added else None
+
+
+def _live_duty_shifts(
+    session: Session, volunteer_id: int, start: datetime, end: datetime
+) -> list[Shift]:
+    return list(
+        session.scalars(
+            select(Shift)
+            .join(Assignment, Assignment.shift_id == Shift.id)
+            .join(Roster, Roster.id == Assignment.roster_id)
+            .where(
+                Assignment.volunteer_id == volunteer_id,
+                Assignment.status.in_(mapping.LIVE_STATUSES),
+                Roster.status == RosterStatus.published,
+                Shift.ends_at > start,
+                Shift.starts_at < end,
+            )
+            .order_by(Shift.starts_at)
+        ).unique()
+    )
+
+
+def _skills_by_volunteer(session: Session, volunteer_ids: Iterable[int]) -> dict[int, set[str]]:
+    ids = set(volunteer_ids)
+    out: dict[int, set[str]] = {i: set() for i in ids}
+    if ids:
+        rows = session.execute(
+            select(VolunteerSkill.volunteer_id, VolunteerSkill.skill).where(
+                VolunteerSkill.volunteer_id.in_(ids)
+            )
+        )
+        for volunteer_id, skill in rows:
+            out[volunteer_id].add(skill)
+    return out
+
+
+def _can_sign_up(volunteer: Volunteer) -> bool:
+    return volunteer.status == VolunteerStatus.active and volunteer.district_id is not None
+
+
+def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> Page[OpenShiftRead]:
+    """Future shifts of the volunteer's district, in published rosters, with a free seat
+    the volunteer may take without breaking a hard rule. A handful of queries in all."""
+    if not _can_sign_up(volunteer):
+        return Page(items=[], total=0)
+    now = utcnow()
+    first_week = _week_of(now - timedelta(days=7))
+    rosters = {
+        week: roster_id
+        for roster_id, week in session.execute(
+            select(Roster.id, Roster.week)
+            .where(
+                Roster.district_id == volunteer.district_id,
+                Roster.status == RosterStatus.published,
+                Roster.week >= first_week,
+            )
+            .order_by(Roster.id)
+        )
+    }
+    if not rosters:
+        return Page(items=[], total=0)
+    horizon = datetime.combine(week_monday(max(rosters)), time(), tzinfo=UTC) + timedelta(days=9)
+    shifts = [
+        (shift, rosters[week])
+        for shift in session.scalars(
+            select(Shift)
+            .join(Station, Station.id == Shift.station_id)
+            .where(
+                Station.district_id == volunteer.district_id,
+                Station.is_active.is_(True),
+                Shift.starts_at > now,
+                Shift.starts_at < horizon,
+            )
+            .order_by(Shift.starts_at, Shift.id)
+        )
+        if (week := shift_week(shift)) in rosters
+    ]
+    holders: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for roster_id, shift_id, holder_id in session.execute(
+        select(Assignment.roster_id, Assignment.shift_id, Assignment.volunteer_id).where(
+            Assignment.roster_id.in_(set(rosters.values())),
+            Assignment.status.in_(mapping.LIVE_STATUSES),
+        )
+    ):
+        holders[roster_id, shift_id].append(holder_id)
+    seats = [
+        (shift, roster_id, holders[roster_id, shift.id])
+        for shift, roster_id in shifts
+        if len(holders[roster_id, shift.id]) < shift.max_volunteers
+        and volunteer.id not in holders[roster_id, shift.id]
+    ]
+    skills = _skills_by_volunteer(
+        session, (h for shift, _, ids in seats if shift.skill_requirements for h in ids)
+    )
+    duties = _live_duty_shifts(session, volunteer.id, now - NEIGHBOURHOOD, horizon + NEIGHBOURHOOD)
+    settings = get_settings()
+    fitting = [
+        OpenShiftRead(
+            id=shift.id,
+            roster_id=roster_id,
+            station_id=shift.station_id,
+            station_name=shift.station.name,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            max_volunteers=shift.max_volunteers,
+            assigned=len(ids),
+            free_seats=shift.max_volunteers - len(ids),
+            skill_requirements=shift.skill_requirements,
+            priority=shift.priority,
+        )
+        for shift, roster_id, ids in seats
+        if _blocking_violation(
+            volunteer, shift, [frozenset(skills.get(i, ())) for i in ids], duties, settings
+        )
+        is None
+    ]
+    return Page(items=fitting[params.offset : params.offset + params.limit], total=len(fitting))
+
+
+def _week_of(instant: datetime) -> str:
+    year, week, _ = instant.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
+    """Takes a free seat on a published shift for the calling volunteer.
+
+    Never over-books: the shift row is locked (SELECT ... FOR UPDATE on PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already lets one writer in at a time) before the seats
+    are counted, and held until the request's transaction commits.
+    """
+    volunteer = volunteer_service.volunteer_of(session, account)
+    shift = session.scalar(select(Shift).where(Shift.id == shift_id).with_for_update(of=Shift))
+    if shift is None:
+        raise NotFound(f"Shift {shift_id} not found.")
+    if not _can_sign_up(volunteer):
+        raise Conflict(
+            "Only an active volunteer of a district can sign up for shifts.", reason="inactive"
+        )
+    if shift.station.district_id != volunteer.district_id:
+        raise Conflict(
+            f"Shift {shift_id} belongs to another district's roster.", reason="other_district"
+        )
+    roster = mapping.published_roster(
+        session, shift.station.district_id, shift_week(shift), lock=True
+    )
+    if roster is None:
+        raise Conflict(
+            f"No published roster covers shift {shift_id}; sign-ups open when the week's "
+            "roster is published.",
+            reason="not_published",
+        )
+    if shift.starts_at <= utcnow():
+        raise Conflict(
+            f"Shift {shift_id} started at {shift.starts_at.isoformat()}.", reason="started"
+        )
+    if not shift.station.is_active:
+        raise Conflict(f"The station of shift {shift_id} is closed.", reason="station_closed")
+    holder_ids = list(
+        session.scalars(
+            select(Assignment.volunteer_id).where(
+                Assignment.roster_id == roster.id,
+                Assignment.shift_id == shift.id,
+                Assignment.status.in_(mapping.LIVE_STATUSES),
+            )
+        )
+    )
+    if volunteer.id in holder_ids:
+        raise _already_on(shift_id)
+    if len(holder_ids) >= shift.max_volunteers:
+        raise Conflict(
+            f"Shift {shift_id} is full ({shift.max_volunteers} of {shift.max_volunteers} "
+            "seats taken).",
+            reason="full",
+        )
+    skills = _skills_by_volunteer(session, holder_ids if shift.skill_requirements else ())
+    duties = _live_duty_shifts(
+        session, volunteer.id, shift.starts_at - NEIGHBOURHOOD, shift.ends_at + NEIGHBOURHOOD
+    )
+    violation = _blocking_violation(
+        volunteer,
+        shift,
+        [frozenset(skills.get(i, ())) for i in holder_ids],
+        duties,
+        get_settings(),
+    )
+    if violation is not None:
+        raise Conflict(
+            f"Signing up would break the {violation.rule} rule: {violation.message}.",
+            reason=violation.rule,
+        )
+    assignment = Assignment(
+        roster_id=roster.id,
+        shift_id=shift.id,
+        volunteer_id=volunteer.id,
+        status=AssignmentStatus.scheduled,
+        source=AssignmentSource.signup,
+        pinned=False,
+    )
+    session.add(assignment)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise _already_on(shift_id) from None
+    return assignment
+
+
+def _already_on(shift_id: int) -> Conflict:
+    return Conflict(f"You are already on shift {shift_id}.", reason="already_assigned")
+
+
+# -- calendar ----------------------------------------------------------------------
+
+
+def calendar_duties(session: Session, volunteer: Volunteer) -> list[Assignment]:
+    """Published duties from a month back to half a year ahead, cancelled ones included."""
+    now = utcnow()
+    query = (
+        _published_duties(volunteer.id)
+        .where(Shift.starts_at >= now - CALENDAR_PAST, Shift.starts_at < now + CALENDAR_FUTURE)
+        .order_by(Shift.starts_at, Assignment.id)
+    )
+    return list(session.scalars(query))
+
+
+def rotate_calendar_feed(session: Session, volunteer: Volunteer) -> str:
+    """A new secret feed token; only its digest is stored, so the old one stops working."""
+    token = new_token()
+    volunteer.calendar_token_hash = token_digest(token)
+    session.flush()
+    return token
+
+
+def volunteer_for_feed(session: Session, token: str) -> Volunteer:
+    volunteer = None
+    if len(token) <= MAX_FEED_TOKEN_LENGTH:
+        volunteer = session.scalar(
+            select(Volunteer).where(Volunteer.calendar_token_hash == token_digest(token))
+        )
+    if volunteer is None or volunteer.status == VolunteerStatus.withdrawn:
+        raise NotFound("No calendar feed at this address; it may have been replaced.")
+    return volunteer
+
+
+def withdraw_volunteer(session: Session, volunteer: Volunteer) -> None:
+    """Withdrawal across domains: future duties are cancelled (their seats reopen, the
+    coordinator can repair), the calendar feed stops, then personal data is erased."""
+    now = utcnow()
+    future = session.scalars(
+        select(Assignment)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .where(
+            Assignment.volunteer_id == volunteer.id,
+            Assignment.status == AssignmentStatus.scheduled,
+            Shift.starts_at > now,
+        )
+    )
+    for assignment in future:
+        assignment.status = AssignmentStatus.cancelled
+        assignment.cancelled_at = now
+        assignment.cancel_reason = "the volunteer withdrew"
+    volunteer.calendar_token_hash = None
+    volunteer_service.withdraw(session, volunteer)
