@@ -5,17 +5,13 @@ one outer transaction that is rolled back at the end, while the app's own commit
 become savepoints inside it.
 """
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
@@ -27,11 +23,7 @@ from app.migrate import upgrade
 from app.stations.models import Station
 from app.volunteers import service as volunteer_service
 from app.volunteers.schemas import VolunteerRegister
-
-POSTGRES_URL = os.environ.get(
-    "UROSTER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-REQUIRE_POSTGRES = os.environ.get("UROSTER_REQUIRE_POSTGRES") == "1"
+from tests.databases import fresh_postgres_database
 
 
 def _sqlite_engine(tmp: Path) -> Iterator[Engine]:
@@ -43,29 +35,11 @@ def _sqlite_engine(tmp: Path) -> Iterator[Engine]:
 
 
 def _postgres_engine() -> Iterator[Engine]:
-    admin_url = make_url(POSTGRES_URL)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as exc:
-        message = f"PostgreSQL is not reachable at {admin_url.render_as_string()}: {exc}"
-        if REQUIRE_POSTGRES:
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"uroster_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_postgres_database() as url:
         upgrade(url)
         engine = make_engine(url)
         yield engine
         engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -12,16 +12,11 @@ the burst. tests/e2e/test_signup_race.py runs the same race and asserts on it.
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as wall_time
@@ -30,76 +25,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests.servers import migrate, running_server
+
 os.environ.setdefault("UROSTER_ARGON2_TIME_COST", "1")
 os.environ.setdefault("UROSTER_ARGON2_MEMORY_KIB", "1024")
 
-UROSTER = Path(sys.executable).with_name("uroster")
 STATION_TIMEZONE = "Asia/Shanghai"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_env(database_url: str, port: int) -> dict[str, str]:
-    return os.environ | {
-        "UROSTER_DATABASE_URL": database_url,
-        "UROSTER_HOST": "127.0.0.1",
-        "UROSTER_PORT": str(port),
-        "UROSTER_ARGON2_TIME_COST": "1",
-        "UROSTER_ARGON2_MEMORY_KIB": "1024",
-        "UROSTER_LOG_LEVEL": "WARNING",
-    }
-
-
-def migrate(database_url: str) -> None:
-    subprocess.run(
-        [str(UROSTER), "migrate"],
-        env=server_env(database_url, 0),
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-
-
-@contextmanager
-def running_server(database_url: str, log_path: Path, timeout: float = 20) -> Iterator[str]:
-    """`uroster serve` in a child process; yields its base URL, stops it on exit."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [str(UROSTER), "serve"],
-            env=server_env(database_url, port),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_until_ready(base_url, process, timeout, log_path)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_ready(base_url: str, process: subprocess.Popen, timeout: float, log: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer within {timeout} s:\n{log.read_text()}")
 
 
 @dataclass
