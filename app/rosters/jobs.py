@@ -22,7 +22,6 @@ from app.settings import get_settings
 
 log = logging.getLogger("uroster.jobs")
 MAX_ATTEMPTS = 2
-HEARTBEAT_SECONDS = 5.0
 
 
 def session_scope():
@@ -122,7 +121,9 @@ class _Heartbeat:
         self.latest = point
 
     def _beat(self) -> None:
-        while not self.stop.wait(HEARTBEAT_SECONDS):
+        # Several beats fit in the stale limit, so a live job is never taken for dead.
+        interval = min(5.0, get_settings().job_stale_seconds / 4)
+        while not self.stop.wait(interval):
             self.write()
 
     def write(self) -> None:
