@@ -5,7 +5,7 @@ import io
 from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,6 +165,23 @@ def unfilled(session: Session, roster: Roster) -> list[dict]:
             }
         )
     return result
+
+
+def published_seat_counts(session: Session, shift_ids: list[int]) -> dict[int, int]:
+    """Volunteers on each shift in the published rosters, in one query."""
+    if not shift_ids:
+        return {}
+    rows = session.execute(
+        select(Assignment.shift_id, func.count())
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .where(
+            Roster.status == RosterStatus.published,
+            Assignment.status.in_(mapping.LIVE_STATUSES),
+            Assignment.shift_id.in_(shift_ids),
+        )
+        .group_by(Assignment.shift_id)
+    )
+    return dict(rows.all())
 
 
 def publish(session: Session, account: Account, roster_id: int) -> Roster:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Query, status
 
 from app.deps import API_PREFIX, CoordinatorAccount, CurrentAccount, SessionDep
 from app.pagination import PageDep, PageRead
+from app.rosters import service as roster_service
 from app.shifts import service
 from app.shifts.schemas import GenerateRequest, GenerateResult, ShiftCreate, ShiftRead
 from app.types import Id, Instant, IsoWeek
@@ -35,7 +36,7 @@ def list_shifts(
     starts_from: Annotated[Instant | None, Query(alias="from")] = None,
     starts_to: Annotated[Instant | None, Query(alias="to")] = None,
 ):
-    return service.list_shifts(
+    found = service.list_shifts(
         session,
         page,
         district_id=district_id,
@@ -44,3 +45,11 @@ def list_shifts(
         starts_from=starts_from,
         starts_to=starts_to,
     )
+    assigned = roster_service.published_seat_counts(session, [s.id for s in found.items])
+    items = [
+        ShiftRead.model_validate(s, from_attributes=True).model_copy(
+            update={"assigned": assigned.get(s.id, 0)}
+        )
+        for s in found.items
+    ]
+    return PageRead[ShiftRead](items=items, total=found.total)

@@ -59,4 +59,4 @@ class ShiftRead(BaseModel):
     max_volunteers: int
     skill_requirements: list[SkillRequirement]
     priority: int
-    assigned: int = Field(default=0, description="Volunteers on the shift's published roster.")
+    assigned: int = Field(default=0, description="Volunteers on the shift in published rosters.")

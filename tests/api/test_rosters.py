@@ -323,3 +323,17 @@ def test_publish_carries_over_later_sign_ups_and_cancellations(client, session, 
     status = {(a["volunteer_id"], a["shift_id"]): (a["status"], a["source"]) for a in after}
     assert status[(gone["volunteer_id"], gone["shift_id"])][0] == "cancelled"
     assert status[(volunteer_id, shift_id)] == ("scheduled", "signup")
+
+
+def test_shift_list_counts_published_volunteers(client, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    roster = solved(client, run_jobs, district)
+
+    def assigned() -> dict[int, int]:
+        shifts = client.get("/api/v1/shifts", headers=coordinator, params={"week": WEEK}).json()
+        return {s["id"]: s["assigned"] for s in shifts["items"]}
+
+    assert set(assigned().values()) == {0}  # a draft is not public yet
+    client.post(f"/api/v1/rosters/{roster['id']}/publish", headers=coordinator).raise_for_status()
+    rows = client.get(f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator).json()
+    assert assigned() == dict(Counter(a["shift_id"] for a in rows))
