@@ -47,12 +47,14 @@ def travel_minutes(volunteer: Volunteer, station: Station, speed_kmh: float) -> 
 
 
 def solver_shift(shift: Shift) -> solver.Shift:
-    local_start = shift.starts_at.astimezone(ZoneInfo(shift.station.timezone))
+    # In the station's timezone, so that the solver's explanations read local times.
+    zone = ZoneInfo(shift.station.timezone)
+    local_start = shift.starts_at.astimezone(zone)
     return solver.Shift(
         id=shift.id,
         station=shift.station_id,
-        start=shift.starts_at,
-        end=shift.ends_at,
+        start=local_start,
+        end=shift.ends_at.astimezone(zone),
         min_headcount=shift.min_volunteers,
         max_headcount=shift.max_volunteers,
         skill_needs={r["skill"]: r["count"] for r in shift.skill_requirements},
