@@ -134,17 +134,13 @@ def finish(problem: Problem, assignments: list[Assignment], status: str, bound: 
     if not report.ok:
         raise AssertionError(f"solver produced an invalid roster: {report.violations[:5]}")
     objective = report.objective
-    bound = math.ceil(bound - 1e-6)  # the objective is integral, so is its bound
-    gap = 0.0 if objective == bound else abs(objective - bound) / max(1.0, abs(objective))
+    if math.isfinite(bound):
+        bound = math.ceil(bound - 1e-6)  # the objective is integral, so is its bound
+        gap = 0.0 if objective == bound else abs(objective - bound) / max(1.0, abs(objective))
+    else:
+        gap = None  # no bound known (e.g. decomposition)
     unfilled = explain(problem, assignments, status) if explain_unfilled else ()
     return Solution(status=status, assignments=tuple(assignments), objective=objective,
                     objective_by_rule=report.objective_by_rule, best_bound=bound, gap=gap,
                     wall_seconds=wall, first_solution_seconds=first, unfilled=unfilled,
                     progress=progress)
-
-
-def solve_large(problem: Problem, on_progress: ProgressCallback | None = None,
-                explain_unfilled: bool = True) -> Solution:
-    """Entry point for big problems; for now the plain model."""
-    return solve(problem, on_progress=on_progress, explain_unfilled=explain_unfilled,
-                 greedy_start=False)

@@ -139,7 +139,7 @@ def _parse_range(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from solver.solve import solve_large
+    from solver.lns import solve_lns
     from solver.validate import validate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         inst = read_instance(args.data / f"Instance{n}.txt", args.time_limit, args.workers,
                              args.seed)
-        sol = solve_large(inst.problem, explain_unfilled=False)
+        sol = solve_lns(inst.problem, explain_unfilled=False)
         seconds = time.perf_counter() - started
         best = known[inst.name][1]
         if not sol.has_roster:

@@ -1,0 +1,178 @@
+"""Large neighbourhood search around the CP-SAT model, for big calendar problems.
+
+CP-SAT alone, on 2 cores, finds good bounds but improves big rosters slowly. This
+loop keeps one incumbent roster and repeatedly frees a neighbourhood (a window
+of days for everyone, a few volunteers for the whole horizon, or a few volunteers
+over a window), fixes every other assignment variable to the incumbent through
+the solution hint (`fix_variables_to_their_hinted_value`), and lets CP-SAT
+re-optimise the rest of the same model. Neighbourhood size adapts: it grows while
+sub-problems are solved to optimality and shrinks when they time out.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from solver.model import build_model
+from solver.problem import Problem
+from solver.solution import Progress, Solution
+from solver.solve import finish, tune
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
+              explain_unfilled: bool = True, first_share: float = 0.3,
+              log: Callable[[str], None] | None = None) -> Solution:
+    """Best roster within problem.time_limit_seconds: a full CP-SAT run for a first
+    roster and a bound (about `first_share` of the time), then LNS."""
+    started = time.perf_counter()
+    deadline = started + problem.time_limit_seconds
+    built = build_model(problem)
+    vars, model = built.vars, built.model
+    keys = list(vars.x)
+    xs = [vars.x[k] for k in keys]
+    rng = random.Random(problem.seed)
+    points: list[Progress] = []
+    best_objective: float | None = None
+    bound = -math.inf
+
+    def emit(objective: float | None, new_bound: float) -> None:
+        point = Progress(time.perf_counter() - started, objective, new_bound)
+        points.append(point)
+        if on_progress is not None:
+            on_progress(point)
+
+    # Phase 1: the whole model, stopped early; keep searching until a first roster.
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = problem.workers
+    params.random_seed = problem.seed
+    tune(params, problem.workers)
+    remaining = deadline - time.perf_counter()
+    params.max_time_in_seconds = max(0.1, remaining * first_share)
+
+    class First(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            emit(self.objective_value, self.best_objective_bound)
+
+    status = solver.solve(model, First())
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        params.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
+        params.stop_after_first_solution = True
+        status = solver.solve(model, First())
+        params.stop_after_first_solution = False
+    wall = time.perf_counter() - started
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solution(status=solver.status_name(status), assignments=(), objective=None,
+                        objective_by_rule={}, best_bound=solver.best_objective_bound,
+                        gap=None, wall_seconds=wall, progress=tuple(points))
+    first_seconds = points[0].seconds if points else wall
+    bound = solver.best_objective_bound
+    values = [solver.boolean_value(vars.x[k]) for k in keys]
+    best_objective = solver.objective_value
+    final_status = solver.status_name(status)
+    if status == cp_model.FEASIBLE:
+        final_status, best_objective, values = _improve(
+            problem, model, keys, xs, values, best_objective, bound, deadline, rng, emit,
+            log)
+        if best_objective <= bound:
+            final_status = "OPTIMAL"
+    chosen = [k for k, val in zip(keys, values, strict=True) if val]
+    assignments = [_assignment(problem, k) for k in chosen]
+    return finish(problem, assignments, final_status, bound, time.perf_counter() - started,
+                  first_seconds, tuple(points), explain_unfilled)
+
+
+def _assignment(problem: Problem, key: tuple[int, int]):
+    from solver.problem import Assignment
+
+    vi, si = key
+    return Assignment(problem.volunteers[vi].id, problem.shifts[si].id)
+
+
+def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, emit, log):
+    """The LNS loop proper; returns (status, objective, values)."""
+    index = [x.index for x in xs]
+    day_of = [_day(problem, k) for k in keys]
+    n_days = max(day_of) + 1 if day_of else 1
+    n_people = len(problem.volunteers)
+    per_person_day = max(1, len(keys) // max(1, n_people * n_days))
+    # free variables aimed at: start with about 3 people's worth of the horizon
+    size = max(20, min(len(keys) // 4, 3 * n_days * per_person_day))
+    sub_limit = 1.0  # many small, quick sub-problems beat a few big ones
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = problem.workers
+    params.fix_variables_to_their_hinted_value = True
+    tune(params, problem.workers)
+    proto = model.proto
+    iteration = 0
+    while True:
+        left = deadline - time.perf_counter()
+        if left < 0.5 or objective <= bound:
+            break
+        iteration += 1
+        free = _neighbourhood(rng, keys, day_of, n_days, n_people, size)
+        proto.clear_solution_hint()
+        hint_vars, hint_values = [], []
+        for i, val in enumerate(values):
+            if i not in free:
+                hint_vars.append(index[i])
+                hint_values.append(int(val))
+        proto.solution_hint.vars.extend(hint_vars)
+        proto.solution_hint.values.extend(hint_values)
+        params.max_time_in_seconds = min(sub_limit, left)
+        params.random_seed = rng.randrange(1 << 30)
+        # never accept worse: the incumbent completed by itself is a solution too
+        status = solver.solve(model)
+        if log and iteration % 50 == 0:
+            log(f"  sub {iteration}: {solver.status_name(status)} {solver.wall_time:.2f}s "
+                f"free {len(free)} obj {solver.objective_value:.0f}")
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if solver.objective_value < objective - 1e-9:
+                objective = solver.objective_value
+                for i in free:
+                    values[i] = solver.boolean_value(xs[i])
+                emit(objective, bound)
+                if log:
+                    log(f"lns {iteration}: {objective:.0f} (free {len(free)})")
+            elif solver.objective_value <= objective + 1e-9:
+                for i in free:  # sideways move: same cost, new roster, helps plateaus
+                    values[i] = solver.boolean_value(xs[i])
+        if status == cp_model.OPTIMAL and solver.wall_time < sub_limit / 2:
+            size = min(len(keys) // 2, int(size * 1.1) + 1)
+        elif status != cp_model.OPTIMAL:
+            size = max(20, int(size * 0.7))
+    proto.clear_solution_hint()
+    return "FEASIBLE", objective, values
+
+
+def _day(problem: Problem, key: tuple[int, int]) -> int:
+    return (problem.shifts[key[1]].on_day - problem.first_day).days
+
+
+def _neighbourhood(rng, keys, day_of, n_days, n_people, size) -> set[int]:
+    """Indices of the variables to free: days window, people, or people x window."""
+    per_cell = max(1, len(keys) / max(1, n_people * n_days))
+    cells = max(1, int(size / per_cell))  # (person, day) cells to free
+    kind = rng.choice(("days", "people", "block", "block"))
+    if kind == "days":
+        width = max(1, min(n_days, cells // max(1, n_people)))
+        start = rng.randrange(0, n_days - width + 1)
+        return {i for i, d in enumerate(day_of) if start <= d < start + width}
+    if kind == "people":
+        count = max(1, min(n_people, cells // n_days))
+        people = set(rng.sample(range(n_people), count))
+        return {i for i, k in enumerate(keys) if k[0] in people}
+    width = max(2, min(n_days, rng.choice((7, 14, 21, 28))))
+    count = max(1, min(n_people, cells // width))
+    start = rng.randrange(0, n_days - width + 1)
+    people = set(rng.sample(range(n_people), count))
+    return {i for i, (k, d) in enumerate(zip(keys, day_of, strict=True))
+            if k[0] in people and start <= d < start + width}
