@@ -11,7 +11,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import solver
@@ -57,26 +57,22 @@ def claim(session: Session, roster_id: int | None = None) -> Roster | None:
 
 def reap_stale(session: Session) -> list[int]:
     """Requeues (once) or fails jobs whose worker went silent; returns the ids to send
-    again, queued jobs left unsent by a crash included."""
+    again, queued jobs whose sending a crash prevented included."""
     settings = get_settings()
     limit = utcnow() - timedelta(seconds=settings.job_stale_seconds)
     stale = session.scalars(
         select(Roster).where(
-            or_(
-                (Roster.job_status == "running") & (Roster.heartbeat_at < limit),
-                (Roster.job_status == "queued") & (Roster.created_at < limit),
-            )
+            Roster.job_status.in_(("queued", "running")), Roster.heartbeat_at < limit
         )
     ).all()
     resend = []
     for roster in stale:
         if roster.job_status == "queued":
+            roster.heartbeat_at = utcnow()  # sent again now: wait a full period
             resend.append(roster.id)
         elif roster.attempts < MAX_ATTEMPTS:
             log.warning("roster %s: worker silent, queued again", roster.id)
-            roster.job_status = "queued"
-            if roster.job_kind == JobKind.solve:
-                roster.status = RosterStatus.queued
+            queue(roster)
             resend.append(roster.id)
         else:
             fail(
@@ -86,6 +82,14 @@ def reap_stale(session: Session) -> list[int]:
                 "request it again",
             )
     return resend
+
+
+def queue(roster: Roster) -> None:
+    """Marks the roster's job as waiting for a worker; its heartbeat clock starts now."""
+    roster.job_status = "queued"
+    roster.heartbeat_at = utcnow()
+    if roster.job_kind == JobKind.solve:
+        roster.status = RosterStatus.queued
 
 
 def fail(roster: Roster, reason: str) -> None:

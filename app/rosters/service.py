@@ -60,12 +60,11 @@ def request_roster(session: Session, account: Account, data: RosterRequest) -> t
     roster = Roster(
         district_id=data.district_id,
         week=data.week,
-        status=RosterStatus.queued,
         job_kind=JobKind.solve,
-        job_status="queued",
         requested_by=account.id,
         time_limit_seconds=data.time_limit_seconds or get_settings().solver_time_limit_seconds,
     )
+    jobs.queue(roster)
     session.add(roster)
     try:
         with session.begin_nested():
@@ -254,10 +253,9 @@ def request_repair(session: Session, account: Account, roster_id: int) -> Roster
     if roster.job_status in ("queued", "running"):
         return roster
     roster.job_kind = JobKind.repair
-    roster.job_status = "queued"
     roster.attempts = 0
     roster.error = None
-    roster.created_at = utcnow()  # the stale-job clock of a queued job starts now
+    jobs.queue(roster)
     session.flush()
     _send_after_commit(session, [roster.id])
     return roster

@@ -79,9 +79,8 @@ def _prepare_solve(session: Session, roster: Roster) -> Work:
         if static_violation(problem, problem.volunteer(a.volunteer), problem.shift(a.shift)) is None
     )
     problem = dataclasses.replace(problem, pinned=allowed)
-    carried = {
-        _key(a): (a.source, a.pinned) for a in committed if _key(a) in {_key(p) for p in allowed}
-    }
+    kept = {_key(a) for a in allowed}
+    carried = {_key(a): (a.source, a.pinned) for a in committed if _key(a) in kept}
     return Work(kind=JobKind.solve, problem=problem, carried=carried)
 
 
