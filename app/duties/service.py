@@ -169,32 +169,11 @@ def _blocking_violation(
         and d.ends_at > shift.starts_at - NEIGHBOURHOOD
         and d.starts_at < shift.ends_at + NEIGHBOURHOOD
     ]
-    others = [mapping.solver_shift(d) for d in nearby]
-    days = [s.on_day for s in (candidate, *others)]
-    first_day, last_day = min(days), max(days)
-    stations = {shift.station_id: shift.station} | {d.station_id: d.station for d in nearby}
-    travel = {
-        (volunteer.id, station_id): minutes
-        for station_id, station in stations.items()
-        if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
-        is not None
-    }
-    problem = solver.Problem(
-        shifts=(candidate, *others),
-        volunteers=(mapping.solver_volunteer(volunteer, first_day, last_day, settings),),
-        travel_minutes=travel,
-        first_day=first_day,
-        last_day=last_day,
-    )
-    held = [solver.Assignment(volunteer.id, s.id) for s in others]
-    # Only what the new seat adds counts: an older breach (a coordinator's manual
-    # assignment, say) does not block every sign-up, but making it worse does.
-    before = set(solver.validate(problem, held).violations)
-    after = solver.validate(problem, [*held, solver.Assignment(volunteer.id, candidate.id)])
-    added = [v for v in after.violations if v not in before and v.volunteer == volunteer.id]
-    # The candidate's own rule (availability, travel...) first: it reads best.
-    added.sort(key=lambda v: v.shift != candidate.id)
-    return added[0] if added else None
+    problem = mapping.volunteer_problem(volunteer, [shift, *nearby], settings)
+    held = [solver.Assignment(volunteer.id, d.id) for d in nearby]
+    added = mapping.added_violations(problem, held, solver.Assignment(volunteer.id, shift.id))
+    mine = [v for v in added if v.volunteer == volunteer.id]
+    return mine[0] if mine else None
 
 
 def _live_duty_shifts(

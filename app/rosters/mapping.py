@@ -7,6 +7,7 @@ column means.
 """
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -114,6 +115,43 @@ def solver_volunteer(
         max_travel_minutes=volunteer.max_travel_minutes or settings.default_max_travel_minutes,
         preferred_stations=frozenset(volunteer.preferred_station_ids or ()),
     )
+
+
+def volunteer_problem(
+    volunteer: Volunteer, shifts: Sequence[Shift], settings: Settings
+) -> solver.Problem:
+    """One volunteer and a few shifts: enough to check a single assignment."""
+    solver_shifts = [solver_shift(s) for s in shifts]
+    days = [s.on_day for s in solver_shifts]
+    first_day, last_day = min(days), max(days)
+    stations = {s.station_id: s.station for s in shifts}
+    travel = {
+        (volunteer.id, station_id): minutes
+        for station_id, station in stations.items()
+        if (minutes := travel_minutes(volunteer, station, settings.travel_speed_kmh)) is not None
+    }
+    return solver.Problem(
+        shifts=tuple(solver_shifts),
+        volunteers=(solver_volunteer(volunteer, first_day, last_day, settings),),
+        travel_minutes=travel,
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+def added_violations(
+    problem: solver.Problem, held: Sequence[solver.Assignment], new: solver.Assignment
+) -> list[solver.Violation]:
+    """The hard-rule violations that `new` adds to `held`, those about `new` first.
+
+    An older breach (a coordinator's deliberate manual assignment, say) does not
+    block every later change, but making it worse does.
+    """
+    before = Counter(solver.validate(problem, held).violations)
+    after = solver.validate(problem, [*held, new]).violations
+    added = list((Counter(after) - before).elements())
+    added.sort(key=lambda v: (v.shift != new.shift, v.volunteer != new.volunteer))
+    return added
 
 
 def week_shifts(session: Session, district_id: int, week: str) -> list[Shift]:

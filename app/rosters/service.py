@@ -285,7 +285,7 @@ def add_assignment(
     new = solver.Assignment(volunteer=data.volunteer_id, shift=data.shift_id)
     if new in live:
         raise Conflict("The volunteer is already on this shift.")
-    broken = _new_violations(problem, live, new)
+    broken = mapping.added_violations(problem, live, new)
     if broken:
         first = broken[0]
         raise Conflict(
@@ -303,16 +303,6 @@ def add_assignment(
     session.add(assignment)
     session.flush()
     return assignment
-
-
-def _new_violations(problem: solver.Problem, live, new) -> list:
-    def signature(report):
-        return Counter((v.rule, v.volunteer, v.shift, v.message) for v in report.violations)
-
-    before = signature(solver.validate(problem, live))
-    after = solver.validate(problem, [*live, new])
-    fresh = signature(after) - before
-    return [v for v in after.violations if (v.rule, v.volunteer, v.shift, v.message) in fresh]
 
 
 def remove_assignment(session: Session, account: Account, roster_id: int, assignment_id: int):
