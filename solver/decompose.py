@@ -51,8 +51,10 @@ def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_e
     Returns the problem, the candidate filter and the incumbent inside the window.
     """
     first = max(problem.first_day, free_start - timedelta(days=context))
-    last = free_end if share is not None else min(problem.last_day,
-                                                  free_end + timedelta(days=context))
+    # In construction one empty day after the window stays in the problem, so that a
+    # working run ending the window is not exempt from the minimum-run rule (it could
+    # not be extended later if the next day is off).
+    last = min(problem.last_day, free_end + timedelta(days=1 if share is not None else context))
     shifts = [s for s in problem.shifts if first <= s.on_day <= last]
     in_window = {s.id for s in shifts}
     by_id = {s.id: s for s in problem.shifts}
@@ -90,14 +92,15 @@ def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_e
             ctx = inside_minutes[v.id]  # pinned context days already in the window
             # what is left goes in proportion to workable days, give or take one
             # shift, so that the last window can still meet the exact totals
-            slack = longest if share > 0 else 10**9
+            slack = 2 * longest if share > 0 else 10**9
             if hi is not None:
                 rest = hi - used - ctx
-                hi = hi - used if part >= 1 else ctx + max(0, min(rest, math.ceil(rest * part)
-                                                                  + slack))
+                hi = max(0, hi - used) if part >= 1 else ctx + max(0, min(
+                    rest, math.ceil(rest * part) + slack))
             if lo is not None:
                 rest = lo - used - ctx
-                lo = lo - used if part >= 1 else ctx + max(0, math.floor(rest * part) - slack)
+                lo = max(0, lo - used) if part >= 1 else ctx + max(0, math.floor(rest * part)
+                                                                    - slack)
             if lo is not None and hi is not None:
                 lo = min(lo, hi)
         else:
@@ -155,14 +158,24 @@ def solve_by_windows(problem: Problem, on_progress: Callable[[Progress], None] |
         if on_progress is not None:
             on_progress(points[-1])
 
-    # 1. construction, window by window
+    # 1. construction, window by window; when the last window cannot meet the exact
+    #    horizon limits, step back and re-plan it together with the window before
     n = len(days)
-    chunks = [(i, min(n, i + window_days)) for i in range(0, n, window_days)]
     build_budget = 0.4 * problem.time_limit_seconds
-    for k, (a, b) in enumerate(chunks):
-        left = build_budget * (len(chunks) - k) / len(chunks)
-        per = max(2.0, min(left / (len(chunks) - k), deadline - time.perf_counter()))
+    a, k, retries = 0, 0, 0
+    back_from = n
+    while a < n:
+        b = min(n, a + window_days)
+        if n - b < window_days // 2 or retries:  # after a step back: one window to the end
+            b = n  # no short tail window: it would have no room to catch up
+        chunks_left = max(1, math.ceil((n - a) / window_days))
+        spent = time.perf_counter() - started
+        per = max(2.0, min((build_budget - spent) / chunks_left, deadline - time.perf_counter()))
+        per = per * (b - a) / window_days
+        sol, sub = None, None
         for share in (1.0, 0.0):  # loosen the minimum share if a window is stuck
+            if share == 0.0 and b == n:
+                break  # the last window has exact limits either way
             sub, cand, _ = window_problem(problem, roster, days[a], days[b - 1], context, per,
                                           share=share, seed=problem.seed + k)
             sol = solve(sub, candidates=cand, explain_unfilled=False, greedy_start=False)
@@ -170,7 +183,17 @@ def solve_by_windows(problem: Problem, on_progress: Callable[[Progress], None] |
                 break
             if log:
                 log(f"days {a}-{b - 1}: no roster with minimum share {share}")
-        if not sol.has_roster:
+        if sol is None or not sol.has_roster:
+            if b == n and a > 0 and retries < 4 and time.perf_counter() < deadline - 5:
+                retries += 1
+                back = back_from = min(back_from, a) if retries > 1 else a
+                a = max(0, back - window_days)
+                back_from = a
+                cut = {s.id for s in problem.shifts if s.on_day >= days[a]}
+                roster = {pair for pair in roster if pair[1] not in cut}
+                if log:
+                    log(f"stepping back: re-planning days {a}-{n - 1} together")
+                continue
             return Solution(status="UNKNOWN", assignments=(), objective=None,
                             objective_by_rule={}, best_bound=-math.inf, gap=None,
                             wall_seconds=time.perf_counter() - started, progress=tuple(points))
@@ -179,6 +202,7 @@ def solve_by_windows(problem: Problem, on_progress: Callable[[Progress], None] |
                                                              for x in sol.assignments}
         if log:
             log(f"built days {a}-{b - 1}: window objective {sol.objective}")
+        a, k = b, k + 1
     report = validate(problem, [Assignment(v, s) for v, s in roster])
     first_seconds = time.perf_counter() - started
     if not report.ok:

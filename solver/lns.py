@@ -104,8 +104,8 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
     n_people = len(problem.volunteers)
     per_person_day = max(1, len(keys) // max(1, n_people * n_days))
     # free variables aimed at: start with about 3 people's worth of the horizon
-    size = max(20, min(len(keys) // 4, 3 * n_days * per_person_day))
-    sub_limit = 1.0  # many small, quick sub-problems beat a few big ones
+    size = max(20, min(len(keys) // 4, 4 * n_days * per_person_day))
+    sub_limit = 2.0  # many small, quick sub-problems beat a few big ones
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = problem.workers
@@ -161,9 +161,9 @@ def _neighbourhood(rng, keys, day_of, n_days, n_people, size) -> set[int]:
     """Indices of the variables to free: days window, people, or people x window."""
     per_cell = max(1, len(keys) / max(1, n_people * n_days))
     cells = max(1, int(size / per_cell))  # (person, day) cells to free
-    kind = rng.choice(("days", "people", "block", "block"))
+    kind = rng.choice(("days", "days", "people", "block"))
     if kind == "days":
-        width = max(1, min(n_days, cells // max(1, n_people)))
+        width = max(2, min(n_days, cells // max(1, n_people)))
         start = rng.randrange(0, n_days - width + 1)
         return {i for i, d in enumerate(day_of) if start <= d < start + width}
     if kind == "people":
