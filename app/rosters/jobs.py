@@ -128,7 +128,10 @@ class _Heartbeat:
         # Several beats fit in the stale limit, so a live job is never taken for dead.
         interval = min(5.0, get_settings().job_stale_seconds / 4)
         while not self.stop.wait(interval):
-            self.write()
+            try:
+                self.write()
+            except Exception:  # noqa: BLE001 - a missed beat must not end the beating
+                log.exception("roster %s: heartbeat not written", self.roster_id)
 
     def write(self) -> None:
         values: dict = {"heartbeat_at": utcnow()}
