@@ -13,6 +13,10 @@ from app.db import get_sessionmaker
 from app.districts.router import router as districts_router
 from app.duties.router import router as duties_router
 from app.errors import install_error_handlers
+from app.hours.router import router as hours_router
+from app.kiosk_page.router import router as kiosk_page_router
+from app.kiosks.ratelimit import RateLimiter
+from app.kiosks.router import router as kiosks_router
 from app.ops.metrics import Metrics, RequestContextMiddleware
 from app.ops.router import router as ops_router
 from app.rosters import jobs
@@ -73,6 +77,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
     )
     app.state.metrics = Metrics()
     app.state.run_jobs = run_jobs
+    app.state.rate_limiter = RateLimiter()
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     for router in (
@@ -84,6 +89,9 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         shifts_router,
         volunteers_router,
         rosters_router,
+        kiosks_router,
+        hours_router,
+        kiosk_page_router,
     ):
         app.include_router(router)
     return app

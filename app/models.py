@@ -2,6 +2,8 @@
 
 from app.accounts.models import AccessToken, Account, coordinator_district
 from app.districts.models import District
+from app.hours.models import HoursCorrection, ServiceHours
+from app.kiosks.models import Kiosk
 from app.rosters.models import Assignment as RosterAssignment
 from app.rosters.models import Roster
 from app.shifts.models import Shift
@@ -19,8 +21,11 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityWindow",
     "District",
+    "HoursCorrection",
+    "Kiosk",
     "Roster",
     "RosterAssignment",
+    "ServiceHours",
     "Shift",
     "ShiftTemplate",
     "Station",

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     solver_workers: int = Field(default=2, ge=1)
     # A solving job whose worker has been silent this long is taken as dead.
     job_stale_seconds: float = Field(default=60.0, gt=0)
+    # Token buckets per client IP (in-process: each API process counts its own).
+    # Sign-in is limited against password guessing; kiosks refresh twice a minute and
+    # flush offline queues in bursts, so their allowance is larger.
+    auth_rate_per_minute: float = Field(default=20.0, gt=0)
+    auth_rate_burst: int = Field(default=20, ge=1)
+    kiosk_rate_per_minute: float = Field(default=120.0, gt=0)
+    kiosk_rate_burst: int = Field(default=60, ge=1)
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

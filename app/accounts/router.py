@@ -6,13 +6,14 @@ from fastapi.security import OAuth2PasswordBearer
 from app.accounts import service
 from app.accounts.schemas import AccountRead, CoordinatorCreate, Password, TokenRead
 from app.deps import API_PREFIX, AdminAccount, CurrentAccount, SessionDep
+from app.kiosks.ratelimit import limit_sign_in
 from app.settings import get_settings
 
 router = APIRouter(prefix=API_PREFIX, tags=["auth and accounts"])
 _token = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-@router.post("/auth/token", response_model=TokenRead)
+@router.post("/auth/token", response_model=TokenRead, dependencies=[Depends(limit_sign_in)])
 def sign_in(
     session: SessionDep,
     username: Annotated[str, Form(description="Phone number or email")],

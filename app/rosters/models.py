@@ -106,5 +106,8 @@ class Assignment(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     cancelled_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    # Presence as the station's kiosk recorded it (never rewritten by corrections).
+    check_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     shift: Mapped[Shift] = relationship(lazy="joined")

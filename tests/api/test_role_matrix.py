@@ -3,19 +3,26 @@
 Roles: anonymous, volunteer, other volunteer, coordinator of district A (the
 district of everything below), coordinator of district B, admin. Objects outside a
 coordinator's districts answer 404, so that their existence does not leak.
+
+Kiosks call too: a key of station A, a key of station B and a revoked key of A. A
+kiosk key is no credential outside the kiosk paths, so there a kiosk gets what an
+anonymous caller gets; rows for kiosk paths say what each kiosk gets.
 """
 
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tests.api.conftest import ROLES, World
+from tests.api.conftest import ROLES, Caller, World
 from tests.api.test_duties import add_duties
 
 A, V, OV, C, OC, AD = ROLES  # anonymous, volunteer, other_volunteer, coordinator, ...
+KIOSKS = ["kiosk", "other_kiosk", "revoked_kiosk"]
+CALLERS = ROLES + KIOSKS
 
 
 def codes(anonymous, volunteer, other_volunteer, coordinator, other_coordinator, admin):
@@ -29,6 +36,7 @@ def codes(anonymous, volunteer, other_volunteer, coordinator, other_coordinator,
 
 
 PEOPLE_ONLY = codes(401, 200, 200, 200, 200, 200)
+NO_PEOPLE = codes(*[401] * 6)
 ADMIN_ONLY = lambda ok: codes(401, 403, 403, 403, 403, ok)  # noqa: E731
 COORDINATOR_A = lambda ok: codes(401, 403, 403, ok, 404, ok)  # noqa: E731
 VOLUNTEER_SELF = lambda ok: codes(401, ok, ok, 403, 403, 403)  # noqa: E731
@@ -58,6 +66,17 @@ class Call:
     files: Callable[[World], Any] | None = None
     data: Callable[[World], Any] | None = None
     query: dict | None = None
+    # Codes for the kiosk callers; None: a kiosk key counts for nothing here (anonymous).
+    kiosk: dict[str, int] | None = None
+
+    def expects(self, caller: str) -> int:
+        if caller in self.expected:
+            return self.expected[caller]
+        return (self.kiosk or {}).get(caller, self.expected[A])
+
+
+def kiosks(kiosk, other_kiosk, revoked_kiosk):
+    return dict(zip(KIOSKS, [kiosk, other_kiosk, revoked_kiosk], strict=True))
 
 
 def _template_path(w: World) -> str:
@@ -159,7 +178,7 @@ CALLS = {
         codes(*[201] * 6),
         json=lambda w, role: {
             "name": "Newcomer",
-            "phone": f"1370000{ROLES.index(role):04d}",
+            "phone": f"1370000{CALLERS.index(role):04d}",
             "password": "long-enough",
             "accept_privacy_notice": True,
         },
@@ -279,6 +298,60 @@ CALLS = {
     "GET /calendar/{feed_token}.ics": Call(
         "GET", lambda w: f"/api/v1/calendar/{w.feed_token}.ics", codes(*[200] * 6)
     ),
+    "POST /stations/{id}/kiosks": Call(
+        "POST",
+        lambda w: f"/api/v1/stations/{w.station_a.id}/kiosks",
+        COORDINATOR_A(201),
+        json=lambda w, role: {"name": "Tablet"},
+    ),
+    "GET /stations/{id}/kiosks": Call(
+        "GET", lambda w: f"/api/v1/stations/{w.station_a.id}/kiosks", COORDINATOR_A(200)
+    ),
+    "DELETE /stations/{id}/kiosks/{id}": Call(
+        "DELETE",
+        lambda w: f"/api/v1/stations/{w.station_a.id}/kiosks/{w.kiosk_id}",
+        COORDINATOR_A(204),
+    ),
+    # People's tokens are not kiosk keys; station B's kiosk reads its own (empty) board.
+    "GET /kiosk/duty": Call(
+        "GET", lambda w: "/api/v1/kiosk/duty", NO_PEOPLE, kiosk=kiosks(200, 200, 401)
+    ),
+    "POST /kiosk/check-in": Call(
+        "POST",
+        lambda w: "/api/v1/kiosk/check-in",
+        NO_PEOPLE,
+        json=lambda w, role: {"assignment_id": w.kiosk_duty.id},
+        kiosk=kiosks(200, 404, 401),
+    ),
+    "POST /kiosk/check-out": Call(
+        "POST",
+        lambda w: "/api/v1/kiosk/check-out",
+        NO_PEOPLE,
+        json=lambda w, role: {"assignment_id": w.checked_in.id},
+        kiosk=kiosks(200, 404, 401),
+    ),
+    "GET /kiosk (page)": Call(
+        "GET", lambda w: "/kiosk", codes(*[200] * 6), kiosk=kiosks(200, 200, 200)
+    ),
+    "GET /volunteers/me/hours": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/hours", VOLUNTEER_SELF(200)
+    ),
+    "PATCH /hours/{id}": Call(
+        "PATCH",
+        lambda w: f"/api/v1/hours/{w.kiosk_duty.id}",
+        COORDINATOR_A(200),
+        json=lambda w, role: {
+            "check_in_at": w.kiosk_duty.shift.starts_at.isoformat(),
+            "check_out_at": (w.kiosk_duty.shift.starts_at + timedelta(minutes=50)).isoformat(),
+            "reason": "the kiosk was offline",
+        },
+    ),
+    "GET /reports/hours": Call(
+        "GET",
+        lambda w: "/api/v1/reports/hours",
+        COORDINATOR_A(200),
+        query={"district_id": 0, "from": "2026-11-01", "to": "2026-12-31"},
+    ),
     "GET /healthz": Call("GET", lambda w: "/healthz", codes(*[200] * 6)),
     "GET /readyz": Call("GET", lambda w: "/readyz", codes(*[200] * 6)),
     "GET /metrics": Call("GET", lambda w: "/metrics", codes(*[200] * 6)),
@@ -314,11 +387,51 @@ def world_with_template(world, session):
     session.commit()
     world.template_a, world.shift, world.assignment = template, shift, assignment
     world.draft, world.published = draft, published
+    add_kiosks(world, session)
     return add_duties(world, session)
 
 
+def add_kiosks(world, session):
+    """Kiosks of stations A and B and a revoked one of A, as callers; a duty running now
+    at station A (started an hour ago) and another already checked in."""
+    from app.accounts.security import new_token, token_digest
+    from app.db import utcnow
+    from app.kiosks.models import Kiosk
+    from app.rosters.models import AssignmentStatus
+    from tests.api.test_duties import add_shift, assign
+
+    now = utcnow()
+    for name, station, revoked in (
+        ("kiosk", world.station_a, None),
+        ("other_kiosk", world.station_b, None),
+        ("revoked_kiosk", world.station_a, now),
+    ):
+        key = new_token()
+        kiosk = Kiosk(
+            station_id=station.id, name=name, key_hash=token_digest(key), revoked_at=revoked
+        )
+        session.add(kiosk)
+        session.flush()
+        world.callers[name] = Caller(name=name, headers={"X-Kiosk-Key": key})
+        if name == "kiosk":
+            world.kiosk_id = kiosk.id
+    running = add_shift(session, world.station_a, now - timedelta(hours=1), hours=4)
+    world.kiosk_duty = assign(session, running, world["volunteer"].volunteer_id)
+    world.checked_in = assign(
+        session, running, world["other_volunteer"].volunteer_id, status=AssignmentStatus.checked_in
+    )
+    world.checked_in.check_in_at = now - timedelta(minutes=30)
+    session.commit()
+
+
 @pytest.mark.parametrize(
-    ("endpoint", "role"), list(itertools.product(CALLS, ROLES)), ids=lambda v: str(v)
+    ("endpoint", "role"),
+    [
+        *itertools.product(CALLS, ROLES),
+        # The valid kiosk key on every row; the other kiosks where a row names them.
+        *((e, k) for e in CALLS for k in KIOSKS if k == "kiosk" or CALLS[e].kiosk),
+    ],
+    ids=lambda v: str(v),
 )
 def test_role_matrix(client, world_with_template, endpoint, role):
     call = CALLS[endpoint]
@@ -335,7 +448,7 @@ def test_role_matrix(client, world_with_template, endpoint, role):
     if call.data:
         kwargs["data"] = call.data(world)
     response = client.request(call.method, call.path(world), **kwargs)
-    expected = call.expected[role]
+    expected = call.expects(role)
     assert response.status_code == expected, f"{endpoint} as {role}: {response.text}"
     if expected >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")
@@ -344,6 +457,7 @@ def test_role_matrix(client, world_with_template, endpoint, role):
 def test_every_route_is_in_the_matrix(app):
     """A new endpoint without a row in the matrix fails here."""
     documented = {" ".join(k.split()[:2]).split("?")[0] for k in CALLS}
+    assert "GET /kiosk" in documented  # the page: outside the OpenAPI document, in the matrix
     paths = app.openapi()["paths"]
     assert len(paths) >= 20
     for path, operations in paths.items():
@@ -355,6 +469,7 @@ def test_every_route_is_in_the_matrix(app):
             "roster_id",
             "assignment_id",
             "shift_id",
+            "kiosk_id",
         ):
             template = template.replace("{" + name + "}", "{id}")
         for method in operations:

@@ -1,0 +1,446 @@
+"""Verified service hours: credited at check-out, corrected by coordinators, reported.
+
+Hours come only from presence (the kiosk's check-in and check-out, or a
+coordinator's correction), never from the plan. A kiosk entry counts the part of the
+recorded presence that falls within the shift: arriving 30 minutes early to check in
+or forgetting to check out until the evening does not add hours. A correction
+counts the times the coordinator gives, as given.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.db import utcnow
+from app.districts import service as district_service
+from app.errors import Conflict, InvalidInput, NotFound
+from app.hours.models import HoursCorrection, ServiceHours
+from app.hours.schemas import (
+    CorrectionRead,
+    EntryRow,
+    HoursCorrectionCreate,
+    HoursEntryRead,
+    HoursReport,
+    KioskRecord,
+    MyHours,
+    MyHoursEntry,
+    VolunteerHoursRow,
+)
+from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
+from app.shifts.models import Shift
+from app.stations.models import Station
+from app.types import FIRST_YEAR, LAST_YEAR
+from app.volunteers.models import Volunteer
+
+KIOSK, CORRECTION = "kiosk", "correction"
+# Rosters whose assignments may carry hours: a published roster later superseded by a
+# re-published one still holds what really happened.
+HOURS_ROSTERS = (RosterStatus.published, RosterStatus.superseded)
+# Corrections may not be dated ahead of the server's clock by more than this.
+CLOCK_SKEW = timedelta(seconds=60)
+
+
+def hours_between(start: datetime, end: datetime) -> float:
+    return round(max(0.0, (end - start).total_seconds()) / 3600, 2)
+
+
+# -- no-shows ----------------------------------------------------------------------
+
+
+def mark_no_shows(
+    session: Session,
+    now: datetime,
+    *,
+    station_id: int | None = None,
+    volunteer_id: int | None = None,
+    district_id: int | None = None,
+) -> int:
+    """Scheduled duties of published rosters whose shift is over become `no_show`.
+
+    There is no clock-driven job for this: the sweep runs where the outcome is read
+    (the kiosk board, my hours, the hours report, a correction), limited to what
+    that read covers, so the state is right whenever somebody looks. Returns how
+    many duties changed.
+    """
+    missed = (
+        select(Shift.id)
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .where(
+            Shift.id == Assignment.shift_id,
+            Shift.ends_at <= now,
+            Roster.status == RosterStatus.published,
+            # Nobody misses a duty that was published only after its shift had started
+            # (a roster re-solved and re-published mid-week).
+            or_(Roster.published_at.is_(None), Roster.published_at <= Shift.starts_at),
+        )
+    )
+    if station_id is not None:
+        missed = missed.where(Shift.station_id == station_id)
+    if district_id is not None:
+        missed = missed.where(
+            Shift.station_id.in_(select(Station.id).where(Station.district_id == district_id))
+        )
+    statement = (
+        update(Assignment)
+        .where(Assignment.status == AssignmentStatus.scheduled, exists(missed))
+        .values(status=AssignmentStatus.no_show)
+        .execution_options(synchronize_session="fetch")
+    )
+    if volunteer_id is not None:
+        statement = statement.where(Assignment.volunteer_id == volunteer_id)
+    return session.execute(statement).rowcount or 0
+
+
+# -- crediting and correcting ------------------------------------------------------
+
+
+def entry_of(session: Session, assignment_id: int) -> ServiceHours | None:
+    return session.scalar(select(ServiceHours).where(ServiceHours.assignment_id == assignment_id))
+
+
+def kiosk_hours(assignment: Assignment) -> float | None:
+    """The recorded presence within the shift, in hours; None until checked out."""
+    if assignment.check_in_at is None or assignment.check_out_at is None:
+        return None
+    shift = assignment.shift
+    return hours_between(
+        max(assignment.check_in_at, shift.starts_at), min(assignment.check_out_at, shift.ends_at)
+    )
+
+
+def credit_kiosk_hours(session: Session, assignment: Assignment) -> ServiceHours:
+    """Called at check-out. A coordinator's earlier correction is left as it stands."""
+    existing = entry_of(session, assignment.id)
+    if existing is not None:
+        return existing
+    entry = ServiceHours(
+        assignment_id=assignment.id,
+        volunteer_id=assignment.volunteer_id,
+        station_id=assignment.shift.station_id,
+        check_in_at=assignment.check_in_at,
+        check_out_at=assignment.check_out_at,
+        hours=kiosk_hours(assignment),
+        source=KIOSK,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def correct_hours(
+    session: Session, account: Account, assignment_id: int, data: HoursCorrectionCreate
+) -> HoursEntryRead:
+    """Sets an assignment's verified times; what they replace is kept beside them.
+
+    Also the way to credit a duty the kiosk missed (a no-show that was there, a
+    forgotten check-out): the duty becomes `completed`.
+    """
+    now = utcnow()
+    assignment = session.scalar(
+        select(Assignment).where(Assignment.id == assignment_id).with_for_update(of=Assignment)
+    )
+    roster = session.get(Roster, assignment.roster_id) if assignment else None
+    if (
+        assignment is None
+        or roster is None
+        or not district_service.in_scope(account, roster.district_id)
+    ):
+        raise NotFound(f"Assignment {assignment_id} not found.")
+    if roster.status not in HOURS_ROSTERS:
+        raise Conflict(
+            f"Assignment {assignment_id} belongs to a {roster.status} roster; hours are kept "
+            "for published duties only.",
+            reason="not_published",
+        )
+    if assignment.status == AssignmentStatus.cancelled:
+        raise Conflict(f"Assignment {assignment_id} was cancelled.", reason="cancelled")
+    if data.check_out_at > now + CLOCK_SKEW:
+        raise InvalidInput([{"loc": ["body", "check_out_at"], "msg": "lies in the future"}])
+    mark_no_shows(session, now, volunteer_id=assignment.volunteer_id)
+    hours = hours_between(data.check_in_at, data.check_out_at)
+    entry = entry_of(session, assignment.id)
+    session.add(
+        HoursCorrection(
+            assignment_id=assignment.id,
+            previous_check_in_at=entry.check_in_at if entry else None,
+            previous_check_out_at=entry.check_out_at if entry else None,
+            previous_hours=entry.hours if entry else None,
+            check_in_at=data.check_in_at,
+            check_out_at=data.check_out_at,
+            hours=hours,
+            reason=data.reason,
+            corrected_by=account.id,
+            corrected_at=now,
+        )
+    )
+    if entry is None:
+        entry = ServiceHours(
+            assignment_id=assignment.id,
+            volunteer_id=assignment.volunteer_id,
+            station_id=assignment.shift.station_id,
+        )
+        session.add(entry)
+    entry.check_in_at, entry.check_out_at = data.check_in_at, data.check_out_at
+    entry.hours, entry.source = hours, CORRECTION
+    assignment.status = AssignmentStatus.completed
+    session.flush()
+    return entry_read(session, assignment, entry)
+
+
+def entry_read(session: Session, assignment: Assignment, entry: ServiceHours) -> HoursEntryRead:
+    corrections = session.scalars(
+        select(HoursCorrection)
+        .where(HoursCorrection.assignment_id == assignment.id)
+        .order_by(HoursCorrection.id)
+    )
+    return HoursEntryRead(
+        assignment_id=assignment.id,
+        volunteer_id=assignment.volunteer_id,
+        station_id=entry.station_id,
+        status=assignment.status,
+        check_in_at=entry.check_in_at,
+        check_out_at=entry.check_out_at,
+        hours=entry.hours,
+        source=entry.source,
+        original=KioskRecord(
+            check_in_at=assignment.check_in_at, check_out_at=assignment.check_out_at
+        ),
+        corrections=[CorrectionRead.model_validate(c, from_attributes=True) for c in corrections],
+    )
+
+
+# -- reading -----------------------------------------------------------------------
+
+
+def my_hours(session: Session, volunteer: Volunteer) -> MyHours:
+    mark_no_shows(session, utcnow(), volunteer_id=volunteer.id)
+    rows = session.execute(
+        select(ServiceHours, Shift, Station)
+        .join(Assignment, Assignment.id == ServiceHours.assignment_id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == ServiceHours.station_id)
+        .where(ServiceHours.volunteer_id == volunteer.id)
+        .order_by(ServiceHours.check_in_at, ServiceHours.id)
+    ).all()
+    entries = [
+        MyHoursEntry(
+            assignment_id=entry.assignment_id,
+            station_id=station.id,
+            station_name=station.name,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            check_in_at=entry.check_in_at,
+            check_out_at=entry.check_out_at,
+            hours=entry.hours,
+            corrected=entry.source == CORRECTION,
+        )
+        for entry, shift, station in rows
+    ]
+    return MyHours(total_hours=round(sum(e.hours for e in entries), 2), entries=entries)
+
+
+def _check_period(from_date: date, to_date: date) -> None:
+    errors = []
+    if to_date < from_date:
+        errors.append({"loc": ["query", "to"], "msg": "must not lie before from"})
+    for loc, value in (("from", from_date), ("to", to_date)):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            errors.append(
+                {"loc": ["query", loc], "msg": f"must lie between {FIRST_YEAR} and {LAST_YEAR}"}
+            )
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _local_date(instant: datetime, timezone: str) -> date:
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def hours_report(
+    session: Session,
+    account: Account,
+    district_id: int,
+    from_date: date,
+    to_date: date,
+    *,
+    detail: bool,
+) -> HoursReport:
+    """Verified hours served at the district's stations on duties dated `from`..`to`
+    (inclusive; a duty's date is its shift's start date in the station's timezone)."""
+    district = district_service.get_district_in_scope(session, account, district_id)
+    _check_period(from_date, to_date)
+    mark_no_shows(session, utcnow(), district_id=district.id)
+    served = _served(session, district.id, from_date, to_date)
+    missed = _missed(session, district.id, from_date, to_date)
+
+    totals: dict[int, VolunteerHoursRow] = {}
+    for entry, _shift, _station, volunteer in served:
+        row = totals.setdefault(volunteer.id, _empty_row(volunteer))
+        row.total_hours += entry.hours
+        row.duties += 1
+    for volunteer in missed:
+        totals.setdefault(volunteer.id, _empty_row(volunteer)).no_shows += 1
+    for row in totals.values():
+        row.total_hours = round(row.total_hours, 2)
+    return HoursReport(
+        district_id=district.id,
+        from_date=from_date,
+        to_date=to_date,
+        total_hours=round(sum(entry.hours for entry, *_ in served), 2),
+        volunteers=[totals[volunteer_id] for volunteer_id in sorted(totals)],
+        entries=_entry_rows(session, served) if detail else None,
+    )
+
+
+def _empty_row(volunteer: Volunteer) -> VolunteerHoursRow:
+    return VolunteerHoursRow(
+        volunteer_id=volunteer.id, name=volunteer.name, total_hours=0.0, duties=0, no_shows=0
+    )
+
+
+def _in_district_and_period(district_id: int, from_date: date, to_date: date) -> tuple:
+    # A UTC window wide enough for any timezone; exact local dates are checked after.
+    return (
+        Station.district_id == district_id,
+        Shift.starts_at >= datetime.combine(from_date, time(), tzinfo=UTC) - timedelta(days=1),
+        Shift.starts_at < datetime.combine(to_date, time(), tzinfo=UTC) + timedelta(days=2),
+    )
+
+
+def _served(session: Session, district_id: int, from_date: date, to_date: date) -> list:
+    """(ServiceHours, Shift, Station, Volunteer) of the district's duties in the period."""
+    rows = session.execute(
+        select(ServiceHours, Shift, Station, Volunteer)
+        .join(Assignment, Assignment.id == ServiceHours.assignment_id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == Shift.station_id)
+        .join(Volunteer, Volunteer.id == ServiceHours.volunteer_id)
+        .where(*_in_district_and_period(district_id, from_date, to_date))
+        .order_by(Shift.starts_at, ServiceHours.id)
+    ).all()
+    return [
+        row
+        for row in rows
+        if from_date <= _local_date(row.Shift.starts_at, row.Station.timezone) <= to_date
+    ]
+
+
+def _missed(session: Session, district_id: int, from_date: date, to_date: date) -> list:
+    """The volunteer of each no-show of the district in the period."""
+    rows = session.execute(
+        select(Volunteer, Shift.starts_at, Station.timezone)
+        .join(Assignment, Assignment.volunteer_id == Volunteer.id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == Shift.station_id)
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .where(
+            *_in_district_and_period(district_id, from_date, to_date),
+            Assignment.status == AssignmentStatus.no_show,
+            Roster.status.in_(HOURS_ROSTERS),
+        )
+    ).all()
+    return [
+        volunteer
+        for volunteer, starts_at, timezone in rows
+        if from_date <= _local_date(starts_at, timezone) <= to_date
+    ]
+
+
+def _entry_rows(session: Session, served: list) -> list[EntryRow]:
+    reasons = _latest_reasons(session, (entry.assignment_id for entry, *_ in served))
+    return [
+        EntryRow(
+            assignment_id=entry.assignment_id,
+            volunteer_id=volunteer.id,
+            name=volunteer.name,
+            station_id=station.id,
+            station_code=station.code,
+            station_name=station.name,
+            timezone=station.timezone,
+            date=_local_date(shift.starts_at, station.timezone),
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+            check_in_at=entry.check_in_at,
+            check_out_at=entry.check_out_at,
+            hours=entry.hours,
+            corrected=entry.source == CORRECTION,
+            correction_reason=reasons.get(entry.assignment_id),
+        )
+        for entry, shift, station, volunteer in served
+    ]
+
+
+def _latest_reasons(session: Session, assignment_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(assignment_ids)
+    reasons: dict[int, str] = {}
+    if ids:
+        for assignment_id, reason in session.execute(
+            select(HoursCorrection.assignment_id, HoursCorrection.reason)
+            .where(HoursCorrection.assignment_id.in_(ids))
+            .order_by(HoursCorrection.id)
+        ):
+            reasons[assignment_id] = reason  # the last one holds
+    return reasons
+
+
+# -- CSV ---------------------------------------------------------------------------
+
+
+def _cell(value: object) -> object:
+    """Spreadsheets run cells that start with = + - @ as formulas; names are user input."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+VOLUNTEER_COLUMNS = ["volunteer_id", "name", "total_hours", "duties", "no_shows"]
+ENTRY_COLUMNS = [
+    "assignment_id", "volunteer_id", "name", "station_code", "station_name", "date",
+    "shift_start", "shift_end", "check_in", "check_out", "timezone", "hours", "corrected",
+    "correction_reason",
+]  # fmt: skip
+
+
+def report_csv(report: HoursReport) -> str:
+    """One row per volunteer, or with entries one row per verified entry (times local)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if report.entries is None:
+        writer.writerow(VOLUNTEER_COLUMNS)
+        for v in report.volunteers:
+            writer.writerow(
+                [v.volunteer_id, _cell(v.name), f"{v.total_hours:.2f}", v.duties, v.no_shows]
+            )
+        return out.getvalue()
+    writer.writerow(ENTRY_COLUMNS)
+    for e in report.entries:
+        zone = ZoneInfo(e.timezone)
+
+        def local(instant: datetime, zone: ZoneInfo = zone) -> str:
+            return instant.astimezone(zone).isoformat(timespec="minutes")
+
+        writer.writerow(
+            [
+                e.assignment_id,
+                e.volunteer_id,
+                _cell(e.name),
+                _cell(e.station_code),
+                _cell(e.station_name),
+                e.date.isoformat(),
+                local(e.starts_at),
+                local(e.ends_at),
+                local(e.check_in_at),
+                local(e.check_out_at),
+                e.timezone,
+                f"{e.hours:.2f}",
+                "yes" if e.corrected else "no",
+                _cell(e.correction_reason or ""),
+            ]  # fmt: skip
+        )
+    return out.getvalue()

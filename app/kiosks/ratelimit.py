@@ -1,0 +1,96 @@
+"""In-process token buckets for the kiosk endpoints and sign-in (429 with Retry-After).
+
+One limiter per app (`app.state.rate_limiter`), so that each test's app starts with
+full buckets. Every API process counts on its own: behind a load balancer with N
+processes a client gets up to N times the allowance, which is still a bound on
+guessing keys or passwords.
+"""
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from app.errors import AppError
+from app.settings import get_settings
+
+# Idle buckets refill to full and mean nothing; past this many, full ones are dropped.
+MAX_BUCKETS = 10_000
+
+
+class RateLimited(AppError):
+    status, slug = 429, "rate-limited"
+
+    def __init__(self, retry_after: int):
+        super().__init__(
+            f"Too many requests; try again in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
+        )
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, scope: str, key: str, *, per_minute: float, burst: int) -> None:
+        """Takes one token from the bucket of (scope, key); RateLimited when it is empty."""
+        rate = per_minute / 60.0
+        now = self._clock()
+        with self._lock:
+            bucket = self._buckets.get((scope, key))
+            if bucket is None:
+                if len(self._buckets) >= MAX_BUCKETS:
+                    self._drop_full(now, rate, burst)
+                bucket = self._buckets[scope, key] = _Bucket(tokens=burst, updated=now)
+            bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated) * rate)
+            bucket.updated = now
+            if bucket.tokens < 1:
+                raise RateLimited(max(1, math.ceil((1 - bucket.tokens) / rate)))
+            bucket.tokens -= 1
+
+    def _drop_full(self, now: float, rate: float, burst: int) -> None:
+        for key, bucket in list(self._buckets.items()):
+            if bucket.tokens + (now - bucket.updated) * rate >= burst:
+                del self._buckets[key]
+
+
+def client_ip(request: Request) -> str:
+    # uvicorn already resolves X-Forwarded-For from trusted proxies (--forwarded-allow-ips).
+    return request.client.host if request.client else "unknown"
+
+
+def _limiter(request: Request) -> RateLimiter:
+    return request.app.state.rate_limiter
+
+
+def limit_sign_in(request: Request) -> None:
+    settings = get_settings()
+    _limiter(request).take(
+        "auth",
+        client_ip(request),
+        per_minute=settings.auth_rate_per_minute,
+        burst=settings.auth_rate_burst,
+    )
+
+
+def limit_kiosk(request: Request) -> None:
+    """Counted before the key is checked, so that guessing keys is limited too."""
+    settings = get_settings()
+    _limiter(request).take(
+        "kiosk",
+        client_ip(request),
+        per_minute=settings.kiosk_rate_per_minute,
+        burst=settings.kiosk_rate_burst,
+    )
