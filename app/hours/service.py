@@ -20,6 +20,7 @@ from app.accounts.models import Account
 from app.db import utcnow
 from app.districts import service as district_service
 from app.errors import Conflict, InvalidInput, NotFound
+from app.exports import spreadsheet_safe
 from app.hours.models import HoursCorrection, ServiceHours
 from app.hours.schemas import (
     CorrectionRead,
@@ -392,13 +393,6 @@ def _latest_reasons(session: Session, assignment_ids: Iterable[int]) -> dict[int
 # -- CSV ---------------------------------------------------------------------------
 
 
-def _cell(value: object) -> object:
-    """Spreadsheets run cells that start with = + - @ as formulas; names are user input."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 VOLUNTEER_COLUMNS = ["volunteer_id", "name", "total_hours", "duties", "no_shows"]
 ENTRY_COLUMNS = [
     "assignment_id", "volunteer_id", "name", "station_code", "station_name", "date",
@@ -415,7 +409,13 @@ def report_csv(report: HoursReport) -> str:
         writer.writerow(VOLUNTEER_COLUMNS)
         for v in report.volunteers:
             writer.writerow(
-                [v.volunteer_id, _cell(v.name), f"{v.total_hours:.2f}", v.duties, v.no_shows]
+                [
+                    v.volunteer_id,
+                    spreadsheet_safe(v.name),
+                    f"{v.total_hours:.2f}",
+                    v.duties,
+                    v.no_shows,
+                ]
             )
         return out.getvalue()
     writer.writerow(ENTRY_COLUMNS)
@@ -429,9 +429,9 @@ def report_csv(report: HoursReport) -> str:
             [
                 e.assignment_id,
                 e.volunteer_id,
-                _cell(e.name),
-                _cell(e.station_code),
-                _cell(e.station_name),
+                spreadsheet_safe(e.name),
+                spreadsheet_safe(e.station_code),
+                spreadsheet_safe(e.station_name),
                 e.date.isoformat(),
                 local(e.starts_at),
                 local(e.ends_at),
@@ -440,7 +440,7 @@ def report_csv(report: HoursReport) -> str:
                 e.timezone,
                 f"{e.hours:.2f}",
                 "yes" if e.corrected else "no",
-                _cell(e.correction_reason or ""),
+                spreadsheet_safe(e.correction_reason or ""),
             ]  # fmt: skip
         )
     return out.getvalue()

@@ -14,6 +14,7 @@ from app.accounts.models import Account
 from app.db import after_commit, utcnow
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
+from app.exports import spreadsheet_safe
 from app.rosters import jobs, mapping
 from app.rosters.models import (
     ACTIVE_STATUSES,
@@ -346,15 +347,15 @@ def export_csv(session: Session, roster: Roster) -> str:
                 assignment.status,
                 assignment.source,
                 assignment.pinned,
-                shift.station.code,
-                shift.station.name,
+                spreadsheet_safe(shift.station.code),
+                spreadsheet_safe(shift.station.name),
                 start.date().isoformat(),
                 start.strftime("%H:%M"),
                 end.strftime("%H:%M"),
                 shift.station.timezone,
                 shift.id,
                 volunteer.id,
-                volunteer.name,
+                spreadsheet_safe(volunteer.name),
                 volunteer.phone or "",
             ]  # fmt: skip
         )

@@ -337,3 +337,14 @@ def test_shift_list_counts_published_volunteers(client, run_jobs, district):
     client.post(f"/api/v1/rosters/{roster['id']}/publish", headers=coordinator).raise_for_status()
     rows = client.get(f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator).json()
     assert assigned() == dict(Counter(a["shift_id"] for a in rows))
+
+
+def test_export_shows_formula_like_names_as_text(client, session, run_jobs, district):
+    session.execute(update(Volunteer).values(name='=HYPERLINK("x")'))
+    session.commit()
+    roster = solved(client, run_jobs, district)
+    text = client.get(
+        f"/api/v1/rosters/{roster['id']}/export.csv", headers=district["coordinator"].headers
+    ).text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows and all(r["volunteer_name"] == '\'=HYPERLINK("x")' for r in rows)
