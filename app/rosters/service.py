@@ -208,20 +208,31 @@ def publish(session: Session, account: Account, roster_id: int) -> Roster:
 
 
 def _carry_over(session: Session, earlier: Roster, roster: Roster) -> None:
-    """Brings onto the new roster what volunteers and coordinators changed on the
-    earlier one after the new roster's solve had read it: sign-ups and manual
-    additions (while seats remain), and cancellations."""
+    """Brings onto the new roster what happened on the earlier one after the new
+    roster's solve had read it: sign-ups and manual additions (while seats remain),
+    cancellations, and every check-in with its times."""
     since = roster.started_at or roster.created_at
     rows = session.scalars(select(Assignment).where(Assignment.roster_id == earlier.id)).all()
     mine = {(a.volunteer_id, a.shift_id): a for a in mapping.live_assignments(session, roster.id)}
     seats = Counter(shift_id for _, shift_id in mine)
+
+    def copy_of(old: Assignment) -> Assignment:
+        new = Assignment(
+            roster_id=roster.id, shift_id=old.shift_id, volunteer_id=old.volunteer_id,
+            source=old.source, pinned=old.pinned, status=old.status,
+        )  # fmt: skip
+        session.add(new)
+        seats[old.shift_id] += 1
+        return new
+
     for old in rows:
         key = (old.volunteer_id, old.shift_id)
-        if (
-            old.status == AssignmentStatus.cancelled
-            and old.cancelled_at
-            and old.cancelled_at > since
-        ):
+        if old.check_in_at is not None:
+            # Someone who came to the station stays on the roster, with the kiosk's times.
+            current = mine.get(key) or copy_of(old)
+            current.status = old.status
+            current.check_in_at, current.check_out_at = old.check_in_at, old.check_out_at
+        elif old.status == AssignmentStatus.cancelled and (old.cancelled_at or since) > since:
             if key in mine:
                 mine[key].status = AssignmentStatus.cancelled
                 mine[key].cancelled_at = old.cancelled_at
@@ -234,17 +245,7 @@ def _carry_over(session: Session, earlier: Roster, roster: Roster) -> None:
             and key not in mine
             and seats[old.shift_id] < old.shift.max_volunteers
         ):
-            session.add(
-                Assignment(
-                    roster_id=roster.id,
-                    shift_id=old.shift_id,
-                    volunteer_id=old.volunteer_id,
-                    source=old.source,
-                    pinned=old.pinned,
-                    status=old.status,
-                )  # fmt: skip
-            )
-            seats[old.shift_id] += 1
+            copy_of(old)
 
 
 def request_repair(session: Session, account: Account, roster_id: int) -> Roster:

@@ -348,3 +348,27 @@ def test_export_shows_formula_like_names_as_text(client, session, run_jobs, dist
     ).text
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and all(r["volunteer_name"] == '\'=HYPERLINK("x")' for r in rows)
+
+
+def test_publish_keeps_check_ins_of_the_earlier_roster(client, session, run_jobs, district):
+    from app.rosters.models import Assignment
+
+    coordinator = district["coordinator"].headers
+    first = solved(client, run_jobs, district)
+    client.post(f"/api/v1/rosters/{first['id']}/publish", headers=coordinator).raise_for_status()
+    second = solved(client, run_jobs, district)
+    came = session.get(Assignment, client.get(
+        f"/api/v1/rosters/{first['id']}/assignments", headers=coordinator
+    ).json()[0]["id"])  # fmt: skip
+    came.status, came.check_in_at = "checked_in", utcnow()
+    session.commit()
+    client.post(f"/api/v1/rosters/{second['id']}/publish", headers=coordinator).raise_for_status()
+    (kept,) = [
+        a
+        for a in client.get(
+            f"/api/v1/rosters/{second['id']}/assignments", headers=coordinator
+        ).json()
+        if (a["volunteer_id"], a["shift_id"]) == (came.volunteer_id, came.shift_id)
+    ]
+    assert kept["status"] == "checked_in"
+    assert session.get(Assignment, kept["id"]).check_in_at == came.check_in_at
