@@ -22,6 +22,7 @@ from app.duties.schemas import DutyRead, OpenShiftRead
 from app.errors import Conflict, NotFound
 from app.pagination import Page, PageParams, paginate
 from app.rosters import mapping
+from app.rosters import service as roster_service
 from app.rosters.models import (
     Assignment,
     AssignmentSource,
@@ -86,10 +87,7 @@ def cancel(session: Session, account: Account, assignment_id: int, reason: str) 
     The volunteer may cancel their own duties; coordinators those of their districts.
     Anyone else is told the assignment does not exist.
     """
-    assignment = session.scalar(
-        select(Assignment).where(Assignment.id == assignment_id).with_for_update(of=Assignment)
-    )
-    roster = session.get(Roster, assignment.roster_id) if assignment else None
+    assignment, roster = roster_service.locked_assignment(session, assignment_id)
     if (
         assignment is None
         or roster is None

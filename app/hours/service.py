@@ -33,6 +33,7 @@ from app.hours.schemas import (
     MyHoursEntry,
     VolunteerHoursRow,
 )
+from app.rosters import service as roster_service
 from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.shifts.models import Shift
 from app.stations.models import Station
@@ -143,10 +144,7 @@ def correct_hours(
     forgotten check-out): the duty becomes `completed`.
     """
     now = utcnow()
-    assignment = session.scalar(
-        select(Assignment).where(Assignment.id == assignment_id).with_for_update(of=Assignment)
-    )
-    roster = session.get(Roster, assignment.roster_id) if assignment else None
+    assignment, roster = roster_service.locked_assignment(session, assignment_id)
     if (
         assignment is None
         or roster is None

@@ -21,6 +21,7 @@ from app.kiosks.masking import mask_name
 from app.kiosks.models import Kiosk
 from app.kiosks.schemas import DutyBoard, DutyEntry, KioskActionRead, StationRef
 from app.pagination import Page, PageParams, paginate
+from app.rosters import service as roster_service
 from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.shifts.models import Shift
 from app.stations import service as station_service
@@ -171,10 +172,7 @@ def duty_board(session: Session, kiosk: Kiosk, at: datetime | None) -> DutyBoard
 
 def _kiosk_assignment(session: Session, kiosk: Kiosk, assignment_id: int) -> Assignment:
     """The assignment, locked; 404 unless it is on a published roster at the kiosk's station."""
-    assignment = session.scalar(
-        select(Assignment).where(Assignment.id == assignment_id).with_for_update(of=Assignment)
-    )
-    roster = session.get(Roster, assignment.roster_id) if assignment else None
+    assignment, roster = roster_service.locked_assignment(session, assignment_id)
     if (
         assignment is None
         or roster is None

@@ -76,6 +76,18 @@ def request_roster(session: Session, account: Account, data: RosterRequest) -> t
     return roster, True
 
 
+def locked_assignment(
+    session: Session, assignment_id: int
+) -> tuple[Assignment, Roster] | tuple[None, None]:
+    """The assignment, row-locked until the transaction ends, with its roster."""
+    assignment = session.scalar(
+        select(Assignment).where(Assignment.id == assignment_id).with_for_update(of=Assignment)
+    )
+    if assignment is None:
+        return None, None
+    return assignment, session.get(Roster, assignment.roster_id)
+
+
 def get_roster(session: Session, account: Account, roster_id: int) -> Roster:
     roster = session.get(Roster, roster_id)
     if roster is None or not district_service.in_scope(account, roster.district_id):
