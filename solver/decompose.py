@@ -100,7 +100,7 @@ def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_e
             if lo is not None:
                 rest = lo - used - ctx
                 lo = max(0, lo - used) if part >= 1 else ctx + max(0, math.floor(rest * part)
-                                                                    - slack)
+                                                                    - 2 * slack)
             if lo is not None and hi is not None:
                 lo = min(lo, hi)
         else:
@@ -115,7 +115,7 @@ def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_e
                 weeks_here = max(1, ((free_end - free_start).days + 1) // 7)
                 ctx = len(context_weekends[v.id])
                 rest = max(0, weekend_limit - ctx)
-                weekend_limit = ctx + min(rest, math.ceil(rest * weeks_here / weeks_left))
+                weekend_limit = ctx + min(rest, math.ceil(rest * weeks_here / weeks_left) + 1)
         volunteers.append(dataclasses.replace(
             v, min_total_minutes=lo, max_total_minutes=max(0, hi) if hi is not None else None,
             max_weekends=weekend_limit,
@@ -170,7 +170,7 @@ def solve_by_windows(problem: Problem, on_progress: Callable[[Progress], None] |
             b = n  # no short tail window: it would have no room to catch up
         chunks_left = max(1, math.ceil((n - a) / window_days))
         spent = time.perf_counter() - started
-        per = max(2.0, min((build_budget - spent) / chunks_left, deadline - time.perf_counter()))
+        per = max(6.0, min((build_budget - spent) / chunks_left, deadline - time.perf_counter()))
         per = per * (b - a) / window_days
         sol, sub = None, None
         for share in (1.0, 0.0):  # loosen the minimum share if a window is stuck
@@ -178,11 +178,12 @@ def solve_by_windows(problem: Problem, on_progress: Callable[[Progress], None] |
                 break  # the last window has exact limits either way
             sub, cand, _ = window_problem(problem, roster, days[a], days[b - 1], context, per,
                                           share=share, seed=problem.seed + k)
-            sol = solve(sub, candidates=cand, explain_unfilled=False, greedy_start=False)
+            sol = solve(sub, candidates=cand, explain_unfilled=False, greedy_start=False,
+                        gap_limit=0.01)
             if sol.has_roster:
                 break
             if log:
-                log(f"days {a}-{b - 1}: no roster with minimum share {share}")
+                log(f"days {a}-{b - 1}: {sol.status} with minimum share {share}")
         if sol is None or not sol.has_roster:
             if b == n and a > 0 and retries < 4 and time.perf_counter() < deadline - 5:
                 retries += 1
@@ -231,7 +232,8 @@ def solve_by_windows(problem: Problem, on_progress: Callable[[Progress], None] |
         sub, cand, incumbent = window_problem(problem, roster, days[a], days[b - 1], context,
                                               limit, free_people=crowd,
                                               seed=rng.randrange(1 << 20))
-        sol = solve(sub, candidates=cand, hint=incumbent, explain_unfilled=False)
+        sol = solve(sub, candidates=cand, hint=incumbent, explain_unfilled=False,
+                    gap_limit=0.0)
         if not sol.has_roster:
             continue
         in_sub = {s.id for s in sub.shifts}

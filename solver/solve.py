@@ -57,7 +57,7 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
           hint: Iterable[Assignment] | None = None, explain_unfilled: bool = True,
           log: bool = False,
           candidates: Callable[[Volunteer, Shift], bool] | None = None,
-          greedy_start: bool = True) -> Solution:
+          greedy_start: bool = True, gap_limit: float | None = None) -> Solution:
     """Best roster found within problem.time_limit_seconds.
 
     `on_progress` receives a Progress on every improving roster. `hint` is an
@@ -92,6 +92,8 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
     params.random_seed = problem.seed
     params.log_search_progress = log
     tune(params, problem.workers)
+    if gap_limit is not None:  # stop once proven within this relative gap
+        params.relative_gap_limit = gap_limit
     solver.best_bound_callback = recorder.on_bound
     status = solver.solve(built.model, recorder)
     name = solver.status_name(status)
