@@ -64,7 +64,8 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
     optional starting roster (e.g. the previous one); without one, a greedy roster
     is built first (`greedy_start`). `candidates`, when given,
     limits which volunteer-shift pairs may be assigned at all (repair uses it to
-    search only around the open seats). Raises ValueError for a
+    search only around the open seats). `gap_limit` stops the search once the
+    relative gap is proven below it. Raises ValueError for a
     pinned assignment that a static rule forbids.
     """
     started = time.perf_counter()

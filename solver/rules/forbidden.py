@@ -1,6 +1,6 @@
 """Forbidden assignments given by the coordinator are never made."""
 
-from solver.problem import Assignment, Problem, Shift, Volunteer
+from solver.problem import Problem, Shift, Volunteer
 
 
 def is_not_forbidden(problem: Problem, v: Volunteer, s: Shift) -> bool:
@@ -9,6 +9,3 @@ def is_not_forbidden(problem: Problem, v: Volunteer, s: Shift) -> bool:
         banned = {(a.volunteer, a.shift) for a in problem.forbidden}
         object.__setattr__(problem, "_model_forbidden", banned)
     return (v.id, s.id) not in banned if banned else True
-
-
-__all__ = ["Assignment", "is_not_forbidden"]
