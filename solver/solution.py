@@ -33,9 +33,12 @@ class UnfilledSeat:
 
 @dataclass(frozen=True)
 class Progress:
+    """A point of the search: the best roster's objective and size so far, the bound."""
+
     seconds: float
     objective: float | None
     bound: float
+    assigned: int | None = None  # assignments in the best roster so far
 
 
 @dataclass(frozen=True)

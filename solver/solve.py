@@ -28,24 +28,28 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.points: list[Progress] = []
         self.first: float | None = None
         self.best: float | None = None
+        self.assigned: int | None = None
+        self.decisions: list = []  # the assignment variables, to count the best roster
 
     def now(self) -> float:
         return time.perf_counter() - self.started
 
-    def greedy(self, objective: float) -> None:
-        self.best = objective
+    def greedy(self, objective: float, assigned: int) -> None:
+        self.best, self.assigned = objective, assigned
         self.first = self.now()
-        self._emit(Progress(self.first, objective, -math.inf))
+        self._emit(Progress(self.first, objective, -math.inf, assigned))
 
     def on_solution_callback(self) -> None:
         if self.first is None:
             self.first = self.now()
         value = self.objective_value
-        self.best = value if self.best is None else min(self.best, value)  # greedy may lead
-        self._emit(Progress(self.now(), self.best, self.best_objective_bound))
+        if self.best is None or value <= self.best:  # the greedy roster may still lead
+            self.best = value
+            self.assigned = sum(self.boolean_value(x) for x in self.decisions)
+        self._emit(Progress(self.now(), self.best, self.best_objective_bound, self.assigned))
 
     def on_bound(self, bound: float) -> None:
-        self._emit(Progress(self.now(), self.best, bound))
+        self._emit(Progress(self.now(), self.best, bound, self.assigned))
 
     def _emit(self, point: Progress) -> None:
         self.points.append(point)
@@ -71,6 +75,7 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
     started = time.perf_counter()
     built = build_model(problem, candidates)
     recorder = _Recorder(on_progress, started)
+    recorder.decisions = list(built.vars.x.values())
     fallback: list[Assignment] | None = None
     if hint is None and greedy_start:
         # A greedy roster gives the service something to show at once and a fallback
@@ -82,7 +87,7 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
         report = validate(problem, start)
         if report.ok:
             fallback = start
-            recorder.greedy(report.objective)
+            recorder.greedy(report.objective, len(start))
     if hint is not None:
         built.vars.hint(hint)
     solver = cp_model.CpSolver()

@@ -104,9 +104,10 @@ class _Heartbeat:
     """Marks the job alive every few seconds while CP-SAT searches, and keeps the
     latest progress point for the coordinator to see."""
 
-    def __init__(self, roster_id: int, kind: str) -> None:
+    def __init__(self, roster_id: int, kind: str, seats_required: int) -> None:
         self.roster_id = roster_id
         self.kind = kind
+        self.seats_required = seats_required
         self.latest: solver.Progress | None = None
         self.stop = threading.Event()
         self.thread = threading.Thread(
@@ -141,6 +142,10 @@ class _Heartbeat:
                 "elapsed_seconds": round(self.latest.seconds, 2),
                 "best_objective": self.latest.objective,
                 "best_bound": bound if bound not in (float("inf"), float("-inf")) else None,
+                "seats_filled": self.latest.assigned,
+                "coverage": round(self.latest.assigned / self.seats_required, 4)
+                if self.latest.assigned is not None and self.seats_required
+                else None,
                 "job": self.kind,
             }
         with session_scope() as session:
@@ -165,7 +170,8 @@ def run_job(roster_id: int | None = None) -> int | None:
             fail(roster, f"cannot build the roster problem: {exc}")
             return roster_id
     try:
-        with _Heartbeat(roster_id, kind) as heartbeat:
+        seats = sum(s.min_headcount for s in work.problem.shifts)
+        with _Heartbeat(roster_id, kind, seats) as heartbeat:
             solution = work.run(heartbeat.on_progress)
     except Exception as exc:  # noqa: BLE001
         log.exception("roster %s: the solver failed", roster_id)

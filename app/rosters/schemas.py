@@ -31,6 +31,8 @@ class RosterProgress(BaseModel):
     elapsed_seconds: float
     best_objective: float | None
     best_bound: float | None
+    seats_filled: int | None = Field(default=None, description="In the best roster so far.")
+    coverage: float | None = Field(default=None, description="seats_filled / seats_required")
     job: str = Field(description="solve or repair")
 
 
