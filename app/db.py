@@ -116,12 +116,17 @@ def _drop_after_commit(session: Session, previous_transaction) -> None:
         session.info.pop("after_commit", None)
 
 
+def committing(session: Session) -> Iterator[Session]:
+    """Yields the session, then commits; rolls back if the caller raised."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def get_session() -> Iterator[Session]:
     """One transaction per request: commit when the handler returns, roll back on error."""
     with get_sessionmaker()() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        yield from committing(session)

@@ -78,6 +78,16 @@ class SkillRequirement(BaseModel):
     count: int = Field(ge=1)
 
 
+def check_staffing(
+    min_volunteers: int, max_volunteers: int, requirements: list[SkillRequirement]
+) -> None:
+    """Raise ValueError when the headcounts are reversed, skills repeat, or the skill
+    counts cannot fit in the seats (shift templates and ad hoc shifts alike)."""
+    if min_volunteers > max_volunteers:
+        raise ValueError("min_volunteers must not exceed max_volunteers")
+    check_skill_requirements(requirements, max_volunteers)
+
+
 def check_skill_requirements(requirements: list[SkillRequirement], max_volunteers: int) -> None:
     """Raise ValueError when skills repeat or their counts cannot fit in the seats."""
     skills = [r.skill for r in requirements]

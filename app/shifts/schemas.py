@@ -10,7 +10,7 @@ from app.types import (
     Priority,
     SeatCount,
     SkillRequirement,
-    check_skill_requirements,
+    check_staffing,
 )
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
@@ -41,9 +41,7 @@ class ShiftCreate(BaseModel):
             raise ValueError("ends_at must be after starts_at")
         if self.ends_at - self.starts_at > MAX_SHIFT_LENGTH:
             raise ValueError("a shift lasts at most 24 hours")
-        if self.min_volunteers > self.max_volunteers:
-            raise ValueError("min_volunteers must not exceed max_volunteers")
-        check_skill_requirements(self.skill_requirements, self.max_volunteers)
+        check_staffing(self.min_volunteers, self.max_volunteers, self.skill_requirements)
         return self
 
 

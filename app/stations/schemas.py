@@ -12,7 +12,7 @@ from app.types import (
     SeatCount,
     SkillRequirement,
     TimeZoneName,
-    check_skill_requirements,
+    check_staffing,
     minutes_of_day,
 )
 
@@ -77,9 +77,7 @@ class ShiftTemplateCreate(BaseModel):
             raise ValueError("end must be after start unless the shift is overnight")
         if self.overnight and end > start:
             raise ValueError("an overnight shift must end the next day at or before its start time")
-        if self.min_volunteers > self.max_volunteers:
-            raise ValueError("min_volunteers must not exceed max_volunteers")
-        check_skill_requirements(self.skill_requirements, self.max_volunteers)
+        check_staffing(self.min_volunteers, self.max_volunteers, self.skill_requirements)
         return self
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.models import Account, Role
-from app.db import get_session, make_engine
+from app.db import committing, get_session, make_engine
 from app.districts.models import District
 from app.main import create_app
 from app.migrate import upgrade
@@ -68,12 +68,7 @@ def app(session: Session):
     app = create_app(run_jobs=False)
 
     def test_session() -> Iterator[Session]:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        yield from committing(session)
 
     app.dependency_overrides[get_session] = test_session
     return app
@@ -86,16 +81,7 @@ def run_jobs(session: Session, monkeypatch):
 
     from app.rosters import jobs
 
-    @contextmanager
-    def scope():
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    monkeypatch.setattr(jobs, "session_scope", scope)
+    monkeypatch.setattr(jobs, "session_scope", lambda: contextmanager(committing)(session))
 
     def run() -> list[int]:
         done = []
