@@ -1,16 +1,19 @@
-"""LNS and time-window decomposition: they return validated rosters, and a window
-problem with exact limits accepts the roster it was cut from."""
+"""LNS and the decompositions (time windows, volunteers): they return validated
+rosters, and a sub-problem cut from a roster accepts that roster."""
 
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
+from builders import problem, shift
 
-from solver import validate
+from solver import Assignment, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
-from solver.decompose import solve_by_windows, window_problem
+from solver.decompose import window_problem
 from solver.lns import solve_lns
+from solver.people import people_problem, solve_by_people
 
 needs_data = pytest.mark.skipif(not (DATA / "Instance2.txt").exists(),
                                 reason="benchmark data not present")
@@ -30,17 +33,56 @@ def test_exact_window_accepts_the_roster_it_was_cut_from():
     full = solve_lns(p, explain_unfilled=False)
     roster = {(a.volunteer, a.shift) for a in full.assignments}
     days = p.days()
-    for a, b in ((0, 6), (7, 13), (14, 27), (21, 27)):
-        sub, candidates, incumbent = window_problem(p, roster, days[a], days[b], 7, 5)
-        report = validate(sub, incumbent)
-        assert report.ok, (a, b, report.violations[:3])
-        assert all(candidates(sub.volunteer(x.volunteer), sub.shift(x.shift))
-                   for x in incumbent)
+    # every start, so windows begin and end on every weekday (weekends cut in two)
+    for width in (2, 7):
+        for a in range(len(days) - width + 1):
+            sub, candidates, incumbent = window_problem(p, roster, days[a],
+                                                        days[a + width - 1], 7, 5)
+            report = validate(sub, incumbent)
+            assert report.ok, (a, width, report.violations[:3])
+            assert all(candidates(sub.volunteer(x.volunteer), sub.shift(x.shift))
+                       for x in incumbent)
 
 
 @needs_data
-def test_windows_build_and_improve_a_valid_roster():
-    p = dataclasses.replace(read_instance(DATA / "Instance2.txt").problem,
-                            time_limit_seconds=8)
-    sol = solve_by_windows(p, window_days=7)
+def test_people_problem_differs_from_the_whole_by_a_constant():
+    p = read_instance(DATA / "Instance4.txt", time_limit=5, workers=2).problem
+    full = solve_lns(p, explain_unfilled=False)
+    roster = {(a.volunteer, a.shift) for a in full.assignments}
+    rng = random.Random(1)
+    people = [v.id for v in p.volunteers]
+    free = set(rng.sample(people, 3))
+    sub, incumbent = people_problem(p, roster, free, 5)
+    assert {v.id for v in sub.volunteers} == free and validate(sub, incumbent).ok
+    # move one freed volunteer off one shift: both objectives change by the same amount
+    dropped = incumbent[0]
+    smaller = roster - {(dropped.volunteer, dropped.shift)}
+    whole_delta = (validate(p, [Assignment(*x) for x in smaller]).objective
+                   - validate(p, [Assignment(*x) for x in roster]).objective)
+    sub_delta = (validate(sub, incumbent[1:]).objective
+                 - validate(sub, incumbent).objective)
+    assert whole_delta == sub_delta != 0
+
+
+def test_people_problem_leaves_the_seats_others_hold():
+    shifts = [shift("s", min_headcount=2, max_headcount=3, skill_needs={"en": 1}),
+              shift("full", day=1, min_headcount=1, max_headcount=1)]
+    volunteers = [Volunteer("a", skills={"en"}), Volunteer("b"), Volunteer("c")]
+    p = problem(shifts, volunteers)
+    sub, incumbent = people_problem(p, {("a", "s"), ("b", "full"), ("c", "s")}, {"c"}, 5)
+    assert [v.id for v in sub.volunteers] == ["c"]
+    assert incumbent == [Assignment("c", "s")]
+    only = sub.shifts[0]  # "full" is gone: nobody freed can join it
+    assert len(sub.shifts) == 1 and only.id == "s"
+    assert (only.min_headcount, only.max_headcount, dict(only.skill_needs)) == (1, 2, {})
+
+
+@needs_data
+def test_people_decomposition_builds_and_improves_a_valid_roster():
+    p = dataclasses.replace(read_instance(DATA / "Instance14.txt").problem,
+                            time_limit_seconds=10)
+    points = []
+    sol = solve_by_people(p, on_progress=points.append)
     assert sol.has_roster and validate(p, sol.assignments).ok
+    objectives = [x.objective for x in points]
+    assert objectives == sorted(objectives, reverse=True) and objectives[-1] == sol.objective

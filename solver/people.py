@@ -1,0 +1,230 @@
+"""Decomposition over volunteers, for problems too big for one CP-SAT model.
+
+Every hard rule but the headcount cap concerns one volunteer at a time, and the
+soft goals add up shift by shift and volunteer by volunteer. So a sub-problem that
+re-plans a few volunteers, with everyone else's assignments taken as given, is the
+original problem restricted to those volunteers with each shift's targets reduced
+by the people already on it: an ordinary `Problem`, solved by the ordinary `solve`.
+Its objective equals the whole roster's up to a constant (the fairness goal, the
+only one spanning everyone, is judged among the freed volunteers only), so a
+better sub-roster is a better roster.
+
+`solve_by_people` builds a first roster volunteer by volunteer (each sees the seats
+the earlier ones left open), then improves it by large neighbourhood search: a few
+volunteers over the whole horizon, or many volunteers over a window of days (the
+window cut by `decompose.window_problem`). Every roster it keeps has passed the
+validator on the whole problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import fields
+
+from solver.decompose import window_problem
+from solver.problem import Assignment, Id, Problem, Weights
+from solver.solution import Progress, Solution
+from solver.solve import finish, solve
+from solver.validate import validate, volunteer_violations
+
+Pair = tuple[Id, Id]
+
+
+def people_problem(problem: Problem, roster: Iterable[Pair], free: set[Id],
+                   time_limit: float, seed: int = 0) -> tuple[Problem, list[Assignment]]:
+    """The sub-problem re-planning the volunteers in `free` over the whole horizon.
+
+    Returns it and the incumbent assignments of those volunteers (a hint)."""
+    others: Counter[Id] = Counter()
+    holders: dict[Id, Counter[str]] = defaultdict(Counter)
+    skills = {v.id: v.skills for v in problem.volunteers}
+    incumbent = []
+    for v, sid in roster:
+        if v in free:
+            incumbent.append(Assignment(v, sid))
+            continue
+        others[sid] += 1
+        for skill in skills[v]:
+            holders[sid][skill] += 1
+    shifts = []
+    for s in problem.shifts:
+        taken = others[s.id]
+        if not taken:
+            shifts.append(s)
+            continue
+        room = s.max_headcount - taken
+        if room <= 0:
+            continue  # full: nobody freed can join it
+        needs = {k: max(0, n - holders[s.id][k]) for k, n in s.skill_needs.items()}
+        while sum(needs.values()) > room:  # more skill seats open than places left
+            needs[max(needs, key=lambda k: needs[k])] -= 1
+        shifts.append(dataclasses.replace(
+            s, min_headcount=max(0, s.min_headcount - taken), max_headcount=room,
+            skill_needs=needs))
+    kept = {s.id for s in shifts}
+
+    def mine(a: Assignment) -> bool:
+        return a.volunteer in free and a.shift in kept
+
+    sub = dataclasses.replace(
+        problem, shifts=tuple(shifts),
+        volunteers=tuple(v for v in problem.volunteers if v.id in free),
+        travel_minutes={k: m for k, m in problem.travel_minutes.items() if k[0] in free},
+        pinned=tuple(filter(mine, problem.pinned)),
+        forbidden=tuple(filter(mine, problem.forbidden)),
+        previous=tuple(filter(mine, problem.previous)),
+        requests=tuple(r for r in problem.requests if r.volunteer in free),
+        time_limit_seconds=time_limit, seed=seed)
+    return sub, incumbent
+
+
+def solve_by_people(problem: Problem, on_progress: Callable[[Progress], None] | None = None,
+                    build_share: float = 0.3,
+                    log: Callable[[str], None] | None = None) -> Solution:
+    """Best roster within problem.time_limit_seconds, built and improved by volunteers."""
+    started = time.perf_counter()
+    deadline = started + problem.time_limit_seconds
+    rng = random.Random(problem.seed)
+    points: list[Progress] = []
+
+    def emit(objective: float) -> None:
+        points.append(Progress(time.perf_counter() - started, objective, -math.inf))
+        if on_progress is not None:
+            on_progress(points[-1])
+
+    people = [v.id for v in problem.volunteers]
+    roster = _build(problem, people, started + build_share * problem.time_limit_seconds,
+                    deadline, rng, log)
+    if roster is None:
+        return Solution(status="UNKNOWN", assignments=(), objective=None,
+                        objective_by_rule={}, best_bound=-math.inf, gap=None,
+                        wall_seconds=time.perf_counter() - started, progress=tuple(points))
+    first_seconds = time.perf_counter() - started
+    report = validate(problem, [Assignment(v, s) for v, s in roster])
+    if not report.ok:  # a solver bug: each piece was validated on its own
+        raise AssertionError(f"people decomposition broke {report.violations[:3]}")
+    emit(report.objective)
+    roster = improve_by_people(problem, roster, report.objective, deadline, rng, emit, log)
+    assignments = sorted((Assignment(v, s) for v, s in roster),
+                         key=lambda a: (str(a.volunteer), str(a.shift)))
+    return finish(problem, assignments, "FEASIBLE", -math.inf, time.perf_counter() - started,
+                  first_seconds, tuple(points), explain_unfilled=False)
+
+
+def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None:
+    """A first roster, one volunteer at a time, each seeing the seats still open.
+
+    One at a time because CP-SAT's search does not split independent parts: ten
+    Instance24 volunteers together found no roster in 10 s, one alone takes ~1 s.
+    """
+    roster: set[Pair] = set()
+    order = list(people)
+    rng.shuffle(order)
+    for k, person in enumerate(order):
+        share = max(0.3, (build_until - time.perf_counter()) / (len(order) - k))
+        limit = deadline - time.perf_counter()
+        if limit <= 0.1:
+            return None
+        sub, _ = people_problem(problem, roster, {person}, limit, seed=rng.randrange(1 << 20))
+        # Any roster first, then the goals from there: with the goals from the start
+        # CP-SAT can miss a tight mix of limits (an Instance22 volunteer: nothing in
+        # 5 s with them, a roster in ~1 s without).
+        plain = solve(_without_goals(sub), explain_unfilled=False, greedy_start=False,
+                      quick_presolve=True)
+        if not plain.has_roster:
+            if log:
+                log(f"volunteer {person}: {plain.status}, no roster at all")
+            return None
+        sol = solve(dataclasses.replace(sub, time_limit_seconds=share),
+                    hint=plain.assignments, explain_unfilled=False, greedy_start=False,
+                    quick_presolve=True)
+        roster |= {(a.volunteer, a.shift) for a in (sol if sol.has_roster else plain).assignments}
+    if log:
+        log(f"built {len(order)} volunteers, {time.perf_counter() - build_until:+.1f} s "
+            "against the build budget")
+    return roster
+
+
+def _broken(problem: Problem, roster: set[Pair], changed: set[Id]) -> list:
+    """Hard rules broken on the whole horizon by the volunteers whose plan changed
+    (the headcount cap cannot be: each sub-problem's cap is what others leave)."""
+    shifts_of: dict[Id, list] = defaultdict(list)
+    for v, sid in roster:
+        if v in changed:
+            shifts_of[v].append(problem.shift(sid))
+    return [bad for v in changed for bad in volunteer_violations(
+        problem, problem.volunteer(v), shifts_of[v], include_static=False)]
+
+
+def _without_goals(problem: Problem) -> Problem:
+    """The same hard rules with nothing to optimise: any valid roster is optimal."""
+    return dataclasses.replace(
+        problem, shifts=tuple(dataclasses.replace(s, min_headcount=0, over_weight=0,
+                                                  skill_needs={}) for s in problem.shifts),
+        requests=(), previous=(), weights=Weights(*(0,) * len(fields(Weights))))
+
+
+def improve_by_people(problem, roster, objective, deadline, rng, emit, log,
+                      bound: float = -math.inf) -> set[Pair]:
+    """LNS over three neighbourhoods, each sized adaptively: everyone over a few
+    days, a few volunteers over the whole horizon, a third of them over weeks."""
+    people = [v.id for v in problem.volunteers]
+    everyone = set(people)
+    days = problem.days()
+    n = len(days)
+    width, few = 7, 2  # days of the window, volunteers of the people neighbourhood
+    sub_limit = 3.0
+    iteration = 0
+    while deadline - time.perf_counter() > 1.0 and objective > bound:
+        iteration += 1
+        limit = min(sub_limit, deadline - time.perf_counter() - 0.5)
+        seed = rng.randrange(1 << 20)
+        kind = rng.choice(("days", "days", "people", "block")) if n > width else "people"
+        cand = None
+        if kind == "days":
+            w = min(n, width)
+            a = rng.randrange(0, n - w + 1)
+            free = everyone
+            sub, cand, hint = window_problem(problem, roster, days[a], days[a + w - 1],
+                                             context=7, time_limit=limit, seed=seed)
+        elif kind == "people":
+            free = set(rng.sample(people, min(len(people), few)))
+            sub, hint = people_problem(problem, roster, free, limit, seed)
+        else:
+            w = min(n, rng.choice((14, 28)))
+            a = rng.randrange(0, n - w + 1)
+            free = set(rng.sample(people, max(1, len(people) // 3)))
+            window, cand, inside = window_problem(problem, roster, days[a], days[a + w - 1],
+                                                  context=7, time_limit=limit, seed=seed)
+            sub, hint = people_problem(window, {(x.volunteer, x.shift) for x in inside},
+                                       free, limit, seed)
+        before = validate(sub, hint).objective
+        sol = solve(sub, candidates=cand, hint=hint, explain_unfilled=False,
+                    quick_presolve=True)
+        quick = sol.status == "OPTIMAL" and sol.wall_seconds < limit / 2
+        if kind == "days":
+            width = min(n, width + 1) if quick else max(2, width - 1)
+        elif kind == "people":
+            few = min(len(people), few + 1) if quick else max(1, few - 1)
+        if sol.has_roster and sol.objective < before:
+            in_sub = {s.id for s in sub.shifts}
+            old = {p for p in roster if p[0] in free and p[1] in in_sub}
+            new = {(a.volunteer, a.shift) for a in sol.assignments}
+            trial = (roster - old) | new
+            broken = _broken(problem, trial, {v for v, _ in old ^ new})
+            if broken:  # the cut let something through: never keep it
+                if log:
+                    log(f"lns {iteration} ({kind}) rejected: {broken[:2]}")
+                continue
+            roster = trial
+            objective -= before - sol.objective
+            emit(objective)
+            if log:
+                log(f"lns {iteration} ({kind}, {len(free)} people, {len(sub.shifts)} "
+                    f"shifts): {objective:.0f}")
+    return roster
