@@ -169,8 +169,7 @@ def _without_goals(problem: Problem) -> Problem:
         requests=(), previous=(), weights=Weights(*(0,) * len(fields(Weights))))
 
 
-def improve_by_people(problem, roster, objective, deadline, rng, emit, log,
-                      bound: float = -math.inf) -> set[Pair]:
+def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> set[Pair]:
     """LNS over three neighbourhoods, each sized adaptively: everyone over a few
     days, a few volunteers over the whole horizon, a third of them over weeks."""
     people = [v.id for v in problem.volunteers]
@@ -180,7 +179,7 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log,
     width, few = 7, 2  # days of the window, volunteers of the people neighbourhood
     sub_limit = 3.0
     iteration = 0
-    while deadline - time.perf_counter() > 1.0 and objective > bound:
+    while deadline - time.perf_counter() > 1.0:
         iteration += 1
         limit = min(sub_limit, deadline - time.perf_counter() - 0.5)
         seed = rng.randrange(1 << 20)

@@ -29,11 +29,11 @@ from solver.problem import DayRequest, Problem, Shift, Volunteer, Weights
 DATA = Path("/work/shared/benchmarks/curtois-qu")
 DAY0 = date(2024, 1, 1)  # a Monday, as day 0 of every instance
 # Up to this many volunteer x shift pairs, on four weeks, one whole CP-SAT model
-# with LNS around it does best (Instances 1-11); bigger or longer instances go to the
-# decomposition by volunteers (solver.people), which beat it on every one of
-# Instances 12, 13, 14, 19, 20 and 22 tried (e.g. Instance19 in 120 s: 3610 against 4686; Instance22: a
-# roster against none in 600 s) and whose sub-problems stay small (Instance24's
-# whole model needed > 3.9 GB in presolve).
+# with LNS around it does best (Instances 1-11); bigger or longer instances go to
+# the decomposition by volunteers (solver.people), which beat it on each of
+# Instances 12, 13, 14, 19, 20 and 22 tried (Instance19 in 120 s: 3610 against
+# 4686; Instance22: a roster against none in 600 s) and whose sub-problems stay
+# small (Instance24's whole model needed > 3.9 GB in presolve).
 MAX_PAIRS_WHOLE = 10_000
 
 
