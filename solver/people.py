@@ -195,7 +195,7 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
             free = set(rng.sample(people, min(len(people), few)))
             sub, hint = people_problem(problem, roster, free, limit, seed)
         else:
-            w = min(n, rng.choice((14, 28)))
+            w = min(n, rng.choice((7, 14)))
             a = rng.randrange(0, n - w + 1)
             free = set(rng.sample(people, max(1, len(people) // 3)))
             window, cand, inside = window_problem(problem, roster, days[a], days[a + w - 1],
