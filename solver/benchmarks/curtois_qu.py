@@ -28,13 +28,15 @@ from solver.problem import DayRequest, Problem, Shift, Volunteer, Weights
 
 DATA = Path("/work/shared/benchmarks/curtois-qu")
 DAY0 = date(2024, 1, 1)  # a Monday, as day 0 of every instance
-# Up to this many volunteer x shift pairs, on four weeks, one whole CP-SAT model
-# with LNS around it does best (Instances 1-11); bigger or longer instances go to
-# the decomposition by volunteers (solver.people), which beat it on each of
-# Instances 12, 13, 14, 19, 20 and 22 tried (Instance19 in 120 s: 3610 against
-# 4686; Instance22: a roster against none in 600 s) and whose sub-problems stay
-# small (Instance24's whole model needed > 3.9 GB in presolve).
+# Up to this many volunteer x shift pairs and eight weeks, one whole CP-SAT model
+# with LNS around it does best (Instances 1-11, 14, 16, 17); bigger or longer
+# instances go to the decomposition by volunteers (solver.people), which beat it on
+# Instances 12, 13, 15, 18-22 (Instance19 in 120 s: 3811 against 4686; Instance22:
+# a roster against none in 600 s) and whose sub-problems stay small (Instance24's
+# whole model needed > 3.9 GB in presolve). On 14 and 17 the two were even, on 16
+# the whole model was better (3240 against 3436 in 120 s); see BENCHMARKS.md.
 MAX_PAIRS_WHOLE = 10_000
+MAX_DAYS_WHOLE = 56
 
 
 @dataclass
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         inst = read_instance(args.data / f"Instance{n}.txt", args.time_limit, args.workers,
                              args.seed)
         pairs = len(inst.problem.volunteers) * len(inst.problem.shifts)
-        if pairs <= MAX_PAIRS_WHOLE and inst.horizon <= 28:
+        if pairs <= MAX_PAIRS_WHOLE and inst.horizon <= MAX_DAYS_WHOLE:
             sol = solve_lns(inst.problem, explain_unfilled=False)
             method = "cp-sat+lns"
         else:
