@@ -79,7 +79,6 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
         def on_solution_callback(self) -> None:
             emit(self.objective_value, self.best_objective_bound)
 
-    first_seconds = points[0].seconds if points else None
     status = solver.solve(model, First())
     wall = time.perf_counter() - started
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -94,8 +93,7 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
         return Solution(status=solver.status_name(status), assignments=(), objective=None,
                         objective_by_rule={}, best_bound=solver.best_objective_bound,
                         gap=None, wall_seconds=wall, progress=tuple(points))
-    if first_seconds is None:
-        first_seconds = points[0].seconds if points else wall
+    first_seconds = points[0].seconds if points else wall
     if final_status == "FEASIBLE":
         final_status, best_objective, values = _improve(
             problem, model, keys, xs, values, best_objective, bound, deadline, rng, emit,

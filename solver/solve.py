@@ -21,7 +21,8 @@ ProgressCallback = Callable[[Progress], None]
 class _Recorder(cp_model.CpSolverSolutionCallback):
     """Collects (seconds since solve() began, best objective, bound) and forwards it."""
 
-    def __init__(self, on_progress: ProgressCallback | None, started: float) -> None:
+    def __init__(self, on_progress: ProgressCallback | None, started: float,
+                 decisions: list) -> None:
         super().__init__()
         self.on_progress = on_progress
         self.started = started
@@ -29,7 +30,7 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
         self.first: float | None = None
         self.best: float | None = None
         self.assigned: int | None = None
-        self.decisions: list = []  # the assignment variables, to count the best roster
+        self.decisions = decisions  # the assignment variables, to count the best roster
 
     def now(self) -> float:
         return time.perf_counter() - self.started
@@ -61,16 +62,14 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
           hint: Iterable[Assignment] | None = None, explain_unfilled: bool = True,
           log: bool = False,
           candidates: Callable[[Volunteer, Shift], bool] | None = None,
-          greedy_start: bool = True, gap_limit: float | None = None,
-          quick_presolve: bool = False) -> Solution:
+          greedy_start: bool = True, quick_presolve: bool = False) -> Solution:
     """Best roster found within problem.time_limit_seconds.
 
     `on_progress` receives a Progress on every improving roster. `hint` is an
     optional starting roster (e.g. the previous one); without one, a greedy roster
     is built first (`greedy_start`). `candidates`, when given,
     limits which volunteer-shift pairs may be assigned at all (repair uses it to
-    search only around the open seats). `gap_limit` stops the search once the
-    relative gap is proven below it. `quick_presolve` trades presolve strength for
+    search only around the open seats). `quick_presolve` trades presolve strength for
     start-up time, for the many small sub-problems of a decomposition (one
     Curtois & Qu Instance24 volunteer: first roster after 1.0 s instead of 2.1 s).
     Raises ValueError for a
@@ -78,8 +77,7 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
     """
     started = time.perf_counter()
     built = build_model(problem, candidates)
-    recorder = _Recorder(on_progress, started)
-    recorder.decisions = list(built.vars.x.values())
+    recorder = _Recorder(on_progress, started, list(built.vars.x.values()))
     fallback: list[Assignment] | None = None
     if hint is None and greedy_start:
         # A greedy roster gives the service something to show at once and a fallback
@@ -105,8 +103,6 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
     if quick_presolve:
         params.symmetry_level = 0
         params.max_presolve_iterations = 1
-    if gap_limit is not None:  # stop once proven within this relative gap
-        params.relative_gap_limit = gap_limit
     solver.best_bound_callback = recorder.on_bound
     status = solver.solve(built.model, recorder)
     name = solver.status_name(status)
