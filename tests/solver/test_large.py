@@ -12,7 +12,7 @@ from builders import problem, shift
 from solver import Assignment, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
 from solver.decompose import window_problem
-from solver.lns import solve_lns
+from solver.lns import _neighbourhood, _open_seat, solve_lns
 from solver.people import people_problem, solve_by_people
 
 needs_data = pytest.mark.skipif(not (DATA / "Instance2.txt").exists(),
@@ -25,6 +25,19 @@ def test_lns_returns_a_valid_roster():
     sol = solve_lns(p, explain_unfilled=False)
     assert sol.has_roster and validate(p, sol.assignments).ok
     assert sol.objective is not None and sol.objective >= sol.best_bound
+
+
+def test_seat_neighbourhood_frees_the_people_who_could_fill_an_open_seat():
+    vols = [Volunteer(id=f"v{i}", skills=frozenset({"nurse"} if i < 2 else set()))
+            for i in range(4)]
+    p = problem([shift("open", min_headcount=1, required_skills=frozenset({"nurse"})),
+                 shift("full", hour=14, min_headcount=1)], vols)
+    keys = [(vi, si) for vi in range(4) for si in range(2) if si == 1 or vi < 2]
+    values = [k == (3, 1) for k in keys]  # only "full" is staffed, by v3
+    rng = random.Random(0)
+    assert _open_seat(p, keys, values, rng) == 0
+    free = _neighbourhood(rng, "seat", keys, [0] * len(keys), 1, 4, size=3, able=[0, 1])
+    assert {keys[i][0] for i in free} == {0, 1}  # both nurses, over all their shifts
 
 
 @needs_data
