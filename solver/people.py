@@ -28,6 +28,7 @@ from dataclasses import fields
 
 from solver.decompose import window_problem
 from solver.problem import Assignment, Id, Problem, Weights
+from solver.rules import STATIC
 from solver.solution import Progress, Solution
 from solver.solve import finish, solve
 from solver.validate import validate, volunteer_violations
@@ -161,6 +162,19 @@ def _broken(problem: Problem, roster: set[Pair], changed: set[Id]) -> list:
         problem, problem.volunteer(v), shifts_of[v], include_static=False)]
 
 
+def _able_for_an_open_seat(problem: Problem, roster: set[Pair], rng) -> list[Id]:
+    """The volunteers whom no static rule keeps from a random shift left below its
+    minimum headcount ([] when every seat is filled). Filling one usually means its
+    taker gives up a shift elsewhere, so they are freed over the whole horizon."""
+    staffed = Counter(sid for _, sid in roster)
+    open_shifts = [s for s in problem.shifts if staffed[s.id] < s.min_headcount]
+    if not open_shifts:
+        return []
+    seat = rng.choice(open_shifts)
+    return [v.id for v in problem.volunteers
+            if all(allows(problem, v, seat) for allows in STATIC)]
+
+
 def _without_goals(problem: Problem) -> Problem:
     """The same hard rules with nothing to optimise: any valid roster is optimal."""
     return dataclasses.replace(
@@ -170,8 +184,9 @@ def _without_goals(problem: Problem) -> Problem:
 
 
 def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> set[Pair]:
-    """LNS over three neighbourhoods, each sized adaptively: everyone over a few
-    days, a few volunteers over the whole horizon, a third of them over weeks."""
+    """LNS over four neighbourhoods, each sized adaptively: everyone over a few
+    days, a few volunteers over the whole horizon (any, or those who could fill an
+    open seat), a third of them over weeks."""
     people = [v.id for v in problem.volunteers]
     everyone = set(people)
     days = problem.days()
@@ -183,16 +198,20 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
         iteration += 1
         limit = min(sub_limit, deadline - time.perf_counter() - 0.5)
         seed = rng.randrange(1 << 20)
-        kind = rng.choice(("days", "days", "people", "block")) if n > width else "people"
+        kind = rng.choice(("days", "days", "people", "seat", "block")) if n > width else \
+            rng.choice(("people", "seat"))
         cand = None
+        able = _able_for_an_open_seat(problem, roster, rng) if kind == "seat" else []
+        if kind == "seat" and not able:
+            kind = "people"
         if kind == "days":
             w = min(n, width)
             a = rng.randrange(0, n - w + 1)
             free = everyone
             sub, cand, hint = window_problem(problem, roster, days[a], days[a + w - 1],
                                              context=7, time_limit=limit, seed=seed)
-        elif kind == "people":
-            free = set(rng.sample(people, min(len(people), few)))
+        elif kind in ("people", "seat"):
+            free = set(rng.sample(able or people, min(len(able or people), few)))
             sub, hint = people_problem(problem, roster, free, limit, seed)
         else:
             w = min(n, rng.choice((7, 14)))
@@ -208,7 +227,7 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
         quick = sol.status == "OPTIMAL" and sol.wall_seconds < limit / 2
         if kind == "days":
             width = min(n, width + 1) if quick else max(2, width - 1)
-        elif kind == "people":
+        elif kind in ("people", "seat"):
             few = min(len(people), few + 1) if quick else max(1, few - 1)
         if sol.has_roster and sol.objective < before:
             in_sub = {s.id for s in sub.shifts}
