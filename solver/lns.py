@@ -2,10 +2,11 @@
 
 CP-SAT alone, on 2 cores, finds good bounds but improves big rosters slowly. This
 loop keeps one incumbent roster and repeatedly frees a neighbourhood (a window
-of days for everyone, a few volunteers for the whole horizon, or a few volunteers
-over a window), fixes every other assignment variable to the incumbent through
-the solution hint (`fix_variables_to_their_hinted_value`), and lets CP-SAT
-re-optimise the rest of the same model. Each kind of neighbourhood adapts its own
+of days for everyone, a few volunteers for the whole horizon, volunteers who could
+fill an open seat for the whole horizon, or a few volunteers over a window), fixes
+every other assignment variable to the incumbent through the solution hint
+(`fix_variables_to_their_hinted_value`), and lets CP-SAT re-optimise the rest of
+the same model. Each kind of neighbourhood adapts its own
 size: it grows while its sub-problems are solved to optimality and shrinks when
 they time out. One shared size let the quick day windows inflate the people
 neighbourhoods until they timed out (Curtois & Qu Instance8: 1.3 s and 1 success in
@@ -125,7 +126,7 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
     per_person_day = max(1, len(keys) // max(1, n_people * n_days))
     # free variables aimed at: start with about 3 people's worth of the horizon
     start_size = max(20, min(len(keys) // 4, 4 * n_days * per_person_day))
-    sizes = dict.fromkeys(KINDS, start_size)
+    sizes = dict.fromkeys(KINDS, start_size)  # one size per kind
     sub_limit = 2.0  # many small, quick sub-problems beat a few big ones
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -139,7 +140,7 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
         if left < 0.5 or objective <= bound:
             break
         iteration += 1
-        kind = rng.choice(KINDS_DRAWN)
+        kind = rng.choice(KINDS)
         able: list[int] = []
         if kind == "seat":
             seat = _open_seat(problem, keys, values, rng)
@@ -186,8 +187,7 @@ def _day(problem: Problem, key: tuple[int, int]) -> int:
     return (problem.shifts[key[1]].on_day - problem.first_day).days
 
 
-KINDS = ("days", "people", "seat", "block")
-KINDS_DRAWN = ("days", "days", "people", "seat", "block")  # windows drawn twice as often
+KINDS = ("days", "days", "people", "seat", "block")  # day windows are drawn twice as often
 
 
 def _open_seat(problem: Problem, keys, values, rng) -> int | None:
