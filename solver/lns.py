@@ -6,11 +6,11 @@ of days for everyone, a few volunteers for the whole horizon, volunteers who cou
 fill an open seat for the whole horizon, or a few volunteers over a window), fixes
 every other assignment variable to the incumbent through the solution hint
 (`fix_variables_to_their_hinted_value`), and lets CP-SAT re-optimise the rest of
-the same model. Each kind of neighbourhood adapts its own
-size: it grows while its sub-problems are solved to optimality and shrinks when
-they time out. One shared size let the quick day windows inflate the people
-neighbourhoods until they timed out (Curtois & Qu Instance8: 1.3 s and 1 success in
-15 tries for "people"; with a size per kind 1418 -> 1347 and 1311 in 60 s).
+the same model. Each kind of neighbourhood adapts its own size: it grows while its
+sub-problems are solved to optimality and shrinks when they time out. One shared
+size let the quick day windows inflate the people neighbourhoods until they timed
+out (Curtois & Qu Instance8: 1.3 s and 1 success in 15 tries for "people"; with a
+size per kind 1418 -> 1347 and 1311 in 60 s).
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ better sub-roster is a better roster.
 
 `solve_by_people` builds a first roster volunteer by volunteer (each sees the seats
 the earlier ones left open), then improves it by large neighbourhood search: a few
-volunteers over the whole horizon, or many volunteers over a window of days (the
-window cut by `decompose.window_problem`). Every roster it keeps has passed the
-validator on the whole problem.
+volunteers over the whole horizon (any, or those who could fill an open seat), or
+many volunteers over a window of days (the window cut by `decompose.window_problem`).
+Every roster it keeps has passed the validator on the whole problem.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from dataclasses import fields
 
 from solver.decompose import window_problem
 from solver.problem import Assignment, Id, Problem, Weights
-from solver.rules import STATIC
 from solver.solution import Progress, Solution
 from solver.solve import finish, solve
-from solver.validate import validate, volunteer_violations
+from solver.validate import static_violation, validate, volunteer_violations
 
 Pair = tuple[Id, Id]
 
@@ -171,8 +170,7 @@ def _able_for_an_open_seat(problem: Problem, roster: set[Pair], rng) -> list[Id]
     if not open_shifts:
         return []
     seat = rng.choice(open_shifts)
-    return [v.id for v in problem.volunteers
-            if all(allows(problem, v, seat) for allows in STATIC)]
+    return [v.id for v in problem.volunteers if static_violation(problem, v, seat) is None]
 
 
 def _without_goals(problem: Problem) -> Problem:
@@ -211,7 +209,8 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
             sub, cand, hint = window_problem(problem, roster, days[a], days[a + w - 1],
                                              context=7, time_limit=limit, seed=seed)
         elif kind in ("people", "seat"):
-            free = set(rng.sample(able or people, min(len(able or people), few)))
+            pool = able or people
+            free = set(rng.sample(pool, min(len(pool), few)))
             sub, hint = people_problem(problem, roster, free, limit, seed)
         else:
             w = min(n, rng.choice((7, 14)))
