@@ -117,20 +117,28 @@ def explain(problem: Problem, assignments: list[Assignment],
         full = len(here) >= s.max_headcount
         if open_seats > 0:
             out.append(UnfilledSeat(s.id, open_seats, _reasons(s, others, blocks, None,
-                                                               free_why, full)))
+                                                               free_why, full, len(here))))
         for skill, count in sorted(short.items()):
             out.append(UnfilledSeat(s.id, count, _reasons(s, others, blocks, skill, free_why,
-                                                          full), skill=skill))
+                                                          full, len(here)), skill=skill))
     return tuple(out)
 
 
+def _people(n: int) -> str:
+    return f"{n} volunteer{'s' if n != 1 else ''}"
+
+
 def _reasons(s: Shift, others: list[Volunteer], blocks: dict[Id, tuple[str, str]],
-             skill: str | None, free_why: str, full: bool) -> tuple[Reason, ...]:
+             skill: str | None, free_why: str, full: bool,
+             on_shift: int) -> tuple[Reason, ...]:
     pool = others if skill is None else [v for v in others if skill in v.skills]
     if skill is not None and not pool:
         return (Reason("no_skill_holder", f"nobody else has {skill}"),)
     if not pool:
-        return (Reason("no_volunteers", "no volunteers left to ask"),)
+        if not others and on_shift:
+            return (Reason("no_volunteers", f"all {_people(on_shift)} of the district "
+                                            "are already on this shift"),)
+        return (Reason("no_volunteers", "the district has no volunteers"),)
     codes: Counter[str] = Counter()
     details: dict[str, set[str]] = defaultdict(set)
     for v in pool:
@@ -149,8 +157,7 @@ def _reasons(s: Shift, others: list[Volunteer], blocks: dict[Id, tuple[str, str]
         if code == "availability" and n == len(pool) and skill is None:
             message = f"nobody available {_when(s)}"
         elif skill is not None:
-            have = f"{len(pool)} volunteer{'s' if len(pool) != 1 else ''} " \
-                   f"{'have' if len(pool) != 1 else 'has'} {skill}"
+            have = f"{_people(len(pool))} {'have' if len(pool) != 1 else 'has'} {skill}"
             if len(pool) == 1:
                 message = f"{have}; they {phrase}"
             elif n == len(pool):
@@ -158,7 +165,6 @@ def _reasons(s: Shift, others: list[Volunteer], blocks: dict[Id, tuple[str, str]
             else:
                 message = f"{have}; {n} of them {_singular(phrase) if n == 1 else phrase}"
         else:
-            who = "volunteer" if n == 1 else "volunteers"
-            message = f"{n} {who} {_singular(phrase) if n == 1 else phrase}"
+            message = f"{_people(n)} {_singular(phrase) if n == 1 else phrase}"
         reasons.append(Reason(code, message, n))
     return tuple(reasons)

@@ -108,3 +108,15 @@ def test_free_candidate_when_coverage_costs_nothing():
     assert reasons(p, "x") == {"free": "1 volunteer could take it without breaking a hard "
                                        "rule, but assigning any of them would not lower the "
                                        "total penalty"}
+
+
+def test_everyone_is_already_on_the_shift():
+    p = problem([shift("x", min_headcount=3, max_headcount=3)],
+                [Volunteer("a"), Volunteer("b")])
+    assert reasons(p, "x") == {
+        "no_volunteers": "all 2 volunteers of the district are already on this shift"}
+
+
+def test_a_district_without_volunteers():
+    p = problem([shift("x")], [])
+    assert reasons(p, "x") == {"no_volunteers": "the district has no volunteers"}
