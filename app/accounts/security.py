@@ -40,6 +40,21 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# No 0/O, 1/I/L: the code is read aloud or typed from paper.
+INVITATION_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_invitation_code() -> str:
+    """12 characters (~59 bits) in groups of four, e.g. "K7QX-3MNP-W2HD"."""
+    chars = "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(12))
+    return "-".join(chars[i : i + 4] for i in range(0, 12, 4))
+
+
+def invitation_digest(code: str) -> str:
+    """Digest of a code as typed: case, spaces and dashes do not matter."""
+    return token_digest("".join(code.split()).replace("-", "").upper())
+
+
 def token_digest(token: str) -> str:
     # The token is random and long, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(token.encode()).hexdigest()

@@ -39,6 +39,9 @@ class Volunteer(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 of the secret calendar-feed token; rotating it retires the old URL.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of the one-time code with which an imported volunteer claims this record.
+    invitation_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     skill_rows: Mapped[list["VolunteerSkill"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerSkill.skill"

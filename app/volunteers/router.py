@@ -11,6 +11,7 @@ from app.volunteers import importer, service
 from app.volunteers.schemas import (
     Availability,
     ImportResult,
+    Invitation,
     VolunteerAdminUpdate,
     VolunteerRead,
     VolunteerRegister,
@@ -100,6 +101,18 @@ def update_volunteer(
     return service.update(
         session, account, service.get_volunteer_in_scope(session, account, volunteer_id), body
     )
+
+
+@router.post(
+    "/volunteers/{volunteer_id}/invitation",
+    response_model=Invitation,
+    status_code=status.HTTP_201_CREATED,
+)
+def invite_volunteer(session: SessionDep, account: CoordinatorAccount, volunteer_id: Id):
+    """A one-time code (valid `UROSTER_INVITATION_TTL_DAYS`, 14 by default) with which
+    an imported volunteer registers through POST /volunteers and so claims this record;
+    409 once the record has an account."""
+    return service.invite(session, service.get_volunteer_in_scope(session, account, volunteer_id))
 
 
 @router.get("/volunteers/{volunteer_id}/availability", response_model=Availability)

@@ -82,6 +82,12 @@ class VolunteerRegister(Limits):
     accept_privacy_notice: Consent = Field(
         description="Must be true: the volunteer accepts the privacy notice."
     )
+    invitation_code: str | None = Field(
+        default=None,
+        max_length=40,
+        description="From the coordinator, for a volunteer they imported: registering with it "
+        "claims that record (its skills, district and availability stay unless sent here).",
+    )
 
 
 class VolunteerUpdate(Limits):
@@ -163,6 +169,12 @@ class Availability(BaseModel):
                     f"{before.start}-{before.end} and {after.start}-{after.end}"
                 )
         return self
+
+
+class Invitation(BaseModel):
+    volunteer_id: int
+    code: str = Field(description="give it to the volunteer; it is shown only this once")
+    expires_at: datetime
 
 
 class VolunteerCreated(BaseModel):

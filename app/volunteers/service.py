@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts import security
 from app.accounts import service as account_service
 from app.accounts.models import Account, Role
 from app.db import utcnow
@@ -9,6 +12,7 @@ from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotFound
 from app.pagination import Page, PageParams, paginate
+from app.settings import get_settings
 from app.stations.models import Station
 from app.volunteers.models import (
     AvailabilityException,
@@ -19,6 +23,7 @@ from app.volunteers.models import (
 )
 from app.volunteers.schemas import (
     Availability,
+    Invitation,
     VolunteerAdminUpdate,
     VolunteerRegister,
     VolunteerUpdate,
@@ -60,6 +65,8 @@ def _phone_taken(session: Session, phone: str, volunteer_id: int | None = None) 
 
 
 def register(session: Session, data: VolunteerRegister) -> Volunteer:
+    if data.invitation_code is not None:
+        return _claim(session, data)
     if _phone_taken(session, data.phone):
         raise Conflict(f"The phone number {data.phone} is already registered.")
     _check_references(session, data.district_id, data.preferred_station_ids)
@@ -70,10 +77,63 @@ def register(session: Session, data: VolunteerRegister) -> Volunteer:
         account_id=account.id,
         status=VolunteerStatus.active,
         privacy_notice_accepted_at=utcnow(),
-        **data.model_dump(exclude={"password", "accept_privacy_notice", "skills", "home"}),
+        **data.model_dump(
+            exclude={"password", "accept_privacy_notice", "invitation_code", "skills", "home"}
+        ),
     )
     _apply_home_and_skills(volunteer, data.model_dump(include={"home", "skills"}))
     session.add(volunteer)
+    _flush_unique_phone(session, data.phone)
+    return volunteer
+
+
+def invite(session: Session, volunteer: Volunteer) -> Invitation:
+    """A new one-time code with which the person behind an imported record registers;
+    it replaces any earlier code for the record."""
+    if volunteer.status == VolunteerStatus.withdrawn:
+        raise Conflict("A withdrawn volunteer cannot be invited.")
+    if volunteer.account_id is not None:
+        raise Conflict(f"Volunteer {volunteer.id} already has an account.")
+    code = security.new_invitation_code()
+    volunteer.invitation_hash = security.invitation_digest(code)
+    volunteer.invitation_expires_at = utcnow() + timedelta(days=get_settings().invitation_ttl_days)
+    session.flush()
+    return Invitation(
+        volunteer_id=volunteer.id, code=code, expires_at=volunteer.invitation_expires_at
+    )
+
+
+def _claim(session: Session, data: VolunteerRegister) -> Volunteer:
+    """Registration with an invitation code: the account joins the imported record,
+    and what the volunteer sent replaces what was imported."""
+    volunteer = session.scalar(
+        select(Volunteer).where(
+            Volunteer.invitation_hash == security.invitation_digest(data.invitation_code)
+        )
+    )
+    if (
+        volunteer is None
+        or volunteer.account_id is not None
+        or volunteer.status == VolunteerStatus.withdrawn
+        or volunteer.invitation_expires_at <= utcnow()
+    ):
+        message = "unknown, used or expired invitation code; ask your coordinator for a new one"
+        raise InvalidInput([{"loc": ["body", "invitation_code"], "msg": message}])
+    if _phone_taken(session, data.phone, volunteer.id):
+        raise Conflict(f"The phone number {data.phone} is already registered.")
+    _check_references(session, data.district_id, data.preferred_station_ids)
+    account = account_service.create_account(
+        session, role=Role.volunteer, name=data.name, password=data.password
+    )
+    volunteer.account_id = account.id
+    volunteer.privacy_notice_accepted_at = utcnow()
+    volunteer.invitation_hash = volunteer.invitation_expires_at = None
+    changes = data.model_dump(
+        exclude_unset=True, exclude={"password", "accept_privacy_notice", "invitation_code"}
+    )
+    _apply_home_and_skills(volunteer, changes)
+    for field, value in changes.items():
+        setattr(volunteer, field, value)
     _flush_unique_phone(session, data.phone)
     return volunteer
 

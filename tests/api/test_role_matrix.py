@@ -226,6 +226,11 @@ CALLS = {
         COORDINATOR_A(200),
         json=lambda w, role: AVAILABILITY,
     ),
+    "POST /volunteers/{id}/invitation": Call(
+        "POST",
+        lambda w: f"/api/v1/volunteers/{w.imported.id}/invitation",
+        COORDINATOR_A(201),
+    ),
     "POST /volunteers/import": Call(
         "POST",
         lambda w: "/api/v1/volunteers/import",
@@ -378,8 +383,12 @@ def world_with_template(world, session):
                    time_limit_seconds=1)  # fmt: skip
     published = Roster(district_id=world.district_a.id, week="2026-W49", status="published",
                        time_limit_seconds=1)  # fmt: skip
-    session.add_all([template, shift, draft, published])
+    from app.volunteers.models import Volunteer
+
+    imported = Volunteer(district_id=world.district_a.id, name="Imported", phone="+8613900000099")
+    session.add_all([template, shift, draft, published, imported])
     session.flush()
+    world.imported = imported
     assignment = Assignment(
         roster_id=draft.id, shift_id=shift.id, volunteer_id=world["volunteer"].volunteer_id
     )
