@@ -65,23 +65,29 @@ def _phone_taken(session: Session, phone: str, volunteer_id: int | None = None) 
 
 
 def register(session: Session, data: VolunteerRegister) -> Volunteer:
-    if data.invitation_code is not None:
-        return _claim(session, data)
-    if _phone_taken(session, data.phone):
+    """A new volunteer, or with an invitation code the imported record it names: the
+    account joins that record, and only what the body sends replaces what was imported."""
+    claiming = data.invitation_code is not None
+    volunteer = (
+        _invited(session, data.invitation_code)
+        if claiming
+        else Volunteer(status=VolunteerStatus.active)
+    )
+    if _phone_taken(session, data.phone, volunteer.id):
         raise Conflict(f"The phone number {data.phone} is already registered.")
     _check_references(session, data.district_id, data.preferred_station_ids)
     account = account_service.create_account(
         session, role=Role.volunteer, name=data.name, password=data.password
     )
-    volunteer = Volunteer(
-        account_id=account.id,
-        status=VolunteerStatus.active,
-        privacy_notice_accepted_at=utcnow(),
-        **data.model_dump(
-            exclude={"password", "accept_privacy_notice", "invitation_code", "skills", "home"}
-        ),
+    volunteer.account_id = account.id
+    volunteer.privacy_notice_accepted_at = utcnow()
+    volunteer.invitation_hash = volunteer.invitation_expires_at = None
+    changes = data.model_dump(
+        exclude_unset=claiming, exclude={"password", "accept_privacy_notice", "invitation_code"}
     )
-    _apply_home_and_skills(volunteer, data.model_dump(include={"home", "skills"}))
+    _apply_home_and_skills(volunteer, changes)
+    for field, value in changes.items():
+        setattr(volunteer, field, value)
     session.add(volunteer)
     _flush_unique_phone(session, data.phone)
     return volunteer
@@ -103,13 +109,10 @@ def invite(session: Session, volunteer: Volunteer) -> Invitation:
     )
 
 
-def _claim(session: Session, data: VolunteerRegister) -> Volunteer:
-    """Registration with an invitation code: the account joins the imported record,
-    and what the volunteer sent replaces what was imported."""
+def _invited(session: Session, code: str) -> Volunteer:
+    """The unclaimed record an invitation code names, or a 422."""
     volunteer = session.scalar(
-        select(Volunteer).where(
-            Volunteer.invitation_hash == security.invitation_digest(data.invitation_code)
-        )
+        select(Volunteer).where(Volunteer.invitation_hash == security.invitation_digest(code))
     )
     if (
         volunteer is None
@@ -119,22 +122,6 @@ def _claim(session: Session, data: VolunteerRegister) -> Volunteer:
     ):
         message = "unknown, used or expired invitation code; ask your coordinator for a new one"
         raise InvalidInput([{"loc": ["body", "invitation_code"], "msg": message}])
-    if _phone_taken(session, data.phone, volunteer.id):
-        raise Conflict(f"The phone number {data.phone} is already registered.")
-    _check_references(session, data.district_id, data.preferred_station_ids)
-    account = account_service.create_account(
-        session, role=Role.volunteer, name=data.name, password=data.password
-    )
-    volunteer.account_id = account.id
-    volunteer.privacy_notice_accepted_at = utcnow()
-    volunteer.invitation_hash = volunteer.invitation_expires_at = None
-    changes = data.model_dump(
-        exclude_unset=True, exclude={"password", "accept_privacy_notice", "invitation_code"}
-    )
-    _apply_home_and_skills(volunteer, changes)
-    for field, value in changes.items():
-        setattr(volunteer, field, value)
-    _flush_unique_phone(session, data.phone)
     return volunteer
 
 
