@@ -37,7 +37,7 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
     roster and a bound (about `first_share` of the time), then LNS."""
     started = time.perf_counter()
     deadline = started + problem.time_limit_seconds
-    built = build_model(problem)
+    built = build_model(problem, strong_runs=_small(problem))
     vars, model = built.vars, built.model
     keys = list(vars.x)
     xs = [vars.x[k] for k in keys]
@@ -108,6 +108,16 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
     assignments = [_assignment(problem, k) for k in chosen]
     return finish(problem, assignments, final_status, bound, time.perf_counter() - started,
                   first_seconds, tuple(points), explain_unfilled)
+
+
+# Volunteer-days up to which the run automaton is added. Measured at 60 s (Curtois &
+# Qu): 280-560 (Instances 4-7) gained (4 and 5 proven optimal, 6 and 7 closer), 840
+# and more (8, 9, 10, 14) lost, the heavier model finding fewer rosters.
+STRONG_RUNS_MAX_CELLS = 600
+
+
+def _small(problem: Problem) -> bool:
+    return len(problem.volunteers) * len(problem.days()) <= STRONG_RUNS_MAX_CELLS
 
 
 def _assignment(problem: Problem, key: tuple[int, int]):

@@ -9,7 +9,7 @@ from ortools.sat.python import cp_model
 
 from solver.objectives import GOALS
 from solver.problem import Problem, Shift, Volunteer
-from solver.rules import LINKED, STATIC
+from solver.rules import LINKED, STATIC, runs_automaton
 from solver.variables import Variables
 
 
@@ -21,11 +21,16 @@ class Model:
 
 
 def build_model(problem: Problem,
-                candidates: Callable[[Volunteer, Shift], bool] | None = None) -> Model:
+                candidates: Callable[[Volunteer, Shift], bool] | None = None,
+                strong_runs: bool = False) -> Model:
+    """`strong_runs` adds the redundant automaton of `rules.runs_automaton`: a
+    stronger model that pays off on small whole problems only."""
     model = cp_model.CpModel()
     vars = Variables(model, problem, STATIC, candidates)
     for rule in LINKED:
         rule(vars)
+    if strong_runs:
+        runs_automaton.runs_follow_the_automaton(vars)
     goals = {name: goal(vars) for name, goal in GOALS.items()}
     model.minimize(sum(goals.values()))
     return Model(model, vars, goals)
