@@ -11,6 +11,10 @@ sub-problems are solved to optimality and shrinks when they time out. One shared
 size let the quick day windows inflate the people neighbourhoods until they timed
 out (Curtois & Qu Instance8: 1.3 s and 1 success in 15 tries for "people"; with a
 size per kind 1418 -> 1347 and 1311 in 60 s).
+
+A small problem (see `STRONG_RUNS_MAX_CELLS`) gets the stronger model with the run
+automaton and CP-SAT alone for the whole time, no LNS: with that model CP-SAT proves
+the optimum of Curtois & Qu Instances 4, 5 and 6 in 16-51 s, which LNS never did.
 """
 
 from __future__ import annotations
@@ -31,13 +35,17 @@ ProgressCallback = Callable[[Progress], None]
 
 
 def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
-              explain_unfilled: bool = True, first_share: float = 0.3,
+              explain_unfilled: bool = True, first_share: float | None = None,
               log: Callable[[str], None] | None = None) -> Solution:
     """Best roster within problem.time_limit_seconds: a full CP-SAT run for a first
-    roster and a bound (about `first_share` of the time), then LNS."""
+    roster and a bound (about `first_share` of the time: 0.3 by default, all of it
+    for a small problem), then LNS."""
     started = time.perf_counter()
     deadline = started + problem.time_limit_seconds
-    built = build_model(problem, strong_runs=_small(problem))
+    small = _small(problem)
+    if first_share is None:
+        first_share = 1.0 if small else 0.3
+    built = build_model(problem, strong_runs=small)
     vars, model = built.vars, built.model
     keys = list(vars.x)
     xs = [vars.x[k] for k in keys]
@@ -110,9 +118,10 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
                   first_seconds, tuple(points), explain_unfilled)
 
 
-# Volunteer-days up to which the run automaton is added. Measured at 60 s (Curtois &
-# Qu): 280-560 (Instances 4-7) gained (4 and 5 proven optimal, 6 and 7 closer), 840
-# and more (8, 9, 10, 14) lost, the heavier model finding fewer rosters.
+# Volunteer-days up to which a problem counts as small: the run automaton is added and
+# CP-SAT gets all the time. Measured at 60 s (Curtois & Qu): 280-560 (Instances 4-7)
+# gained (4, 5, 6 proven optimal, 7 at 1056-1059), 840 and more (8, 9, 10, 14) lost
+# with the automaton, the heavier model finding fewer rosters.
 STRONG_RUNS_MAX_CELLS = 600
 
 

@@ -22,7 +22,8 @@ needs_data = pytest.mark.skipif(not (DATA / "Instance2.txt").exists(),
 @needs_data
 def test_lns_returns_a_valid_roster():
     p = read_instance(DATA / "Instance5.txt", time_limit=6, workers=2).problem
-    sol = solve_lns(p, explain_unfilled=False)
+    # small enough for CP-SAT alone by default: a first share below 1 forces the LNS loop
+    sol = solve_lns(p, explain_unfilled=False, first_share=0.3)
     assert sol.has_roster and validate(p, sol.assignments).ok
     assert sol.objective is not None and sol.objective >= sol.best_bound
 
