@@ -42,7 +42,7 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
     for a small problem), then LNS."""
     started = time.perf_counter()
     deadline = started + problem.time_limit_seconds
-    small = _small(problem)
+    small = is_small(problem)
     if first_share is None:
         first_share = 1.0 if small else 0.3
     built = build_model(problem, strong_runs=small)
@@ -125,7 +125,7 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
 STRONG_RUNS_MAX_CELLS = 600
 
 
-def _small(problem: Problem) -> bool:
+def is_small(problem: Problem) -> bool:
     return len(problem.volunteers) * len(problem.days()) <= STRONG_RUNS_MAX_CELLS
 
 

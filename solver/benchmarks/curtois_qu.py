@@ -150,7 +150,7 @@ def _parse_range(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from solver.lns import solve_lns
+    from solver.lns import is_small, solve_lns
     from solver.people import solve_by_people
     from solver.validate import validate
 
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs = len(inst.problem.volunteers) * len(inst.problem.shifts)
         if pairs <= MAX_PAIRS_WHOLE and inst.horizon <= MAX_DAYS_WHOLE:
             sol = solve_lns(inst.problem, explain_unfilled=False)
-            method = "cp-sat+lns"
+            method = "cp-sat" if is_small(inst.problem) else "cp-sat+lns"
         else:
             sol = solve_by_people(inst.problem)
             method = "people"
