@@ -14,7 +14,7 @@ size per kind 1418 -> 1347 and 1311 in 60 s).
 
 A small problem (see `STRONG_RUNS_MAX_CELLS`) gets the stronger model with the run
 automaton and CP-SAT alone for the whole time, no LNS: with that model CP-SAT proves
-the optimum of Curtois & Qu Instances 4, 5 and 6 in 16-51 s, which LNS never did.
+the optimum of Curtois & Qu Instances 4, 5 and 6 in 14-51 s, which LNS never did.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
 
 # Volunteer-days up to which a problem counts as small: the run automaton is added and
 # CP-SAT gets all the time. Measured at 60 s (Curtois & Qu): 280-560 (Instances 4-7)
-# gained (4, 5, 6 proven optimal, 7 at 1056-1059), 840 and more (8, 9, 10, 14) lost
+# gained (4, 5, 6 proven optimal, 7 at 1056-1061), 840 and more (8, 9, 10, 14) lost
 # with the automaton, the heavier model finding fewer rosters.
 STRONG_RUNS_MAX_CELLS = 600
 
