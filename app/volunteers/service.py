@@ -85,9 +85,7 @@ def register(session: Session, data: VolunteerRegister) -> Volunteer:
     changes = data.model_dump(
         exclude_unset=claiming, exclude={"password", "accept_privacy_notice", "invitation_code"}
     )
-    _apply_home_and_skills(volunteer, changes)
-    for field, value in changes.items():
-        setattr(volunteer, field, value)
+    _apply_changes(volunteer, changes)
     session.add(volunteer)
     _flush_unique_phone(session, data.phone)
     return volunteer
@@ -125,7 +123,8 @@ def _invited(session: Session, code: str) -> Volunteer:
     return volunteer
 
 
-def _apply_home_and_skills(volunteer: Volunteer, changes: dict) -> None:
+def _apply_changes(volunteer: Volunteer, changes: dict) -> None:
+    """Copies the sent fields onto the record (home into its two columns, skills into rows)."""
     if "home" in changes:
         home = changes.pop("home")
         volunteer.home_lat = home["lat"] if home else None
@@ -133,6 +132,8 @@ def _apply_home_and_skills(volunteer: Volunteer, changes: dict) -> None:
     if "skills" in changes:
         skills = changes.pop("skills") or []
         volunteer.skill_rows = [VolunteerSkill(skill=s) for s in skills]
+    for field, value in changes.items():
+        setattr(volunteer, field, value)
 
 
 def volunteer_of(session: Session, account: Account) -> Volunteer:
@@ -176,9 +177,7 @@ def update(
     _check_references(session, changes.get("district_id"), changes.get("preferred_station_ids"))
     if "phone" in changes and _phone_taken(session, changes["phone"], volunteer.id):
         raise Conflict(f"The phone number {changes['phone']} is already registered.")
-    _apply_home_and_skills(volunteer, changes)
-    for field, value in changes.items():
-        setattr(volunteer, field, value)
+    _apply_changes(volunteer, changes)
     if "name" in changes and volunteer.account_id is not None:
         session.get(Account, volunteer.account_id).name = changes["name"]
     _flush_unique_phone(session, volunteer.phone)
