@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from solver.io import problem_from_dict, solution_to_dict
+from solver.methods import solve_by_size
 from solver.problem import Assignment
 from solver.solve import solve
 from solver.validate import validate
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("-o", "--output", type=Path, help="solution file (default: stdout)")
     s.add_argument("--time-limit", type=float, help="override time_limit_seconds")
     s.add_argument("--progress", action="store_true", help="print progress to stderr")
+    s.add_argument("--by-size", action="store_true",
+                   help="pick the search by problem size, as the Curtois & Qu benchmark "
+                        "does (solver.methods): LNS or decomposition for big calendars")
     v = sub.add_parser("validate", help="check a solution against a problem")
     v.add_argument("problem", type=Path)
     v.add_argument("solution", type=Path)
@@ -50,7 +54,11 @@ def main(argv: list[str] | None = None) -> int:
     def show(p) -> None:
         print(f"{p.seconds:7.2f}s objective {p.objective} bound {p.bound}", file=sys.stderr)
 
-    solution = solve(problem, on_progress=show if args.progress else None)
+    progress = show if args.progress else None
+    if args.by_size:
+        solution, _ = solve_by_size(problem, on_progress=progress)
+    else:
+        solution = solve(problem, on_progress=progress)
     text = json.dumps(solution_to_dict(solution), indent=2)
     if args.output:
         args.output.write_text(text + "\n")

@@ -84,7 +84,7 @@ def people_problem(problem: Problem, roster: Iterable[Pair], free: set[Id],
 
 
 def solve_by_people(problem: Problem, on_progress: Callable[[Progress], None] | None = None,
-                    build_share: float = 0.3,
+                    explain_unfilled: bool = True, build_share: float = 0.3,
                     log: Callable[[str], None] | None = None) -> Solution:
     """Best roster within problem.time_limit_seconds, built and improved by volunteers."""
     started = time.perf_counter()
@@ -113,7 +113,7 @@ def solve_by_people(problem: Problem, on_progress: Callable[[Progress], None] | 
     assignments = sorted((Assignment(v, s) for v, s in roster),
                          key=lambda a: (str(a.volunteer), str(a.shift)))
     return finish(problem, assignments, "FEASIBLE", -math.inf, time.perf_counter() - started,
-                  first_seconds, tuple(points), explain_unfilled=False)
+                  first_seconds, tuple(points), explain_unfilled)
 
 
 def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None:

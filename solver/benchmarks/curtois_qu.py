@@ -9,7 +9,8 @@ starting 08:00 UTC, MaxShifts = 0 is a missing skill `type:<id>`, other MaxShift
 are per-kind limits, days off are unavailable dates, on/off requests are day
 requests, cover lines are shift targets with under/over weights and a max headcount
 of the whole staff. Each instance is solved by the library (`solver.lns` around the
-whole model, or `solver.people` for the big ones) and checked with `validate`.
+whole model, or `solver.people` for the big ones: `solver.methods` picks by size)
+and checked with `validate`.
 """
 
 from __future__ import annotations
@@ -28,15 +29,6 @@ from solver.problem import DayRequest, Problem, Shift, Volunteer, Weights
 
 DATA = Path("/work/shared/benchmarks/curtois-qu")
 DAY0 = date(2024, 1, 1)  # a Monday, as day 0 of every instance
-# Up to this many volunteer x shift pairs and eight weeks, one whole CP-SAT model
-# with LNS around it does best (Instances 1-11, 14, 16, 17); bigger or longer
-# instances go to the decomposition by volunteers (solver.people), which beat it on
-# Instances 12, 13, 15, 18-22 (Instance19 in 120 s: 3811 against 4686; Instance22:
-# a roster against none in 600 s) and whose sub-problems stay small (Instance24's
-# whole model needed > 3.9 GB in presolve). On 14 and 17 the two were even, on 16
-# the whole model was better (3240 against 3436 in 120 s); see BENCHMARKS.md.
-MAX_PAIRS_WHOLE = 10_000
-MAX_DAYS_WHOLE = 56
 
 
 @dataclass
@@ -150,8 +142,7 @@ def _parse_range(text: str) -> list[int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from solver.lns import is_small, solve_lns
-    from solver.people import solve_by_people
+    from solver.methods import solve_by_size
     from solver.validate import validate
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -172,13 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         inst = read_instance(args.data / f"Instance{n}.txt", args.time_limit, args.workers,
                              args.seed)
-        pairs = len(inst.problem.volunteers) * len(inst.problem.shifts)
-        if pairs <= MAX_PAIRS_WHOLE and inst.horizon <= MAX_DAYS_WHOLE:
-            sol = solve_lns(inst.problem, explain_unfilled=False)
-            method = "cp-sat" if is_small(inst.problem) else "cp-sat+lns"
-        else:
-            sol = solve_by_people(inst.problem)
-            method = "people"
+        sol, method = solve_by_size(inst.problem, explain_unfilled=False)
         seconds = time.perf_counter() - started
         best = known[inst.name][1]
         if not sol.has_roster:

@@ -13,6 +13,7 @@ from solver import Assignment, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
 from solver.decompose import window_problem
 from solver.lns import _neighbourhood, _open_seat, solve_lns
+from solver.methods import method_for
 from solver.people import people_problem, solve_by_people
 
 needs_data = pytest.mark.skipif(not (DATA / "Instance2.txt").exists(),
@@ -100,3 +101,10 @@ def test_people_decomposition_builds_and_improves_a_valid_roster():
     assert sol.has_roster and validate(p, sol.assignments).ok
     objectives = [x.objective for x in points]
     assert objectives == sorted(objectives, reverse=True) and objectives[-1] == sol.objective
+
+
+@needs_data
+@pytest.mark.parametrize(("number", "method"), [(1, "cp-sat"), (7, "cp-sat"),
+                                                (8, "cp-sat+lns"), (12, "people")])
+def test_the_search_is_picked_by_size(number, method):
+    assert method_for(read_instance(DATA / f"Instance{number}.txt").problem) == method

@@ -66,6 +66,16 @@ def test_cli_solves_and_validates(tmp_path):
     assert main(["validate", str(src), str(out)]) == 1
 
 
+def test_cli_picks_the_search_by_size_on_request(tmp_path):
+    p = dataclasses.replace(generate(3, 25, seed=4), time_limit_seconds=3, workers=1)
+    src, out = tmp_path / "problem.json", tmp_path / "solution.json"
+    src.write_text(json.dumps(problem_to_dict(p)))
+    assert main(["solve", str(src), "--by-size", "-o", str(out)]) == 0
+    assignments = json.loads(out.read_text())["assignments"]
+    assert assignments
+    assert validate(p, [Assignment(a["volunteer"], a["shift"]) for a in assignments]).ok
+
+
 def test_bad_problem_is_refused_with_a_clear_message(tmp_path, capsys):
     src = tmp_path / "bad.json"
     src.write_text(json.dumps({"shifts": [{"id": 1, "station": "s",
