@@ -1,7 +1,7 @@
 import csv
 import io
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -11,7 +11,11 @@ from app.rosters.models import Roster
 from app.volunteers.models import Volunteer
 from tests.api.conftest import assert_problem, register_volunteer
 
-WEEK = "2026-W49"  # Monday 30 November 2026
+# A week that is still ahead whenever the suite runs: repair and sign-up only touch
+# shifts that have not started, so a fixed date would break these tests once it passed.
+_AHEAD = date.today() + timedelta(weeks=2)
+WEEK = f"{_AHEAD.isocalendar().year}-W{_AHEAD.isocalendar().week:02d}"
+SATURDAY = (_AHEAD + timedelta(days=5 - _AHEAD.weekday())).isoformat()
 
 
 @pytest.fixture
@@ -103,8 +107,8 @@ def test_unfilled_seats_carry_the_solvers_reasons(client, run_jobs, district):
         headers=coordinator,
         json={
             "station_id": district.station_a.id,
-            "starts_at": "2026-12-05T09:00:00+08:00",
-            "ends_at": "2026-12-05T13:00:00+08:00",
+            "starts_at": f"{SATURDAY}T09:00:00+08:00",
+            "ends_at": f"{SATURDAY}T13:00:00+08:00",
             "min_volunteers": 1,
             "max_volunteers": 1,
             "skill_requirements": [{"skill": "lang:yue", "count": 1}],
