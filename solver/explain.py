@@ -1,12 +1,19 @@
 """Why seats stayed open: for each unfilled seat, every volunteer not on the shift is
 checked against the hard rules given the rest of the roster, and the first rule
 that stops them is reported, grouped into short sentences that are true by
-construction."""
+construction.
+
+Those sentences say who is stopped now, not why no other roster does better. When
+a whole group of seats asks for more than the people who may fill them can ever
+take (a shift kind over the horizon, a skill's seats over a week), a capacity reason
+says so first: then some of those seats stay open in every roster (Curtois & Qu
+Instance8: 86 night seats, and the 17 volunteers who may work nights can take 74
+at most, so 12 stay open whatever the search does)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 from solver.solution import Reason, UnfilledSeat
@@ -31,6 +38,7 @@ PHRASES = {
     "weekly_hours": "are at their weekly hour limit",
     "weekly_shifts": "are at their weekly shift limit",
     "total_minutes": "are at their total-hours limit",
+    "kind_limit": "are at their limit of {kind} shifts",
     "succession": "work a shift the day before or after that may not be followed this way",
     "consecutive_days": "would break their consecutive working-day limits",
     "consecutive_days_off": "would break their minimum run of days off",
@@ -88,8 +96,86 @@ def blocking_rule(problem: Problem, v: Volunteer, s: Shift, mine: list[Shift],
         return bad.rule, ""
     broken = volunteer_violations(problem, v, [*mine, s], include_static=False)
     if broken:
-        return min((b.rule for b in broken), key=lambda r: ORDER.index(r) if r in ORDER else 99), ""
+        # past the static checks, a broken kind rule is a limit reached, not a ban
+        rules = ["kind_limit" if b.rule == "shift_kind" else b.rule for b in broken]
+        return min(rules, key=lambda r: ORDER.index(r) if r in ORDER else 99), ""
     return "free", ""
+
+
+def most_shifts(v: Volunteer, shifts: list[Shift], kind: str | None = None) -> int:
+    """An upper bound on how many of `shifts` volunteer v can work in any roster, from
+    their own limits alone: a day, a week, a kind, the whole horizon."""
+    weeks: dict[tuple[int, int], Counter[date]] = defaultdict(Counter)
+    shortest: dict[tuple[int, int], int] = {}
+    for s in shifts:
+        week = tuple(s.on_day.isocalendar())[:2]
+        weeks[week][s.on_day] += 1
+        shortest[week] = min(shortest.get(week, s.minutes), s.minutes)
+    most = 0
+    for week, days in weeks.items():
+        here = sum(min(n, v.max_shifts_per_day or n) for n in days.values())
+        if v.max_shifts_per_week is not None:
+            here = min(here, v.max_shifts_per_week)
+        if v.max_minutes_per_week is not None:
+            here = min(here, v.max_minutes_per_week // shortest[week])
+        most += here
+    if kind is not None and kind in v.max_shifts_per_kind:
+        most = min(most, v.max_shifts_per_kind[kind])
+    if v.max_total_minutes is not None and shifts:
+        most = min(most, v.max_total_minutes // min(shortest.values()))
+    return most
+
+
+class Capacity:
+    """Capacity reasons, worked out once per group of seats: the seats of one shift
+    kind over the horizon, and the seats of one skill over one ISO week."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.cache: dict[tuple, Reason | None] = {}
+
+    def reason(self, s: Shift, skill: str | None) -> Reason | None:
+        if skill is not None:
+            key: tuple = ("skill", skill, tuple(s.on_day.isocalendar())[:2])
+        elif s.kind is not None:
+            key = ("kind", s.kind)
+        else:
+            return None
+        if key not in self.cache:
+            self.cache[key] = self._work_out(key)
+        return self.cache[key]
+
+    def _work_out(self, key: tuple) -> Reason | None:
+        p = self.problem
+        if key[0] == "kind":
+            kind = key[1]
+            group = [s for s in p.shifts if s.kind == kind and s.min_headcount]
+            need = sum(s.min_headcount for s in group)
+            pool = p.volunteers
+        else:
+            _, skill, week = key
+            kind = None
+            group = [s for s in p.shifts if s.skill_needs.get(skill)
+                     and tuple(s.on_day.isocalendar())[:2] == week]
+            need = sum(s.skill_needs[skill] for s in group)
+            pool = tuple(v for v in p.volunteers if skill in v.skills)
+        able, most = 0, 0
+        for v in pool:
+            allowed = [s for s in group if static_violation(p, v, s) is None]
+            if allowed:
+                able += 1
+                most += most_shifts(v, allowed, kind)
+        if not able or most >= need:
+            return None
+        if kind is not None:
+            message = (f"{kind} shifts need {need} people in all; the {_people(able)} who "
+                       f"may work them can take {most} at most")
+        else:
+            monday = min(s.on_day for s in group)
+            monday -= timedelta(days=monday.weekday())
+            message = (f"{skill} seats need {need} people in the week of {monday:%a %Y-%m-%d}; "
+                       f"the {_people(able)} with {skill} can take {most} at most")
+        return Reason("capacity", message)
 
 
 def explain(problem: Problem, assignments: list[Assignment],
@@ -103,6 +189,7 @@ def explain(problem: Problem, assignments: list[Assignment],
     free_why = ("assigning any of them would not lower the total penalty" if status == "OPTIMAL"
                 else "the search stopped at the time limit before using them")
     windows = {v.id: _windows_by_date(v) for v in problem.volunteers}
+    capacity = Capacity(problem)
     out = []
     for s in problem.shifts:
         here = on_shift.get(s.id, [])
@@ -115,12 +202,13 @@ def explain(problem: Problem, assignments: list[Assignment],
         blocks = {v.id: blocking_rule(problem, v, s, mine.get(v.id, []), windows[v.id])
                   for v in others}
         full = len(here) >= s.max_headcount
-        if open_seats > 0:
-            out.append(UnfilledSeat(s.id, open_seats, _reasons(s, others, blocks, None,
-                                                               free_why, full, len(here))))
-        for skill, count in sorted(short.items()):
-            out.append(UnfilledSeat(s.id, count, _reasons(s, others, blocks, skill, free_why,
-                                                          full, len(here)), skill=skill))
+        for skill, count in [(None, open_seats), *sorted(short.items())]:
+            if count <= 0:
+                continue
+            reasons = _reasons(s, others, blocks, skill, free_why, full, len(here))
+            limit = capacity.reason(s, skill)
+            out.append(UnfilledSeat(s.id, count, reasons if limit is None else
+                                    (limit, *reasons), skill=skill))
     return tuple(out)
 
 

@@ -120,3 +120,33 @@ def test_everyone_is_already_on_the_shift():
 def test_a_district_without_volunteers():
     p = problem([shift("x")], [])
     assert reasons(p, "x") == {"no_volunteers": "the district has no volunteers"}
+
+
+def test_a_kind_with_more_seats_than_its_people_can_take():
+    nights = [shift(f"n{d}", day=d, kind="N") for d in range(3)]
+    p = problem(nights, [Volunteer(i, max_shifts_per_kind={"N": 1}) for i in ("a", "b")])
+    (seat,) = solved(p).unfilled
+    assert [(r.code, r.message) for r in seat.reasons] == [
+        ("capacity", "N shifts need 3 people in all; the 2 volunteers who may work them can "
+                     "take 2 at most"),
+        ("kind_limit", "2 volunteers are at their limit of N shifts")]
+
+
+def test_a_skill_with_more_seats_in_a_week_than_its_holders_can_take():
+    shifts = [shift(f"p{d}", day=d, skill_needs={"lang:yue": 1}) for d in range(3)]
+    yue = Volunteer("y", skills=frozenset({"lang:yue"}), max_shifts_per_week=2)
+    p = problem(shifts, [yue, Volunteer("plain")])
+    (seat,) = [u for u in solved(p).unfilled if u.skill == "lang:yue"]
+    assert seat.reasons[0].message == ("lang:yue seats need 3 people in the week of Mon "
+                                       "2026-03-02; the 1 volunteer with lang:yue can take 2 "
+                                       "at most")
+    assert [r.code for r in seat.reasons] == ["capacity", "weekly_shifts"]
+
+
+def test_no_capacity_reason_when_the_people_could_take_every_seat():
+    nights = [shift(f"n{d}", day=d, kind="N") for d in range(2)]
+    busy = shift("other", day=0, hour=20, kind="D")
+    p = problem([*nights, busy], [Volunteer("a", max_shifts_per_day=1)],
+                pinned=(Assignment("a", "other"),))
+    assert reasons(p, "n0") == {"shifts_per_day": "1 volunteer already works their maximum "
+                                                  "shifts that day"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from builders import MONDAY, at
@@ -110,10 +111,14 @@ def test_every_unfilled_seat_has_true_reasons(p):
         here = set(sol.volunteers_on(s.id))
         pool = [v for v in p.volunteers if v.id not in here
                 and (seat.skill is None or seat.skill in v.skills)]
+        for r in seat.reasons:
+            if r.code == "capacity":
+                assert_capacity_holds(p, sol, s, seat.skill, r.message)
+        per_volunteer = [r for r in seat.reasons if r.code != "capacity"]
         if not pool:
-            assert [r.code for r in seat.reasons] in (["no_skill_holder"], ["no_volunteers"])
+            assert [r.code for r in per_volunteer] in (["no_skill_holder"], ["no_volunteers"])
             continue
-        assert sum(r.volunteers for r in seat.reasons) == len(pool)
+        assert sum(r.volunteers for r in per_volunteer) == len(pool)
         mine = {v.id: [p.shift(x) for x in sol.shifts_of(v.id)] for v in p.volunteers}
         for v in pool:
             code, _ = blocking_rule(p, v, s, mine[v.id])
@@ -124,8 +129,26 @@ def test_every_unfilled_seat_has_true_reasons(p):
             elif code == "full":
                 assert broken == {"max_headcount"}
             else:
-                expected = "availability" if code == "unavailable_date" else code
+                expected = {"unavailable_date": "availability",
+                            "kind_limit": "shift_kind"}.get(code, code)
                 assert expected in broken, (code, broken)
+
+
+def assert_capacity_holds(p, sol, s, skill, message):
+    """A capacity reason's numbers: the group's seats are what it says, and the roster
+    (like every roster) puts no more people on them than the stated capacity."""
+    need, most = map(int, re.search(r"need (\d+) people.* take (\d+) at most", message).groups())
+    if skill is None:
+        group = [x for x in p.shifts if x.kind == s.kind and x.min_headcount]
+        assert need == sum(x.min_headcount for x in group)
+        taken = sum(len(sol.volunteers_on(x.id)) for x in group)
+    else:
+        week = s.on_day.isocalendar()[:2]
+        group = [x for x in p.shifts if x.skill_needs.get(skill)
+                 and x.on_day.isocalendar()[:2] == week]
+        assert need == sum(x.skill_needs[skill] for x in group)
+        taken = sum(skill in p.volunteer(v).skills for x in group for v in sol.volunteers_on(x.id))
+    assert taken <= most < need, message
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
