@@ -16,12 +16,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from solver.problem import Assignment, Id, Problem
+from solver.validate import saturday_of
 
 Pair = tuple[Id, Id]
-
-
-def _weekend(day: date) -> date:
-    return day - timedelta(days=day.weekday() - 5)
 
 
 def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_end: date,
@@ -48,7 +45,7 @@ def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_e
     minutes: Counter[Id] = Counter()
     kinds: dict[Id, Counter[str]] = defaultdict(Counter)
     weekends: dict[Id, set[date]] = defaultdict(set)
-    window_weekends = {_weekend(s.on_day) for s in shifts if s.on_day.weekday() >= 5}
+    window_weekends = {saturday_of(s.on_day) for s in shifts if s.on_day.weekday() >= 5}
     for v, sid in roster:
         if sid in in_window:
             continue
@@ -57,7 +54,7 @@ def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_e
         if s.kind is not None:
             kinds[v][s.kind] += 1
         if s.on_day.weekday() >= 5:
-            weekends[v].add(_weekend(s.on_day))
+            weekends[v].add(saturday_of(s.on_day))
     volunteers = []
     for v in problem.volunteers:
         used = minutes[v.id]

@@ -19,6 +19,7 @@ from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 from solver.solution import Reason, UnfilledSeat
 from solver.validate import (
     forbidden_set,
+    saturday_of,
     skill_shortfall,
     static_violation,
     volunteer_violations,
@@ -112,13 +113,23 @@ def most_shifts(v: Volunteer, shifts: list[Shift], kind: str | None = None) -> i
         weeks[week][s.on_day] += 1
         shortest[week] = min(shortest.get(week, s.minutes), s.minutes)
     most = 0
+    weekday_shifts, weekends = 0, Counter[date]()
     for week, days in weeks.items():
-        here = sum(min(n, v.max_shifts_per_day or n) for n in days.values())
+        on_day = {day: min(n, v.max_shifts_per_day or n) for day, n in days.items()}
+        here = sum(on_day.values())
         if v.max_shifts_per_week is not None:
             here = min(here, v.max_shifts_per_week)
         if v.max_minutes_per_week is not None:
             here = min(here, v.max_minutes_per_week // shortest[week])
         most += here
+        for day, n in on_day.items():
+            if day.weekday() < 5:
+                weekday_shifts += n
+            else:
+                weekends[saturday_of(day)] += n
+    if v.max_weekends is not None:  # the weekends with the most shifts, and every weekday
+        busiest = sorted(weekends.values(), reverse=True)[:v.max_weekends]
+        most = min(most, weekday_shifts + sum(busiest))
     if kind is not None and kind in v.max_shifts_per_kind:
         most = min(most, v.max_shifts_per_kind[kind])
     if v.max_total_minutes is not None and shifts:
@@ -128,33 +139,39 @@ def most_shifts(v: Volunteer, shifts: list[Shift], kind: str | None = None) -> i
 
 class Capacity:
     """Capacity reasons, worked out once per group of seats: the seats of one shift
-    kind over the horizon, and the seats of one skill over one ISO week."""
+    kind over the horizon, the weekend seats over the horizon, and the seats of one
+    skill over one ISO week."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.cache: dict[tuple, Reason | None] = {}
 
-    def reason(self, s: Shift, skill: str | None) -> Reason | None:
+    def reasons(self, s: Shift, skill: str | None) -> tuple[Reason, ...]:
         if skill is not None:
-            key: tuple = ("skill", skill, tuple(s.on_day.isocalendar())[:2])
-        elif s.kind is not None:
-            key = ("kind", s.kind)
+            keys: list[tuple] = [("skill", skill, tuple(s.on_day.isocalendar())[:2])]
         else:
-            return None
-        if key not in self.cache:
-            self.cache[key] = self._work_out(key)
-        return self.cache[key]
+            keys = [("kind", s.kind)] if s.kind is not None else []
+            if s.on_day.weekday() >= 5:
+                keys.append(("weekend",))
+        for key in keys:
+            if key not in self.cache:
+                self.cache[key] = self._work_out(key)
+        return tuple(r for r in (self.cache[key] for key in keys) if r is not None)
 
     def _work_out(self, key: tuple) -> Reason | None:
         p = self.problem
+        kind = None
         if key[0] == "kind":
             kind = key[1]
             group = [s for s in p.shifts if s.kind == kind and s.min_headcount]
             need = sum(s.min_headcount for s in group)
             pool = p.volunteers
+        elif key[0] == "weekend":
+            group = [s for s in p.shifts if s.on_day.weekday() >= 5 and s.min_headcount]
+            need = sum(s.min_headcount for s in group)
+            pool = p.volunteers
         else:
             _, skill, week = key
-            kind = None
             group = [s for s in p.shifts if s.skill_needs.get(skill)
                      and tuple(s.on_day.isocalendar())[:2] == week]
             need = sum(s.skill_needs[skill] for s in group)
@@ -167,13 +184,15 @@ class Capacity:
                 most += most_shifts(v, allowed, kind)
         if not able or most >= need:
             return None
-        if kind is not None:
-            message = (f"{kind} shifts need {need} people in all; the {_people(able)} who "
-                       f"may work them can take {most} at most")
+        people = "1 person" if need == 1 else f"{need} people"
+        if key[0] != "skill":
+            what = "weekend" if kind is None else kind
+            message = (f"{what} shifts need {people} in all; the {_people(able)} who may "
+                       f"work them can take {most} at most")
         else:
             monday = min(s.on_day for s in group)
             monday -= timedelta(days=monday.weekday())
-            message = (f"{skill} seats need {need} people in the week of {monday:%a %Y-%m-%d}; "
+            message = (f"{skill} seats need {people} in the week of {monday:%a %Y-%m-%d}; "
                        f"the {_people(able)} with {skill} can take {most} at most")
         return Reason("capacity", message)
 
@@ -206,9 +225,8 @@ def explain(problem: Problem, assignments: list[Assignment],
             if count <= 0:
                 continue
             reasons = _reasons(s, others, blocks, skill, free_why, full, len(here))
-            limit = capacity.reason(s, skill)
-            out.append(UnfilledSeat(s.id, count, reasons if limit is None else
-                                    (limit, *reasons), skill=skill))
+            out.append(UnfilledSeat(s.id, count, (*capacity.reasons(s, skill), *reasons),
+                                    skill=skill))
     return tuple(out)
 
 

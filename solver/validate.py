@@ -169,14 +169,14 @@ def volunteer_violations(problem: Problem, v: Volunteer, shifts: Iterable[Shift]
                 out.append(Violation(rule, f"{b - a} {label} in a row from "
                                      f"{_day_name(days[a])}, min {limit}", v.id))
     if v.max_weekends is not None:
-        weekends = {_weekend(d) for d in by_day if d.weekday() >= 5}
+        weekends = {saturday_of(d) for d in by_day if d.weekday() >= 5}
         if len(weekends) > v.max_weekends:
             out.append(Violation("weekends", f"{len(weekends)} weekends worked, max "
                                  f"{v.max_weekends}", v.id))
     return out
 
 
-def _weekend(day: date) -> date:
+def saturday_of(day: date) -> date:
     """The Saturday of the weekend holding `day`."""
     return day - timedelta(days=day.weekday() - 5)
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from builders import at, problem, shift, solved
 
-from solver import Assignment, AvailabilityWindow, Volunteer, Weights
+from solver import Assignment, AvailabilityWindow, Reason, Volunteer, Weights
 
 
 def reasons(p, shift_id, skill=None):
@@ -77,8 +77,19 @@ def test_limits_of_someone_already_busy(volunteer, other, code, message):
     x = shift("x", day=5 if other is None else 0)
     shifts = [x] + ([other] if other else [])
     pinned = (Assignment("a", "o"),) if other else ()
-    assert reasons(problem(shifts, [volunteer], pinned=pinned), "x") == {
-        code: f"1 volunteer {message}"}
+    got = reasons(problem(shifts, [volunteer], pinned=pinned), "x")
+    got.pop("capacity", None)  # the weekend case has one too: see the test below
+    assert got == {code: f"1 volunteer {message}"}
+
+
+def test_weekend_seats_beyond_what_weekend_limits_allow():
+    p = problem([shift("sat", day=5), shift("sun", day=6), shift("next_sat", day=12)],
+                [Volunteer("a", max_weekends=1), Volunteer("b", max_weekends=0)])
+    sol = solved(p)
+    message = ("weekend shifts need 3 people in all; the 2 volunteers who may work them can "
+               "take 2 at most")
+    assert len(sol.unfilled) == 1
+    assert sol.unfilled[0].reasons[0] == Reason("capacity", message)
 
 
 def test_forbidden_succession_and_kind_and_coordinator_ban():
