@@ -5,10 +5,10 @@ construction.
 
 Those sentences say who is stopped now, not why no other roster does better. When
 a whole group of seats asks for more than the people who may fill them can ever
-take (a shift kind over the horizon, a skill's seats over a week), a capacity reason
-says so first: then some of those seats stay open in every roster (Curtois & Qu
-Instance8: 86 night seats, and the 17 volunteers who may work nights can take 74
-at most, so 12 stay open whatever the search does)."""
+take (a shift kind or the weekends over the horizon, a skill's seats over a week), a
+capacity reason says so first: then some of those seats stay open in every roster
+(Curtois & Qu Instance8: 86 night seats, and the 22 volunteers who may work nights
+can take 74 at most, so 12 stay open whatever the search does)."""
 
 from __future__ import annotations
 
@@ -160,22 +160,18 @@ class Capacity:
 
     def _work_out(self, key: tuple) -> Reason | None:
         p = self.problem
-        kind = None
-        if key[0] == "kind":
-            kind = key[1]
-            group = [s for s in p.shifts if s.kind == kind and s.min_headcount]
-            need = sum(s.min_headcount for s in group)
-            pool = p.volunteers
-        elif key[0] == "weekend":
-            group = [s for s in p.shifts if s.on_day.weekday() >= 5 and s.min_headcount]
-            need = sum(s.min_headcount for s in group)
-            pool = p.volunteers
-        else:
+        kind = key[1] if key[0] == "kind" else None
+        if key[0] == "skill":
             _, skill, week = key
             group = [s for s in p.shifts if s.skill_needs.get(skill)
                      and tuple(s.on_day.isocalendar())[:2] == week]
             need = sum(s.skill_needs[skill] for s in group)
             pool = tuple(v for v in p.volunteers if skill in v.skills)
+        else:
+            group = [s for s in p.shifts if s.min_headcount
+                     and (s.kind == kind if kind is not None else s.on_day.weekday() >= 5)]
+            need = sum(s.min_headcount for s in group)
+            pool = p.volunteers
         able, most = 0, 0
         for v in pool:
             allowed = [s for s in group if static_violation(p, v, s) is None]
