@@ -16,6 +16,7 @@ from tests.api.conftest import assert_problem, register_volunteer
 _AHEAD = date.today() + timedelta(weeks=2)
 WEEK = f"{_AHEAD.isocalendar().year}-W{_AHEAD.isocalendar().week:02d}"
 SATURDAY = (_AHEAD + timedelta(days=5 - _AHEAD.weekday())).isoformat()
+SUNDAY = (_AHEAD + timedelta(days=6 - _AHEAD.weekday())).isoformat()
 
 
 @pytest.fixture
@@ -120,6 +121,38 @@ def test_unfilled_seats_carry_the_solvers_reasons(client, run_jobs, district):
     (saturday,) = unfilled
     assert saturday["missing_skills"] == {"lang:yue": 1}
     assert any("lang:yue" in reason for reason in saturday["reasons"]), saturday
+
+
+def test_unfilled_skill_seats_say_when_the_skill_holders_cannot_take_them_all(
+    client, session, run_jobs, district
+):
+    coordinator = district["coordinator"].headers
+    register_volunteer(
+        session, "Ho Ka Yan", "13900000199", district.district_a.id, skills=["lang:yue"],
+        max_shifts_per_week=1,
+    )  # fmt: skip
+    session.commit()
+    for day in (SATURDAY, SUNDAY):
+        client.post(
+            "/api/v1/shifts",
+            headers=coordinator,
+            json={
+                "station_id": district.station_a.id,
+                "starts_at": f"{day}T09:00:00+08:00",
+                "ends_at": f"{day}T13:00:00+08:00",
+                "min_volunteers": 1,
+                "max_volunteers": 1,
+                "skill_requirements": [{"skill": "lang:yue", "count": 1}],
+            },  # fmt: skip
+        ).raise_for_status()
+    roster = solved(client, run_jobs, district)
+    unfilled = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json()
+    (open_seat,) = [seat for seat in unfilled if seat["missing_skills"] == {"lang:yue": 1}]
+    monday = date.fromisoformat(SATURDAY) - timedelta(days=5)
+    assert open_seat["reasons"][0] == (
+        f"lang:yue seats need 2 people in the week of Mon {monday}; the 1 volunteer with "
+        "lang:yue can take 1 at most"
+    )
 
 
 def test_publish_supersedes_the_earlier_roster(client, run_jobs, district):
