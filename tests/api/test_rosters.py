@@ -101,21 +101,26 @@ def test_solved_roster_stats_match_assignments(client, run_jobs, district):
     assert client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json() == []
 
 
-def test_unfilled_seats_carry_the_solvers_reasons(client, run_jobs, district):
-    coordinator = district["coordinator"].headers
+def add_cantonese_shift(client, world, day: str) -> None:
+    """A one-seat morning shift at station A-1 on `day` whose seat needs lang:yue."""
     client.post(
         "/api/v1/shifts",
-        headers=coordinator,
+        headers=world["coordinator"].headers,
         json={
-            "station_id": district.station_a.id,
-            "starts_at": f"{SATURDAY}T09:00:00+08:00",
-            "ends_at": f"{SATURDAY}T13:00:00+08:00",
+            "station_id": world.station_a.id,
+            "starts_at": f"{day}T09:00:00+08:00",
+            "ends_at": f"{day}T13:00:00+08:00",
             "min_volunteers": 1,
             "max_volunteers": 1,
             "skill_requirements": [{"skill": "lang:yue", "count": 1}],
             "priority": 5,
         },  # fmt: skip
     ).raise_for_status()
+
+
+def test_unfilled_seats_carry_the_solvers_reasons(client, run_jobs, district):
+    coordinator = district["coordinator"].headers
+    add_cantonese_shift(client, district, SATURDAY)
     roster = solved(client, run_jobs, district)
     unfilled = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json()
     (saturday,) = unfilled
@@ -133,18 +138,7 @@ def test_unfilled_skill_seats_say_when_the_skill_holders_cannot_take_them_all(
     )  # fmt: skip
     session.commit()
     for day in (SATURDAY, SUNDAY):
-        client.post(
-            "/api/v1/shifts",
-            headers=coordinator,
-            json={
-                "station_id": district.station_a.id,
-                "starts_at": f"{day}T09:00:00+08:00",
-                "ends_at": f"{day}T13:00:00+08:00",
-                "min_volunteers": 1,
-                "max_volunteers": 1,
-                "skill_requirements": [{"skill": "lang:yue", "count": 1}],
-            },  # fmt: skip
-        ).raise_for_status()
+        add_cantonese_shift(client, district, day)
     roster = solved(client, run_jobs, district)
     unfilled = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json()
     (open_seat,) = [seat for seat in unfilled if seat["missing_skills"] == {"lang:yue": 1}]
