@@ -19,6 +19,7 @@ from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 from solver.solution import Reason, UnfilledSeat
 from solver.validate import (
     forbidden_set,
+    iso_week,
     saturday_of,
     skill_shortfall,
     static_violation,
@@ -109,7 +110,7 @@ def most_shifts(v: Volunteer, shifts: list[Shift], kind: str | None = None) -> i
     weeks: dict[tuple[int, int], Counter[date]] = defaultdict(Counter)
     shortest: dict[tuple[int, int], int] = {}
     for s in shifts:
-        week = tuple(s.on_day.isocalendar())[:2]
+        week = iso_week(s.on_day)
         weeks[week][s.on_day] += 1
         shortest[week] = min(shortest.get(week, s.minutes), s.minutes)
     most = 0
@@ -148,7 +149,7 @@ class Capacity:
 
     def reasons(self, s: Shift, skill: str | None) -> tuple[Reason, ...]:
         if skill is not None:
-            keys: list[tuple] = [("skill", skill, tuple(s.on_day.isocalendar())[:2])]
+            keys: list[tuple] = [("skill", skill, iso_week(s.on_day))]
         else:
             keys = [("kind", s.kind)] if s.kind is not None else []
             if s.on_day.weekday() >= 5:
@@ -164,7 +165,7 @@ class Capacity:
         if key[0] == "skill":
             _, skill, week = key
             group = [s for s in p.shifts if s.skill_needs.get(skill)
-                     and tuple(s.on_day.isocalendar())[:2] == week]
+                     and iso_week(s.on_day) == week]
             need = sum(s.skill_needs[skill] for s in group)
             pool = tuple(v for v in p.volunteers if skill in v.skills)
         else:

@@ -45,7 +45,7 @@ def _day_name(day: date) -> str:
     return day.strftime("%a %Y-%m-%d")
 
 
-def _iso_week(day: date) -> tuple[int, int]:
+def iso_week(day: date) -> tuple[int, int]:
     year, week, _ = day.isocalendar()
     return year, week
 
@@ -125,8 +125,8 @@ def volunteer_violations(problem: Problem, v: Volunteer, shifts: Iterable[Shift]
         minutes: Counter[tuple[int, int]] = Counter()
         count: Counter[tuple[int, int]] = Counter()
         for s in mine:
-            minutes[_iso_week(s.on_day)] += s.minutes
-            count[_iso_week(s.on_day)] += 1
+            minutes[iso_week(s.on_day)] += s.minutes
+            count[iso_week(s.on_day)] += 1
         for week in minutes:
             if v.max_minutes_per_week is not None and minutes[week] > v.max_minutes_per_week:
                 out.append(Violation("weekly_hours", f"{minutes[week]} min in week {week[1]}, "
@@ -230,7 +230,7 @@ def capacity_minutes(problem: Problem, v: Volunteer) -> int | None:
         # weeks that hold shifts: margins around a week do not double the capacity
         weeks = problem.__dict__.get("_weeks_with_shifts")
         if weeks is None:
-            weeks = len({_iso_week(s.on_day) for s in problem.shifts}) or 1
+            weeks = len({iso_week(s.on_day) for s in problem.shifts}) or 1
             object.__setattr__(problem, "_weeks_with_shifts", weeks)
         return v.max_minutes_per_week * weeks
     return None

@@ -138,12 +138,10 @@ def assert_capacity_holds(p, sol, s, skill, message):
     """A capacity reason's numbers: the group's seats are what it says, and the roster
     (like every roster) puts no more people on them than the stated capacity."""
     need, most = map(int, re.search(r"need (\d+) pe.* take (\d+) at most", message).groups())
-    if message.startswith("weekend"):
-        group = [x for x in p.shifts if x.on_day.weekday() >= 5 and x.min_headcount]
-        assert need == sum(x.min_headcount for x in group)
-        taken = sum(len(sol.volunteers_on(x.id)) for x in group)
-    elif skill is None:
-        group = [x for x in p.shifts if x.kind == s.kind and x.min_headcount]
+    if skill is None:
+        weekend = message.startswith("weekend")
+        group = [x for x in p.shifts if x.min_headcount
+                 and (x.on_day.weekday() >= 5 if weekend else x.kind == s.kind)]
         assert need == sum(x.min_headcount for x in group)
         taken = sum(len(sol.volunteers_on(x.id)) for x in group)
     else:
