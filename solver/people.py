@@ -28,6 +28,7 @@ from dataclasses import fields
 
 from solver.decompose import window_problem
 from solver.problem import Assignment, Id, Problem, Weights
+from solver.scarcity import Scarcity
 from solver.solution import Progress, Solution
 from solver.solve import finish, solve
 from solver.validate import static_violation, validate, volunteer_violations
@@ -123,6 +124,7 @@ def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None
     Instance24 volunteers together found no roster in 10 s, one alone takes ~1 s.
     """
     roster: set[Pair] = set()
+    scarcity = Scarcity(problem)
     order = list(people)
     rng.shuffle(order)
     for k, person in enumerate(order):
@@ -140,10 +142,12 @@ def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None
             if log:
                 log(f"volunteer {person}: {plain.status}, no roster at all")
             return None
-        sol = solve(dataclasses.replace(sub, time_limit_seconds=share),
+        weighed = scarcity.weigh(sub, problem.weights.coverage)
+        sol = solve(dataclasses.replace(weighed, time_limit_seconds=share),
                     hint=plain.assignments, explain_unfilled=False, greedy_start=False,
                     quick_presolve=True)
         roster |= {(a.volunteer, a.shift) for a in (sol if sol.has_roster else plain).assignments}
+        scarcity.planned(person)
     if log:
         log(f"built {len(order)} volunteers, {time.perf_counter() - build_until:+.1f} s "
             "against the build budget")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import time
 
 import pytest
 from builders import problem, shift
@@ -14,7 +15,8 @@ from solver.benchmarks.curtois_qu import DATA, read_instance
 from solver.decompose import window_problem
 from solver.lns import _neighbourhood, _open_seat, solve_lns
 from solver.methods import method_for
-from solver.people import people_problem, solve_by_people
+from solver.people import _build, people_problem, solve_by_people
+from solver.scarcity import Scarcity
 
 needs_data = pytest.mark.skipif(not (DATA / "Instance2.txt").exists(),
                                 reason="benchmark data not present")
@@ -108,3 +110,29 @@ def test_people_decomposition_builds_and_improves_a_valid_roster():
                                                 (8, "cp-sat+lns"), (12, "people")])
 def test_the_search_is_picked_by_size(number, method):
     assert method_for(read_instance(DATA / f"Instance{number}.txt").problem) == method
+
+
+def _weekday_or_weekend():
+    """a may take one shift, Monday's or Saturday's; b may not work weekends."""
+    return problem([shift("mon", day=0), shift("sat", day=5)],
+                   [Volunteer("a", max_shifts_per_week=1), Volunteer("b", max_weekends=0)])
+
+
+def test_scarcity_raises_the_weight_of_seats_few_others_can_take():
+    p = _weekday_or_weekend()
+    scarcity = Scarcity(p)
+    sub, _ = people_problem(p, set(), {"a"}, 5)
+    weights = {s.id: s.under_weight for s in scarcity.weigh(sub, p.weights.coverage).shifts}
+    # one weekend seat, and a's one weekend shift is all anyone can give it: doubled
+    assert weights == {"mon": None, "sat": 2 * p.weights.coverage * p.shift("sat").priority}
+    scarcity.planned("a")
+    sub, _ = people_problem(p, {("a", "sat")}, {"b"}, 5)
+    assert [s.under_weight for s in scarcity.weigh(sub, p.weights.coverage).shifts] == [None]
+
+
+@pytest.mark.parametrize("seed", range(4))  # both orders of a and b come up
+def test_the_volunteer_by_volunteer_build_leaves_a_scarce_seat_to_no_one(seed):
+    p = _weekday_or_weekend()
+    roster = _build(p, ["a", "b"], time.perf_counter() + 5, time.perf_counter() + 10,
+                    random.Random(seed), None)
+    assert roster == {("a", "sat"), ("b", "mon")}
