@@ -2,8 +2,9 @@
 
 CP-SAT alone, on 2 cores, finds good bounds but improves big rosters slowly. This
 loop keeps one incumbent roster and repeatedly frees a neighbourhood (a window
-of days for everyone, a few volunteers for the whole horizon, volunteers who could
-fill an open seat for the whole horizon, or a few volunteers over a window), fixes
+of days for everyone, mostly around an open seat, a few volunteers for the whole
+horizon, volunteers who could fill an open seat for the whole horizon, or a few
+volunteers over a window), fixes
 every other assignment variable to the incumbent through the solution hint
 (`fix_variables_to_their_hinted_value`), and lets CP-SAT re-optimise the rest of
 the same model. Each kind of neighbourhood adapts its own size: it grows while its
@@ -26,6 +27,7 @@ from collections.abc import Callable
 
 from ortools.sat.python import cp_model
 
+from solver.decompose import window_start
 from solver.model import build_model
 from solver.problem import Problem
 from solver.solution import Progress, Solution
@@ -160,14 +162,16 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
             break
         iteration += 1
         kind = rng.choice(KINDS)
+        seat = _open_seat(problem, keys, values, rng)
         able: list[int] = []
         if kind == "seat":
-            seat = _open_seat(problem, keys, values, rng)
             if seat is None:
                 kind = "people"
             else:
                 able = sorted({k[0] for k in keys if k[1] == seat})
-        free = _neighbourhood(rng, kind, keys, day_of, n_days, n_people, sizes[kind], able)
+        open_day = None if seat is None else _day(problem, (0, seat))
+        free = _neighbourhood(rng, kind, keys, day_of, n_days, n_people, sizes[kind], able,
+                              open_day)
         proto.clear_solution_hint()
         hint_vars, hint_values = [], []
         for i, val in enumerate(values):
@@ -218,10 +222,12 @@ def _open_seat(problem: Problem, keys, values, rng) -> int | None:
     return rng.choice(open_shifts) if open_shifts else None
 
 
-def _neighbourhood(rng, kind, keys, day_of, n_days, n_people, size, able) -> set[int]:
+def _neighbourhood(rng, kind, keys, day_of, n_days, n_people, size, able,
+                   open_day: int | None = None) -> set[int]:
     """Indices of about `size` variables to free: a window of days for everyone
     ("days"), a few people for the horizon ("people"), people who could take an
-    open seat, for the horizon ("seat"), or people x window ("block").
+    open seat, for the horizon ("seat"), or people x window ("block"). Windows
+    mostly contain `open_day`, the day of an open seat (`decompose.window_start`).
 
     "seat" exists because filling a seat usually means its taker drops a shift
     elsewhere (minutes, runs) and someone else takes that one: a move no window
@@ -230,7 +236,7 @@ def _neighbourhood(rng, kind, keys, day_of, n_days, n_people, size, able) -> set
     cells = max(1, int(size / per_cell))  # (person, day) cells to free
     if kind == "days":
         width = max(2, min(n_days, cells // max(1, n_people)))
-        start = rng.randrange(0, n_days - width + 1)
+        start = window_start(rng, n_days, width, open_day)
         return {i for i, d in enumerate(day_of) if start <= d < start + width}
     if kind in ("people", "seat"):
         count = max(1, min(n_people, cells // n_days))
@@ -240,7 +246,7 @@ def _neighbourhood(rng, kind, keys, day_of, n_days, n_people, size, able) -> set
         return {i for i, k in enumerate(keys) if k[0] in people}
     width = max(2, min(n_days, rng.choice((7, 14, 21, 28))))
     count = max(1, min(n_people, cells // width))
-    start = rng.randrange(0, n_days - width + 1)
+    start = window_start(rng, n_days, width, open_day)
     people = set(rng.sample(range(n_people), count))
     return {i for i, (k, d) in enumerate(zip(keys, day_of, strict=True))
             if k[0] in people and start <= d < start + width}

@@ -12,7 +12,8 @@ better sub-roster is a better roster.
 `solve_by_people` builds a first roster volunteer by volunteer (each sees the seats
 the earlier ones left open), then improves it by large neighbourhood search: a few
 volunteers over the whole horizon (any, or those who could fill an open seat), or
-many volunteers over a window of days (the window cut by `decompose.window_problem`).
+many volunteers over a window of days (the window cut by `decompose.window_problem`,
+mostly around an open seat).
 Every roster it keeps has passed the validator on the whole problem.
 """
 
@@ -26,7 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 
-from solver.decompose import window_problem
+from solver.decompose import window_problem, window_start
 from solver.problem import Assignment, Id, Problem, Weights
 from solver.scarcity import Scarcity
 from solver.solution import Progress, Solution
@@ -165,16 +166,11 @@ def _broken(problem: Problem, roster: set[Pair], changed: set[Id]) -> list:
         problem, problem.volunteer(v), shifts_of[v], include_static=False)]
 
 
-def _able_for_an_open_seat(problem: Problem, roster: set[Pair], rng) -> list[Id]:
-    """The volunteers whom no static rule keeps from a random shift left below its
-    minimum headcount ([] when every seat is filled). Filling one usually means its
-    taker gives up a shift elsewhere, so they are freed over the whole horizon."""
+def _open_seat(problem: Problem, roster: set[Pair], rng):
+    """A random shift left below its minimum headcount, or None."""
     staffed = Counter(sid for _, sid in roster)
     open_shifts = [s for s in problem.shifts if staffed[s.id] < s.min_headcount]
-    if not open_shifts:
-        return []
-    seat = rng.choice(open_shifts)
-    return [v.id for v in problem.volunteers if static_violation(problem, v, seat) is None]
+    return rng.choice(open_shifts) if open_shifts else None
 
 
 def _without_goals(problem: Problem) -> Problem:
@@ -203,12 +199,17 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
         kind = rng.choice(("days", "days", "people", "seat", "block")) if n > width else \
             rng.choice(("people", "seat"))
         cand = None
-        able = _able_for_an_open_seat(problem, roster, rng) if kind == "seat" else []
+        seat = _open_seat(problem, roster, rng)
+        # Filling a seat usually means its taker gives up a shift elsewhere, so the
+        # volunteers whom no static rule keeps from it are freed over the horizon.
+        able = [v.id for v in problem.volunteers if static_violation(problem, v, seat) is None] \
+            if kind == "seat" and seat is not None else []
         if kind == "seat" and not able:
             kind = "people"
+        open_day = None if seat is None else (seat.on_day - problem.first_day).days
         if kind == "days":
             w = min(n, width)
-            a = rng.randrange(0, n - w + 1)
+            a = window_start(rng, n, w, open_day)
             free = everyone
             sub, cand, hint = window_problem(problem, roster, days[a], days[a + w - 1],
                                              context=7, time_limit=limit, seed=seed)
@@ -218,7 +219,7 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
             sub, hint = people_problem(problem, roster, free, limit, seed)
         else:
             w = min(n, rng.choice((7, 14)))
-            a = rng.randrange(0, n - w + 1)
+            a = window_start(rng, n, w, open_day)
             free = set(rng.sample(people, max(1, len(people) // 3)))
             window, cand, inside = window_problem(problem, roster, days[a], days[a + w - 1],
                                                   context=7, time_limit=limit, seed=seed)

@@ -12,7 +12,7 @@ from builders import problem, shift
 
 from solver import Assignment, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
-from solver.decompose import window_problem
+from solver.decompose import OPEN_SEAT_WINDOWS, window_problem, window_start
 from solver.lns import _neighbourhood, _open_seat, solve_lns
 from solver.methods import method_for
 from solver.people import _build, people_problem, solve_by_people
@@ -136,3 +136,13 @@ def test_the_volunteer_by_volunteer_build_leaves_a_scarce_seat_to_no_one(seed):
     roster = _build(p, ["a", "b"], time.perf_counter() + 5, time.perf_counter() + 10,
                     random.Random(seed), None)
     assert roster == {("a", "sat"), ("b", "mon")}
+
+
+def test_lns_windows_mostly_hold_the_day_of_an_open_seat():
+    rng = random.Random(0)
+    starts = [window_start(rng, 28, 7, 20) for _ in range(1000)]
+    assert all(0 <= a <= 21 for a in starts)
+    holding = sum(a <= 20 < a + 7 for a in starts) / len(starts)
+    assert OPEN_SEAT_WINDOWS <= holding < 1  # the rest anywhere, some of them too
+    anywhere = {window_start(rng, 28, 7, None) for _ in range(1000)}
+    assert anywhere == set(range(22))
