@@ -4,14 +4,13 @@ CP-SAT alone, on 2 cores, finds good bounds but improves big rosters slowly. Thi
 loop keeps one incumbent roster and repeatedly frees a neighbourhood (a window
 of days for everyone, mostly around an open seat, a few volunteers for the whole
 horizon, volunteers who could fill an open seat for the whole horizon, or a few
-volunteers over a window), fixes
-every other assignment variable to the incumbent through the solution hint
-(`fix_variables_to_their_hinted_value`), and lets CP-SAT re-optimise the rest of
-the same model. Each kind of neighbourhood adapts its own size: it grows while its
-sub-problems are solved to optimality and shrinks when they time out. One shared
-size let the quick day windows inflate the people neighbourhoods until they timed
-out (Curtois & Qu Instance8: 1.3 s and 1 success in 15 tries for "people"; with a
-size per kind 1418 -> 1347 and 1311 in 60 s).
+volunteers over a window), fixes every other assignment variable to the incumbent
+through the solution hint (`fix_variables_to_their_hinted_value`), and lets CP-SAT
+re-optimise the rest of the same model. Each kind of neighbourhood adapts its own
+size: it grows while its sub-problems are solved to optimality and shrinks when they
+time out. One shared size let the quick day windows inflate the people
+neighbourhoods until they timed out (Curtois & Qu Instance8: 1.3 s and 1 success in
+15 tries for "people"; with a size per kind 1418 -> 1347 and 1311 in 60 s).
 
 A small problem (see `STRONG_RUNS_MAX_CELLS`) gets the stronger model with the run
 automaton and CP-SAT alone for the whole time, no LNS: with that model CP-SAT proves
@@ -169,7 +168,8 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
                 kind = "people"
             else:
                 able = sorted({k[0] for k in keys if k[1] == seat})
-        open_day = None if seat is None else _day(problem, (0, seat))
+        open_day = None if seat is None else \
+            (problem.shifts[seat].on_day - problem.first_day).days
         free = _neighbourhood(rng, kind, keys, day_of, n_days, n_people, sizes[kind], able,
                               open_day)
         proto.clear_solution_hint()

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import fields
 
 from solver.decompose import window_problem, window_start
-from solver.problem import Assignment, Id, Problem, Weights
+from solver.problem import Assignment, Id, Problem, Shift, Weights
 from solver.scarcity import Scarcity
 from solver.solution import Progress, Solution
 from solver.solve import finish, solve
@@ -166,7 +166,7 @@ def _broken(problem: Problem, roster: set[Pair], changed: set[Id]) -> list:
         problem, problem.volunteer(v), shifts_of[v], include_static=False)]
 
 
-def _open_seat(problem: Problem, roster: set[Pair], rng):
+def _open_seat(problem: Problem, roster: set[Pair], rng) -> Shift | None:
     """A random shift left below its minimum headcount, or None."""
     staffed = Counter(sid for _, sid in roster)
     open_shifts = [s for s in problem.shifts if staffed[s.id] < s.min_headcount]
