@@ -23,7 +23,21 @@ from solver.solve import solve
 from solver.validate import Report, Violation, validate
 
 __all__ = [
-    "Assignment", "AvailabilityWindow", "DayRequest", "Id", "Problem", "Progress", "Reason",
-    "Report", "Shift", "Solution", "UnfilledSeat", "Violation", "Volunteer", "Weights",
-    "repair", "solve", "validate",
+    "Assignment",
+    "AvailabilityWindow",
+    "DayRequest",
+    "Id",
+    "Problem",
+    "Progress",
+    "Reason",
+    "Report",
+    "Shift",
+    "Solution",
+    "UnfilledSeat",
+    "Violation",
+    "Volunteer",
+    "Weights",
+    "repair",
+    "solve",
+    "validate",
 ]

@@ -25,9 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("-o", "--output", type=Path, help="solution file (default: stdout)")
     s.add_argument("--time-limit", type=float, help="override time_limit_seconds")
     s.add_argument("--progress", action="store_true", help="print progress to stderr")
-    s.add_argument("--by-size", action="store_true",
-                   help="pick the search by problem size, as the Curtois & Qu benchmark "
-                        "does (solver.methods): LNS or decomposition for big calendars")
+    s.add_argument(
+        "--by-size",
+        action="store_true",
+        help="pick the search by problem size, as the Curtois & Qu benchmark "
+        "does (solver.methods): LNS or decomposition for big calendars",
+    )
     v = sub.add_parser("validate", help="check a solution against a problem")
     v.add_argument("problem", type=Path)
     v.add_argument("solution", type=Path)
@@ -39,16 +42,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "validate":
         data = json.loads(args.solution.read_text())
-        report = validate(problem, [Assignment(a["volunteer"], a["shift"])
-                                    for a in data["assignments"]])
+        report = validate(
+            problem, [Assignment(a["volunteer"], a["shift"]) for a in data["assignments"]]
+        )
         for bad in report.violations:
-            print(f"{bad.rule}: {bad.message} (volunteer {bad.volunteer!r}, shift "
-                  f"{bad.shift!r})")
-        print(json.dumps({"ok": report.ok, "objective": report.objective,
-                          "objective_by_rule": report.objective_by_rule}))
+            print(f"{bad.rule}: {bad.message} (volunteer {bad.volunteer!r}, shift {bad.shift!r})")
+        print(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "objective": report.objective,
+                    "objective_by_rule": report.objective_by_rule,
+                }
+            )
+        )
         return 0 if report.ok else 1
     if args.time_limit:
         import dataclasses
+
         problem = dataclasses.replace(problem, time_limit_seconds=args.time_limit)
 
     def show(p) -> None:

@@ -35,18 +35,37 @@ def window_start(rng, n_days: int, width: int, open_day: int | None) -> int:
     return rng.randrange(max(0, open_day - width + 1), min(open_day, n_days - width) + 1)
 
 
-def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_end: date,
-                   context: int, time_limit: float, free_people: set[Id] | None = None,
-                   seed: int = 0) -> tuple[Problem, Callable, list[Assignment]]:
+def window_problem(
+    problem: Problem,
+    roster: set[Pair],
+    free_start: date,
+    free_end: date,
+    context: int,
+    time_limit: float,
+    free_people: set[Id] | None = None,
+    seed: int = 0,
+) -> tuple[Problem, Callable, list[Assignment]]:
     """The sub-problem re-planning days [free_start, free_end] (inclusive), for
     `free_people` (default: everyone), with exact horizon-wide limits.
 
     Returns the problem, the candidate filter and the incumbent inside the window.
     """
     # The context must outlast every run limit, or a run could cross it unseen.
-    context = max(context, 1 + max((max(v.max_consecutive_days or 0, v.min_consecutive_days or 0,
-                                        v.min_consecutive_days_off or 0)
-                                    for v in problem.volunteers), default=0))
+    context = max(
+        context,
+        1
+        + max(
+            (
+                max(
+                    v.max_consecutive_days or 0,
+                    v.min_consecutive_days or 0,
+                    v.min_consecutive_days_off or 0,
+                )
+                for v in problem.volunteers
+            ),
+            default=0,
+        ),
+    )
     first = max(problem.first_day, free_start - timedelta(days=context))
     last = min(problem.last_day, free_end + timedelta(days=context))
     # Never cut a weekend in two: its half outside would be counted by nobody.
@@ -76,25 +95,39 @@ def window_problem(problem: Problem, roster: set[Pair], free_start: date, free_e
         weekend_limit = v.max_weekends
         if weekend_limit is not None:
             weekend_limit = max(0, weekend_limit - len(weekends[v.id] - window_weekends))
-        volunteers.append(dataclasses.replace(
-            v, min_total_minutes=None if lo is None else max(0, lo - used),
-            max_total_minutes=None if hi is None else max(0, hi - used),
-            max_weekends=weekend_limit,
-            max_shifts_per_kind={k: max(0, n - kinds[v.id][k])
-                                 for k, n in v.max_shifts_per_kind.items()}))
+        volunteers.append(
+            dataclasses.replace(
+                v,
+                min_total_minutes=None if lo is None else max(0, lo - used),
+                max_total_minutes=None if hi is None else max(0, hi - used),
+                max_weekends=weekend_limit,
+                max_shifts_per_kind={
+                    k: max(0, n - kinds[v.id][k]) for k, n in v.max_shifts_per_kind.items()
+                },
+            )
+        )
     free_shift = {s.id for s in shifts if free_start <= s.on_day <= free_end}
     inside = [(v, sid) for v, sid in roster if sid in in_window]
-    pinned = [Assignment(v, sid) for v, sid in inside
-              if sid not in free_shift or (free_people is not None and v not in free_people)]
+    pinned = [
+        Assignment(v, sid)
+        for v, sid in inside
+        if sid not in free_shift or (free_people is not None and v not in free_people)
+    ]
     incumbent = [Assignment(v, sid) for v, sid in inside]
     pinned_pairs = {(a.volunteer, a.shift) for a in pinned}
     sub = dataclasses.replace(
-        problem, shifts=tuple(shifts), volunteers=tuple(volunteers),
+        problem,
+        shifts=tuple(shifts),
+        volunteers=tuple(volunteers),
         pinned=tuple(pinned),
         forbidden=tuple(a for a in problem.forbidden if a.shift in in_window),
         previous=tuple(a for a in problem.previous if a.shift in in_window),
         requests=tuple(r for r in problem.requests if first <= r.day <= last),
-        first_day=first, last_day=last, time_limit_seconds=time_limit, seed=seed)
+        first_day=first,
+        last_day=last,
+        time_limit_seconds=time_limit,
+        seed=seed,
+    )
 
     def candidates(v, s) -> bool:
         if (v.id, s.id) in pinned_pairs:

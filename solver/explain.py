@@ -54,8 +54,16 @@ ORDER = list(PHRASES)
 def _singular(phrase: str) -> str:
     """Verb agreement for a group of one ("1 volunteer lives ...")."""
     head, _, rest = phrase.partition(" ")
-    verbs = {"are": "is", "lack": "lacks", "live": "lives", "work": "works", "may": "may",
-             "would": "would", "could": "could", "already": "already"}
+    verbs = {
+        "are": "is",
+        "lack": "lacks",
+        "live": "lives",
+        "work": "works",
+        "may": "may",
+        "would": "would",
+        "could": "could",
+        "already": "already",
+    }
     if head == "already":
         second, _, rest2 = rest.partition(" ")
         return f"already {second}s {rest2}"
@@ -77,15 +85,18 @@ def _windows_by_date(v: Volunteer) -> dict:
     return index
 
 
-def blocking_rule(problem: Problem, v: Volunteer, s: Shift, mine: list[Shift],
-                  windows: dict | None = None) -> tuple[str, str]:
+def blocking_rule(
+    problem: Problem, v: Volunteer, s: Shift, mine: list[Shift], windows: dict | None = None
+) -> tuple[str, str]:
     """(code, detail) of the first hard rule that stops v from also taking s."""
     # fast path for the commonest reason; same answer as static_violation would give
-    if (windows is not None and v.availability is not None
-            and s.on_day not in v.unavailable_dates
-            and not any(w.start <= s.start and s.end <= w.end
-                        for w in windows.get(s.start.date(), ()))
-            and Assignment(v.id, s.id) not in forbidden_set(problem)):
+    if (
+        windows is not None
+        and v.availability is not None
+        and s.on_day not in v.unavailable_dates
+        and not any(w.start <= s.start and s.end <= w.end for w in windows.get(s.start.date(), ()))
+        and Assignment(v.id, s.id) not in forbidden_set(problem)
+    ):
         return "availability", ""
     bad = static_violation(problem, v, s)
     if bad is not None:
@@ -129,7 +140,7 @@ def most_shifts(v: Volunteer, shifts: list[Shift], kind: str | None = None) -> i
             else:
                 weekends[saturday_of(day)] += n
     if v.max_weekends is not None:  # the weekends with the most shifts, and every weekday
-        busiest = sorted(weekends.values(), reverse=True)[:v.max_weekends]
+        busiest = sorted(weekends.values(), reverse=True)[: v.max_weekends]
         most = min(most, weekday_shifts + sum(busiest))
     if kind is not None and kind in v.max_shifts_per_kind:
         most = min(most, v.max_shifts_per_kind[kind])
@@ -164,13 +175,16 @@ class Capacity:
         kind = key[1] if key[0] == "kind" else None
         if key[0] == "skill":
             _, skill, week = key
-            group = [s for s in p.shifts if s.skill_needs.get(skill)
-                     and iso_week(s.on_day) == week]
+            group = [s for s in p.shifts if s.skill_needs.get(skill) and iso_week(s.on_day) == week]
             need = sum(s.skill_needs[skill] for s in group)
             pool = tuple(v for v in p.volunteers if skill in v.skills)
         else:
-            group = [s for s in p.shifts if s.min_headcount
-                     and (s.kind == kind if kind is not None else s.on_day.weekday() >= 5)]
+            group = [
+                s
+                for s in p.shifts
+                if s.min_headcount
+                and (s.kind == kind if kind is not None else s.on_day.weekday() >= 5)
+            ]
             need = sum(s.min_headcount for s in group)
             pool = p.volunteers
         able, most = 0, 0
@@ -184,26 +198,34 @@ class Capacity:
         people = "1 person" if need == 1 else f"{need} people"
         if key[0] != "skill":
             what = "weekend" if kind is None else kind
-            message = (f"{what} shifts need {people} in all; the {_people(able)} who may "
-                       f"work them can take {most} at most")
+            message = (
+                f"{what} shifts need {people} in all; the {_people(able)} who may "
+                f"work them can take {most} at most"
+            )
         else:
             monday = min(s.on_day for s in group)
             monday -= timedelta(days=monday.weekday())
-            message = (f"{skill} seats need {people} in the week of {monday:%a %Y-%m-%d}; "
-                       f"the {_people(able)} with {skill} can take {most} at most")
+            message = (
+                f"{skill} seats need {people} in the week of {monday:%a %Y-%m-%d}; "
+                f"the {_people(able)} with {skill} can take {most} at most"
+            )
         return Reason("capacity", message)
 
 
-def explain(problem: Problem, assignments: list[Assignment],
-            status: str) -> tuple[UnfilledSeat, ...]:
+def explain(
+    problem: Problem, assignments: list[Assignment], status: str
+) -> tuple[UnfilledSeat, ...]:
     shifts = {s.id: s for s in problem.shifts}
     on_shift: dict[Id, list[Volunteer]] = defaultdict(list)
     mine: dict[Id, list[Shift]] = defaultdict(list)
     for a in assignments:
         on_shift[a.shift].append(problem.volunteer(a.volunteer))
         mine[a.volunteer].append(shifts[a.shift])
-    free_why = ("assigning any of them would not lower the total penalty" if status == "OPTIMAL"
-                else "the search stopped at the time limit before using them")
+    free_why = (
+        "assigning any of them would not lower the total penalty"
+        if status == "OPTIMAL"
+        else "the search stopped at the time limit before using them"
+    )
     windows = {v.id: _windows_by_date(v) for v in problem.volunteers}
     capacity = Capacity(problem)
     out = []
@@ -215,15 +237,17 @@ def explain(problem: Problem, assignments: list[Assignment],
         short = skill_shortfall(s, [v.skills for v in here]) if s.skill_needs else {}
         if open_seats <= 0 and not short:
             continue
-        blocks = {v.id: blocking_rule(problem, v, s, mine.get(v.id, []), windows[v.id])
-                  for v in others}
+        blocks = {
+            v.id: blocking_rule(problem, v, s, mine.get(v.id, []), windows[v.id]) for v in others
+        }
         full = len(here) >= s.max_headcount
         for skill, count in [(None, open_seats), *sorted(short.items())]:
             if count <= 0:
                 continue
             reasons = _reasons(s, others, blocks, skill, free_why, full, len(here))
-            out.append(UnfilledSeat(s.id, count, (*capacity.reasons(s, skill), *reasons),
-                                    skill=skill))
+            out.append(
+                UnfilledSeat(s.id, count, (*capacity.reasons(s, skill), *reasons), skill=skill)
+            )
     return tuple(out)
 
 
@@ -231,16 +255,26 @@ def _people(n: int) -> str:
     return f"{n} volunteer{'s' if n != 1 else ''}"
 
 
-def _reasons(s: Shift, others: list[Volunteer], blocks: dict[Id, tuple[str, str]],
-             skill: str | None, free_why: str, full: bool,
-             on_shift: int) -> tuple[Reason, ...]:
+def _reasons(
+    s: Shift,
+    others: list[Volunteer],
+    blocks: dict[Id, tuple[str, str]],
+    skill: str | None,
+    free_why: str,
+    full: bool,
+    on_shift: int,
+) -> tuple[Reason, ...]:
     pool = others if skill is None else [v for v in others if skill in v.skills]
     if skill is not None and not pool:
         return (Reason("no_skill_holder", f"nobody else has {skill}"),)
     if not pool:
         if not others and on_shift:
-            return (Reason("no_volunteers", f"all {_people(on_shift)} of the district "
-                                            "are already on this shift"),)
+            return (
+                Reason(
+                    "no_volunteers",
+                    f"all {_people(on_shift)} of the district are already on this shift",
+                ),
+            )
         return (Reason("no_volunteers", "the district has no volunteers"),)
     codes: Counter[str] = Counter()
     details: dict[str, set[str]] = defaultdict(set)
@@ -254,9 +288,13 @@ def _reasons(s: Shift, others: list[Volunteer], blocks: dict[Id, tuple[str, str]
     for code in sorted(codes, key=ORDER.index):
         n = codes[code]
         phrase = PHRASES[code].format(
-            when=_when(s), day=f"{s.on_day:%a %Y-%m-%d}", kind=s.kind, free_why=free_why,
+            when=_when(s),
+            day=f"{s.on_day:%a %Y-%m-%d}",
+            kind=s.kind,
+            free_why=free_why,
             skill=", ".join(sorted(details[code])),
-            travel="/".join(sorted(details[code], key=int)) if code == "travel_limit" else "")
+            travel="/".join(sorted(details[code], key=int)) if code == "travel_limit" else "",
+        )
         if code == "availability" and n == len(pool) and skill is None:
             message = f"nobody available {_when(s)}"
         elif skill is not None:

@@ -25,10 +25,12 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
     count: dict[int, int] = defaultdict(int)
     for _, si in chosen:
         count[si] += 1
+
     def urgency(si: int) -> tuple:
         s = problem.shifts[si]
-        weight = s.under_weight if s.under_weight is not None else \
-            problem.weights.coverage * s.priority
+        weight = (
+            s.under_weight if s.under_weight is not None else problem.weights.coverage * s.priority
+        )
         return -weight, len(vars.volunteers_on[si]), s.start
 
     order = sorted(range(len(problem.shifts)), key=urgency)
@@ -60,6 +62,7 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
                 if needs.get(k, 0) > 0:
                     needs[k] -= 1
                     break
-    ids: list[tuple[Id, Id]] = [(problem.volunteers[vi].id, problem.shifts[si].id)
-                                for vi, si in chosen]
+    ids: list[tuple[Id, Id]] = [
+        (problem.volunteers[vi].id, problem.shifts[si].id) for vi, si in chosen
+    ]
     return [Assignment(v, s) for v, s in sorted(ids, key=str)]

@@ -35,9 +35,13 @@ from solver.solve import finish, tune
 ProgressCallback = Callable[[Progress], None]
 
 
-def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
-              explain_unfilled: bool = True, first_share: float | None = None,
-              log: Callable[[str], None] | None = None) -> Solution:
+def solve_lns(
+    problem: Problem,
+    on_progress: ProgressCallback | None = None,
+    explain_unfilled: bool = True,
+    first_share: float | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Solution:
     """Best roster within problem.time_limit_seconds: a full CP-SAT run for a first
     roster and a bound (about `first_share` of the time: 0.3 by default, all of it
     for a small problem), then LNS."""
@@ -76,9 +80,15 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
     params.stop_after_first_solution = False
     model.minimize(sum(built.goals.values()))
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
-        return Solution(status=solver.status_name(status), assignments=(), objective=None,
-                        objective_by_rule={}, best_bound=solver.best_objective_bound,
-                        gap=None, wall_seconds=time.perf_counter() - started)
+        return Solution(
+            status=solver.status_name(status),
+            assignments=(),
+            objective=None,
+            objective_by_rule={},
+            best_bound=solver.best_objective_bound,
+            gap=None,
+            wall_seconds=time.perf_counter() - started,
+        )
     feasible = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         feasible = [solver.boolean_value(x) for x in xs]
@@ -103,20 +113,35 @@ def solve_lns(problem: Problem, on_progress: ProgressCallback | None = None,
         bound = solver.best_objective_bound if status != cp_model.UNKNOWN else -math.inf
         values, best_objective, final_status = feasible, math.inf, "FEASIBLE"
     else:
-        return Solution(status=solver.status_name(status), assignments=(), objective=None,
-                        objective_by_rule={}, best_bound=solver.best_objective_bound,
-                        gap=None, wall_seconds=wall, progress=tuple(points))
+        return Solution(
+            status=solver.status_name(status),
+            assignments=(),
+            objective=None,
+            objective_by_rule={},
+            best_bound=solver.best_objective_bound,
+            gap=None,
+            wall_seconds=wall,
+            progress=tuple(points),
+        )
     first_seconds = points[0].seconds if points else wall
     if final_status == "FEASIBLE":
         final_status, best_objective, values = _improve(
-            problem, model, keys, xs, values, best_objective, bound, deadline, rng, emit,
-            log)
+            problem, model, keys, xs, values, best_objective, bound, deadline, rng, emit, log
+        )
         if math.isfinite(bound) and best_objective <= bound:
             final_status = "OPTIMAL"
     chosen = [k for k, val in zip(keys, values, strict=True) if val]
     assignments = [_assignment(problem, k) for k in chosen]
-    return finish(problem, assignments, final_status, bound, time.perf_counter() - started,
-                  first_seconds, tuple(points), explain_unfilled)
+    return finish(
+        problem,
+        assignments,
+        final_status,
+        bound,
+        time.perf_counter() - started,
+        first_seconds,
+        tuple(points),
+        explain_unfilled,
+    )
 
 
 # Volunteer-days up to which a problem counts as small: the run automaton is added and
@@ -168,10 +193,10 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
                 kind = "people"
             else:
                 able = sorted({k[0] for k in keys if k[1] == seat})
-        open_day = None if seat is None else \
-            (problem.shifts[seat].on_day - problem.first_day).days
-        free = _neighbourhood(rng, kind, keys, day_of, n_days, n_people, sizes[kind], able,
-                              open_day)
+        open_day = None if seat is None else (problem.shifts[seat].on_day - problem.first_day).days
+        free = _neighbourhood(
+            rng, kind, keys, day_of, n_days, n_people, sizes[kind], able, open_day
+        )
         proto.clear_solution_hint()
         hint_vars, hint_values = [], []
         for i, val in enumerate(values):
@@ -185,8 +210,10 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
         # never accept worse: the incumbent completed by itself is a solution too
         status = solver.solve(model)
         if log and iteration % 50 == 0:
-            log(f"  sub {iteration}: {solver.status_name(status)} {solver.wall_time:.2f}s "
-                f"free {len(free)} obj {solver.objective_value:.0f}")
+            log(
+                f"  sub {iteration}: {solver.status_name(status)} {solver.wall_time:.2f}s "
+                f"free {len(free)} obj {solver.objective_value:.0f}"
+            )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if solver.objective_value < objective - 1e-9:
                 objective = solver.objective_value
@@ -222,8 +249,9 @@ def _open_seat(problem: Problem, keys, values, rng) -> int | None:
     return rng.choice(open_shifts) if open_shifts else None
 
 
-def _neighbourhood(rng, kind, keys, day_of, n_days, n_people, size, able,
-                   open_day: int | None = None) -> set[int]:
+def _neighbourhood(
+    rng, kind, keys, day_of, n_days, n_people, size, able, open_day: int | None = None
+) -> set[int]:
     """Indices of about `size` variables to free: a window of days for everyone
     ("days"), a few people for the horizon ("people"), people who could take an
     open seat, for the horizon ("seat"), or people x window ("block"). Windows
@@ -248,5 +276,8 @@ def _neighbourhood(rng, kind, keys, day_of, n_days, n_people, size, able,
     count = max(1, min(n_people, cells // width))
     start = window_start(rng, n_days, width, open_day)
     people = set(rng.sample(range(n_people), count))
-    return {i for i, (k, d) in enumerate(zip(keys, day_of, strict=True))
-            if k[0] in people and start <= d < start + width}
+    return {
+        i
+        for i, (k, d) in enumerate(zip(keys, day_of, strict=True))
+        if k[0] in people and start <= d < start + width
+    }

@@ -20,9 +20,11 @@ class Model:
     goals: dict[str, cp_model.LinearExprT]
 
 
-def build_model(problem: Problem,
-                candidates: Callable[[Volunteer, Shift], bool] | None = None,
-                strong_runs: bool = False) -> Model:
+def build_model(
+    problem: Problem,
+    candidates: Callable[[Volunteer, Shift], bool] | None = None,
+    strong_runs: bool = False,
+) -> Model:
     """`strong_runs` adds the redundant automaton of `rules.runs_automaton`: a
     stronger model that pays off on small whole problems only."""
     model = cp_model.CpModel()

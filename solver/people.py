@@ -37,8 +37,9 @@ from solver.validate import static_violation, validate, volunteer_violations
 Pair = tuple[Id, Id]
 
 
-def people_problem(problem: Problem, roster: Iterable[Pair], free: set[Id],
-                   time_limit: float, seed: int = 0) -> tuple[Problem, list[Assignment]]:
+def people_problem(
+    problem: Problem, roster: Iterable[Pair], free: set[Id], time_limit: float, seed: int = 0
+) -> tuple[Problem, list[Assignment]]:
     """The sub-problem re-planning the volunteers in `free` over the whole horizon.
 
     Returns it and the incumbent assignments of those volunteers (a hint)."""
@@ -65,29 +66,41 @@ def people_problem(problem: Problem, roster: Iterable[Pair], free: set[Id],
         needs = {k: max(0, n - holders[s.id][k]) for k, n in s.skill_needs.items()}
         while sum(needs.values()) > room:  # more skill seats open than places left
             needs[max(needs, key=lambda k: needs[k])] -= 1
-        shifts.append(dataclasses.replace(
-            s, min_headcount=max(0, s.min_headcount - taken), max_headcount=room,
-            skill_needs=needs))
+        shifts.append(
+            dataclasses.replace(
+                s,
+                min_headcount=max(0, s.min_headcount - taken),
+                max_headcount=room,
+                skill_needs=needs,
+            )
+        )
     kept = {s.id for s in shifts}
 
     def mine(a: Assignment) -> bool:
         return a.volunteer in free and a.shift in kept
 
     sub = dataclasses.replace(
-        problem, shifts=tuple(shifts),
+        problem,
+        shifts=tuple(shifts),
         volunteers=tuple(v for v in problem.volunteers if v.id in free),
         travel_minutes={k: m for k, m in problem.travel_minutes.items() if k[0] in free},
         pinned=tuple(filter(mine, problem.pinned)),
         forbidden=tuple(filter(mine, problem.forbidden)),
         previous=tuple(filter(mine, problem.previous)),
         requests=tuple(r for r in problem.requests if r.volunteer in free),
-        time_limit_seconds=time_limit, seed=seed)
+        time_limit_seconds=time_limit,
+        seed=seed,
+    )
     return sub, incumbent
 
 
-def solve_by_people(problem: Problem, on_progress: Callable[[Progress], None] | None = None,
-                    explain_unfilled: bool = True, build_share: float = 0.3,
-                    log: Callable[[str], None] | None = None) -> Solution:
+def solve_by_people(
+    problem: Problem,
+    on_progress: Callable[[Progress], None] | None = None,
+    explain_unfilled: bool = True,
+    build_share: float = 0.3,
+    log: Callable[[str], None] | None = None,
+) -> Solution:
     """Best roster within problem.time_limit_seconds, built and improved by volunteers."""
     started = time.perf_counter()
     deadline = started + problem.time_limit_seconds
@@ -100,22 +113,39 @@ def solve_by_people(problem: Problem, on_progress: Callable[[Progress], None] | 
             on_progress(points[-1])
 
     people = [v.id for v in problem.volunteers]
-    roster = _build(problem, people, started + build_share * problem.time_limit_seconds,
-                    deadline, rng, log)
+    roster = _build(
+        problem, people, started + build_share * problem.time_limit_seconds, deadline, rng, log
+    )
     if roster is None:
-        return Solution(status="UNKNOWN", assignments=(), objective=None,
-                        objective_by_rule={}, best_bound=-math.inf, gap=None,
-                        wall_seconds=time.perf_counter() - started, progress=tuple(points))
+        return Solution(
+            status="UNKNOWN",
+            assignments=(),
+            objective=None,
+            objective_by_rule={},
+            best_bound=-math.inf,
+            gap=None,
+            wall_seconds=time.perf_counter() - started,
+            progress=tuple(points),
+        )
     first_seconds = time.perf_counter() - started
     report = validate(problem, [Assignment(v, s) for v, s in roster])
     if not report.ok:  # a solver bug: each piece was validated on its own
         raise AssertionError(f"people decomposition broke {report.violations[:3]}")
     emit(report.objective)
     roster = improve_by_people(problem, roster, report.objective, deadline, rng, emit, log)
-    assignments = sorted((Assignment(v, s) for v, s in roster),
-                         key=lambda a: (str(a.volunteer), str(a.shift)))
-    return finish(problem, assignments, "FEASIBLE", -math.inf, time.perf_counter() - started,
-                  first_seconds, tuple(points), explain_unfilled)
+    assignments = sorted(
+        (Assignment(v, s) for v, s in roster), key=lambda a: (str(a.volunteer), str(a.shift))
+    )
+    return finish(
+        problem,
+        assignments,
+        "FEASIBLE",
+        -math.inf,
+        time.perf_counter() - started,
+        first_seconds,
+        tuple(points),
+        explain_unfilled,
+    )
 
 
 def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None:
@@ -137,21 +167,28 @@ def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None
         # Any roster first, then the goals from there: with the goals from the start
         # CP-SAT can miss a tight mix of limits (an Instance22 volunteer: nothing in
         # 5 s with them, a roster in ~1 s without).
-        plain = solve(_without_goals(sub), explain_unfilled=False, greedy_start=False,
-                      quick_presolve=True)
+        plain = solve(
+            _without_goals(sub), explain_unfilled=False, greedy_start=False, quick_presolve=True
+        )
         if not plain.has_roster:
             if log:
                 log(f"volunteer {person}: {plain.status}, no roster at all")
             return None
         weighed = scarcity.weigh(sub, problem.weights.coverage)
-        sol = solve(dataclasses.replace(weighed, time_limit_seconds=share),
-                    hint=plain.assignments, explain_unfilled=False, greedy_start=False,
-                    quick_presolve=True)
+        sol = solve(
+            dataclasses.replace(weighed, time_limit_seconds=share),
+            hint=plain.assignments,
+            explain_unfilled=False,
+            greedy_start=False,
+            quick_presolve=True,
+        )
         roster |= {(a.volunteer, a.shift) for a in (sol if sol.has_roster else plain).assignments}
         scarcity.planned(person)
     if log:
-        log(f"built {len(order)} volunteers, {time.perf_counter() - build_until:+.1f} s "
-            "against the build budget")
+        log(
+            f"built {len(order)} volunteers, {time.perf_counter() - build_until:+.1f} s "
+            "against the build budget"
+        )
     return roster
 
 
@@ -162,8 +199,13 @@ def _broken(problem: Problem, roster: set[Pair], changed: set[Id]) -> list:
     for v, sid in roster:
         if v in changed:
             shifts_of[v].append(problem.shift(sid))
-    return [bad for v in changed for bad in volunteer_violations(
-        problem, problem.volunteer(v), shifts_of[v], include_static=False)]
+    return [
+        bad
+        for v in changed
+        for bad in volunteer_violations(
+            problem, problem.volunteer(v), shifts_of[v], include_static=False
+        )
+    ]
 
 
 def _open_seat(problem: Problem, roster: set[Pair], rng) -> Shift | None:
@@ -176,9 +218,15 @@ def _open_seat(problem: Problem, roster: set[Pair], rng) -> Shift | None:
 def _without_goals(problem: Problem) -> Problem:
     """The same hard rules with nothing to optimise: any valid roster is optimal."""
     return dataclasses.replace(
-        problem, shifts=tuple(dataclasses.replace(s, min_headcount=0, over_weight=0,
-                                                  skill_needs={}) for s in problem.shifts),
-        requests=(), previous=(), weights=Weights(*(0,) * len(fields(Weights))))
+        problem,
+        shifts=tuple(
+            dataclasses.replace(s, min_headcount=0, over_weight=0, skill_needs={})
+            for s in problem.shifts
+        ),
+        requests=(),
+        previous=(),
+        weights=Weights(*(0,) * len(fields(Weights))),
+    )
 
 
 def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> set[Pair]:
@@ -196,14 +244,20 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
         iteration += 1
         limit = min(sub_limit, deadline - time.perf_counter() - 0.5)
         seed = rng.randrange(1 << 20)
-        kind = rng.choice(("days", "days", "people", "seat", "block")) if n > width else \
-            rng.choice(("people", "seat"))
+        kind = (
+            rng.choice(("days", "days", "people", "seat", "block"))
+            if n > width
+            else rng.choice(("people", "seat"))
+        )
         cand = None
         seat = _open_seat(problem, roster, rng)
         # Filling a seat usually means its taker gives up a shift elsewhere, so the
         # volunteers whom no static rule keeps from it are freed over the horizon.
-        able = [v.id for v in problem.volunteers if static_violation(problem, v, seat) is None] \
-            if kind == "seat" and seat is not None else []
+        able = (
+            [v.id for v in problem.volunteers if static_violation(problem, v, seat) is None]
+            if kind == "seat" and seat is not None
+            else []
+        )
         if kind == "seat" and not able:
             kind = "people"
         open_day = None if seat is None else (seat.on_day - problem.first_day).days
@@ -211,8 +265,9 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
             w = min(n, width)
             a = window_start(rng, n, w, open_day)
             free = everyone
-            sub, cand, hint = window_problem(problem, roster, days[a], days[a + w - 1],
-                                             context=7, time_limit=limit, seed=seed)
+            sub, cand, hint = window_problem(
+                problem, roster, days[a], days[a + w - 1], context=7, time_limit=limit, seed=seed
+            )
         elif kind in ("people", "seat"):
             pool = able or people
             free = set(rng.sample(pool, min(len(pool), few)))
@@ -221,13 +276,14 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
             w = min(n, rng.choice((7, 14)))
             a = window_start(rng, n, w, open_day)
             free = set(rng.sample(people, max(1, len(people) // 3)))
-            window, cand, inside = window_problem(problem, roster, days[a], days[a + w - 1],
-                                                  context=7, time_limit=limit, seed=seed)
-            sub, hint = people_problem(window, {(x.volunteer, x.shift) for x in inside},
-                                       free, limit, seed)
+            window, cand, inside = window_problem(
+                problem, roster, days[a], days[a + w - 1], context=7, time_limit=limit, seed=seed
+            )
+            sub, hint = people_problem(
+                window, {(x.volunteer, x.shift) for x in inside}, free, limit, seed
+            )
         before = validate(sub, hint).objective
-        sol = solve(sub, candidates=cand, hint=hint, explain_unfilled=False,
-                    quick_presolve=True)
+        sol = solve(sub, candidates=cand, hint=hint, explain_unfilled=False, quick_presolve=True)
         quick = sol.status == "OPTIMAL" and sol.wall_seconds < limit / 2
         if kind == "days":
             width = min(n, width + 1) if quick else max(2, width - 1)
@@ -247,6 +303,8 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
             objective -= before - sol.objective
             emit(objective)
             if log:
-                log(f"lns {iteration} ({kind}, {len(free)} people, {len(sub.shifts)} "
-                    f"shifts): {objective:.0f}")
+                log(
+                    f"lns {iteration} ({kind}, {len(free)} people, {len(sub.shifts)} "
+                    f"shifts): {objective:.0f}"
+                )
     return roster

@@ -78,14 +78,18 @@ class Shift:
         if (self.end - self.start) % timedelta(minutes=1):
             _fail(what, "start and end must be whole minutes apart")
         if not 0 <= self.min_headcount <= self.max_headcount:
-            _fail(what, f"need 0 <= min_headcount ({self.min_headcount}) "
-                        f"<= max_headcount ({self.max_headcount})")
+            _fail(
+                what,
+                f"need 0 <= min_headcount ({self.min_headcount}) "
+                f"<= max_headcount ({self.max_headcount})",
+            )
         needs = dict(self.skill_needs)
         if any(count < 0 for count in needs.values()):
             _fail(what, f"skill needs must be >= 0, got {needs}")
         if sum(needs.values()) > self.max_headcount:
-            _fail(what, f"skill needs {needs} add up to more than max_headcount "
-                        f"{self.max_headcount}")
+            _fail(
+                what, f"skill needs {needs} add up to more than max_headcount {self.max_headcount}"
+            )
         if not 1 <= self.priority <= 5:
             _fail(what, f"priority must be 1..5, got {self.priority}")
         if self.under_weight is not None and self.under_weight < 0:
@@ -144,9 +148,15 @@ class Volunteer:
         object.__setattr__(self, "max_shifts_per_kind", dict(self.max_shifts_per_kind))
         if self.availability is not None:
             object.__setattr__(self, "availability", tuple(self.availability))
-        for name in ("max_minutes_per_week", "max_shifts_per_week", "max_travel_minutes",
-                     "max_shifts_per_day", "min_total_minutes", "max_total_minutes",
-                     "max_weekends"):
+        for name in (
+            "max_minutes_per_week",
+            "max_shifts_per_week",
+            "max_travel_minutes",
+            "max_shifts_per_day",
+            "min_total_minutes",
+            "max_total_minutes",
+            "max_weekends",
+        ):
             value = getattr(self, name)
             if value is not None and value < 0:
                 _fail(what, f"{name} must be >= 0, got {value}")
@@ -156,8 +166,11 @@ class Volunteer:
                 _fail(what, f"{name} must be >= 1, got {value}")
         if self.min_rest_minutes < 0:
             _fail(what, "min_rest_minutes must be >= 0")
-        if (self.min_total_minutes is not None and self.max_total_minutes is not None
-                and self.min_total_minutes > self.max_total_minutes):
+        if (
+            self.min_total_minutes is not None
+            and self.max_total_minutes is not None
+            and self.min_total_minutes > self.max_total_minutes
+        ):
             _fail(what, "min_total_minutes is above max_total_minutes")
         if any(v < 0 for v in self.max_shifts_per_kind.values()):
             _fail(what, "max_shifts_per_kind values must be >= 0")
@@ -248,8 +261,9 @@ class Problem:
         object.__setattr__(self, "forbidden", tuple(self.forbidden))
         object.__setattr__(self, "previous", tuple(self.previous))
         object.__setattr__(self, "requests", tuple(self.requests))
-        object.__setattr__(self, "forbidden_successions", frozenset(
-            (a, b) for a, b in self.forbidden_successions))
+        object.__setattr__(
+            self, "forbidden_successions", frozenset((a, b) for a, b in self.forbidden_successions)
+        )
         object.__setattr__(self, "travel_minutes", dict(self.travel_minutes))
         shift_ids = [s.id for s in self.shifts]
         volunteer_ids = [v.id for v in self.volunteers]

@@ -17,10 +17,13 @@ from solver.solution import Progress, Solution
 from solver.validate import skill_shortfall, static_violation
 
 
-def repair(problem: Problem, published: Iterable[Assignment],
-           cancelled: Iterable[Assignment] = (),
-           unavailable: Mapping[Id, Iterable[date]] | None = None,
-           on_progress: Callable[[Progress], None] | None = None) -> Solution:
+def repair(
+    problem: Problem,
+    published: Iterable[Assignment],
+    cancelled: Iterable[Assignment] = (),
+    unavailable: Mapping[Id, Iterable[date]] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Solution:
     """New roster keeping every published assignment that is neither cancelled nor
     made impossible by new unavailable dates; open seats are refilled.
 
@@ -35,10 +38,17 @@ def repair(problem: Problem, published: Iterable[Assignment],
     extra = {vid: frozenset(days) for vid, days in (unavailable or {}).items()}
     volunteers = tuple(
         dataclasses.replace(v, unavailable_dates=v.unavailable_dates | extra[v.id])
-        if v.id in extra else v for v in problem.volunteers)
-    changed = dataclasses.replace(problem, volunteers=volunteers, previous=tuple(published),
-                                  forbidden=tuple(set(problem.forbidden) | dropped),
-                                  pinned=())
+        if v.id in extra
+        else v
+        for v in problem.volunteers
+    )
+    changed = dataclasses.replace(
+        problem,
+        volunteers=volunteers,
+        previous=tuple(published),
+        forbidden=tuple(set(problem.forbidden) | dropped),
+        pinned=(),
+    )
     keep = []
     for a in published:
         if a in dropped:
@@ -48,10 +58,14 @@ def repair(problem: Problem, published: Iterable[Assignment],
             keep.append(a)
     # every kept assignment is pinned; a change now costs more than any soft goal
     # except coverage, so refilling wins but reshuffling never does
-    weights = dataclasses.replace(problem.weights, change=max(problem.weights.change,
-                                                             problem.weights.skill_need))
-    final = dataclasses.replace(changed, pinned=tuple(dict.fromkeys(keep + list(
-        a for a in problem.pinned if a in set(keep)))), weights=weights)
+    weights = dataclasses.replace(
+        problem.weights, change=max(problem.weights.change, problem.weights.skill_need)
+    )
+    final = dataclasses.replace(
+        changed,
+        pinned=tuple(dict.fromkeys(keep + list(a for a in problem.pinned if a in set(keep)))),
+        weights=weights,
+    )
     # Search only around the open seats: shifts that lost someone, or that were
     # short already, may take new people; every other pair stays as published.
     kept = set(keep)
@@ -59,9 +73,16 @@ def repair(problem: Problem, published: Iterable[Assignment],
     on_shift: dict[Id, list[frozenset[str]]] = defaultdict(list)
     for a in keep:
         on_shift[a.shift].append(final.volunteer(a.volunteer).skills)
-    open_shifts = lost | {s.id for s in final.shifts
-                          if len(on_shift[s.id]) < s.min_headcount
-                          or (s.skill_needs and skill_shortfall(s, on_shift[s.id]))}
+    open_shifts = lost | {
+        s.id
+        for s in final.shifts
+        if len(on_shift[s.id]) < s.min_headcount
+        or (s.skill_needs and skill_shortfall(s, on_shift[s.id]))
+    }
     pairs = {(a.volunteer, a.shift) for a in keep}
-    return solve(final, on_progress=on_progress, hint=keep,
-                 candidates=lambda v, s: s.id in open_shifts or (v.id, s.id) in pairs)
+    return solve(
+        final,
+        on_progress=on_progress,
+        hint=keep,
+        candidates=lambda v, s: s.id in open_shifts or (v.id, s.id) in pairs,
+    )

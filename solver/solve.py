@@ -21,8 +21,9 @@ ProgressCallback = Callable[[Progress], None]
 class _Recorder(cp_model.CpSolverSolutionCallback):
     """Collects (seconds since solve() began, best objective, bound) and forwards it."""
 
-    def __init__(self, on_progress: ProgressCallback | None, started: float,
-                 decisions: list) -> None:
+    def __init__(
+        self, on_progress: ProgressCallback | None, started: float, decisions: list
+    ) -> None:
         super().__init__()
         self.on_progress = on_progress
         self.started = started
@@ -58,11 +59,16 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
             self.on_progress(point)
 
 
-def solve(problem: Problem, on_progress: ProgressCallback | None = None,
-          hint: Iterable[Assignment] | None = None, explain_unfilled: bool = True,
-          log: bool = False,
-          candidates: Callable[[Volunteer, Shift], bool] | None = None,
-          greedy_start: bool = True, quick_presolve: bool = False) -> Solution:
+def solve(
+    problem: Problem,
+    on_progress: ProgressCallback | None = None,
+    hint: Iterable[Assignment] | None = None,
+    explain_unfilled: bool = True,
+    log: bool = False,
+    candidates: Callable[[Volunteer, Shift], bool] | None = None,
+    greedy_start: bool = True,
+    quick_presolve: bool = False,
+) -> Solution:
     """Best roster found within problem.time_limit_seconds.
 
     `on_progress` receives a Progress on every improving roster. `hint` is an
@@ -94,8 +100,9 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
         built.vars.hint(hint)
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = max(0.01, problem.time_limit_seconds -
-                                     (time.perf_counter() - started))
+    params.max_time_in_seconds = max(
+        0.01, problem.time_limit_seconds - (time.perf_counter() - started)
+    )
     params.num_workers = problem.workers
     params.random_seed = problem.seed
     params.log_search_progress = log
@@ -109,18 +116,44 @@ def solve(problem: Problem, on_progress: ProgressCallback | None = None,
     wall = time.perf_counter() - started
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) and fallback is not None:
         # CP-SAT found nothing in time, but the greedy roster is valid: return it.
-        return finish(problem, fallback, "FEASIBLE", solver.best_objective_bound, wall,
-                      recorder.first, tuple(recorder.points), explain_unfilled)
+        return finish(
+            problem,
+            fallback,
+            "FEASIBLE",
+            solver.best_objective_bound,
+            wall,
+            recorder.first,
+            tuple(recorder.points),
+            explain_unfilled,
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(status=name, assignments=(), objective=None, objective_by_rule={},
-                        best_bound=solver.best_objective_bound, gap=None, wall_seconds=wall,
-                        progress=tuple(recorder.points))
+        return Solution(
+            status=name,
+            assignments=(),
+            objective=None,
+            objective_by_rule={},
+            best_bound=solver.best_objective_bound,
+            gap=None,
+            wall_seconds=wall,
+            progress=tuple(recorder.points),
+        )
     assignments = built.vars.extract(solver)
-    if fallback is not None and status != cp_model.OPTIMAL and \
-            validate(problem, fallback).objective < validate(problem, assignments).objective:
+    if (
+        fallback is not None
+        and status != cp_model.OPTIMAL
+        and validate(problem, fallback).objective < validate(problem, assignments).objective
+    ):
         assignments = fallback  # CP-SAT stopped early with something worse than greedy
-    return finish(problem, assignments, name, solver.best_objective_bound, wall,
-                  recorder.first, tuple(recorder.points), explain_unfilled)
+    return finish(
+        problem,
+        assignments,
+        name,
+        solver.best_objective_bound,
+        wall,
+        recorder.first,
+        tuple(recorder.points),
+        explain_unfilled,
+    )
 
 
 def tune(params, workers: int) -> None:
@@ -137,9 +170,16 @@ def tune(params, workers: int) -> None:
         params.subsolvers.append("max_lp")
 
 
-def finish(problem: Problem, assignments: list[Assignment], status: str, bound: float,
-           wall: float, first: float | None, progress: tuple[Progress, ...],
-           explain_unfilled: bool = True) -> Solution:
+def finish(
+    problem: Problem,
+    assignments: list[Assignment],
+    status: str,
+    bound: float,
+    wall: float,
+    first: float | None,
+    progress: tuple[Progress, ...],
+    explain_unfilled: bool = True,
+) -> Solution:
     """Validate the roster (a violation is a solver bug) and package it."""
     report = validate(problem, assignments)
     if not report.ok:
@@ -151,7 +191,15 @@ def finish(problem: Problem, assignments: list[Assignment], status: str, bound: 
     else:
         gap = None  # no bound known (e.g. decomposition)
     unfilled = explain(problem, assignments, status) if explain_unfilled else ()
-    return Solution(status=status, assignments=tuple(assignments), objective=objective,
-                    objective_by_rule=report.objective_by_rule, best_bound=bound, gap=gap,
-                    wall_seconds=wall, first_solution_seconds=first, unfilled=unfilled,
-                    progress=progress)
+    return Solution(
+        status=status,
+        assignments=tuple(assignments),
+        objective=objective,
+        objective_by_rule=report.objective_by_rule,
+        best_bound=bound,
+        gap=gap,
+        wall_seconds=wall,
+        first_solution_seconds=first,
+        unfilled=unfilled,
+        progress=progress,
+    )

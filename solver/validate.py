@@ -15,7 +15,13 @@ from datetime import date, timedelta
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 
 OBJECTIVE_RULES = (
-    "coverage", "skill_needs", "preferences", "requests", "fairness", "travel", "changes",
+    "coverage",
+    "skill_needs",
+    "preferences",
+    "requests",
+    "fairness",
+    "travel",
+    "changes",
 )
 
 
@@ -79,8 +85,9 @@ def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | No
         return Violation("shift_kind", f"may not work {s.kind} shifts", v.id, s.id)
     travel = problem.travel(v.id, s.station)
     if v.max_travel_minutes is not None and travel is not None and travel > v.max_travel_minutes:
-        return Violation("travel_limit", f"lives {travel} min away, limit "
-                         f"{v.max_travel_minutes} min", v.id, s.id)
+        return Violation(
+            "travel_limit", f"lives {travel} min away, limit {v.max_travel_minutes} min", v.id, s.id
+        )
     return None
 
 
@@ -92,8 +99,9 @@ def forbidden_set(problem: Problem) -> frozenset[Assignment]:
     return cached
 
 
-def volunteer_violations(problem: Problem, v: Volunteer, shifts: Iterable[Shift],
-                         include_static: bool = True) -> list[Violation]:
+def volunteer_violations(
+    problem: Problem, v: Volunteer, shifts: Iterable[Shift], include_static: bool = True
+) -> list[Violation]:
     """Every hard rule broken by giving volunteer v exactly these shifts."""
     out: list[Violation] = []
     mine = sorted(shifts, key=lambda s: (s.start, s.end, str(s.id)))
@@ -104,23 +112,35 @@ def volunteer_violations(problem: Problem, v: Volunteer, shifts: Iterable[Shift]
                 out.append(bad)
     # no overlap and minimum rest: any two shifts, sorted by start
     for i, a in enumerate(mine):
-        for b in mine[i + 1:]:
+        for b in mine[i + 1 :]:
             if b.start >= a.end + timedelta(minutes=v.min_rest_minutes):
                 break  # later shifts start later still
             if b.start < a.end and a.start < b.end:
                 out.append(Violation("no_overlap", f"{a.id!r} overlaps {b.id!r}", v.id, b.id))
             elif b.start >= a.end:
                 gap = int((b.start - a.end).total_seconds() // 60)
-                out.append(Violation("minimum_rest", f"only {gap} min rest between {a.id!r} and "
-                                     f"{b.id!r}, needs {v.min_rest_minutes}", v.id, b.id))
+                out.append(
+                    Violation(
+                        "minimum_rest",
+                        f"only {gap} min rest between {a.id!r} and "
+                        f"{b.id!r}, needs {v.min_rest_minutes}",
+                        v.id,
+                        b.id,
+                    )
+                )
     by_day: dict[date, list[Shift]] = defaultdict(list)
     for s in mine:
         by_day[s.on_day].append(s)
     if v.max_shifts_per_day is not None:
         for day, ss in by_day.items():
             if len(ss) > v.max_shifts_per_day:
-                out.append(Violation("shifts_per_day", f"{len(ss)} shifts on {_day_name(day)}, "
-                                     f"max {v.max_shifts_per_day}", v.id))
+                out.append(
+                    Violation(
+                        "shifts_per_day",
+                        f"{len(ss)} shifts on {_day_name(day)}, max {v.max_shifts_per_day}",
+                        v.id,
+                    )
+                )
     if v.max_minutes_per_week is not None or v.max_shifts_per_week is not None:
         minutes: Counter[tuple[int, int]] = Counter()
         count: Counter[tuple[int, int]] = Counter()
@@ -129,18 +149,30 @@ def volunteer_violations(problem: Problem, v: Volunteer, shifts: Iterable[Shift]
             count[iso_week(s.on_day)] += 1
         for week in minutes:
             if v.max_minutes_per_week is not None and minutes[week] > v.max_minutes_per_week:
-                out.append(Violation("weekly_hours", f"{minutes[week]} min in week {week[1]}, "
-                                     f"max {v.max_minutes_per_week}", v.id))
+                out.append(
+                    Violation(
+                        "weekly_hours",
+                        f"{minutes[week]} min in week {week[1]}, max {v.max_minutes_per_week}",
+                        v.id,
+                    )
+                )
             if v.max_shifts_per_week is not None and count[week] > v.max_shifts_per_week:
-                out.append(Violation("weekly_shifts", f"{count[week]} shifts in week {week[1]}, "
-                                     f"max {v.max_shifts_per_week}", v.id))
+                out.append(
+                    Violation(
+                        "weekly_shifts",
+                        f"{count[week]} shifts in week {week[1]}, max {v.max_shifts_per_week}",
+                        v.id,
+                    )
+                )
     total = sum(s.minutes for s in mine)
     if v.max_total_minutes is not None and total > v.max_total_minutes:
-        out.append(Violation("total_minutes", f"{total} min in total, max "
-                             f"{v.max_total_minutes}", v.id))
+        out.append(
+            Violation("total_minutes", f"{total} min in total, max {v.max_total_minutes}", v.id)
+        )
     if v.min_total_minutes is not None and total < v.min_total_minutes:
-        out.append(Violation("total_minutes", f"{total} min in total, min "
-                             f"{v.min_total_minutes}", v.id))
+        out.append(
+            Violation("total_minutes", f"{total} min in total, min {v.min_total_minutes}", v.id)
+        )
     kinds = Counter(s.kind for s in mine if s.kind is not None)
     for kind, n in kinds.items():
         limit = v.max_shifts_per_kind.get(kind)
@@ -149,30 +181,51 @@ def volunteer_violations(problem: Problem, v: Volunteer, shifts: Iterable[Shift]
     for s in mine:
         for t in by_day.get(s.on_day + timedelta(days=1), ()):
             if (s.kind, t.kind) in problem.forbidden_successions:
-                out.append(Violation("succession", f"{t.kind} on {_day_name(t.on_day)} may not "
-                                     f"follow {s.kind}", v.id, t.id))
+                out.append(
+                    Violation(
+                        "succession",
+                        f"{t.kind} on {_day_name(t.on_day)} may not follow {s.kind}",
+                        v.id,
+                        t.id,
+                    )
+                )
     days = problem.days()
     worked = [d in by_day for d in days]
     if v.max_consecutive_days is not None:
         for a, b in _runs(worked, True):
             if b - a > v.max_consecutive_days:
-                out.append(Violation("consecutive_days", f"{b - a} days in a row from "
-                                     f"{_day_name(days[a])}, max {v.max_consecutive_days}", v.id))
+                out.append(
+                    Violation(
+                        "consecutive_days",
+                        f"{b - a} days in a row from "
+                        f"{_day_name(days[a])}, max {v.max_consecutive_days}",
+                        v.id,
+                    )
+                )
     # Runs touching either end of the horizon are exempt (Curtois & Qu reading).
     for value, limit, rule, label in (
-            (True, v.min_consecutive_days, "consecutive_days", "working days"),
-            (False, v.min_consecutive_days_off, "consecutive_days_off", "days off")):
+        (True, v.min_consecutive_days, "consecutive_days", "working days"),
+        (False, v.min_consecutive_days_off, "consecutive_days_off", "days off"),
+    ):
         if limit is None:
             continue
         for a, b in _runs(worked, value):
             if a > 0 and b < len(days) and b - a < limit:
-                out.append(Violation(rule, f"{b - a} {label} in a row from "
-                                     f"{_day_name(days[a])}, min {limit}", v.id))
+                out.append(
+                    Violation(
+                        rule,
+                        f"{b - a} {label} in a row from {_day_name(days[a])}, min {limit}",
+                        v.id,
+                    )
+                )
     if v.max_weekends is not None:
         weekends = {saturday_of(d) for d in by_day if d.weekday() >= 5}
         if len(weekends) > v.max_weekends:
-            out.append(Violation("weekends", f"{len(weekends)} weekends worked, max "
-                                 f"{v.max_weekends}", v.id))
+            out.append(
+                Violation(
+                    "weekends", f"{len(weekends)} weekends worked, max {v.max_weekends}", v.id
+                )
+            )
     return out
 
 
@@ -247,34 +300,41 @@ def validate(problem: Problem, assignments: Iterable[Assignment]) -> Report:
     volunteers = {v.id: v for v in problem.volunteers}
     for a in found:
         if a.volunteer not in volunteers or a.shift not in shifts:
-            report.violations.append(Violation("unknown", f"unknown id in {a}", a.volunteer,
-                                               a.shift))
+            report.violations.append(
+                Violation("unknown", f"unknown id in {a}", a.volunteer, a.shift)
+            )
             continue
         if a in seen:
-            report.violations.append(Violation("duplicate", f"{a} listed twice", a.volunteer,
-                                               a.shift))
+            report.violations.append(
+                Violation("duplicate", f"{a} listed twice", a.volunteer, a.shift)
+            )
             continue
         seen.add(a)
         by_volunteer[a.volunteer].append(shifts[a.shift])
         by_shift[a.shift].append(volunteers[a.volunteer])
     for a in problem.pinned:
         if a not in seen:
-            report.violations.append(Violation("pinned", "pinned assignment missing",
-                                               a.volunteer, a.shift))
+            report.violations.append(
+                Violation("pinned", "pinned assignment missing", a.volunteer, a.shift)
+            )
     for vid, mine in by_volunteer.items():
         report.violations.extend(volunteer_violations(problem, volunteers[vid], mine))
     for s in problem.shifts:
         n = len(by_shift[s.id])
         if n > s.max_headcount:
-            report.violations.append(Violation("max_headcount", f"{n} people, max "
-                                               f"{s.max_headcount}", shift=s.id))
+            report.violations.append(
+                Violation("max_headcount", f"{n} people, max {s.max_headcount}", shift=s.id)
+            )
     report.objective_by_rule = objective_by_rule(problem, by_volunteer, by_shift, seen)
     return report
 
 
-def objective_by_rule(problem: Problem, by_volunteer: dict[Id, list[Shift]],
-                      by_shift: dict[Id, list[Volunteer]],
-                      assigned: set[Assignment]) -> dict[str, int]:
+def objective_by_rule(
+    problem: Problem,
+    by_volunteer: dict[Id, list[Shift]],
+    by_shift: dict[Id, list[Volunteer]],
+    assigned: set[Assignment],
+) -> dict[str, int]:
     w = problem.weights
     terms = dict.fromkeys(OBJECTIVE_RULES, 0)
     for s in problem.shifts:

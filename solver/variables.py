@@ -18,9 +18,13 @@ Allows = Callable[[Problem, Volunteer, Shift], bool]
 
 
 class Variables:
-    def __init__(self, model: cp_model.CpModel, problem: Problem,
-                 allows: Iterable[Allows],
-                 candidates: Callable[[Volunteer, Shift], bool] | None = None) -> None:
+    def __init__(
+        self,
+        model: cp_model.CpModel,
+        problem: Problem,
+        allows: Iterable[Allows],
+        candidates: Callable[[Volunteer, Shift], bool] | None = None,
+    ) -> None:
         self.model = model
         self.problem = problem
         checks = list(allows)
@@ -41,7 +45,7 @@ class Variables:
         self.day_of = [(s.on_day - first).days if first else 0 for s in problem.shifts]
         self.n_days = len(problem.days())
         self.shifts_on_day: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for (vi, si) in self.x:
+        for vi, si in self.x:
             self.shifts_on_day[vi, self.day_of[si]].append(si)
         self._works: dict[tuple[int, int], cp_model.IntVar | None] = {}
         # skill seats: seat[v, s, skill] = v takes one of the `skill` seats of s
@@ -74,8 +78,10 @@ class Variables:
         for a in assignments:
             key = (self.v_index[a.volunteer], self.s_index[a.shift])
             if key not in self.x:
-                raise ValueError(f"pinned assignment {a} is forbidden by a hard rule "
-                                 "(availability, skills, travel, shift kind or forbidden)")
+                raise ValueError(
+                    f"pinned assignment {a} is forbidden by a hard rule "
+                    "(availability, skills, travel, shift kind or forbidden)"
+                )
             self.model.add(self.x[key] == 1)
 
     def hint(self, assignments: Iterable[Assignment]) -> None:
@@ -85,5 +91,8 @@ class Variables:
 
     def extract(self, solver: cp_model.CpSolver) -> list[Assignment]:
         p = self.problem
-        return [Assignment(p.volunteers[vi].id, p.shifts[si].id)
-                for (vi, si), var in self.x.items() if solver.boolean_value(var)]
+        return [
+            Assignment(p.volunteers[vi].id, p.shifts[si].id)
+            for (vi, si), var in self.x.items()
+            if solver.boolean_value(var)
+        ]

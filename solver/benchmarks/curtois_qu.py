@@ -59,8 +59,9 @@ def shift_id(day: int, kind: str) -> str:
     return f"{day}:{kind}"
 
 
-def read_instance(path: Path, time_limit: float = 60.0, workers: int = 2,
-                  seed: int = 0) -> Instance:
+def read_instance(
+    path: Path, time_limit: float = 60.0, workers: int = 2, seed: int = 0
+) -> Instance:
     sec = _sections(path.read_text())
     horizon = int(sec["SECTION_HORIZON"][0][0])
     lengths: dict[str, int] = {}
@@ -78,56 +79,88 @@ def read_instance(path: Path, time_limit: float = 60.0, workers: int = 2,
     for row in sec["SECTION_STAFF"]:
         eid = row[0]
         limits = {k: int(v) for k, v in (item.split("=") for item in row[1].split("|"))}
-        volunteers.append(Volunteer(
-            id=eid,
-            skills=frozenset(f"type:{k}" for k in lengths if limits.get(k, 1) > 0),
-            unavailable_dates=frozenset(days_off.get(eid, set())),
-            max_shifts_per_day=1,
-            max_total_minutes=int(row[2]),
-            min_total_minutes=int(row[3]),
-            max_consecutive_days=int(row[4]),
-            min_consecutive_days=int(row[5]),
-            min_consecutive_days_off=int(row[6]),
-            max_weekends=int(row[7]),
-            max_shifts_per_kind={k: v for k, v in limits.items() if v > 0},
-        ))
+        volunteers.append(
+            Volunteer(
+                id=eid,
+                skills=frozenset(f"type:{k}" for k in lengths if limits.get(k, 1) > 0),
+                unavailable_dates=frozenset(days_off.get(eid, set())),
+                max_shifts_per_day=1,
+                max_total_minutes=int(row[2]),
+                min_total_minutes=int(row[3]),
+                max_consecutive_days=int(row[4]),
+                min_consecutive_days=int(row[5]),
+                min_consecutive_days_off=int(row[6]),
+                max_weekends=int(row[7]),
+                max_shifts_per_kind={k: v for k, v in limits.items() if v > 0},
+            )
+        )
     requests = []
     for section, on in (("SECTION_SHIFT_ON_REQUESTS", True), ("SECTION_SHIFT_OFF_REQUESTS", False)):
         for row in sec.get(section, []):
-            requests.append(DayRequest(volunteer=row[0], day=DAY0 + timedelta(days=int(row[1])),
-                                       on=on, kind=row[2], weight=int(row[3])))
+            requests.append(
+                DayRequest(
+                    volunteer=row[0],
+                    day=DAY0 + timedelta(days=int(row[1])),
+                    on=on,
+                    kind=row[2],
+                    weight=int(row[3]),
+                )
+            )
     shifts = []
     for row in sec["SECTION_COVER"]:
         day, kind = int(row[0]), row[1]
-        start = datetime.combine(DAY0 + timedelta(days=day), datetime.min.time(),
-                                 tzinfo=UTC) + timedelta(hours=8)
-        shifts.append(Shift(
-            id=shift_id(day, kind), station=kind, kind=kind,
-            start=start, end=start + timedelta(minutes=lengths[kind]),
-            min_headcount=int(row[2]), max_headcount=len(employees),
-            required_skills=frozenset({f"type:{kind}"}),
-            under_weight=int(row[3]), over_weight=int(row[4]),
-        ))
-    weights = Weights(coverage=0, skill_need=0, preference=0, request=1, fairness=0,
-                      travel=0, change=0)
+        start = datetime.combine(
+            DAY0 + timedelta(days=day), datetime.min.time(), tzinfo=UTC
+        ) + timedelta(hours=8)
+        shifts.append(
+            Shift(
+                id=shift_id(day, kind),
+                station=kind,
+                kind=kind,
+                start=start,
+                end=start + timedelta(minutes=lengths[kind]),
+                min_headcount=int(row[2]),
+                max_headcount=len(employees),
+                required_skills=frozenset({f"type:{kind}"}),
+                under_weight=int(row[3]),
+                over_weight=int(row[4]),
+            )
+        )
+    weights = Weights(
+        coverage=0, skill_need=0, preference=0, request=1, fairness=0, travel=0, change=0
+    )
     problem = Problem(
-        shifts=tuple(shifts), volunteers=tuple(volunteers), requests=tuple(requests),
-        forbidden_successions=frozenset(successions), first_day=DAY0,
-        last_day=DAY0 + timedelta(days=horizon - 1), weights=weights,
-        time_limit_seconds=time_limit, seed=seed, workers=workers)
+        shifts=tuple(shifts),
+        volunteers=tuple(volunteers),
+        requests=tuple(requests),
+        forbidden_successions=frozenset(successions),
+        first_day=DAY0,
+        last_day=DAY0 + timedelta(days=horizon - 1),
+        weights=weights,
+        time_limit_seconds=time_limit,
+        seed=seed,
+        workers=workers,
+    )
     return Instance(path.stem, problem, employees, list(lengths), horizon)
 
 
 def best_known(data: Path = DATA) -> dict[str, tuple[int, int]]:
     with open(data / "best_known.csv") as f:
-        return {row["instance"]: (int(row["best_lower_bound"]), int(row["best_upper_bound"]))
-                for row in csv.DictReader(f)}
+        return {
+            row["instance"]: (int(row["best_lower_bound"]), int(row["best_upper_bound"]))
+            for row in csv.DictReader(f)
+        }
 
 
 def write_roster(instance: Instance, assignments, path: Path) -> None:
     shifts = {s.id: s for s in instance.problem.shifts}
-    rows = sorted(((a.volunteer, (shifts[a.shift].on_day - DAY0).days, shifts[a.shift].kind)
-                   for a in assignments), key=lambda r: (instance.employees.index(r[0]), r[1]))
+    rows = sorted(
+        (
+            (a.volunteer, (shifts[a.shift].on_day - DAY0).days, shifts[a.shift].kind)
+            for a in assignments
+        ),
+        key=lambda r: (instance.employees.index(r[0]), r[1]),
+    )
     with open(path, "w") as f:
         for employee, day, kind in rows:
             f.write(f"{employee},{day},{kind}\n")
@@ -155,20 +188,26 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     known = best_known(args.data)
-    header = (f"{'instance':<11}{'value':>8}{'best':>8}{'gap%':>8}{'bound':>8}{'sec':>8}"
-              f"{'first':>8}  status   method")
+    header = (
+        f"{'instance':<11}{'value':>8}{'best':>8}{'gap%':>8}{'bound':>8}{'sec':>8}"
+        f"{'first':>8}  status   method"
+    )
     print(header, flush=True)
     failures = 0
     for n in _parse_range(args.instances):
         started = time.perf_counter()
-        inst = read_instance(args.data / f"Instance{n}.txt", args.time_limit, args.workers,
-                             args.seed)
+        inst = read_instance(
+            args.data / f"Instance{n}.txt", args.time_limit, args.workers, args.seed
+        )
         sol, method = solve_by_size(inst.problem, explain_unfilled=False)
         seconds = time.perf_counter() - started
         best = known[inst.name][1]
         if not sol.has_roster:
-            print(f"{inst.name:<11}{'-':>8}{best:>8}{'-':>8}{'-':>8}"
-                  f"{seconds:>8.1f}{'-':>8}  {sol.status:<8} {method}", flush=True)
+            print(
+                f"{inst.name:<11}{'-':>8}{best:>8}{'-':>8}{'-':>8}"
+                f"{seconds:>8.1f}{'-':>8}  {sol.status:<8} {method}",
+                flush=True,
+            )
             failures += 1
             continue
         report = validate(inst.problem, sol.assignments)
@@ -180,9 +219,12 @@ def main(argv: list[str] | None = None) -> int:
         gap = 100.0 * (report.objective - best) / best
         bound = f"{sol.best_bound:.0f}" if math.isfinite(sol.best_bound) else "-"
         first = sol.first_solution_seconds
-        print(f"{inst.name:<11}{report.objective:>8}{best:>8}{gap:>8.2f}{bound:>8}"
-              f"{seconds:>8.1f}{first if first is None else round(first, 1)!s:>8}  "
-              f"{sol.status:<8} {method}", flush=True)
+        print(
+            f"{inst.name:<11}{report.objective:>8}{best:>8}{gap:>8.2f}{bound:>8}"
+            f"{seconds:>8.1f}{first if first is None else round(first, 1)!s:>8}  "
+            f"{sol.status:<8} {method}",
+            flush=True,
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (maxrss): {rss:.0f} MB")
     return 1 if failures else 0

@@ -27,7 +27,10 @@ from solver.solution import Progress
 TZ = timezone(timedelta(hours=8), "HKT")
 MONDAY = date(2026, 3, 2)
 PARTS = {  # part of day -> (start hour, length hours) of the availability window
-    "early": (5, 6), "day": (8, 10), "evening": (15, 6), "night": (21, 10),
+    "early": (5, 6),
+    "day": (8, 10),
+    "evening": (15, 6),
+    "night": (21, 10),
 }
 
 
@@ -35,8 +38,13 @@ def _at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=TZ) + timedelta(hours=hour)
 
 
-def generate(stations: int = 40, volunteers: int = 600, seed: int = 1,
-             time_limit: float = 60.0, workers: int = 2) -> Problem:
+def generate(
+    stations: int = 40,
+    volunteers: int = 600,
+    seed: int = 1,
+    time_limit: float = 60.0,
+    workers: int = 2,
+) -> Problem:
     rng = random.Random(seed)
     days = [MONDAY + timedelta(days=i) for i in range(7)]
     n_port = max(1, stations // 4)
@@ -48,43 +56,75 @@ def generate(stations: int = 40, volunteers: int = 600, seed: int = 1,
         places[sid] = (rng.uniform(0, 10), rng.uniform(0, 10))
         for day in days:
             if port:
-                plan = [("peak-am", 6, 4, 3, 4, {"lang:en": 1, "lang:yue": 1}, 5),
-                        ("peak-pm", 16, 4, 3, 4, {"lang:en": 1, "lang:yue": 1}, 5),
-                        ("night", 22, 8, 2, 3, {"lang:en": 1}, 4)]
+                plan = [
+                    ("peak-am", 6, 4, 3, 4, {"lang:en": 1, "lang:yue": 1}, 5),
+                    ("peak-pm", 16, 4, 3, 4, {"lang:en": 1, "lang:yue": 1}, 5),
+                    ("night", 22, 8, 2, 3, {"lang:en": 1}, 4),
+                ]
             else:
-                plan = [("am", 9, 4, 2, 3, {"first_aid": 1}, rng.choice((2, 3))),
-                        ("pm", 13, 4, 2, 3, {}, rng.choice((1, 2, 3)))]
+                plan = [
+                    ("am", 9, 4, 2, 3, {"first_aid": 1}, rng.choice((2, 3))),
+                    ("pm", 13, 4, 2, 3, {}, rng.choice((1, 2, 3))),
+                ]
             for kind, hour, hours, lo, hi, needs, priority in plan:
                 start = _at(day, hour)
-                shifts.append(Shift(
-                    id=f"{sid}/{day:%a}/{kind}", station=sid, start=start,
-                    end=start + timedelta(hours=hours), min_headcount=lo, max_headcount=hi,
-                    skill_needs=needs, priority=priority, kind=kind))
+                shifts.append(
+                    Shift(
+                        id=f"{sid}/{day:%a}/{kind}",
+                        station=sid,
+                        start=start,
+                        end=start + timedelta(hours=hours),
+                        min_headcount=lo,
+                        max_headcount=hi,
+                        skill_needs=needs,
+                        priority=priority,
+                        kind=kind,
+                    )
+                )
     people = []
     travel = {}
     for i in range(volunteers):
         vid = f"v{i:04d}"
         home = (rng.uniform(0, 10), rng.uniform(0, 10))
-        skills = {s for s, p in (("lang:en", 0.45), ("lang:yue", 0.35), ("first_aid", 0.25))
-                  if rng.random() < p}
+        skills = {
+            s
+            for s, p in (("lang:en", 0.45), ("lang:yue", 0.35), ("first_aid", 0.25))
+            if rng.random() < p
+        }
         windows = []
         for day in rng.sample(days, rng.randint(2, 5)):
             for part in rng.sample(list(PARTS), rng.randint(1, 2)):
                 hour, length = PARTS[part]
-                windows.append(AvailabilityWindow(_at(day, hour), _at(day, hour + length),
-                                                  preferred=rng.random() < 0.4))
+                windows.append(
+                    AvailabilityWindow(
+                        _at(day, hour), _at(day, hour + length), preferred=rng.random() < 0.4
+                    )
+                )
         for sid, (x, y) in places.items():
             km = math.hypot(home[0] - x, home[1] - y)
             travel[vid, sid] = round(5 + 3 * km)  # 20 km/h door to door, 5 min to get going
         nearest = sorted(places, key=lambda s: travel[vid, s])[:3]
-        people.append(Volunteer(
-            id=vid, skills=frozenset(skills), availability=tuple(windows),
-            max_minutes_per_week=60 * rng.choice((8, 12, 16, 20)),
-            max_shifts_per_week=rng.choice((2, 3, 4)), max_consecutive_days=4,
-            min_rest_minutes=60 * 10, max_travel_minutes=rng.choice((20, 30, 45)),
-            preferred_stations=frozenset(nearest[:rng.randint(0, 3)])))
-    return Problem(shifts=tuple(shifts), volunteers=tuple(people), travel_minutes=travel,
-                   time_limit_seconds=time_limit, seed=seed, workers=workers)
+        people.append(
+            Volunteer(
+                id=vid,
+                skills=frozenset(skills),
+                availability=tuple(windows),
+                max_minutes_per_week=60 * rng.choice((8, 12, 16, 20)),
+                max_shifts_per_week=rng.choice((2, 3, 4)),
+                max_consecutive_days=4,
+                min_rest_minutes=60 * 10,
+                max_travel_minutes=rng.choice((20, 30, 45)),
+                preferred_stations=frozenset(nearest[: rng.randint(0, 3)]),
+            )
+        )
+    return Problem(
+        shifts=tuple(shifts),
+        volunteers=tuple(people),
+        travel_minutes=travel,
+        time_limit_seconds=time_limit,
+        seed=seed,
+        workers=workers,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     problem = generate(args.stations, args.volunteers, args.seed, args.time_limit, args.workers)
     generated = time.perf_counter() - started
     seats = sum(s.min_headcount for s in problem.shifts)
-    print(f"district: {args.stations} stations, {args.volunteers} volunteers, "
-          f"{len(problem.shifts)} shifts, {seats} seats wanted (generated in {generated:.1f} s)")
+    print(
+        f"district: {args.stations} stations, {args.volunteers} volunteers, "
+        f"{len(problem.shifts)} shifts, {seats} seats wanted (generated in {generated:.1f} s)"
+    )
     first: list[float] = []
 
     def progress(p: Progress) -> None:
@@ -115,20 +157,30 @@ def main(argv: list[str] | None = None) -> int:
     filled = len(sol.assignments)
     open_seats = sum(u.count for u in sol.unfilled if u.skill is None)
     print(f"first complete roster: {first[0]:.2f} s after calling solve (model build included)")
-    proven = [p.seconds for p in sol.progress if p.objective is not None and p.bound > 0
-              and (p.objective - p.bound) / p.objective < 0.02]
+    proven = [
+        p.seconds
+        for p in sol.progress
+        if p.objective is not None and p.bound > 0 and (p.objective - p.bound) / p.objective < 0.02
+    ]
     print("proven gap below 2 %: " + (f"{proven[0]:.1f} s" if proven else "not reached"))
-    print(f"final: status {sol.status}, objective {sol.objective}, bound {sol.best_bound:.0f}, "
-          f"proven gap {100 * (sol.gap or 0):.2f} %, {sol.wall_seconds:.1f} s")
+    print(
+        f"final: status {sol.status}, objective {sol.objective}, bound {sol.best_bound:.0f}, "
+        f"proven gap {100 * (sol.gap or 0):.2f} %, {sol.wall_seconds:.1f} s"
+    )
     print(f"  by rule: {sol.objective_by_rule}")
-    print(f"  {filled} assignments, {open_seats} seats below min headcount, "
-          f"{sum(u.count for u in sol.unfilled if u.skill)} skill seats open")
+    print(
+        f"  {filled} assignments, {open_seats} seats below min headcount, "
+        f"{sum(u.count for u in sol.unfilled if u.skill)} skill seats open"
+    )
     for u in sol.unfilled[:3]:
-        print(f"  open: {u.shift} x{u.count}{' ' + u.skill if u.skill else ''}: "
-              + "; ".join(r.message for r in u.reasons))
+        print(
+            f"  open: {u.shift} x{u.count}{' ' + u.skill if u.skill else ''}: "
+            + "; ".join(r.message for r in u.reasons)
+        )
     # one volunteer cancels the whole week
-    busiest = max({a.volunteer for a in sol.assignments},
-                  key=lambda v: (len(sol.shifts_of(v)), str(v)))
+    busiest = max(
+        {a.volunteer for a in sol.assignments}, key=lambda v: (len(sol.shifts_of(v)), str(v))
+    )
     gone = [a for a in sol.assignments if a.volunteer == busiest]
     week = [MONDAY + timedelta(days=i) for i in range(7)]
     repair_started = time.perf_counter()
@@ -137,9 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     kept = set(sol.assignments) - set(gone)
     kept_all = kept <= set(fixed.assignments)
     new = set(fixed.assignments) - set(sol.assignments)
-    print(f"repair: {busiest} cancels {len(gone)} shifts; repaired in {repair_seconds:.2f} s "
-          f"({fixed.status}); every other assignment kept: {kept_all}; "
-          f"{len(new)} new assignments")
+    print(
+        f"repair: {busiest} cancels {len(gone)} shifts; repaired in {repair_seconds:.2f} s "
+        f"({fixed.status}); every other assignment kept: {kept_all}; "
+        f"{len(new)} new assignments"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (maxrss): {rss:.0f} MB")
     return 0 if kept_all else 1

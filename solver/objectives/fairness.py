@@ -27,8 +27,9 @@ def share_hours_by_capacity(vars: Variables):
         cap = capacity(vars, vi, weeks)
         if cap and vars.shifts_of[vi]:
             most = sum(p.shifts[si].minutes for si in vars.shifts_of[vi])
-            loads.append((cap, most, sum(p.shifts[si].minutes * vars.x[vi, si]
-                                         for si in vars.shifts_of[vi])))
+            loads.append(
+                (cap, most, sum(p.shifts[si].minutes * vars.x[vi, si] for si in vars.shifts_of[vi]))
+            )
     if not loads:
         return 0
     top = max(-(-100 * most // cap) for cap, most, _ in loads)

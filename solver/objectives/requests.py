@@ -16,8 +16,11 @@ def honour_day_requests(vars: Variables):
         if r.kind is None:
             works = vars.works(vi, d) if 0 <= d < vars.n_days else None
         else:
-            xs = [vars.x[vi, si] for si in vars.shifts_on_day.get((vi, d), [])
-                  if p.shifts[si].kind == r.kind]
+            xs = [
+                vars.x[vi, si]
+                for si in vars.shifts_on_day.get((vi, d), [])
+                if p.shifts[si].kind == r.kind
+            ]
             if not xs:
                 works = None
             elif len(xs) == 1:

@@ -11,7 +11,7 @@ def at_most_max_consecutive_days(vars: Variables) -> list:
             continue
         works = [vars.works(vi, d) for d in range(vars.n_days)]
         for start in range(vars.n_days - k):
-            window = [w for w in works[start:start + k + 1] if w is not None]
+            window = [w for w in works[start : start + k + 1] if w is not None]
             if len(window) > k:
                 vars.model.add(sum(window) <= k)
     return []

@@ -34,8 +34,11 @@ def _forbid_short_runs(vars: Variables, vi: int, k: int, working: bool) -> None:
             clause = []
             satisfied = False
             # the run's state is `working`; border days must have the other state
-            for d, want_state in [(start - 1, not working), *((d, working) for d in
-                                  range(start, end)), (end, not working)]:
+            for d, want_state in [
+                (start - 1, not working),
+                *((d, working) for d in range(start, end)),
+                (end, not working),
+            ]:
                 w = works[d]
                 # literal "day d is NOT in want_state"
                 if w is None:  # day d is surely off

@@ -31,5 +31,6 @@ def no_forbidden_successions(vars: Variables) -> list:
             else:
                 for si in earlier:
                     m.add_bool_and([~vars.x[vi, sj] for sj in later]).only_enforce_if(
-                        vars.x[vi, si])
+                        vars.x[vi, si]
+                    )
     return []

@@ -47,5 +47,14 @@ def broken_by(p: Problem, pairs) -> set[str]:
     return {v.rule for v in validate(p, [Assignment(v, s) for v, s in pairs]).violations}
 
 
-__all__ = ["MONDAY", "Volunteer", "at", "broken_by", "dataclasses", "problem", "roster", "shift",
-           "solved"]
+__all__ = [
+    "MONDAY",
+    "Volunteer",
+    "at",
+    "broken_by",
+    "dataclasses",
+    "problem",
+    "roster",
+    "shift",
+    "solved",
+]

@@ -10,8 +10,9 @@ from solver import solve, validate
 from solver.benchmarks.curtois_qu import DATA, main, read_instance
 from solver.benchmarks.district import generate
 
-needs_data = pytest.mark.skipif(not (DATA / "Instance1.txt").exists(),
-                                reason="benchmark data not present")
+needs_data = pytest.mark.skipif(
+    not (DATA / "Instance1.txt").exists(), reason="benchmark data not present"
+)
 
 
 @needs_data
@@ -23,9 +24,14 @@ def test_instance1_reads_as_expected():
     assert len([r for r in p.requests if r.on]) == 21
     assert len([r for r in p.requests if not r.on]) == 5
     a = p.volunteer("A")
-    assert (a.max_total_minutes, a.min_total_minutes, a.max_consecutive_days,
-            a.min_consecutive_days, a.min_consecutive_days_off, a.max_weekends) == \
-        (4320, 3360, 5, 2, 2, 1)
+    assert (
+        a.max_total_minutes,
+        a.min_total_minutes,
+        a.max_consecutive_days,
+        a.min_consecutive_days,
+        a.min_consecutive_days_off,
+        a.max_weekends,
+    ) == (4320, 3360, 5, 2, 2, 1)
 
 
 @needs_data

@@ -19,8 +19,10 @@ def reasons(p, shift_id, skill=None):
 
 def test_nobody_available():
     away = (AvailabilityWindow(at(0, 8), at(0, 12)),)
-    p = problem([shift("sat", day=5, hour=6)], [Volunteer("a", availability=away),
-                                                Volunteer("b", availability=away)])
+    p = problem(
+        [shift("sat", day=5, hour=6)],
+        [Volunteer("a", availability=away), Volunteer("b", availability=away)],
+    )
     assert reasons(p, "sat") == {"availability": "nobody available Sat 06:00-10:00"}
 
 
@@ -30,21 +32,29 @@ def test_unavailable_on_the_date():
 
 
 def test_missing_required_skill():
-    p = problem([shift("x", required_skills=frozenset({"first_aid"}))],
-                [Volunteer("a"), Volunteer("b")])
+    p = problem(
+        [shift("x", required_skills=frozenset({"first_aid"}))], [Volunteer("a"), Volunteer("b")]
+    )
     assert reasons(p, "x") == {"skills": "2 volunteers lack the required skill first_aid"}
 
 
 def test_skill_holders_all_at_weekly_hour_limit():
-    busy = [Volunteer(f"en{i}", skills=frozenset({"lang:en"}), max_minutes_per_week=240)
-            for i in range(3)]
+    busy = [
+        Volunteer(f"en{i}", skills=frozenset({"lang:en"}), max_minutes_per_week=240)
+        for i in range(3)
+    ]
     shifts = [shift(f"other{i}", day=1) for i in range(3)] + [
-        shift("x", day=3, min_headcount=1, skill_needs={"lang:en": 1})]
-    p = problem(shifts, [*busy, Volunteer("plain")],
-                pinned=tuple(Assignment(f"en{i}", f"other{i}") for i in range(3)))
+        shift("x", day=3, min_headcount=1, skill_needs={"lang:en": 1})
+    ]
+    p = problem(
+        shifts,
+        [*busy, Volunteer("plain")],
+        pinned=tuple(Assignment(f"en{i}", f"other{i}") for i in range(3)),
+    )
     got = reasons(p, "x", skill="lang:en")
-    assert got == {"weekly_hours": "3 volunteers have lang:en; all 3 are at their weekly hour "
-                                   "limit"}
+    assert got == {
+        "weekly_hours": "3 volunteers have lang:en; all 3 are at their weekly hour limit"
+    }
 
 
 def test_nobody_has_the_skill():
@@ -54,25 +64,49 @@ def test_nobody_has_the_skill():
 
 def test_candidates_too_far_away():
     vols = [Volunteer(i, max_travel_minutes=15) for i in ("a", "b")]
-    p = problem([shift("x", station="port")], vols,
-                travel_minutes={("a", "port"): 20, ("b", "port"): 40})
+    p = problem(
+        [shift("x", station="port")], vols, travel_minutes={("a", "port"): 20, ("b", "port"): 40}
+    )
     assert reasons(p, "x") == {"travel_limit": "2 volunteers live more than 15 minutes away"}
 
 
-@pytest.mark.parametrize(("volunteer", "other", "code", "message"), [
-    (Volunteer("a"), shift("o", hour=10), "no_overlap", "already works an overlapping shift"),
-    (Volunteer("a", min_rest_minutes=600), shift("o", hour=15), "minimum_rest",
-     "would not get their minimum rest between shifts"),
-    (Volunteer("a", max_shifts_per_week=1), shift("o", day=2), "weekly_shifts",
-     "is at their weekly shift limit"),
-    (Volunteer("a", max_total_minutes=240), shift("o", day=2), "total_minutes",
-     "is at their total-hours limit"),
-    (Volunteer("a", max_shifts_per_day=1), shift("o", hour=20), "shifts_per_day",
-     "already works their maximum shifts that day"),
-    (Volunteer("a", max_consecutive_days=1), shift("o", day=1), "consecutive_days",
-     "would break their consecutive working-day limits"),
-    (Volunteer("a", max_weekends=0), None, "weekends", "is at their weekend limit"),
-])
+@pytest.mark.parametrize(
+    ("volunteer", "other", "code", "message"),
+    [
+        (Volunteer("a"), shift("o", hour=10), "no_overlap", "already works an overlapping shift"),
+        (
+            Volunteer("a", min_rest_minutes=600),
+            shift("o", hour=15),
+            "minimum_rest",
+            "would not get their minimum rest between shifts",
+        ),
+        (
+            Volunteer("a", max_shifts_per_week=1),
+            shift("o", day=2),
+            "weekly_shifts",
+            "is at their weekly shift limit",
+        ),
+        (
+            Volunteer("a", max_total_minutes=240),
+            shift("o", day=2),
+            "total_minutes",
+            "is at their total-hours limit",
+        ),
+        (
+            Volunteer("a", max_shifts_per_day=1),
+            shift("o", hour=20),
+            "shifts_per_day",
+            "already works their maximum shifts that day",
+        ),
+        (
+            Volunteer("a", max_consecutive_days=1),
+            shift("o", day=1),
+            "consecutive_days",
+            "would break their consecutive working-day limits",
+        ),
+        (Volunteer("a", max_weekends=0), None, "weekends", "is at their weekend limit"),
+    ],
+)
 def test_limits_of_someone_already_busy(volunteer, other, code, message):
     x = shift("x", day=5 if other is None else 0)
     shifts = [x] + ([other] if other else [])
@@ -83,11 +117,14 @@ def test_limits_of_someone_already_busy(volunteer, other, code, message):
 
 
 def test_weekend_seats_beyond_what_weekend_limits_allow():
-    p = problem([shift("sat", day=5), shift("sun", day=6), shift("next_sat", day=12)],
-                [Volunteer("a", max_weekends=1), Volunteer("b", max_weekends=0)])
+    p = problem(
+        [shift("sat", day=5), shift("sun", day=6), shift("next_sat", day=12)],
+        [Volunteer("a", max_weekends=1), Volunteer("b", max_weekends=0)],
+    )
     sol = solved(p)
-    message = ("weekend shifts need 3 people in all; the 2 volunteers who may work them can "
-               "take 2 at most")
+    message = (
+        "weekend shifts need 3 people in all; the 2 volunteers who may work them can take 2 at most"
+    )
     assert len(sol.unfilled) == 1
     assert sol.unfilled[0].reasons[0] == Reason("capacity", message)
 
@@ -95,8 +132,9 @@ def test_weekend_seats_beyond_what_weekend_limits_allow():
 def test_forbidden_succession_and_kind_and_coordinator_ban():
     n = shift("n", day=0, hour=22, hours=8, kind="N")
     d = shift("d", day=1, hour=12, kind="D")
-    p = problem([n, d], [Volunteer("a")], forbidden_successions={("N", "D")},
-                pinned=(Assignment("a", "n"),))
+    p = problem(
+        [n, d], [Volunteer("a")], forbidden_successions={("N", "D")}, pinned=(Assignment("a", "n"),)
+    )
     assert set(reasons(p, "d")) == {"succession"}
     p2 = problem([d], [Volunteer("a", max_shifts_per_kind={"D": 0})])
     assert reasons(p2, "d") == {"shift_kind": "1 volunteer may not work D shifts"}
@@ -105,27 +143,36 @@ def test_forbidden_succession_and_kind_and_coordinator_ban():
 
 
 def test_shift_full_of_people_without_the_skill():
-    p = problem([shift("x", skill_needs={"lang:en": 1})],
-                [Volunteer("a"), Volunteer("b", skills=frozenset({"lang:en"}))],
-                pinned=(Assignment("a", "x"),))
+    p = problem(
+        [shift("x", skill_needs={"lang:en": 1})],
+        [Volunteer("a"), Volunteer("b", skills=frozenset({"lang:en"}))],
+        pinned=(Assignment("a", "x"),),
+    )
     got = reasons(p, "x", skill="lang:en")
-    assert got == {"full": "1 volunteer has lang:en; they could not be added: the shift is at "
-                           "its max headcount"}
+    assert got == {
+        "full": "1 volunteer has lang:en; they could not be added: the shift is at "
+        "its max headcount"
+    }
 
 
 def test_free_candidate_when_coverage_costs_nothing():
-    p = problem([shift("x", under_weight=0)], [Volunteer("a")],
-                weights=Weights(fairness=0, travel=0, preference=0, change=0))
-    assert reasons(p, "x") == {"free": "1 volunteer could take it without breaking a hard "
-                                       "rule, but assigning any of them would not lower the "
-                                       "total penalty"}
+    p = problem(
+        [shift("x", under_weight=0)],
+        [Volunteer("a")],
+        weights=Weights(fairness=0, travel=0, preference=0, change=0),
+    )
+    assert reasons(p, "x") == {
+        "free": "1 volunteer could take it without breaking a hard "
+        "rule, but assigning any of them would not lower the "
+        "total penalty"
+    }
 
 
 def test_everyone_is_already_on_the_shift():
-    p = problem([shift("x", min_headcount=3, max_headcount=3)],
-                [Volunteer("a"), Volunteer("b")])
+    p = problem([shift("x", min_headcount=3, max_headcount=3)], [Volunteer("a"), Volunteer("b")])
     assert reasons(p, "x") == {
-        "no_volunteers": "all 2 volunteers of the district are already on this shift"}
+        "no_volunteers": "all 2 volunteers of the district are already on this shift"
+    }
 
 
 def test_a_district_without_volunteers():
@@ -138,9 +185,12 @@ def test_a_kind_with_more_seats_than_its_people_can_take():
     p = problem(nights, [Volunteer(i, max_shifts_per_kind={"N": 1}) for i in ("a", "b")])
     (seat,) = solved(p).unfilled
     assert [(r.code, r.message) for r in seat.reasons] == [
-        ("capacity", "N shifts need 3 people in all; the 2 volunteers who may work them can "
-                     "take 2 at most"),
-        ("kind_limit", "2 volunteers are at their limit of N shifts")]
+        (
+            "capacity",
+            "N shifts need 3 people in all; the 2 volunteers who may work them can take 2 at most",
+        ),
+        ("kind_limit", "2 volunteers are at their limit of N shifts"),
+    ]
 
 
 def test_a_skill_with_more_seats_in_a_week_than_its_holders_can_take():
@@ -148,16 +198,20 @@ def test_a_skill_with_more_seats_in_a_week_than_its_holders_can_take():
     yue = Volunteer("y", skills=frozenset({"lang:yue"}), max_shifts_per_week=2)
     p = problem(shifts, [yue, Volunteer("plain")])
     (seat,) = [u for u in solved(p).unfilled if u.skill == "lang:yue"]
-    assert seat.reasons[0].message == ("lang:yue seats need 3 people in the week of Mon "
-                                       "2026-03-02; the 1 volunteer with lang:yue can take 2 "
-                                       "at most")
+    assert seat.reasons[0].message == (
+        "lang:yue seats need 3 people in the week of Mon "
+        "2026-03-02; the 1 volunteer with lang:yue can take 2 "
+        "at most"
+    )
     assert [r.code for r in seat.reasons] == ["capacity", "weekly_shifts"]
 
 
 def test_no_capacity_reason_when_the_people_could_take_every_seat():
     nights = [shift(f"n{d}", day=d, kind="N") for d in range(2)]
     busy = shift("other", day=0, hour=20, kind="D")
-    p = problem([*nights, busy], [Volunteer("a", max_shifts_per_day=1)],
-                pinned=(Assignment("a", "other"),))
-    assert reasons(p, "n0") == {"shifts_per_day": "1 volunteer already works their maximum "
-                                                  "shifts that day"}
+    p = problem(
+        [*nights, busy], [Volunteer("a", max_shifts_per_day=1)], pinned=(Assignment("a", "other"),)
+    )
+    assert reasons(p, "n0") == {
+        "shifts_per_day": "1 volunteer already works their maximum shifts that day"
+    }

@@ -29,8 +29,10 @@ def test_no_overlap():
     p = problem([shift("x", hour=9, hours=4), shift("y", hour=12, hours=4)], [Volunteer("a")])
     assert len(solved(p).assignments) == 1
     assert "no_overlap" in broken_by(p, [("a", "x"), ("a", "y")])
-    assert not broken_by(problem([shift("x", hour=9), shift("y", hour=13)], [Volunteer("a")]),
-                         [("a", "x"), ("a", "y")])  # touching is fine
+    assert not broken_by(
+        problem([shift("x", hour=9), shift("y", hour=13)], [Volunteer("a")]),
+        [("a", "x"), ("a", "y")],
+    )  # touching is fine
 
 
 def test_minimum_rest():
@@ -67,15 +69,16 @@ def test_max_consecutive_days():
 
 
 def test_max_headcount():
-    p = problem([shift("x", min_headcount=1, max_headcount=1)],
-                [Volunteer("a"), Volunteer("b")])
+    p = problem([shift("x", min_headcount=1, max_headcount=1)], [Volunteer("a"), Volunteer("b")])
     assert len(solved(p).assignments) == 1
     assert "max_headcount" in broken_by(p, [("a", "x"), ("b", "x")])
 
 
 def test_required_skills():
-    p = problem([shift("x", required_skills=frozenset({"first_aid"}))],
-                [Volunteer("a"), Volunteer("b", skills=frozenset({"first_aid"}))])
+    p = problem(
+        [shift("x", required_skills=frozenset({"first_aid"}))],
+        [Volunteer("a"), Volunteer("b", skills=frozenset({"first_aid"}))],
+    )
     assert roster(solved(p)) == {("b", "x")}
     assert "skills" in broken_by(p, [("a", "x")])
 
@@ -83,19 +86,26 @@ def test_required_skills():
 def test_skill_seat_only_taken_by_holder():
     # two seats, one needs lang:en; only b speaks it, so the en seat stays open
     # if b cannot come, and a alone does not fill it
-    p = problem([shift("x", min_headcount=2, max_headcount=2, skill_needs={"lang:en": 1})],
-                [Volunteer("a"), Volunteer("b", skills=frozenset({"lang:en"}))])
+    p = problem(
+        [shift("x", min_headcount=2, max_headcount=2, skill_needs={"lang:en": 1})],
+        [Volunteer("a"), Volunteer("b", skills=frozenset({"lang:en"}))],
+    )
     sol = solved(p)
     assert sol.objective_by_rule["skill_needs"] == 0
-    only_a = problem(p.shifts, [Volunteer("a"), Volunteer("b", skills=frozenset({"lang:en"}),
-                                                            max_shifts_per_week=0)])
+    only_a = problem(
+        p.shifts,
+        [Volunteer("a"), Volunteer("b", skills=frozenset({"lang:en"}), max_shifts_per_week=0)],
+    )
     sol = solved(only_a)
     assert sol.objective_by_rule["skill_needs"] == only_a.weights.skill_need
 
 
 def test_pinned():
-    p = problem([shift("x"), shift("y", hour=20)], [Volunteer("a", max_shifts_per_week=1)],
-                pinned=(Assignment("a", "y"),))
+    p = problem(
+        [shift("x"), shift("y", hour=20)],
+        [Volunteer("a", max_shifts_per_week=1)],
+        pinned=(Assignment("a", "y"),),
+    )
     assert roster(solved(p)) == {("a", "y")}
     assert "pinned" in broken_by(p, [("a", "x")])
 
@@ -107,16 +117,18 @@ def test_pinned_against_a_hard_rule_is_refused():
 
 
 def test_forbidden():
-    p = problem([shift("x")], [Volunteer("a"), Volunteer("b")],
-                forbidden=(Assignment("a", "x"),))
+    p = problem([shift("x")], [Volunteer("a"), Volunteer("b")], forbidden=(Assignment("a", "x"),))
     assert roster(solved(p)) == {("b", "x")}
     assert "forbidden" in broken_by(p, [("a", "x")])
 
 
 def test_travel_limit():
     vols = [Volunteer("near", max_travel_minutes=15), Volunteer("far", max_travel_minutes=15)]
-    p = problem([shift("x", min_headcount=2, max_headcount=2, station="port")], vols,
-                travel_minutes={("near", "port"): 10, ("far", "port"): 40})
+    p = problem(
+        [shift("x", min_headcount=2, max_headcount=2, station="port")],
+        vols,
+        travel_minutes={("near", "port"): 10, ("far", "port"): 40},
+    )
     assert roster(solved(p)) == {("near", "x")}
     assert "travel_limit" in broken_by(p, [("far", "x")])
 
@@ -142,16 +154,16 @@ def test_total_minutes_max_and_min():
 
 def test_shift_kind_limit_and_missing_kind():
     v = Volunteer("a", max_shifts_per_kind={"night": 1, "day": 0})
-    p = problem([shift(d, day=d, kind="night") for d in range(2)] + [shift("d", day=3,
-                                                                         kind="day")], [v])
+    p = problem(
+        [shift(d, day=d, kind="night") for d in range(2)] + [shift("d", day=3, kind="day")], [v]
+    )
     assert len(solved(p).assignments) == 1
     assert "shift_kind" in broken_by(p, [("a", 0), ("a", 1)])
     assert "shift_kind" in broken_by(p, [("a", "d")])
 
 
 def test_forbidden_succession():
-    shifts = [shift("n0", day=0, hour=22, hours=8, kind="N"), shift("d1", day=1, hour=12,
-                                                                   kind="D")]
+    shifts = [shift("n0", day=0, hour=22, hours=8, kind="N"), shift("d1", day=1, hour=12, kind="D")]
     p = problem(shifts, [Volunteer("a")], forbidden_successions={("N", "D")})
     assert len(solved(p).assignments) == 1
     assert "succession" in broken_by(p, [("a", "n0"), ("a", "d1")])

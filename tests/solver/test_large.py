@@ -18,8 +18,9 @@ from solver.methods import method_for
 from solver.people import _build, people_problem, solve_by_people
 from solver.scarcity import Scarcity
 
-needs_data = pytest.mark.skipif(not (DATA / "Instance2.txt").exists(),
-                                reason="benchmark data not present")
+needs_data = pytest.mark.skipif(
+    not (DATA / "Instance2.txt").exists(), reason="benchmark data not present"
+)
 
 
 @needs_data
@@ -32,10 +33,16 @@ def test_lns_returns_a_valid_roster():
 
 
 def test_seat_neighbourhood_frees_the_people_who_could_fill_an_open_seat():
-    vols = [Volunteer(id=f"v{i}", skills=frozenset({"nurse"} if i < 2 else set()))
-            for i in range(4)]
-    p = problem([shift("open", min_headcount=1, required_skills=frozenset({"nurse"})),
-                 shift("full", hour=14, min_headcount=1)], vols)
+    vols = [
+        Volunteer(id=f"v{i}", skills=frozenset({"nurse"} if i < 2 else set())) for i in range(4)
+    ]
+    p = problem(
+        [
+            shift("open", min_headcount=1, required_skills=frozenset({"nurse"})),
+            shift("full", hour=14, min_headcount=1),
+        ],
+        vols,
+    )
     keys = [(vi, si) for vi in range(4) for si in range(2) if si == 1 or vi < 2]
     values = [k == (3, 1) for k in keys]  # only "full" is staffed, by v3
     rng = random.Random(0)
@@ -53,12 +60,14 @@ def test_exact_window_accepts_the_roster_it_was_cut_from():
     # every start, so windows begin and end on every weekday (weekends cut in two)
     for width in (2, 7):
         for a in range(len(days) - width + 1):
-            sub, candidates, incumbent = window_problem(p, roster, days[a],
-                                                        days[a + width - 1], 7, 5)
+            sub, candidates, incumbent = window_problem(
+                p, roster, days[a], days[a + width - 1], 7, 5
+            )
             report = validate(sub, incumbent)
             assert report.ok, (a, width, report.violations[:3])
-            assert all(candidates(sub.volunteer(x.volunteer), sub.shift(x.shift))
-                       for x in incumbent)
+            assert all(
+                candidates(sub.volunteer(x.volunteer), sub.shift(x.shift)) for x in incumbent
+            )
 
 
 @needs_data
@@ -74,16 +83,19 @@ def test_people_problem_differs_from_the_whole_by_a_constant():
     # move one freed volunteer off one shift: both objectives change by the same amount
     dropped = incumbent[0]
     smaller = roster - {(dropped.volunteer, dropped.shift)}
-    whole_delta = (validate(p, [Assignment(*x) for x in smaller]).objective
-                   - validate(p, [Assignment(*x) for x in roster]).objective)
-    sub_delta = (validate(sub, incumbent[1:]).objective
-                 - validate(sub, incumbent).objective)
+    whole_delta = (
+        validate(p, [Assignment(*x) for x in smaller]).objective
+        - validate(p, [Assignment(*x) for x in roster]).objective
+    )
+    sub_delta = validate(sub, incumbent[1:]).objective - validate(sub, incumbent).objective
     assert whole_delta == sub_delta != 0
 
 
 def test_people_problem_leaves_the_seats_others_hold():
-    shifts = [shift("s", min_headcount=2, max_headcount=3, skill_needs={"en": 1}),
-              shift("full", day=1, min_headcount=1, max_headcount=1)]
+    shifts = [
+        shift("s", min_headcount=2, max_headcount=3, skill_needs={"en": 1}),
+        shift("full", day=1, min_headcount=1, max_headcount=1),
+    ]
     volunteers = [Volunteer("a", skills={"en"}), Volunteer("b"), Volunteer("c")]
     p = problem(shifts, volunteers)
     sub, incumbent = people_problem(p, {("a", "s"), ("b", "full"), ("c", "s")}, {"c"}, 5)
@@ -96,8 +108,7 @@ def test_people_problem_leaves_the_seats_others_hold():
 
 @needs_data
 def test_people_decomposition_builds_and_improves_a_valid_roster():
-    p = dataclasses.replace(read_instance(DATA / "Instance14.txt").problem,
-                            time_limit_seconds=10)
+    p = dataclasses.replace(read_instance(DATA / "Instance14.txt").problem, time_limit_seconds=10)
     points = []
     sol = solve_by_people(p, on_progress=points.append)
     assert sol.has_roster and validate(p, sol.assignments).ok
@@ -106,16 +117,19 @@ def test_people_decomposition_builds_and_improves_a_valid_roster():
 
 
 @needs_data
-@pytest.mark.parametrize(("number", "method"), [(1, "cp-sat"), (7, "cp-sat"),
-                                                (8, "cp-sat+lns"), (12, "people")])
+@pytest.mark.parametrize(
+    ("number", "method"), [(1, "cp-sat"), (7, "cp-sat"), (8, "cp-sat+lns"), (12, "people")]
+)
 def test_the_search_is_picked_by_size(number, method):
     assert method_for(read_instance(DATA / f"Instance{number}.txt").problem) == method
 
 
 def _weekday_or_weekend():
     """a may take one shift, Monday's or Saturday's; b may not work weekends."""
-    return problem([shift("mon", day=0), shift("sat", day=5)],
-                   [Volunteer("a", max_shifts_per_week=1), Volunteer("b", max_weekends=0)])
+    return problem(
+        [shift("mon", day=0), shift("sat", day=5)],
+        [Volunteer("a", max_shifts_per_week=1), Volunteer("b", max_weekends=0)],
+    )
 
 
 def test_scarcity_raises_the_weight_of_seats_few_others_can_take():
@@ -133,8 +147,9 @@ def test_scarcity_raises_the_weight_of_seats_few_others_can_take():
 @pytest.mark.parametrize("seed", range(4))  # both orders of a and b come up
 def test_the_volunteer_by_volunteer_build_leaves_a_scarce_seat_to_no_one(seed):
     p = _weekday_or_weekend()
-    roster = _build(p, ["a", "b"], time.perf_counter() + 5, time.perf_counter() + 10,
-                    random.Random(seed), None)
+    roster = _build(
+        p, ["a", "b"], time.perf_counter() + 5, time.perf_counter() + 10, random.Random(seed), None
+    )
     assert roster == {("a", "sat"), ("b", "mon")}
 
 

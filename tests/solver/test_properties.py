@@ -35,12 +35,20 @@ def shifts(draw, i: int) -> Shift:
     needs = draw(st.dictionaries(st.sampled_from(SKILLS), st.integers(1, 1), max_size=2))
     if sum(needs.values()) > hi:
         needs = {}
-    return Shift(id=f"s{i}", station=draw(st.sampled_from(STATIONS)), start=at(day, hour),
-                 end=at(day, hour + hours), min_headcount=lo, max_headcount=hi,
-                 skill_needs=needs, priority=draw(st.integers(1, 5)),
-                 kind=draw(st.sampled_from(("D", "N"))),
-                 required_skills=frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=1)))
-                 if draw(st.integers(0, 4)) == 0 else frozenset())
+    return Shift(
+        id=f"s{i}",
+        station=draw(st.sampled_from(STATIONS)),
+        start=at(day, hour),
+        end=at(day, hour + hours),
+        min_headcount=lo,
+        max_headcount=hi,
+        skill_needs=needs,
+        priority=draw(st.integers(1, 5)),
+        kind=draw(st.sampled_from(("D", "N"))),
+        required_skills=frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=1)))
+        if draw(st.integers(0, 4)) == 0
+        else frozenset(),
+    )
 
 
 @st.composite
@@ -49,13 +57,18 @@ def volunteers(draw, i: int) -> Volunteer:
     if draw(st.booleans()):
         windows = tuple(
             AvailabilityWindow(at(d, h), at(d, h + 12), preferred=draw(st.booleans()))
-            for d, h in draw(st.sets(st.tuples(st.integers(0, 6), st.sampled_from((5, 12))),
-                                     max_size=6)))
+            for d, h in draw(
+                st.sets(st.tuples(st.integers(0, 6), st.sampled_from((5, 12))), max_size=6)
+            )
+        )
     maybe = lambda s: draw(st.one_of(st.none(), s))  # noqa: E731
     return Volunteer(
-        id=i, skills=frozenset(draw(st.sets(st.sampled_from(SKILLS)))), availability=windows,
-        unavailable_dates=frozenset(MONDAY.date() + timedelta(days=d)
-                                    for d in draw(st.sets(st.integers(0, 6), max_size=2))),
+        id=i,
+        skills=frozenset(draw(st.sets(st.sampled_from(SKILLS)))),
+        availability=windows,
+        unavailable_dates=frozenset(
+            MONDAY.date() + timedelta(days=d) for d in draw(st.sets(st.integers(0, 6), max_size=2))
+        ),
         max_minutes_per_week=maybe(st.sampled_from((240, 480, 960))),
         max_shifts_per_week=maybe(st.integers(1, 3)),
         max_consecutive_days=maybe(st.integers(1, 3)),
@@ -63,11 +76,13 @@ def volunteers(draw, i: int) -> Volunteer:
         max_travel_minutes=maybe(st.sampled_from((10, 30))),
         preferred_stations=frozenset(draw(st.sets(st.sampled_from(STATIONS), max_size=1))),
         max_shifts_per_day=maybe(st.just(1)),
-        max_shifts_per_kind=draw(st.dictionaries(st.sampled_from(("D", "N")), st.integers(0, 2),
-                                                 max_size=1)),
+        max_shifts_per_kind=draw(
+            st.dictionaries(st.sampled_from(("D", "N")), st.integers(0, 2), max_size=1)
+        ),
         min_consecutive_days=maybe(st.integers(2, 3)),
         min_consecutive_days_off=maybe(st.integers(2, 3)),
-        max_weekends=maybe(st.integers(0, 1)))
+        max_weekends=maybe(st.integers(0, 1)),
+    )
 
 
 @st.composite
@@ -78,16 +93,27 @@ def problems(draw) -> Problem:
     pairs = [(v.id, s.id) for v in vs for s in ss]
     previous = draw(st.sets(st.sampled_from(pairs), max_size=3)) if pairs else set()
     return Problem(
-        shifts=tuple(ss), volunteers=tuple(vs), travel_minutes=travel,
+        shifts=tuple(ss),
+        volunteers=tuple(vs),
+        travel_minutes=travel,
         previous=tuple(Assignment(v, s) for v, s in sorted(previous, key=str)),
-        forbidden_successions=frozenset(draw(st.sets(st.sampled_from(
-            [("N", "D"), ("N", "N"), ("D", "N")]), max_size=1))),
-        first_day=MONDAY.date(), last_day=MONDAY.date() + timedelta(days=6),
-        weights=Weights(), time_limit_seconds=10, seed=3, workers=1)
+        forbidden_successions=frozenset(
+            draw(st.sets(st.sampled_from([("N", "D"), ("N", "N"), ("D", "N")]), max_size=1))
+        ),
+        first_day=MONDAY.date(),
+        last_day=MONDAY.date() + timedelta(days=6),
+        weights=Weights(),
+        time_limit_seconds=10,
+        seed=3,
+        workers=1,
+    )
 
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @SETTINGS
@@ -109,8 +135,11 @@ def test_every_unfilled_seat_has_true_reasons(p):
         assert seat.reasons, seat
         s = p.shift(seat.shift)
         here = set(sol.volunteers_on(s.id))
-        pool = [v for v in p.volunteers if v.id not in here
-                and (seat.skill is None or seat.skill in v.skills)]
+        pool = [
+            v
+            for v in p.volunteers
+            if v.id not in here and (seat.skill is None or seat.skill in v.skills)
+        ]
         for r in seat.reasons:
             if r.code == "capacity":
                 assert_capacity_holds(p, sol, s, seat.skill, r.message)
@@ -129,8 +158,9 @@ def test_every_unfilled_seat_has_true_reasons(p):
             elif code == "full":
                 assert broken == {"max_headcount"}
             else:
-                expected = {"unavailable_date": "availability",
-                            "kind_limit": "shift_kind"}.get(code, code)
+                expected = {"unavailable_date": "availability", "kind_limit": "shift_kind"}.get(
+                    code, code
+                )
                 assert expected in broken, (code, broken)
 
 
@@ -140,14 +170,18 @@ def assert_capacity_holds(p, sol, s, skill, message):
     need, most = map(int, re.search(r"need (\d+) pe.* take (\d+) at most", message).groups())
     if skill is None:
         weekend = message.startswith("weekend")
-        group = [x for x in p.shifts if x.min_headcount
-                 and (x.on_day.weekday() >= 5 if weekend else x.kind == s.kind)]
+        group = [
+            x
+            for x in p.shifts
+            if x.min_headcount and (x.on_day.weekday() >= 5 if weekend else x.kind == s.kind)
+        ]
         assert need == sum(x.min_headcount for x in group)
         taken = sum(len(sol.volunteers_on(x.id)) for x in group)
     else:
         week = s.on_day.isocalendar()[:2]
-        group = [x for x in p.shifts if x.skill_needs.get(skill)
-                 and x.on_day.isocalendar()[:2] == week]
+        group = [
+            x for x in p.shifts if x.skill_needs.get(skill) and x.on_day.isocalendar()[:2] == week
+        ]
         assert need == sum(x.skill_needs[skill] for x in group)
         taken = sum(skill in p.volunteer(v).skills for x in group for v in sol.volunteers_on(x.id))
     assert taken <= most < need, message

@@ -78,9 +78,20 @@ def test_cli_picks_the_search_by_size_on_request(tmp_path):
 
 def test_bad_problem_is_refused_with_a_clear_message(tmp_path, capsys):
     src = tmp_path / "bad.json"
-    src.write_text(json.dumps({"shifts": [{"id": 1, "station": "s",
-                                           "start": "2026-03-02T10:00:00+00:00",
-                                           "end": "2026-03-02T09:00:00+00:00"}]}))
+    src.write_text(
+        json.dumps(
+            {
+                "shifts": [
+                    {
+                        "id": 1,
+                        "station": "s",
+                        "start": "2026-03-02T10:00:00+00:00",
+                        "end": "2026-03-02T09:00:00+00:00",
+                    }
+                ]
+            }
+        )
+    )
     assert main(["solve", str(src)]) == 2
     assert "is not after start" in capsys.readouterr().err
 
@@ -88,5 +99,14 @@ def test_bad_problem_is_refused_with_a_clear_message(tmp_path, capsys):
 def test_solution_json_has_every_documented_field():
     sol = solve(problem([shift("x")], [Volunteer("a")]))
     assert set(solution_to_dict(sol)) == {
-        "status", "assignments", "objective", "objective_by_rule", "best_bound", "gap",
-        "wall_seconds", "first_solution_seconds", "unfilled", "progress"}
+        "status",
+        "assignments",
+        "objective",
+        "objective_by_rule",
+        "best_bound",
+        "gap",
+        "wall_seconds",
+        "first_solution_seconds",
+        "unfilled",
+        "progress",
+    }

@@ -8,8 +8,11 @@ from solver import Assignment, Volunteer, validate
 
 
 def _p():
-    return problem([shift("x"), shift("y", hour=11)], [Volunteer("a"), Volunteer("b")],
-                   pinned=(Assignment("b", "y"),))
+    return problem(
+        [shift("x"), shift("y", hour=11)],
+        [Volunteer("a"), Volunteer("b")],
+        pinned=(Assignment("b", "y"),),
+    )
 
 
 def test_clean_roster_passes():
@@ -18,9 +21,18 @@ def test_clean_roster_passes():
 
 
 def test_unknown_ids_and_duplicates_are_reported():
-    rules = {v.rule for v in validate(_p(), [Assignment("zz", "x"), Assignment("a", "nope"),
-                                            Assignment("b", "y"), Assignment("b", "y")])
-             .violations}
+    rules = {
+        v.rule
+        for v in validate(
+            _p(),
+            [
+                Assignment("zz", "x"),
+                Assignment("a", "nope"),
+                Assignment("b", "y"),
+                Assignment("b", "y"),
+            ],
+        ).violations
+    }
     assert rules == {"unknown", "duplicate"}
 
 
