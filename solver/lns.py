@@ -80,14 +80,8 @@ def solve_lns(
     params.stop_after_first_solution = False
     model.minimize(sum(built.goals.values()))
     if status == cp_model.INFEASIBLE or status == cp_model.MODEL_INVALID:
-        return Solution(
-            status=solver.status_name(status),
-            assignments=(),
-            objective=None,
-            objective_by_rule={},
-            best_bound=solver.best_objective_bound,
-            gap=None,
-            wall_seconds=time.perf_counter() - started,
+        return Solution.without_roster(
+            solver.status_name(status), solver.best_objective_bound, time.perf_counter() - started
         )
     feasible = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -113,15 +107,8 @@ def solve_lns(
         bound = solver.best_objective_bound if status != cp_model.UNKNOWN else -math.inf
         values, best_objective, final_status = feasible, math.inf, "FEASIBLE"
     else:
-        return Solution(
-            status=solver.status_name(status),
-            assignments=(),
-            objective=None,
-            objective_by_rule={},
-            best_bound=solver.best_objective_bound,
-            gap=None,
-            wall_seconds=wall,
-            progress=tuple(points),
+        return Solution.without_roster(
+            solver.status_name(status), solver.best_objective_bound, wall, tuple(points)
         )
     first_seconds = points[0].seconds if points else wall
     if final_status == "FEASIBLE":

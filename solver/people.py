@@ -117,15 +117,8 @@ def solve_by_people(
         problem, people, started + build_share * problem.time_limit_seconds, deadline, rng, log
     )
     if roster is None:
-        return Solution(
-            status="UNKNOWN",
-            assignments=(),
-            objective=None,
-            objective_by_rule={},
-            best_bound=-math.inf,
-            gap=None,
-            wall_seconds=time.perf_counter() - started,
-            progress=tuple(points),
+        return Solution.without_roster(
+            "UNKNOWN", -math.inf, time.perf_counter() - started, tuple(points)
         )
     first_seconds = time.perf_counter() - started
     report = validate(problem, [Assignment(v, s) for v, s in roster])

@@ -58,6 +58,23 @@ class Solution:
         if self.status not in STATUSES:
             raise ValueError(f"solution: unknown status {self.status!r}")
 
+    @classmethod
+    def without_roster(
+        cls, status: str, bound: float, wall: float, progress: tuple[Progress, ...] = ()
+    ) -> Solution:
+        """What a search returns when it has no roster to give (none found in time,
+        or none exists)."""
+        return cls(
+            status=status,
+            assignments=(),
+            objective=None,
+            objective_by_rule={},
+            best_bound=bound,
+            gap=None,
+            wall_seconds=wall,
+            progress=progress,
+        )
+
     @property
     def has_roster(self) -> bool:
         return self.status in ("OPTIMAL", "FEASIBLE")

@@ -127,15 +127,8 @@ def solve(
             explain_unfilled,
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Solution(
-            status=name,
-            assignments=(),
-            objective=None,
-            objective_by_rule={},
-            best_bound=solver.best_objective_bound,
-            gap=None,
-            wall_seconds=wall,
-            progress=tuple(recorder.points),
+        return Solution.without_roster(
+            name, solver.best_objective_bound, wall, tuple(recorder.points)
         )
     assignments = built.vars.extract(solver)
     if (
