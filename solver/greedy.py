@@ -28,10 +28,7 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
 
     def urgency(si: int) -> tuple:
         s = problem.shifts[si]
-        weight = (
-            s.under_weight if s.under_weight is not None else problem.weights.coverage * s.priority
-        )
-        return -weight, len(vars.volunteers_on[si]), s.start
+        return -s.under_cover_weight(problem.weights), len(vars.volunteers_on[si]), s.start
 
     order = sorted(range(len(problem.shifts)), key=urgency)
     for si in order:

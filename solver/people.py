@@ -167,7 +167,7 @@ def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None
             if log:
                 log(f"volunteer {person}: {plain.status}, no roster at all")
             return None
-        weighed = scarcity.weigh(sub, problem.weights.coverage)
+        weighed = scarcity.weigh(sub)
         sol = solve(
             dataclasses.replace(weighed, time_limit_seconds=share),
             hint=plain.assignments,

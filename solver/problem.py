@@ -105,6 +105,12 @@ class Shift:
     def minutes(self) -> int:
         return int((self.end - self.start).total_seconds()) // 60
 
+    def under_cover_weight(self, weights: Weights) -> int:
+        """The penalty per missing person: `under_weight`, else coverage x priority."""
+        return (
+            self.under_weight if self.under_weight is not None else weights.coverage * self.priority
+        )
+
     @property
     def on_day(self) -> date:
         assert self.day is not None  # set in __post_init__

@@ -57,10 +57,10 @@ class Scarcity:
         for g, n in self.share[volunteer].items():
             self.left[g] -= n
 
-    def weigh(self, sub: Problem, base: int) -> Problem:
+    def weigh(self, sub: Problem) -> Problem:
         """`sub` (its shifts' min_headcount being the seats still open) with each
         shift's under-cover weight raised by up to 100 % for the pressure on its
-        groups; `base` is the weight of a shift that sets none of its own."""
+        groups."""
         needed: dict[Group, int] = defaultdict(int)
         for s in sub.shifts:
             for g in self.groups_of[s.id]:
@@ -70,7 +70,7 @@ class Scarcity:
         for s in sub.shifts:
             p = max((pressure[g] for g in self.groups_of[s.id]), default=0.0)
             if p > 0 and s.min_headcount:
-                weight = s.under_weight if s.under_weight is not None else base * s.priority
+                weight = s.under_cover_weight(sub.weights)
                 s = dataclasses.replace(s, under_weight=round(weight * (1 + p)))
             shifts.append(s)
         return dataclasses.replace(sub, shifts=tuple(shifts))

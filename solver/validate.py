@@ -339,7 +339,7 @@ def objective_by_rule(
     terms = dict.fromkeys(OBJECTIVE_RULES, 0)
     for s in problem.shifts:
         n = len(by_shift.get(s.id, ()))
-        under = s.under_weight if s.under_weight is not None else w.coverage * s.priority
+        under = s.under_cover_weight(w)
         terms["coverage"] += under * max(0, s.min_headcount - n)
         terms["coverage"] += s.over_weight * max(0, n - s.min_headcount)
         if s.skill_needs:

@@ -11,7 +11,7 @@ def cover_every_shift_by_priority(vars: Variables):
     for si, s in enumerate(p.shifts):
         n = sum(vars.x[vi, si] for vi in vars.volunteers_on[si])
         size = len(vars.volunteers_on[si])
-        under_weight = s.under_weight if s.under_weight is not None else w.coverage * s.priority
+        under_weight = s.under_cover_weight(w)
         if s.min_headcount and under_weight:
             if size == 0:
                 terms.append(under_weight * s.min_headcount)

@@ -136,12 +136,12 @@ def test_scarcity_raises_the_weight_of_seats_few_others_can_take():
     p = _weekday_or_weekend()
     scarcity = Scarcity(p)
     sub, _ = people_problem(p, set(), {"a"}, 5)
-    weights = {s.id: s.under_weight for s in scarcity.weigh(sub, p.weights.coverage).shifts}
+    weights = {s.id: s.under_weight for s in scarcity.weigh(sub).shifts}
     # one weekend seat, and a's one weekend shift is all anyone can give it: doubled
     assert weights == {"mon": None, "sat": 2 * p.weights.coverage * p.shift("sat").priority}
     scarcity.planned("a")
     sub, _ = people_problem(p, {("a", "sat")}, {"b"}, 5)
-    assert [s.under_weight for s in scarcity.weigh(sub, p.weights.coverage).shifts] == [None]
+    assert [s.under_weight for s in scarcity.weigh(sub).shifts] == [None]
 
 
 @pytest.mark.parametrize("seed", range(4))  # both orders of a and b come up

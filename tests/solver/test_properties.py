@@ -20,6 +20,7 @@ from solver import (
     validate,
 )
 from solver.explain import blocking_rule
+from solver.validate import iso_week
 
 SKILLS = ("en", "yue", "aid")
 STATIONS = ("s1", "s2")
@@ -178,10 +179,8 @@ def assert_capacity_holds(p, sol, s, skill, message):
         assert need == sum(x.min_headcount for x in group)
         taken = sum(len(sol.volunteers_on(x.id)) for x in group)
     else:
-        week = s.on_day.isocalendar()[:2]
-        group = [
-            x for x in p.shifts if x.skill_needs.get(skill) and x.on_day.isocalendar()[:2] == week
-        ]
+        week = iso_week(s.on_day)
+        group = [x for x in p.shifts if x.skill_needs.get(skill) and iso_week(x.on_day) == week]
         assert need == sum(x.skill_needs[skill] for x in group)
         taken = sum(skill in p.volunteer(v).skills for x in group for v in sol.volunteers_on(x.id))
     assert taken <= most < need, message
