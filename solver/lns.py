@@ -4,13 +4,13 @@ CP-SAT alone, on 2 cores, finds good bounds but improves big rosters slowly. Thi
 loop keeps one incumbent roster and repeatedly frees a neighbourhood (a window
 of days for everyone, mostly around an open seat, a few volunteers for the whole
 horizon, volunteers who could fill an open seat for the whole horizon, or a few
-volunteers over a window), fixes every other assignment variable to the incumbent
-through the solution hint (`fix_variables_to_their_hinted_value`), and lets CP-SAT
-re-optimise the rest of the same model. Each kind of neighbourhood adapts its own
-size: it grows while its sub-problems are solved to optimality and shrinks when they
-time out. One shared size let the quick day windows inflate the people
-neighbourhoods until they timed out (Curtois & Qu Instance8: 1.3 s and 1 success in
-15 tries for "people"; with a size per kind 1418 -> 1347 and 1311 in 60 s).
+volunteers over a window), fixes every other assignment variable to the incumbent,
+hints the whole incumbent, and lets CP-SAT re-optimise the rest of the same model.
+Each kind of neighbourhood adapts its own size: it grows while its sub-problems are
+solved to optimality and shrinks when they time out. One shared size let the quick
+day windows inflate the people neighbourhoods until they timed out (Curtois & Qu
+Instance8: 1.3 s and 1 success in 15 tries for "people"; with a size per kind
+1418 -> 1347 and 1311 in 60 s).
 
 A small problem (see `STRONG_RUNS_MAX_CELLS`) gets the stronger model with the run
 automaton and CP-SAT alone for the whole time, no LNS: with that model CP-SAT proves
@@ -85,7 +85,7 @@ def solve_lns(
         )
     feasible = None
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        feasible = [solver.boolean_value(x) for x in xs]
+        feasible = list(solver.response_proto.solution)
         emit(None, -math.inf)
     # Phase 1: the whole model with the objective, stopped early.
     tune(params, problem.workers)
@@ -100,24 +100,24 @@ def solve_lns(
     wall = time.perf_counter() - started
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = solver.best_objective_bound
-        values = [solver.boolean_value(x) for x in xs]
+        full = list(solver.response_proto.solution)
         best_objective = solver.objective_value
         final_status = solver.status_name(status)
     elif feasible is not None:  # no better roster in phase 1: start LNS from phase 0
         bound = solver.best_objective_bound if status != cp_model.UNKNOWN else -math.inf
-        values, best_objective, final_status = feasible, math.inf, "FEASIBLE"
+        full, best_objective, final_status = feasible, math.inf, "FEASIBLE"
     else:
         return Solution.without_roster(
             solver.status_name(status), solver.best_objective_bound, wall, tuple(points)
         )
     first_seconds = points[0].seconds if points else wall
     if final_status == "FEASIBLE":
-        final_status, best_objective, values = _improve(
-            problem, model, keys, xs, values, best_objective, bound, deadline, rng, emit, log
+        final_status, best_objective, full = _improve(
+            problem, model, keys, xs, full, best_objective, bound, deadline, rng, emit, log
         )
         if math.isfinite(bound) and best_objective <= bound:
             final_status = "OPTIMAL"
-    chosen = [k for k, val in zip(keys, values, strict=True) if val]
+    chosen = [k for k, x in zip(keys, xs, strict=True) if full[x.index]]
     assignments = [_assignment(problem, k) for k in chosen]
     return finish(
         problem,
@@ -149,9 +149,16 @@ def _assignment(problem: Problem, key: tuple[int, int]):
     return Assignment(problem.volunteers[vi].id, problem.shifts[si].id)
 
 
-def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, emit, log):
-    """The LNS loop proper; returns (status, objective, values)."""
+def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, emit, log):
+    """The LNS loop proper, from `full`, the incumbent's value for every variable of
+    the model; returns (status, objective, full).
+
+    Each sub-problem fixes the assignment variables outside the neighbourhood by
+    their domains and hints the whole incumbent. A hint on the assignments alone
+    left CP-SAT to complete the rest within a small conflict budget, and where that
+    failed the sub-problem started from scratch."""
     index = [x.index for x in xs]
+    domains = [model.proto.variables[i].domain for i in index]
     day_of = [_day(problem, k) for k in keys]
     n_days = max(day_of) + 1 if day_of else 1
     n_people = len(problem.volunteers)
@@ -163,7 +170,6 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = problem.workers
-    params.fix_variables_to_their_hinted_value = True
     tune(params, problem.workers)
     proto = model.proto
     iteration = 0
@@ -173,7 +179,7 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
             break
         iteration += 1
         kind = rng.choice(KINDS)
-        seat = _open_seat(problem, keys, values, rng)
+        seat = _open_seat(problem, keys, [full[i] for i in index], rng)
         able: list[int] = []
         if kind == "seat":
             if seat is None:
@@ -185,39 +191,38 @@ def _improve(problem, model, keys, xs, values, objective, bound, deadline, rng, 
             rng, kind, keys, day_of, n_days, n_people, sizes[kind], able, open_day
         )
         proto.clear_solution_hint()
-        hint_vars, hint_values = [], []
-        for i, val in enumerate(values):
-            if i not in free:
-                hint_vars.append(index[i])
-                hint_values.append(int(val))
-        proto.solution_hint.vars.extend(hint_vars)
-        proto.solution_hint.values.extend(hint_values)
+        proto.solution_hint.vars.extend(range(len(full)))
+        proto.solution_hint.values.extend(full)
+        fixed = [i for i in range(len(xs)) if i not in free]
+        for i in fixed:
+            domains[i][0] = domains[i][1] = full[index[i]]
         params.max_time_in_seconds = min(sub_limit, left)
         params.random_seed = rng.randrange(1 << 30)
-        # never accept worse: the incumbent completed by itself is a solution too
+        # never accept worse: the incumbent is a solution of every sub-problem
         status = solver.solve(model)
+        for i in fixed:
+            domains[i][0], domains[i][1] = 0, 1
         if log and iteration % 50 == 0:
             log(
-                f"  sub {iteration}: {solver.status_name(status)} {solver.wall_time:.2f}s "
+                f"  sub {iteration} {kind}: {solver.status_name(status)} {solver.wall_time:.2f}s "
                 f"free {len(free)} obj {solver.objective_value:.0f}"
             )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if solver.objective_value < objective - 1e-9:
                 objective = solver.objective_value
-                for i in free:
-                    values[i] = solver.boolean_value(xs[i])
+                full = list(solver.response_proto.solution)
                 emit(objective, bound)
                 if log:
                     log(f"lns {iteration} ({kind}): {objective:.0f} (free {len(free)})")
             elif solver.objective_value <= objective + 1e-9:
-                for i in free:  # sideways move: same cost, new roster, helps plateaus
-                    values[i] = solver.boolean_value(xs[i])
+                # sideways move: same cost, new roster, helps plateaus
+                full = list(solver.response_proto.solution)
         if status == cp_model.OPTIMAL and solver.wall_time < sub_limit / 2:
             sizes[kind] = min(len(keys) // 2, int(sizes[kind] * 1.1) + 1)
         elif status != cp_model.OPTIMAL:
             sizes[kind] = max(20, int(sizes[kind] * 0.7))
     proto.clear_solution_hint()
-    return "FEASIBLE", objective, values
+    return "FEASIBLE", objective, full
 
 
 def _day(problem: Problem, key: tuple[int, int]) -> int:

@@ -98,6 +98,7 @@ def solve(
             recorder.greedy(report.objective, len(start))
     if hint is not None:
         built.vars.hint(hint)
+        complete_hint(built.model, problem.time_limit_seconds / 4)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(
@@ -147,6 +148,32 @@ def solve(
         tuple(recorder.points),
         explain_unfilled,
     )
+
+
+def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
+    """Extends the model's hint, on the x variables, to every variable.
+
+    CP-SAT completes a partial hint only within a small conflict budget, and on
+    large sub-problems it often fails: on Curtois & Qu Instance13 a day-window
+    sub-problem whose hint was a valid roster of objective 3576 came back at
+    3785-4490 after 3 s, its first solution found from scratch at 9209. With the
+    x variables fixed, the other variables follow in ~0.05 s.
+    """
+    fixed = model.clone()
+    hint = fixed.proto.solution_hint
+    for index, value in zip(hint.vars, hint.values, strict=True):
+        fixed.add(fixed.get_int_var_from_proto_index(index) == value)
+    fixed.clear_hints()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = 1
+    if solver.solve(fixed) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    model.clear_hints()
+    hint = model.proto.solution_hint
+    hint.vars.extend(range(len(model.proto.variables)))
+    hint.values.extend(solver.response_proto.solution)
+    return True
 
 
 def tune(params, workers: int) -> None:

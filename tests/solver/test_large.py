@@ -9,14 +9,17 @@ import time
 
 import pytest
 from builders import problem, shift
+from ortools.sat.python import cp_model
 
 from solver import Assignment, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
 from solver.decompose import OPEN_SEAT_WINDOWS, window_problem, window_start
 from solver.lns import _neighbourhood, _open_seat, solve_lns
 from solver.methods import method_for
+from solver.model import build_model
 from solver.people import _build, people_problem, solve_by_people
 from solver.scarcity import Scarcity
+from solver.solve import complete_hint
 
 needs_data = pytest.mark.skipif(
     not (DATA / "Instance2.txt").exists(), reason="benchmark data not present"
@@ -161,3 +164,35 @@ def test_lns_windows_mostly_hold_the_day_of_an_open_seat():
     assert OPEN_SEAT_WINDOWS <= holding < 1  # the rest anywhere, some of them too
     anywhere = {window_start(rng, 28, 7, None) for _ in range(1000)}
     assert anywhere == set(range(22))
+
+
+def _two_volunteers_three_days():
+    shifts = [shift(f"d{d}", day=d, min_headcount=1, max_headcount=2) for d in range(3)]
+    vols = [Volunteer(id=f"v{i}", max_consecutive_days=2, max_shifts_per_week=2) for i in range(2)]
+    return problem(shifts, vols)
+
+
+def test_a_hint_on_the_assignments_is_completed_to_every_variable():
+    p = _two_volunteers_three_days()
+    hinted = {Assignment("v0", "d0"), Assignment("v0", "d1"), Assignment("v1", "d2")}
+    built = build_model(p)
+    built.vars.hint(hinted)
+    assert len(built.model.proto.solution_hint.vars) < len(built.model.proto.variables)
+    assert complete_hint(built.model, time_limit=5)
+    assert sorted(built.model.proto.solution_hint.vars) == list(
+        range(len(built.model.proto.variables))
+    )
+    # held to the completed hint, CP-SAT finds exactly the hinted roster feasible
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    assert set(built.vars.extract(solver)) == hinted
+
+
+def test_a_hint_that_breaks_a_rule_is_left_as_it_was():
+    p = _two_volunteers_three_days()
+    built = build_model(p)
+    built.vars.hint([Assignment("v0", f"d{d}") for d in range(3)])  # 3 days in a row
+    before = list(built.model.proto.solution_hint.vars)
+    assert not complete_hint(built.model, time_limit=5)
+    assert list(built.model.proto.solution_hint.vars) == before
