@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 from solver import Assignment, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
 from solver.decompose import OPEN_SEAT_WINDOWS, window_problem, window_start
-from solver.lns import _neighbourhood, _open_seat, solve_lns
+from solver.lns import _neighbourhood, _open_seat, _with_time_to_spare, solve_lns
 from solver.methods import method_for
 from solver.model import build_model
 from solver.people import _build, people_problem, solve_by_people
@@ -196,3 +196,18 @@ def test_a_hint_that_breaks_a_rule_is_left_as_it_was():
     before = list(built.model.proto.solution_hint.vars)
     assert not complete_hint(built.model, time_limit=5)
     assert list(built.model.proto.solution_hint.vars) == before
+
+
+def test_seat_neighbourhood_draws_on_the_volunteers_with_time_to_spare():
+    vols = [Volunteer(id=f"v{i}", max_total_minutes=240) for i in range(4)]
+    p = problem([shift(f"s{i}", day=i) for i in range(4)], vols)
+    keys = [(vi, si) for vi in range(4) for si in range(4)]
+    values = [vi == si and vi != 2 for vi, si in keys]  # v2 works nothing, s2 is open
+    assert _with_time_to_spare(p, keys, values) == [2]
+    rng = random.Random(0)
+    for _ in range(20):  # room for two people: one with time to spare, one taker
+        free = _neighbourhood(
+            rng, "seat", keys, [si for _, si in keys], 4, 4, size=8, able=[0, 1], spare=[2]
+        )
+        people = {keys[i][0] for i in free}
+        assert 2 in people and len(people & {0, 1}) == 1
