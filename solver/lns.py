@@ -179,7 +179,8 @@ def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, em
             break
         iteration += 1
         kind = rng.choice(KINDS)
-        seat = _open_seat(problem, keys, [full[i] for i in index], rng)
+        values = [full[i] for i in index]  # the incumbent's assignment variables
+        seat = _open_seat(problem, keys, values, rng)
         able: list[int] = []
         spare: list[int] = []
         if kind == "seat":
@@ -187,7 +188,7 @@ def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, em
                 kind = "people"
             else:
                 able = sorted({k[0] for k in keys if k[1] == seat})
-                spare = _with_time_to_spare(problem, keys, [full[i] for i in index])
+                spare = _with_time_to_spare(problem, keys, values)
         open_day = None if seat is None else (problem.shifts[seat].on_day - problem.first_day).days
         free = _neighbourhood(
             rng, kind, keys, day_of, n_days, n_people, sizes[kind], able, open_day, spare
@@ -197,7 +198,7 @@ def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, em
         proto.solution_hint.values.extend(full)
         fixed = [i for i in range(len(xs)) if i not in free]
         for i in fixed:
-            domains[i][0] = domains[i][1] = full[index[i]]
+            domains[i][0] = domains[i][1] = values[i]
         params.max_time_in_seconds = min(sub_limit, left)
         params.random_seed = rng.randrange(1 << 30)
         # never accept worse: the incumbent is a solution of every sub-problem
