@@ -51,21 +51,18 @@ def window_problem(
     Returns the problem, the candidate filter and the incumbent inside the window.
     """
     # The context must outlast every run limit, or a run could cross it unseen.
-    context = max(
-        context,
-        1
-        + max(
-            (
-                max(
-                    v.max_consecutive_days or 0,
-                    v.min_consecutive_days or 0,
-                    v.min_consecutive_days_off or 0,
-                )
-                for v in problem.volunteers
-            ),
-            default=0,
+    longest_run_limit = max(
+        (
+            max(
+                v.max_consecutive_days or 0,
+                v.min_consecutive_days or 0,
+                v.min_consecutive_days_off or 0,
+            )
+            for v in problem.volunteers
         ),
+        default=0,
     )
+    context = max(context, 1 + longest_run_limit)
     first = max(problem.first_day, free_start - timedelta(days=context))
     last = min(problem.last_day, free_end + timedelta(days=context))
     # Never cut a weekend in two: its half outside would be counted by nobody.

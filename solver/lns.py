@@ -197,7 +197,7 @@ def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, em
         proto.solution_hint.vars.extend(range(len(full)))
         proto.solution_hint.values.extend(full)
         fixed = [i for i in range(len(xs)) if i not in free]
-        for i in fixed:
+        for i in fixed:  # outside the neighbourhood: held to the incumbent
             domains[i][0] = domains[i][1] = values[i]
         params.max_time_in_seconds = min(sub_limit, left)
         params.random_seed = rng.randrange(1 << 30)
