@@ -162,7 +162,9 @@ def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     fixed = model.clone()
     hint = fixed.proto.solution_hint
     for index, value in zip(hint.vars, hint.values, strict=True):
-        fixed.add(fixed.get_int_var_from_proto_index(index) == value)
+        domain = fixed.proto.variables[index].domain  # fixed as lns fixes its own
+        domain.clear()
+        domain.extend((value, value))
     fixed.clear_hints()
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
