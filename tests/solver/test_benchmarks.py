@@ -54,6 +54,25 @@ def test_benchmark_script_writes_rosters(tmp_path: Path, capsys):
     assert employee in "ABCDEFGH" and 0 <= int(day) < 14 and kind == "D"
 
 
+@needs_data
+def test_benchmark_script_runs_each_seed_and_counts_the_runs_on_target(tmp_path: Path, capsys):
+    assert (
+        main(["--instances", "1", "--seed", "0-1", "--time-limit", "20", "--out", str(tmp_path)])
+        == 0
+    )
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:3] == ["instance", "seed", "value"]
+    assert [line.split()[:3] for line in out[1:3]] == [
+        ["Instance1", "0", "607"],
+        ["Instance1", "1", "607"],
+    ]
+    assert out[3] == "Instance1   within 5 % of best-known in 2 of 2 runs; gaps 0.00 / 0.00"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "Instance1.seed0.roster.csv",
+        "Instance1.seed1.roster.csv",
+    ]
+
+
 def test_district_generator_is_reproducible():
     a, b = generate(4, 30, seed=5), generate(4, 30, seed=5)
     assert [s.id for s in a.shifts] == [s.id for s in b.shifts]
