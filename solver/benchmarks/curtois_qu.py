@@ -236,24 +236,24 @@ def _run(inst: Instance, best: int, roster_path: Path) -> tuple[str, float | Non
     started = time.perf_counter()
     sol, method = solve_by_size(inst.problem, explain_unfilled=False)
     seconds = time.perf_counter() - started
-    if not sol.has_roster:
-        return (
-            f"{'-':>8}{best:>8}{'-':>8}{'-':>8}{seconds:>8.1f}{'-':>8}  {sol.status:<8} {method}",
-            None,
-        )
-    report = validate(inst.problem, sol.assignments)
-    if not report.ok:  # never expected: solve() validates too
-        print(f"{inst.name}: INVALID {report.violations[:3]}", file=sys.stderr)
-        return f"{'-':>8}{best:>8}  INVALID", None
-    write_roster(inst, sol.assignments, roster_path)
-    gap = 100.0 * (report.objective - best) / best
-    bound = f"{sol.best_bound:.0f}" if math.isfinite(sol.best_bound) else "-"
-    first = sol.first_solution_seconds
-    return (
-        f"{report.objective:>8}{best:>8}{gap:>8.2f}{bound:>8}{seconds:>8.1f}"
-        f"{first if first is None else round(first, 1)!s:>8}  {sol.status:<8} {method}",
-        gap,
+    status, value, gap, bound, first = sol.status, "-", None, "-", "-"
+    if sol.has_roster:
+        report = validate(inst.problem, sol.assignments)
+        if report.ok:
+            write_roster(inst, sol.assignments, roster_path)
+            value, gap = report.objective, 100.0 * (report.objective - best) / best
+            bound = f"{sol.best_bound:.0f}" if math.isfinite(sol.best_bound) else "-"
+            first = sol.first_solution_seconds
+            first = "None" if first is None else round(first, 1)
+        else:  # never expected: solve() validates too
+            print(f"{inst.name}: INVALID {report.violations[:3]}", file=sys.stderr)
+            status = "INVALID"
+    gap_text = "-" if gap is None else f"{gap:.2f}"
+    row = (
+        f"{value:>8}{best:>8}{gap_text:>8}{bound:>8}{seconds:>8.1f}{first!s:>8}  "
+        f"{status:<8} {method}"
     )
+    return row, gap
 
 
 if __name__ == "__main__":
