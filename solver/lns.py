@@ -114,9 +114,7 @@ def solve_lns(
     if final_status == "FEASIBLE":
         final_status, best_objective, full = _improve(
             problem, model, keys, xs, full, best_objective, bound, deadline, rng, emit, log
-        )
-        if math.isfinite(bound) and best_objective <= bound:
-            final_status = "OPTIMAL"
+        )  # `finish` calls it OPTIMAL if it reached the bound
     chosen = [k for k, x in zip(keys, xs, strict=True) if full[x.index]]
     assignments = [_assignment(problem, k) for k in chosen]
     return finish(

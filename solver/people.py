@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 
+from solver.bound import capacity_bound
 from solver.decompose import window_problem, window_start
 from solver.problem import Assignment, Id, Problem, Shift, Weights
 from solver.scarcity import Scarcity
@@ -101,31 +102,33 @@ def solve_by_people(
     build_share: float = 0.3,
     log: Callable[[str], None] | None = None,
 ) -> Solution:
-    """Best roster within problem.time_limit_seconds, built and improved by volunteers."""
+    """Best roster within problem.time_limit_seconds, built and improved by volunteers
+    (and stopped early if it reaches `bound.capacity_bound`, then proven optimal)."""
     started = time.perf_counter()
     deadline = started + problem.time_limit_seconds
     rng = random.Random(problem.seed)
     points: list[Progress] = []
+    scarcity = Scarcity(problem)
+    bound = capacity_bound(problem, scarcity)
 
     def emit(objective: float) -> None:
-        points.append(Progress(time.perf_counter() - started, objective, -math.inf))
+        points.append(Progress(time.perf_counter() - started, objective, bound))
         if on_progress is not None:
             on_progress(points[-1])
 
     people = [v.id for v in problem.volunteers]
-    roster = _build(
-        problem, people, started + build_share * problem.time_limit_seconds, deadline, rng, log
-    )
+    build_until = started + build_share * problem.time_limit_seconds
+    roster = _build(problem, people, build_until, deadline, rng, log, scarcity)
     if roster is None:
         return Solution.without_roster(
-            "UNKNOWN", -math.inf, time.perf_counter() - started, tuple(points)
+            "UNKNOWN", bound, time.perf_counter() - started, tuple(points)
         )
     first_seconds = time.perf_counter() - started
     report = validate(problem, [Assignment(v, s) for v, s in roster])
     if not report.ok:  # a solver bug: each piece was validated on its own
         raise AssertionError(f"people decomposition broke {report.violations[:3]}")
     emit(report.objective)
-    roster = improve_by_people(problem, roster, report.objective, deadline, rng, emit, log)
+    roster = improve_by_people(problem, roster, report.objective, deadline, rng, emit, log, bound)
     assignments = sorted(
         (Assignment(v, s) for v, s in roster), key=lambda a: (str(a.volunteer), str(a.shift))
     )
@@ -133,7 +136,7 @@ def solve_by_people(
         problem,
         assignments,
         "FEASIBLE",
-        -math.inf,
+        bound,
         time.perf_counter() - started,
         first_seconds,
         tuple(points),
@@ -141,14 +144,17 @@ def solve_by_people(
     )
 
 
-def _build(problem, people, build_until, deadline, rng, log) -> set[Pair] | None:
-    """A first roster, one volunteer at a time, each seeing the seats still open.
+def _build(
+    problem, people, build_until, deadline, rng, log, scarcity: Scarcity | None = None
+) -> set[Pair] | None:
+    """A first roster, one volunteer at a time, each seeing the seats still open
+    (`scarcity`: the problem's, if already worked out).
 
     One at a time because CP-SAT's search does not split independent parts: ten
     Instance24 volunteers together found no roster in 10 s, one alone takes ~1 s.
     """
     roster: set[Pair] = set()
-    scarcity = Scarcity(problem)
+    scarcity = scarcity or Scarcity(problem)
     order = list(people)
     rng.shuffle(order)
     for k, person in enumerate(order):
@@ -222,10 +228,13 @@ def _without_goals(problem: Problem) -> Problem:
     )
 
 
-def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> set[Pair]:
+def improve_by_people(
+    problem, roster, objective, deadline, rng, emit, log, bound=-math.inf
+) -> set[Pair]:
     """LNS over four neighbourhoods, each sized adaptively: everyone over a few
     days, a few volunteers over the whole horizon (any, or those who could fill an
-    open seat), a third of them over weeks."""
+    open seat), a third of them over weeks; until the time is up or the roster
+    costs no more than `bound`."""
     people = [v.id for v in problem.volunteers]
     everyone = set(people)
     days = problem.days()
@@ -234,6 +243,10 @@ def improve_by_people(problem, roster, objective, deadline, rng, emit, log) -> s
     sub_limit = 3.0
     iteration = 0
     while deadline - time.perf_counter() > 1.0:
+        if objective <= bound:  # proven optimal, if the running total is the true one
+            objective = validate(problem, [Assignment(v, s) for v, s in roster]).objective
+            if objective <= bound:
+                break
         iteration += 1
         limit = min(sub_limit, deadline - time.perf_counter() - 0.5)
         seed = rng.randrange(1 << 20)

@@ -39,6 +39,7 @@ class Scarcity:
             self.groups_of[s.id] = groups
             for g in groups:
                 members[g].append(s)
+        self.members = dict(members)
         # what each volunteer can take of each group, and the total still to plan
         self.share: dict[Id, dict[Group, int]] = {}
         self.left: dict[Group, int] = defaultdict(int)
@@ -51,6 +52,7 @@ class Scarcity:
                 mine[g] = most_shifts(v, theirs, g[1] if g[0] == "kind" else None) if theirs else 0
                 self.left[g] += mine[g]
             self.share[v.id] = mine
+        self.capacity = dict(self.left)  # of all volunteers: `left` before anyone is planned
 
     def planned(self, volunteer: Id) -> None:
         """`volunteer` is planned: their share is no longer to be had."""

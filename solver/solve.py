@@ -209,9 +209,11 @@ def finish(
     objective = report.objective
     if math.isfinite(bound):
         bound = math.ceil(bound - 1e-6)  # the objective is integral, so is its bound
+        if objective <= bound:  # a search without proof of its own may reach the bound
+            status = "OPTIMAL"
         gap = 0.0 if objective == bound else abs(objective - bound) / max(1.0, abs(objective))
     else:
-        gap = None  # no bound known (e.g. decomposition)
+        gap = None  # no bound known: the search stopped before CP-SAT had one
     unfilled = explain(problem, assignments, status) if explain_unfilled else ()
     return Solution(
         status=status,

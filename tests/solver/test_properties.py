@@ -19,6 +19,7 @@ from solver import (
     solve,
     validate,
 )
+from solver.bound import capacity_bound
 from solver.explain import blocking_rule
 from solver.validate import iso_week
 
@@ -126,6 +127,7 @@ def test_every_solution_passes_the_validator(p):
     assert report.ok, report.violations
     assert report.objective == sol.objective
     assert sol.best_bound == sol.objective
+    assert capacity_bound(p) <= sol.objective  # a true lower bound
 
 
 @SETTINGS
