@@ -41,13 +41,11 @@ def _cheapest_seats(problem: Problem, shifts, count: int) -> int:
 def _minutes_short(problem: Problem) -> int:
     """The minutes the seats want beyond every volunteer's maximum total, at the
     lowest cost per minute of any seat (0 unless every volunteer has a maximum)."""
-    if not problem.volunteers or any(v.max_total_minutes is None for v in problem.volunteers):
-        return 0
+    totals = [v.max_total_minutes for v in problem.volunteers if v.max_total_minutes is not None]
     wanted = [s for s in problem.shifts if s.min_headcount and s.minutes]
-    missing = sum(s.min_headcount * s.minutes for s in wanted) - sum(
-        v.max_total_minutes
-        for v in problem.volunteers  # type: ignore[misc]
-    )
+    if not totals or len(totals) < len(problem.volunteers) or not wanted:
+        return 0
+    missing = sum(s.min_headcount * s.minutes for s in wanted) - sum(totals)
     if missing <= 0:
         return 0
     per_minute = min(s.under_cover_weight(problem.weights) / s.minutes for s in wanted)
