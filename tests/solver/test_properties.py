@@ -84,6 +84,7 @@ def volunteers(draw, i: int) -> Volunteer:
         min_consecutive_days=maybe(st.integers(2, 3)),
         min_consecutive_days_off=maybe(st.integers(2, 3)),
         max_weekends=maybe(st.integers(0, 1)),
+        max_total_minutes=maybe(st.sampled_from((240, 480, 960))),
     )
 
 
