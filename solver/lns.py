@@ -111,10 +111,10 @@ def solve_lns(
             solver.status_name(status), solver.best_objective_bound, wall, tuple(points)
         )
     first_seconds = points[0].seconds if points else wall
-    if final_status == "FEASIBLE":
-        final_status, best_objective, full = _improve(
+    if final_status == "FEASIBLE":  # `finish` calls it OPTIMAL if the LNS reaches the bound
+        full = _improve(
             problem, model, keys, xs, full, best_objective, bound, deadline, rng, emit, log
-        )  # `finish` calls it OPTIMAL if it reached the bound
+        )
     chosen = [k for k, x in zip(keys, xs, strict=True) if full[x.index]]
     assignments = [_assignment(problem, k) for k in chosen]
     return finish(
@@ -156,7 +156,7 @@ def _assignment(problem: Problem, key: tuple[int, int]):
 
 def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, emit, log):
     """The LNS loop proper, from `full`, the incumbent's value for every variable of
-    the model; returns (status, objective, full).
+    the model; returns the best such values found.
 
     Each sub-problem fixes the assignment variables outside the neighbourhood by
     their domains and hints the whole incumbent. A hint on the assignments alone
@@ -230,7 +230,7 @@ def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, em
         elif status != cp_model.OPTIMAL:
             sizes[kind] = max(20, int(sizes[kind] * 0.7))
     proto.clear_solution_hint()
-    return "FEASIBLE", objective, full
+    return full
 
 
 def _day(problem: Problem, key: tuple[int, int]) -> int:
