@@ -13,6 +13,7 @@ can take 74 at most, so 12 stay open whatever the search does)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
@@ -149,6 +150,19 @@ def most_shifts(v: Volunteer, shifts: list[Shift], kind: str | None = None) -> i
     return most
 
 
+def shares(
+    problem: Problem, shifts: list[Shift], kind: str | None, pool: Iterable[Volunteer]
+) -> dict[Id, int]:
+    """The most of `shifts` (one group of seats) each volunteer of `pool` can work by
+    their own limits; those who may work none of them are left out."""
+    out = {}
+    for v in pool:
+        allowed = [s for s in shifts if static_violation(problem, v, s) is None]
+        if allowed:
+            out[v.id] = most_shifts(v, allowed, kind)
+    return out
+
+
 class Capacity:
     """Capacity reasons, worked out once per group of seats: the seats of one shift
     kind over the horizon, the weekend seats over the horizon, and the seats of one
@@ -187,12 +201,8 @@ class Capacity:
             ]
             need = sum(s.min_headcount for s in group)
             pool = p.volunteers
-        able, most = 0, 0
-        for v in pool:
-            allowed = [s for s in group if static_violation(p, v, s) is None]
-            if allowed:
-                able += 1
-                most += most_shifts(v, allowed, kind)
+        capacity = shares(p, group, kind, pool)
+        able, most = len(capacity), sum(capacity.values())
         if not able or most >= need:
             return None
         people = "1 person" if need == 1 else f"{need} people"

@@ -17,9 +17,8 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from solver.explain import most_shifts
+from solver.explain import shares
 from solver.problem import Id, Problem, Shift
-from solver.validate import static_violation
 
 Group = tuple  # ("weekend",) or ("kind", name)
 
@@ -32,27 +31,22 @@ class Scarcity:
         members: dict[Group, list[Shift]] = defaultdict(list)
         for s in problem.shifts:
             groups = []
-            if weekends_limited and s.on_day.weekday() >= 5:
+            if s.min_headcount and weekends_limited and s.on_day.weekday() >= 5:
                 groups.append(("weekend",))
-            if s.kind in limited_kinds:
+            if s.min_headcount and s.kind in limited_kinds:
                 groups.append(("kind", s.kind))
             self.groups_of[s.id] = groups
             for g in groups:
                 members[g].append(s)
         self.members = dict(members)
         # what each volunteer can take of each group, and the total still to plan
-        self.share: dict[Id, dict[Group, int]] = {}
-        self.left: dict[Group, int] = defaultdict(int)
-        grouped = [s for s in problem.shifts if self.groups_of[s.id]]
-        for v in problem.volunteers:
-            allowed = {s.id for s in grouped if static_violation(problem, v, s) is None}
-            mine = {}
-            for g, shifts in members.items():
-                theirs = [s for s in shifts if s.id in allowed]
-                mine[g] = most_shifts(v, theirs, g[1] if g[0] == "kind" else None) if theirs else 0
-                self.left[g] += mine[g]
-            self.share[v.id] = mine
-        self.capacity = dict(self.left)  # of all volunteers: `left` before anyone is planned
+        self.share: dict[Id, dict[Group, int]] = {v.id: {} for v in problem.volunteers}
+        for g, shifts in members.items():
+            kind = g[1] if g[0] == "kind" else None
+            for volunteer, n in shares(problem, shifts, kind, problem.volunteers).items():
+                self.share[volunteer][g] = n
+        self.capacity = {g: sum(mine.get(g, 0) for mine in self.share.values()) for g in members}
+        self.left = dict(self.capacity)  # what the volunteers not yet planned can take
 
     def planned(self, volunteer: Id) -> None:
         """`volunteer` is planned: their share is no longer to be had."""

@@ -37,6 +37,16 @@ def test_the_shortfalls_of_different_kinds_add_up():
     assert capacity_bound(p) == _seat(p, "n") + _seat(p, "e") == solved(p).objective
 
 
+def test_a_shift_without_seats_adds_nothing_to_its_kind_s_capacity():
+    # v may work two nights, but only one night has seats: its second seat stays open
+    shifts = [
+        shift("wanted", day=0, hour=20, kind="N", min_headcount=2, max_headcount=2),
+        shift("optional", day=1, hour=20, kind="N", min_headcount=0),
+    ]
+    p = problem(shifts, [Volunteer("v", max_shifts_per_kind={"N": 2})])
+    assert capacity_bound(p) == _seat(p, "wanted") == solved(p).objective
+
+
 def test_weekend_seats_beyond_the_weekend_limits_stay_open():
     shifts = [shift("sat", day=5, min_headcount=2, max_headcount=2), shift("sun", day=6)]
     p = problem(shifts, [Volunteer("a", max_weekends=1), Volunteer("b", max_weekends=0)])
