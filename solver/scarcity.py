@@ -8,7 +8,7 @@ weekends, because at most two weekends each give 480 weekend shifts for 482
 weekend seats and the early volunteers spent theirs on half weekends. `Scarcity`
 weighs each open seat by the pressure on its group (the weekend seats, the seats
 of one shift kind): the seats the group still needs over what the volunteers
-not yet planned can still take of it, by their own limits (`explain.most_shifts`).
+not yet planned can still take of it, by their own limits (`explain.shares`).
 With those weights the same build left 45 open, 34 on weekends.
 """
 
@@ -31,10 +31,11 @@ class Scarcity:
         members: dict[Group, list[Shift]] = defaultdict(list)
         for s in problem.shifts:
             groups = []
-            if s.min_headcount and weekends_limited and s.on_day.weekday() >= 5:
-                groups.append(("weekend",))
-            if s.min_headcount and s.kind in limited_kinds:
-                groups.append(("kind", s.kind))
+            if s.min_headcount:  # a shift without seats fills none of its group's
+                if weekends_limited and s.on_day.weekday() >= 5:
+                    groups.append(("weekend",))
+                if s.kind in limited_kinds:
+                    groups.append(("kind", s.kind))
             self.groups_of[s.id] = groups
             for g in groups:
                 members[g].append(s)
