@@ -145,16 +145,15 @@ def solve_by_people(
 
 
 def _build(
-    problem, people, build_until, deadline, rng, log, scarcity: Scarcity | None = None
+    problem, people, build_until, deadline, rng, log, scarcity: Scarcity
 ) -> set[Pair] | None:
     """A first roster, one volunteer at a time, each seeing the seats still open
-    (`scarcity`: the problem's, if already worked out).
+    (`scarcity`, the problem's, weighs them).
 
     One at a time because CP-SAT's search does not split independent parts: ten
     Instance24 volunteers together found no roster in 10 s, one alone takes ~1 s.
     """
     roster: set[Pair] = set()
-    scarcity = scarcity or Scarcity(problem)
     order = list(people)
     rng.shuffle(order)
     for k, person in enumerate(order):

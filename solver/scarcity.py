@@ -42,11 +42,12 @@ class Scarcity:
         self.members = dict(members)
         # what each volunteer can take of each group, and the total still to plan
         self.share: dict[Id, dict[Group, int]] = {v.id: {} for v in problem.volunteers}
+        self.capacity: dict[Group, int] = {}
         for g, shifts in members.items():
-            kind = g[1] if g[0] == "kind" else None
-            for volunteer, n in shares(problem, shifts, kind, problem.volunteers).items():
+            taken = shares(problem, shifts, g[1] if g[0] == "kind" else None, problem.volunteers)
+            for volunteer, n in taken.items():
                 self.share[volunteer][g] = n
-        self.capacity = {g: sum(mine.get(g, 0) for mine in self.share.values()) for g in members}
+            self.capacity[g] = sum(taken.values())
         self.left = dict(self.capacity)  # what the volunteers not yet planned can take
 
     def planned(self, volunteer: Id) -> None:

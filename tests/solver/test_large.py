@@ -150,9 +150,8 @@ def test_scarcity_raises_the_weight_of_seats_few_others_can_take():
 @pytest.mark.parametrize("seed", range(4))  # both orders of a and b come up
 def test_the_volunteer_by_volunteer_build_leaves_a_scarce_seat_to_no_one(seed):
     p = _weekday_or_weekend()
-    roster = _build(
-        p, ["a", "b"], time.perf_counter() + 5, time.perf_counter() + 10, random.Random(seed), None
-    )
+    until = time.perf_counter()
+    roster = _build(p, ["a", "b"], until + 5, until + 10, random.Random(seed), None, Scarcity(p))
     assert roster == {("a", "sat"), ("b", "mon")}
 
 
