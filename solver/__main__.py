@@ -37,14 +37,16 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         problem = problem_from_dict(json.loads(args.problem.read_text()))
-    except (ValueError, KeyError, TypeError) as exc:
-        print(f"invalid problem: {exc}", file=sys.stderr)
+    except (OSError, ValueError, TypeError) as exc:  # TypeError: a value of the wrong type
+        print(f"invalid problem {args.problem}: {exc}", file=sys.stderr)
         return 2
     if args.command == "validate":
-        data = json.loads(args.solution.read_text())
-        report = validate(
-            problem, [Assignment(a["volunteer"], a["shift"]) for a in data["assignments"]]
-        )
+        try:
+            assignments = _assignments(json.loads(args.solution.read_text()))
+        except (OSError, ValueError) as exc:
+            print(f"invalid solution {args.solution}: {exc}", file=sys.stderr)
+            return 2
+        report = validate(problem, assignments)
         for bad in report.violations:
             print(f"{bad.rule}: {bad.message} (volunteer {bad.volunteer!r}, shift {bad.shift!r})")
         print(
@@ -76,6 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(text)
     return 0 if solution.has_roster else 1
+
+
+def _assignments(data: object) -> list[Assignment]:
+    rows = data.get("assignments") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise ValueError("expected an object with an array of assignments")
+    if not all(isinstance(r, dict) and {"volunteer", "shift"} <= set(r) for r in rows):
+        raise ValueError('every assignment needs a "volunteer" and a "shift"')
+    return [Assignment(r["volunteer"], r["shift"]) for r in rows]
 
 
 if __name__ == "__main__":

@@ -36,91 +36,159 @@ _VOLUNTEER_LIMITS = (
 )
 
 
-def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _assignments(rows: list[dict[str, Any]] | None) -> tuple[Assignment, ...]:
-    return tuple(Assignment(r["volunteer"], r["shift"]) for r in rows or ())
-
-
-def _known(kind: str, row: dict[str, Any], allowed: set[str]) -> None:
+def _object(what: str, row: Any, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
+    """`row` as a JSON object with only `allowed` fields and every `required` one."""
+    if not isinstance(row, dict):
+        raise ValueError(f"{what}: expected a JSON object, got {row!r}")
     unknown = set(row) - allowed
     if unknown:
-        raise ValueError(f"{kind}: unknown field(s) {sorted(unknown)}")
+        raise ValueError(f"{what}: unknown field(s) {sorted(unknown)}")
+    missing = [name for name in required if name not in row]
+    if missing:
+        raise ValueError(f"{what}: missing field(s) {missing}")
+    return row
 
 
-def problem_from_dict(data: dict[str, Any]) -> Problem:
-    _known("problem", data, {f.name for f in dataclasses.fields(Problem)})
+def _list(what: str, value: Any) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{what}: expected a JSON array, got {value!r}")
+    return value
+
+
+def _dt(what: str, text: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: expected an ISO 8601 date and time, got {text!r}") from None
+
+
+def _date(what: str, text: Any) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _assignments(data: dict[str, Any], name: str) -> tuple[Assignment, ...]:
+    rows = (
+        _object(f"{name} assignment", r, {"volunteer", "shift"}, ("volunteer", "shift"))
+        for r in _list(name, data.get(name))
+    )
+    return tuple(Assignment(r["volunteer"], r["shift"]) for r in rows)
+
+
+def _names(cls: type) -> set[str]:
+    return {f.name for f in dataclasses.fields(cls)}
+
+
+def problem_from_dict(data: Any) -> Problem:
+    """The problem a JSON document describes; ValueError saying what is wrong, and
+    where, for anything malformed."""
+    _object("problem", data, _names(Problem))
     shifts = []
-    for r in data.get("shifts", []):
-        _known(f"shift {r.get('id')!r}", r, {f.name for f in dataclasses.fields(Shift)})
+    for r in _list("shifts", data.get("shifts")):
+        what = f"shift {r.get('id') if isinstance(r, dict) else r!r}"
+        _object(what, r, _names(Shift), ("id", "station", "start", "end"))
         shifts.append(
             Shift(
                 id=r["id"],
                 station=r["station"],
-                start=_dt(r["start"]),
-                end=_dt(r["end"]),
+                start=_dt(f"{what}: start", r["start"]),
+                end=_dt(f"{what}: end", r["end"]),
                 min_headcount=r.get("min_headcount", 1),
                 max_headcount=r.get("max_headcount", 1),
-                skill_needs=r.get("skill_needs", {}),
-                required_skills=frozenset(r.get("required_skills", ())),
+                skill_needs=r.get("skill_needs") or {},
+                required_skills=frozenset(
+                    _list(f"{what}: required_skills", r.get("required_skills"))
+                ),
                 priority=r.get("priority", 3),
                 kind=r.get("kind"),
-                day=date.fromisoformat(r["day"]) if r.get("day") else None,
+                day=_date(f"{what}: day", r["day"]) if r.get("day") else None,
                 under_weight=r.get("under_weight"),
                 over_weight=r.get("over_weight", 0),
             )
         )
     volunteers = []
-    for r in data.get("volunteers", []):
-        _known(f"volunteer {r.get('id')!r}", r, {f.name for f in dataclasses.fields(Volunteer)})
+    for r in _list("volunteers", data.get("volunteers")):
+        what = f"volunteer {r.get('id') if isinstance(r, dict) else r!r}"
+        _object(what, r, _names(Volunteer), ("id",))
         windows = r.get("availability")
         volunteers.append(
             Volunteer(
                 id=r["id"],
-                skills=frozenset(r.get("skills", ())),
+                skills=frozenset(_list(f"{what}: skills", r.get("skills"))),
                 availability=None
                 if windows is None
-                else tuple(
-                    AvailabilityWindow(_dt(w["start"]), _dt(w["end"]), w.get("preferred", False))
-                    for w in windows
-                ),
+                else tuple(_window(what, w) for w in _list(f"{what}: availability", windows)),
                 unavailable_dates=frozenset(
-                    date.fromisoformat(d) for d in r.get("unavailable_dates", ())
+                    _date(f"{what}: unavailable_dates", d)
+                    for d in _list(f"{what}: unavailable_dates", r.get("unavailable_dates"))
                 ),
-                preferred_stations=frozenset(r.get("preferred_stations", ())),
-                max_shifts_per_kind=r.get("max_shifts_per_kind", {}),
+                preferred_stations=frozenset(
+                    _list(f"{what}: preferred_stations", r.get("preferred_stations"))
+                ),
+                max_shifts_per_kind=r.get("max_shifts_per_kind") or {},
                 **{k: r[k] for k in _VOLUNTEER_LIMITS if r.get(k) is not None},
             )
         )
+    travel = [
+        _object(
+            "travel minutes",
+            t,
+            {"volunteer", "station", "minutes"},
+            ("volunteer", "station", "minutes"),
+        )
+        for t in _list("travel_minutes", data.get("travel_minutes"))
+    ]
+    requests = [
+        _object("day request", r, _names(DayRequest), ("volunteer", "day", "on"))
+        for r in _list("requests", data.get("requests"))
+    ]
+    weights = _object("weights", data.get("weights") or {}, _names(Weights))
     return Problem(
         shifts=tuple(shifts),
         volunteers=tuple(volunteers),
-        travel_minutes={
-            (t["volunteer"], t["station"]): t["minutes"] for t in data.get("travel_minutes", [])
-        },
-        pinned=_assignments(data.get("pinned")),
-        forbidden=_assignments(data.get("forbidden")),
-        previous=_assignments(data.get("previous")),
+        travel_minutes={(t["volunteer"], t["station"]): t["minutes"] for t in travel},
+        pinned=_assignments(data, "pinned"),
+        forbidden=_assignments(data, "forbidden"),
+        previous=_assignments(data, "previous"),
         requests=tuple(
             DayRequest(
                 r["volunteer"],
-                date.fromisoformat(r["day"]),
+                _date("day request: day", r["day"]),
                 r["on"],
                 r.get("weight", 1),
                 r.get("kind"),
             )
-            for r in data.get("requests", [])
+            for r in requests
         ),
-        forbidden_successions=frozenset(tuple(p) for p in data.get("forbidden_successions", [])),
-        first_day=date.fromisoformat(data["first_day"]) if data.get("first_day") else None,
-        last_day=date.fromisoformat(data["last_day"]) if data.get("last_day") else None,
-        weights=Weights(**data.get("weights", {})),
+        forbidden_successions=frozenset(
+            _succession(p)
+            for p in _list("forbidden_successions", data.get("forbidden_successions"))
+        ),
+        first_day=_date("problem: first_day", data["first_day"]) if data.get("first_day") else None,
+        last_day=_date("problem: last_day", data["last_day"]) if data.get("last_day") else None,
+        weights=Weights(**weights),
         time_limit_seconds=data.get("time_limit_seconds", 10.0),
         seed=data.get("seed", 0),
         workers=data.get("workers", 2),
     )
+
+
+def _window(what: str, w: Any) -> AvailabilityWindow:
+    what = f"{what}: availability window"
+    _object(what, w, _names(AvailabilityWindow), ("start", "end"))
+    return AvailabilityWindow(
+        _dt(f"{what} start", w["start"]), _dt(f"{what} end", w["end"]), w.get("preferred", False)
+    )
+
+
+def _succession(pair: Any) -> tuple[str, str]:
+    if not (isinstance(pair, list) and len(pair) == 2):
+        raise ValueError(f"forbidden_successions: expected [kind, next kind], got {pair!r}")
+    return pair[0], pair[1]
 
 
 def problem_to_dict(p: Problem) -> dict[str, Any]:

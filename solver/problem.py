@@ -20,6 +20,19 @@ def _fail(what: str, message: str) -> None:
     raise ValueError(f"{what}: {message}")
 
 
+def _whole(what: str, name: str, value: object, least: int = 0) -> None:
+    """`value` must be an int (not a bool: JSON's true is no count) of at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        _fail(what, f"{name} must be a whole number, got {value!r}")
+    if value < least:  # type: ignore[operator]
+        _fail(what, f"{name} must be >= {least}, got {value}")
+
+
+def _id(what: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        _fail(what, f"id must be a string or an integer, got {value!r}")
+
+
 def _aware(value: datetime) -> bool:
     return value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None
 
@@ -33,6 +46,10 @@ class AvailabilityWindow:
     preferred: bool = False
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.start, datetime) and isinstance(self.end, datetime)):
+            _fail("availability window", "start and end must be datetimes")
+        if not isinstance(self.preferred, bool):
+            _fail("availability window", f"preferred must be true or false, got {self.preferred!r}")
         if not (_aware(self.start) and _aware(self.end)):
             _fail("availability window", "start and end must be timezone-aware datetimes")
         if self.end <= self.start:
@@ -71,31 +88,39 @@ class Shift:
 
     def __post_init__(self) -> None:
         what = f"shift {self.id!r}"
+        _id(what, self.id)
+        _id(f"{what}: station", self.station)
+        if not (isinstance(self.start, datetime) and isinstance(self.end, datetime)):
+            _fail(what, "start and end must be datetimes")
         if not (_aware(self.start) and _aware(self.end)):
             _fail(what, "start and end must be timezone-aware datetimes")
         if self.end <= self.start:
             _fail(what, f"end {self.end} is not after start {self.start}")
         if (self.end - self.start) % timedelta(minutes=1):
             _fail(what, "start and end must be whole minutes apart")
-        if not 0 <= self.min_headcount <= self.max_headcount:
+        _whole(what, "min_headcount", self.min_headcount)
+        _whole(what, "max_headcount", self.max_headcount)
+        if self.min_headcount > self.max_headcount:
             _fail(
                 what,
                 f"need 0 <= min_headcount ({self.min_headcount}) "
                 f"<= max_headcount ({self.max_headcount})",
             )
+        if not isinstance(self.skill_needs, Mapping):
+            _fail(what, f"skill_needs must map skills to counts, got {self.skill_needs!r}")
         needs = dict(self.skill_needs)
-        if any(count < 0 for count in needs.values()):
-            _fail(what, f"skill needs must be >= 0, got {needs}")
+        for skill, count in needs.items():
+            _whole(what, f"skill need {skill!r}", count)
         if sum(needs.values()) > self.max_headcount:
             _fail(
                 what, f"skill needs {needs} add up to more than max_headcount {self.max_headcount}"
             )
-        if not 1 <= self.priority <= 5:
+        _whole(what, "priority", self.priority, least=1)
+        if self.priority > 5:
             _fail(what, f"priority must be 1..5, got {self.priority}")
-        if self.under_weight is not None and self.under_weight < 0:
-            _fail(what, "under_weight must be >= 0")
-        if self.over_weight < 0:
-            _fail(what, "over_weight must be >= 0")
+        if self.under_weight is not None:
+            _whole(what, "under_weight", self.under_weight)
+        _whole(what, "over_weight", self.over_weight)
         object.__setattr__(self, "skill_needs", {k: v for k, v in needs.items() if v > 0})
         object.__setattr__(self, "required_skills", frozenset(self.required_skills))
         if self.day is None:
@@ -148,12 +173,23 @@ class Volunteer:
 
     def __post_init__(self) -> None:
         what = f"volunteer {self.id!r}"
+        _id(what, self.id)
+        if not isinstance(self.max_shifts_per_kind, Mapping):
+            _fail(
+                what,
+                f"max_shifts_per_kind must map kinds to counts, got {self.max_shifts_per_kind!r}",
+            )
         object.__setattr__(self, "skills", frozenset(self.skills))
         object.__setattr__(self, "unavailable_dates", frozenset(self.unavailable_dates))
         object.__setattr__(self, "preferred_stations", frozenset(self.preferred_stations))
         object.__setattr__(self, "max_shifts_per_kind", dict(self.max_shifts_per_kind))
         if self.availability is not None:
             object.__setattr__(self, "availability", tuple(self.availability))
+        if not all(isinstance(day, date) for day in self.unavailable_dates):
+            _fail(
+                what,
+                f"unavailable_dates must be dates, got {sorted(map(repr, self.unavailable_dates))}",
+            )
         for name in (
             "max_minutes_per_week",
             "max_shifts_per_week",
@@ -163,23 +199,20 @@ class Volunteer:
             "max_total_minutes",
             "max_weekends",
         ):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                _fail(what, f"{name} must be >= 0, got {value}")
+            if (value := getattr(self, name)) is not None:
+                _whole(what, name, value)
         for name in ("max_consecutive_days", "min_consecutive_days", "min_consecutive_days_off"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                _fail(what, f"{name} must be >= 1, got {value}")
-        if self.min_rest_minutes < 0:
-            _fail(what, "min_rest_minutes must be >= 0")
+            if (value := getattr(self, name)) is not None:
+                _whole(what, name, value, least=1)
+        _whole(what, "min_rest_minutes", self.min_rest_minutes)
         if (
             self.min_total_minutes is not None
             and self.max_total_minutes is not None
             and self.min_total_minutes > self.max_total_minutes
         ):
             _fail(what, "min_total_minutes is above max_total_minutes")
-        if any(v < 0 for v in self.max_shifts_per_kind.values()):
-            _fail(what, "max_shifts_per_kind values must be >= 0")
+        for kind, most in self.max_shifts_per_kind.items():
+            _whole(what, f"max_shifts_per_kind {kind!r}", most)
 
     def available_for(self, start: datetime, end: datetime) -> AvailabilityWindow | None:
         """The window holding [start, end] (a preferred one first), or None."""
@@ -213,8 +246,10 @@ class DayRequest:
     kind: str | None = None
 
     def __post_init__(self) -> None:
-        if self.weight < 0:
-            _fail(f"day request of {self.volunteer!r}", "weight must be >= 0")
+        what = f"day request of {self.volunteer!r}"
+        if not isinstance(self.on, bool):
+            _fail(what, f"on must be true or false, got {self.on!r}")
+        _whole(what, "weight", self.weight)
 
 
 @dataclass(frozen=True)
@@ -239,8 +274,7 @@ class Weights:
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            if value < 0:
-                _fail("weights", f"{name} must be >= 0, got {value}")
+            _whole("weights", name, value)
 
 
 @dataclass(frozen=True)
@@ -292,12 +326,14 @@ class Problem:
         for (v, _station), minutes in self.travel_minutes.items():
             if v not in volunteers:
                 _fail("travel minutes", f"unknown volunteer {v!r}")
-            if minutes < 0:
-                _fail("travel minutes", f"negative minutes for {v!r}")
-        if self.time_limit_seconds <= 0:
-            _fail("problem", "time_limit_seconds must be > 0")
-        if self.workers < 1:
-            _fail("problem", "workers must be >= 1")
+            _whole(f"travel minutes of {v!r}", "minutes", minutes)
+        limit = self.time_limit_seconds
+        if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
+            _fail("problem", f"time_limit_seconds must be a number > 0, got {limit!r}")
+        _whole("problem", "seed", self.seed)
+        if self.seed >= 2**31:  # CP-SAT's random_seed is a 32-bit integer
+            _fail("problem", f"seed must be below 2**31, got {self.seed}")
+        _whole("problem", "workers", self.workers, least=1)
         days = [s.on_day for s in self.shifts]
         if self.first_day is None and days:
             object.__setattr__(self, "first_day", min(days))

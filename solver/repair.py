@@ -36,6 +36,8 @@ def repair(
     published = list(published)
     dropped = set(cancelled)
     extra = {vid: frozenset(days) for vid, days in (unavailable or {}).items()}
+    if unknown := set(extra) - {v.id for v in problem.volunteers}:
+        raise ValueError(f"unavailable dates of unknown volunteer(s) {sorted(unknown, key=str)}")
     volunteers = tuple(
         dataclasses.replace(v, unavailable_dates=v.unavailable_dates | extra[v.id])
         if v.id in extra

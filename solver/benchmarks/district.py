@@ -172,11 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  {filled} assignments, {open_seats} seats below min headcount, "
         f"{sum(u.count for u in sol.unfilled if u.skill)} skill seats open"
     )
-    for u in sol.unfilled[:3]:
-        print(
-            f"  open: {u.shift} x{u.count}{' ' + u.skill if u.skill else ''}: "
-            + "; ".join(r.message for r in u.reasons)
-        )
+    for u in sol.unfilled[:3]:  # each reason stands alone (as the API shows them): a line each
+        print(f"  open: {u.shift} x{u.count}{' ' + u.skill if u.skill else ''}:")
+        for r in u.reasons:
+            print(f"    - {r.message}")
     # one volunteer cancels the whole week
     busiest = max(
         {a.volunteer for a in sol.assignments}, key=lambda v: (len(sol.shifts_of(v)), str(v))
