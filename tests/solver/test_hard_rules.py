@@ -150,6 +150,15 @@ def test_total_minutes_max_and_min():
     p2 = problem([shift(d, day=d, hours=4, min_headcount=0) for d in range(3)], [lazy])
     assert len(solved(p2).assignments) >= 2
     assert "total_minutes" in broken_by(p2, [("a", 0)])
+    assert "total_minutes" in broken_by(p2, [])  # working nothing is below it too
+
+
+def test_a_minimum_total_nobody_can_reach_leaves_no_roster():
+    # 4 hours on offer, 10 required: the empty roster breaks the minimum, so there is
+    # no roster to return (the greedy fallback used to come back as FEASIBLE)
+    p = problem([shift("x")], [Volunteer("a", min_total_minutes=600)])
+    sol = solve(p)
+    assert sol.status == "INFEASIBLE" and not sol.has_roster and not sol.assignments
 
 
 def test_shift_kind_limit_and_missing_kind():
