@@ -1,6 +1,7 @@
 """Command line: python -m solver solve problem.json -o solution.json
 
-Also: python -m solver validate problem.json solution.json (exit 1 when broken).
+Also: python -m solver validate problem.json solution.json (exit 1 when broken), and
+python -m solver schema problem|solution (the JSON Schema of either file).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from solver.io import problem_from_dict, solution_to_dict
+from solver.io import SCHEMAS, problem_from_dict, schema, solution_to_dict
 from solver.methods import solve_by_size
 from solver.problem import Assignment
 from solver.solve import solve
@@ -34,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("validate", help="check a solution against a problem")
     v.add_argument("problem", type=Path)
     v.add_argument("solution", type=Path)
+    j = sub.add_parser("schema", help="print the JSON Schema of a problem or solution file")
+    j.add_argument("document", choices=SCHEMAS)
     args = ap.parse_args(argv)
+    if args.command == "schema":
+        print(json.dumps(schema(args.document), indent=2))
+        return 0
     try:
         problem = problem_from_dict(json.loads(args.problem.read_text()))
     except (OSError, ValueError, TypeError) as exc:  # TypeError: a value of the wrong type

@@ -50,6 +50,9 @@ PHRASES = {
     "free": "could take it without breaking a hard rule, but {free_why}",
 }
 ORDER = list(PHRASES)
+# Every code a Reason can carry (solution.schema.json lists the same): the capacity
+# reason, which comes first, the rules of ORDER, and the two for "nobody to ask".
+REASON_CODES = ("capacity", *ORDER, "no_skill_holder", "no_volunteers")
 
 
 def _singular(phrase: str) -> str:
@@ -279,12 +282,12 @@ def _reasons(
         return (Reason("no_skill_holder", f"nobody else has {skill}"),)
     if not pool:
         if not others and on_shift:
-            return (
-                Reason(
-                    "no_volunteers",
-                    f"all {_people(on_shift)} of the district are already on this shift",
-                ),
+            everyone = (
+                "the district's only volunteer is"
+                if on_shift == 1
+                else f"all {_people(on_shift)} of the district are"
             )
+            return (Reason("no_volunteers", f"{everyone} already on this shift"),)
         return (Reason("no_volunteers", "the district has no volunteers"),)
     codes: Counter[str] = Counter()
     details: dict[str, set[str]] = defaultdict(set)

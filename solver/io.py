@@ -1,13 +1,17 @@
-"""JSON in and out (the schema is described in solver/README.md).
+"""JSON in and out.
 
 Datetimes are ISO 8601 strings with an offset, dates are YYYY-MM-DD, ids are JSON
-strings or integers and come back as given.
+strings or integers and come back as given. The documents' JSON Schemas are in
+solver/schemas/ (`schema("problem")`, `schema("solution")`); the reader also checks
+what a schema cannot say (see solver/README.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from solver.problem import (
@@ -20,6 +24,17 @@ from solver.problem import (
     Weights,
 )
 from solver.solution import Solution
+
+SCHEMAS = ("problem", "solution")
+
+
+def schema(document: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a problem or a solution file."""
+    if document not in SCHEMAS:
+        raise ValueError(f"no schema for {document!r}; there are {SCHEMAS}")
+    path = Path(__file__).parent / "schemas" / f"{document}.schema.json"
+    return json.loads(path.read_text())
+
 
 _VOLUNTEER_LIMITS = (
     "max_minutes_per_week",

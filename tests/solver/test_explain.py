@@ -175,6 +175,13 @@ def test_everyone_is_already_on_the_shift():
     }
 
 
+def test_the_only_volunteer_is_already_on_the_shift():
+    p = problem([shift("x", min_headcount=2, max_headcount=2)], [Volunteer("a")])
+    assert reasons(p, "x") == {
+        "no_volunteers": "the district's only volunteer is already on this shift"
+    }
+
+
 def test_a_district_without_volunteers():
     p = problem([shift("x")], [])
     assert reasons(p, "x") == {"no_volunteers": "the district has no volunteers"}

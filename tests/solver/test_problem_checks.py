@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from builders import MONDAY, at, problem, shift
+from jsonschema import Draft202012Validator
 
 from solver import Assignment, Volunteer, Weights, repair
 from solver.__main__ import main
-from solver.io import problem_from_dict, problem_to_dict
+from solver.io import problem_from_dict, problem_to_dict, schema
 from solver.problem import AvailabilityWindow, DayRequest, Problem, Shift
 
 NAIVE = datetime(2026, 3, 2, 9)
@@ -184,6 +185,18 @@ def test_a_malformed_document_is_refused_saying_where(case):
     data = _edited(*edit) if edit != [None] else None
     with pytest.raises(ValueError, match=re.escape(message)):
         problem_from_dict(data)
+
+
+@pytest.mark.parametrize("case", BAD_DOCUMENTS, ids=lambda case: str(case[0]))
+def test_the_schema_refuses_each_malformed_document_too(case):
+    *edit, _ = case
+    data = _edited(*edit) if edit != [None] else None
+    checker = Draft202012Validator(
+        schema("problem"), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    where = [".".join(map(str, error.absolute_path)) for error in checker.iter_errors(data)]
+    path = edit[0] or ""
+    assert where and all(path.startswith(w) or w.startswith(path) for w in where), where
 
 
 def test_the_good_document_reads_back():

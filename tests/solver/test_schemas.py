@@ -1,0 +1,141 @@
+"""The JSON Schemas of the problem and solution files say what the reader takes and the
+writer gives: the same fields and defaults as the dataclasses, and every document the
+library writes, or its README shows, passes them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+from builders import at, problem, shift
+from jsonschema import Draft202012Validator
+
+from solver import Volunteer, solve
+from solver.__main__ import main
+from solver.benchmarks.curtois_qu import DATA, read_instance
+from solver.benchmarks.district import generate
+from solver.explain import REASON_CODES
+from solver.io import problem_from_dict, problem_to_dict, schema, solution_to_dict
+from solver.problem import AvailabilityWindow, DayRequest, Problem, Shift, Weights
+from solver.solution import STATUSES
+from solver.validate import OBJECTIVE_RULES
+
+README = Path(__file__).parents[2] / "solver" / "README.md"
+
+
+def checker(document: str) -> Draft202012Validator:
+    Draft202012Validator.check_schema(schema(document))
+    return Draft202012Validator(
+        schema(document), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def assert_valid(document: str, data) -> None:
+    errors = [f"{list(e.path)}: {e.message}" for e in checker(document).iter_errors(data)]
+    assert not errors, errors
+
+
+def _object(definition: dict, name: str) -> dict:
+    return definition["$defs"][name]
+
+
+@pytest.mark.parametrize(
+    ("cls", "where"),
+    [
+        (Problem, None),
+        (Shift, "shift"),
+        (Volunteer, "volunteer"),
+        (AvailabilityWindow, "window"),
+        (DayRequest, "day_request"),
+        (Weights, "weights"),
+    ],
+)
+def test_the_problem_schema_has_each_field_and_default_of_the_dataclass(cls, where):
+    full = schema("problem")
+    part = full if where is None else _object(full, where)
+    properties = part["properties"]
+    assert set(properties) == {f.name for f in dataclasses.fields(cls)}
+    for f in dataclasses.fields(cls):
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        prop = properties[f.name]
+        if default is dataclasses.MISSING:  # required, unless the reader has a default
+            assert f.name in part.get("required", []) or "default" in prop, f.name
+            continue
+        if "$ref" in prop and "default" not in prop:  # the default sits with the definition
+            prop = _object(full, prop["$ref"].rsplit("/", 1)[1])
+        if isinstance(default, Weights):
+            assert {k: v["default"] for k, v in prop["properties"].items()} == dataclasses.asdict(
+                default
+            )
+            continue
+        if isinstance(default, tuple | frozenset | dict):  # only empty ones are defaults
+            assert not default and prop["default"] in ([], {}), f.name
+        else:
+            assert prop["default"] == default, f.name
+
+
+def test_the_solution_schema_names_every_status_rule_and_reason_code():
+    properties = schema("solution")["properties"]
+    assert properties["status"]["enum"] == list(STATUSES)
+    assert list(properties["objective_by_rule"]["properties"]) == list(OBJECTIVE_RULES)
+    reason = properties["unfilled"]["items"]["properties"]["reasons"]["items"]
+    assert reason["properties"]["code"]["enum"] == list(REASON_CODES)
+
+
+def _readme_examples() -> list[dict]:
+    blocks = re.findall(r"```json\n(.*?)```", README.read_text(), flags=re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def test_the_readme_examples_pass_the_schemas_and_one_solves_to_the_other():
+    problem_doc, solution_doc = _readme_examples()
+    assert_valid("problem", problem_doc)
+    assert_valid("solution", solution_doc)
+    got = solution_to_dict(solve(dataclasses.replace(problem_from_dict(problem_doc), workers=1)))
+    timing = ("wall_seconds", "first_solution_seconds", "progress")
+    assert {k: v for k, v in got.items() if k not in timing} == {
+        k: v for k, v in solution_doc.items() if k not in timing
+    }
+
+
+def test_written_problems_pass_the_schema():
+    assert_valid("problem", problem_to_dict(generate(4, 30, seed=3)))
+    assert_valid("problem", problem_to_dict(read_instance(DATA / "Instance2.txt").problem))
+    sparse = problem(
+        [shift("x", kind="N", skill_needs={"lang:en": 1}, max_headcount=2)],
+        [Volunteer(7, availability=(AvailabilityWindow(at(0, 8), at(0, 14), preferred=True),))],
+    )
+    assert_valid("problem", problem_to_dict(sparse))
+
+
+def test_solutions_with_and_without_a_roster_pass_the_schema():
+    p = dataclasses.replace(generate(3, 12, seed=5), time_limit_seconds=5, workers=1)
+    solution = solve(p)
+    assert solution.unfilled  # the reasons part of the schema is exercised
+    assert_valid("solution", json.loads(json.dumps(solution_to_dict(solution))))
+    impossible = problem([shift("x")], [Volunteer("a", min_total_minutes=600)])
+    empty = solve(impossible)  # 4 hours of work on offer, 10 required
+    assert empty.status == "INFEASIBLE"
+    assert_valid("solution", json.loads(json.dumps(solution_to_dict(empty))))
+
+
+def test_the_schema_refuses_a_wrong_type_where_the_reader_does():
+    doc = problem_to_dict(problem([shift("x")], [Volunteer("a")]))
+    doc["shifts"][0]["priority"] = "high"
+    assert list(checker("problem").iter_errors(doc))
+    with pytest.raises(ValueError, match="priority must be a whole number"):
+        problem_from_dict(doc)
+
+
+@pytest.mark.parametrize("document", ["problem", "solution"])
+def test_the_command_line_prints_each_schema(document, capsys):
+    assert main(["schema", document]) == 0
+    assert json.loads(capsys.readouterr().out) == schema(document)
+
+
+def test_an_unknown_schema_is_refused():
+    with pytest.raises(ValueError, match="no schema for 'roster'"):
+        schema("roster")
