@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from jsonschema import Draft202012Validator
 
 from solver import Assignment, Problem, Shift, Volunteer, Weights, solve, validate
+from solver.io import schema
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 
@@ -47,6 +51,14 @@ def broken_by(p: Problem, pairs) -> set[str]:
     return {v.rule for v in validate(p, [Assignment(v, s) for v, s in pairs]).violations}
 
 
+@cache
+def schema_checker(document: str) -> Draft202012Validator:
+    """A validator for solver/schemas/<document>.schema.json, formats checked too."""
+    definition = schema(document)
+    Draft202012Validator.check_schema(definition)
+    return Draft202012Validator(definition, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
 __all__ = [
     "MONDAY",
     "Volunteer",
@@ -55,6 +67,7 @@ __all__ = [
     "dataclasses",
     "problem",
     "roster",
+    "schema_checker",
     "shift",
     "solved",
 ]

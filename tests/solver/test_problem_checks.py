@@ -8,12 +8,11 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from builders import MONDAY, at, problem, shift
-from jsonschema import Draft202012Validator
+from builders import MONDAY, at, problem, schema_checker, shift
 
 from solver import Assignment, Volunteer, Weights, repair
 from solver.__main__ import main
-from solver.io import problem_from_dict, problem_to_dict, schema
+from solver.io import problem_from_dict, problem_to_dict
 from solver.problem import AvailabilityWindow, DayRequest, Problem, Shift
 
 NAIVE = datetime(2026, 3, 2, 9)
@@ -191,10 +190,8 @@ def test_a_malformed_document_is_refused_saying_where(case):
 def test_the_schema_refuses_each_malformed_document_too(case):
     *edit, _ = case
     data = _edited(*edit) if edit != [None] else None
-    checker = Draft202012Validator(
-        schema("problem"), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-    where = [".".join(map(str, error.absolute_path)) for error in checker.iter_errors(data)]
+    errors = schema_checker("problem").iter_errors(data)
+    where = [".".join(map(str, error.absolute_path)) for error in errors]
     path = edit[0] or ""
     assert where and all(path.startswith(w) or w.startswith(path) for w in where), where
 

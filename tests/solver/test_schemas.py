@@ -10,8 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from builders import at, problem, shift
-from jsonschema import Draft202012Validator
+from builders import at, problem, schema_checker, shift
 
 from solver import Assignment, Volunteer, solve
 from solver.__main__ import main
@@ -25,15 +24,8 @@ from solver.validate import OBJECTIVE_RULES
 README = Path(__file__).parents[2] / "solver" / "README.md"
 
 
-def checker(document: str) -> Draft202012Validator:
-    Draft202012Validator.check_schema(schema(document))
-    return Draft202012Validator(
-        schema(document), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
-
-
 def assert_valid(document: str, data) -> None:
-    errors = [f"{list(e.path)}: {e.message}" for e in checker(document).iter_errors(data)]
+    errors = [f"{list(e.path)}: {e.message}" for e in schema_checker(document).iter_errors(data)]
     assert not errors, errors
 
 
