@@ -17,6 +17,7 @@ from app.hours.router import router as hours_router
 from app.kiosk_page.router import router as kiosk_page_router
 from app.kiosks.ratelimit import RateLimiter
 from app.kiosks.router import router as kiosks_router
+from app.ops.logs import redact_access_log
 from app.ops.metrics import Metrics, RequestContextMiddleware
 from app.ops.router import router as ops_router
 from app.rosters import jobs
@@ -75,6 +76,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         description="Volunteer rosters for community U-stations and port-of-entry stations.",
         lifespan=lifespan,
     )
+    redact_access_log()
     app.state.metrics = Metrics()
     app.state.run_jobs = run_jobs
     app.state.rate_limiter = RateLimiter()

@@ -13,6 +13,7 @@ from app.volunteers.models import (
     AvailabilityWindow,
     Volunteer,
     VolunteerSkill,
+    WithdrawnPhone,
 )
 
 __all__ = [
@@ -31,5 +32,6 @@ __all__ = [
     "Station",
     "Volunteer",
     "VolunteerSkill",
+    "WithdrawnPhone",
     "coordinator_district",
 ]

@@ -41,9 +41,20 @@ class Settings(BaseSettings):
     auth_rate_burst: int = Field(default=20, ge=1)
     kiosk_rate_per_minute: float = Field(default=120.0, gt=0)
     kiosk_rate_burst: int = Field(default=60, ge=1)
+    # A coordinator's hours correction may exceed the shift's length by this much
+    # (a volunteer who stayed on to hand over).
+    hours_correction_slack_hours: float = Field(default=2.0, ge=0, le=24)
+    # The address people and calendar apps reach the service at, for the links it
+    # hands out; default http://<host>:<port>. Never taken from the request's Host.
+    public_url: str | None = None
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)
+
+
+def public_url(settings: Settings) -> str:
+    """The base of links the service hands out, without a trailing slash."""
+    return (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
 
 
 @lru_cache

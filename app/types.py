@@ -1,8 +1,10 @@
 """Input types shared by several domains, each validated once here."""
 
+import unicodedata
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -59,7 +61,24 @@ SkillTag = Annotated[
 ]
 
 
+# Files of the system's tz database that are not places: the server's own zone, the
+# template for POSIX strings, a placeholder zone, and the duplicate trees.
+NOT_PLACES = ("localtime", "posixrules", "Factory")
+DUPLICATE_TREES = ("posix/", "right/")
+
+
+@cache
+def _place_timezones() -> frozenset[str]:
+    return frozenset(
+        name
+        for name in available_timezones()
+        if name not in NOT_PLACES and not name.startswith(DUPLICATE_TREES)
+    )
+
+
 def _check_timezone(name: str) -> str:
+    if name not in _place_timezones():
+        raise ValueError(f"unknown timezone {name!r}; use an IANA name like 'Asia/Shanghai'")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -68,6 +87,36 @@ def _check_timezone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone), Field(examples=["Asia/Shanghai"])]
+# Embeddings, overrides and isolates reorder the text after them on screen, so a name
+# holding one can pass for another (the "Trojan Source" trick).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Letters and symbols that draw nothing, favourites for blank-looking names.
+BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _check_display_text(value: str) -> str:
+    if any(ch in BIDI_CONTROLS for ch in value):
+        raise ValueError("must not contain bidirectional control characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters such as line breaks")
+    if not any(unicodedata.category(ch)[0] in "LNPS" and ch not in BLANK_GLYPHS for ch in value):
+        raise ValueError("must contain a visible character")
+    return value
+
+
+# One-line texts people read (names, addresses): visible, no control characters.
+_DISPLAY_TEXT = AfterValidator(_check_display_text)
+PersonName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), _DISPLAY_TEXT
+]
+PlaceName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _DISPLAY_TEXT
+]
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), _DISPLAY_TEXT
+]
+
+
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Priority = Annotated[int, Field(ge=1, le=5, description="1 lowest … 5 most important")]

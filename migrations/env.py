@@ -29,6 +29,29 @@ def _ours(name, type_, parent_names) -> bool:
 
 
 def _run(connection) -> None:
+    # Batch mode rebuilds a SQLite table (copy, drop, rename); with foreign keys on,
+    # SQLite refuses to drop a table that other rows point at. Alembic's batch docs:
+    # switch them off around the migration (outside a transaction, or it is ignored)
+    # and check the keys before switching them on again.
+    sqlite_driver = (
+        connection.connection.driver_connection
+        if connection.dialect.name == "sqlite" and not connection.in_transaction()
+        else None
+    )
+    if sqlite_driver is not None:
+        sqlite_driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _migrate(connection)
+        if sqlite_driver is not None:
+            broken = sqlite_driver.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration left rows without their parent: {broken}")
+    finally:
+        if sqlite_driver is not None:
+            sqlite_driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _migrate(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

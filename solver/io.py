@@ -18,6 +18,7 @@ from solver.problem import (
     Assignment,
     AvailabilityWindow,
     DayRequest,
+    FixedDuty,
     Problem,
     Shift,
     Volunteer,
@@ -94,6 +95,15 @@ def _assignments(data: dict[str, Any], name: str) -> tuple[Assignment, ...]:
     return tuple(Assignment(r["volunteer"], r["shift"]) for r in rows)
 
 
+def _fixed_duty(what: str, row: Any) -> FixedDuty:
+    _object(f"{what}: fixed duty", row, _names(FixedDuty), ("start", "end"))
+    return FixedDuty(
+        start=_dt(f"{what}: fixed duty start", row["start"]),
+        end=_dt(f"{what}: fixed duty end", row["end"]),
+        day=_date(f"{what}: fixed duty day", row["day"]) if row.get("day") else None,
+    )
+
+
 def _names(cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(cls)}
 
@@ -145,6 +155,10 @@ def problem_from_dict(data: Any) -> Problem:
                     _list(f"{what}: preferred_stations", r.get("preferred_stations"))
                 ),
                 max_shifts_per_kind=r.get("max_shifts_per_kind") or {},
+                fixed_duties=tuple(
+                    _fixed_duty(what, d)
+                    for d in _list(f"{what}: fixed_duties", r.get("fixed_duties"))
+                ),
                 **{k: r[k] for k in _VOLUNTEER_LIMITS if r.get(k) is not None},
             )
         )
@@ -239,6 +253,14 @@ def problem_to_dict(p: Problem) -> dict[str, Any]:
                 "unavailable_dates": sorted(d.isoformat() for d in v.unavailable_dates),
                 "preferred_stations": sorted(v.preferred_stations, key=str),
                 "max_shifts_per_kind": dict(v.max_shifts_per_kind),
+                "fixed_duties": [
+                    {
+                        "start": d.start.isoformat(),
+                        "end": d.end.isoformat(),
+                        "day": d.on_day.isoformat(),
+                    }
+                    for d in v.fixed_duties
+                ],
                 **{k: getattr(v, k) for k in _VOLUNTEER_LIMITS if getattr(v, k) is not None},
             }
             for v in p.volunteers

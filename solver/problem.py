@@ -143,13 +143,44 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class FixedDuty:
+    """A duty the volunteer holds outside this problem, in a neighbouring week's roster
+    say: not decided here, but no shift may overlap it or cut the rest next to it, and
+    its day counts as worked for the consecutive-days limit. `day` defaults to the
+    date of the start, as for a shift."""
+
+    start: datetime
+    end: datetime
+    day: date | None = None
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.start, datetime) and isinstance(self.end, datetime)):
+            _fail("fixed duty", "start and end must be datetimes")
+        if not (_aware(self.start) and _aware(self.end)):
+            _fail("fixed duty", "start and end must be timezone-aware datetimes")
+        if self.end <= self.start:
+            _fail("fixed duty", f"end {self.end} is not after start {self.start}")
+        if self.day is None:
+            object.__setattr__(self, "day", self.start.date())
+        elif not isinstance(self.day, date):
+            _fail("fixed duty", f"day must be a date, got {self.day!r}")
+
+    @property
+    def on_day(self) -> date:
+        assert self.day is not None  # set in __post_init__
+        return self.day
+
+
+@dataclass(frozen=True)
 class Volunteer:
     """A volunteer and the personal limits the roster must respect.
 
     `availability=None` means available at any time; otherwise a shift must lie
     inside one window. Limits left at None are not applied. The fields after
     `preferred_stations` are general calendar rules (used by the Curtois & Qu
-    benchmark); volunteers from the app usually leave them unset.
+    benchmark); volunteers from the app usually leave them unset. `fixed_duties` are
+    the volunteer's duties outside the problem that rest, overlap and consecutive days
+    must respect.
     """
 
     id: Id
@@ -170,10 +201,15 @@ class Volunteer:
     min_consecutive_days: int | None = None
     min_consecutive_days_off: int | None = None
     max_weekends: int | None = None
+    # duties held outside this problem (see FixedDuty)
+    fixed_duties: tuple[FixedDuty, ...] = ()
 
     def __post_init__(self) -> None:
         what = f"volunteer {self.id!r}"
         _id(what, self.id)
+        object.__setattr__(self, "fixed_duties", tuple(self.fixed_duties))
+        if not all(isinstance(d, FixedDuty) for d in self.fixed_duties):
+            _fail(what, "fixed_duties must be FixedDuty values")
         if not isinstance(self.max_shifts_per_kind, Mapping):
             _fail(
                 what,
@@ -213,6 +249,10 @@ class Volunteer:
             _fail(what, "min_total_minutes is above max_total_minutes")
         for kind, most in self.max_shifts_per_kind.items():
             _whole(what, f"max_shifts_per_kind {kind!r}", most)
+
+    @property
+    def fixed_days(self) -> frozenset[date]:
+        return frozenset(d.on_day for d in self.fixed_duties)
 
     def available_for(self, start: datetime, end: datetime) -> AvailabilityWindow | None:
         """The window holding [start, end] (a preferred one first), or None."""

@@ -90,6 +90,19 @@ def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | No
         return Violation(
             "travel_limit", f"lives {travel} min away, limit {v.max_travel_minutes} min", v.id, s.id
         )
+    for d in v.fixed_duties:
+        held = f"a duty held outside this roster ({d.start:%a %Y-%m-%d %H:%M}-{d.end:%H:%M})"
+        if s.start < d.end and d.start < s.end:
+            return Violation("no_overlap", f"overlaps {held}", v.id, s.id)
+        gap = max(d.start - s.end, s.start - d.end)
+        if gap < timedelta(minutes=v.min_rest_minutes):
+            return Violation(
+                "minimum_rest",
+                f"only {int(gap.total_seconds() // 60)} min rest next to {held}, "
+                f"needs {v.min_rest_minutes}",
+                v.id,
+                s.id,
+            )
     return None
 
 
@@ -193,14 +206,21 @@ def volunteer_violations(
                 )
     days = problem.days()
     worked = [d in by_day for d in days]
-    if v.max_consecutive_days is not None:
-        for a, b in _runs(worked, True):
-            if b - a > v.max_consecutive_days:
+    if v.max_consecutive_days is not None and (days or by_day):
+        # Fixed duties' days are worked too, also outside the horizon; a run breaks
+        # the limit only when a day of this roster (not already fixed) is in it.
+        fixed = v.fixed_days
+        every = sorted(fixed | set(by_day) | set(days))
+        span = [every[0] + timedelta(days=i) for i in range((every[-1] - every[0]).days + 1)]
+        for a, b in _runs([d in by_day or d in fixed for d in span], True):
+            if b - a > v.max_consecutive_days and any(
+                d in by_day and d not in fixed for d in span[a:b]
+            ):
                 out.append(
                     Violation(
                         "consecutive_days",
                         f"{b - a} days in a row from "
-                        f"{_day_name(days[a])}, max {v.max_consecutive_days}",
+                        f"{_day_name(span[a])}, max {v.max_consecutive_days}",
                         v.id,
                     )
                 )

@@ -1,9 +1,11 @@
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.types import PlaceName
+
 
 class DistrictCreate(BaseModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
-    name: str = Field(min_length=1, max_length=200)
+    name: PlaceName
 
 
 class DistrictRead(BaseModel):

@@ -17,6 +17,7 @@ from app.deps import (
 from app.duties import calendar, service
 from app.duties.schemas import CalendarFeedRead, CancelRequest, DutyRead, OpenShiftRead
 from app.pagination import PageDep, PageRead
+from app.settings import get_settings, public_url
 from app.types import Id, Instant
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer
@@ -106,10 +107,12 @@ def my_calendar(session: SessionDep, account: VolunteerAccount):
 
 @router.post("/volunteers/me/calendar-feed", response_model=CalendarFeedRead)
 def rotate_calendar_feed(request: Request, session: SessionDep, account: VolunteerAccount):
-    """A new secret feed URL for calendar apps; the previous URL stops working."""
+    """A new secret feed URL for calendar apps; the previous URL stops working. It is
+    built from UROSTER_PUBLIC_URL, never from the request's Host header."""
     volunteer = volunteer_service.volunteer_of(session, account)
     token = service.rotate_calendar_feed(session, volunteer)
-    return CalendarFeedRead(url=str(request.url_for("calendar_feed", feed_token=token)))
+    path = request.app.url_path_for("calendar_feed", feed_token=token)
+    return CalendarFeedRead(url=public_url(get_settings()) + path)
 
 
 @router.get(

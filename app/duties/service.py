@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.districts import service as district_service
 from app.duties.schemas import DutyRead, OpenShiftRead
 from app.errors import Conflict, NotFound
+from app.hours.models import HoursCorrection
 from app.pagination import Page, PageParams, paginate
 from app.rosters import mapping
 from app.rosters import service as roster_service
@@ -31,6 +32,7 @@ from app.rosters.models import (
     RosterStatus,
 )
 from app.settings import Settings, get_settings
+from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations.models import Station
 from app.types import week_monday
@@ -38,12 +40,10 @@ from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.validate import skill_shortfall
 
-# Duties this close to a shift can break a rule together with it: same ISO week
-# (weekly limits), 72 h of rest plus a 24 h shift, seven consecutive days.
-NEIGHBOURHOOD = timedelta(days=8)
 CALENDAR_PAST = timedelta(days=30)
 CALENDAR_FUTURE = timedelta(days=180)
 MAX_FEED_TOKEN_LENGTH = 100
+ERASED_REASON = "(erased: the volunteer withdrew)"
 
 
 def shift_week(shift: Shift) -> str:
@@ -164,8 +164,8 @@ def _blocking_violation(
         d
         for d in duties
         if d.id != shift.id
-        and d.ends_at > shift.starts_at - NEIGHBOURHOOD
-        and d.starts_at < shift.ends_at + NEIGHBOURHOOD
+        and d.ends_at > shift.starts_at - mapping.NEIGHBOURHOOD
+        and d.starts_at < shift.ends_at + mapping.NEIGHBOURHOOD
     ]
     problem = mapping.volunteer_problem(volunteer, [shift, *nearby], settings)
     held = [solver.Assignment(volunteer.id, d.id) for d in nearby]
@@ -241,7 +241,7 @@ def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> P
             .join(Station, Station.id == Shift.station_id)
             .where(
                 Station.district_id == volunteer.district_id,
-                Station.is_active.is_(True),
+                shift_service.in_service(),
                 Shift.starts_at > now,
                 Shift.starts_at < horizon,
             )
@@ -266,7 +266,9 @@ def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> P
     skills = _skills_by_volunteer(
         session, (h for shift, _, ids in seats if shift.skill_requirements for h in ids)
     )
-    duties = _live_duty_shifts(session, volunteer.id, now - NEIGHBOURHOOD, horizon + NEIGHBOURHOOD)
+    duties = _live_duty_shifts(
+        session, volunteer.id, now - mapping.NEIGHBOURHOOD, horizon + mapping.NEIGHBOURHOOD
+    )
     settings = get_settings()
     fitting = [
         OpenShiftRead(
@@ -305,7 +307,7 @@ def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
     """
     volunteer = volunteer_service.volunteer_of(session, account)
     shift = session.scalar(select(Shift).where(Shift.id == shift_id).with_for_update(of=Shift))
-    if shift is None:
+    if shift is None or shift.cancelled_at is not None:
         raise NotFound(f"Shift {shift_id} not found.")
     if not _can_sign_up(volunteer):
         raise Conflict(
@@ -330,6 +332,10 @@ def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
         )
     if not shift.station.is_active:
         raise Conflict(f"The station of shift {shift_id} is closed.", reason="station_closed")
+    if shift.template is not None and not shift.template.is_active:
+        raise Conflict(
+            f"The weekly pattern of shift {shift_id} has been retired.", reason="retired"
+        )
     holder_ids = list(
         session.scalars(
             select(Assignment.volunteer_id).where(
@@ -349,7 +355,10 @@ def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
         )
     skills = _skills_by_volunteer(session, holder_ids if shift.skill_requirements else ())
     duties = _live_duty_shifts(
-        session, volunteer.id, shift.starts_at - NEIGHBOURHOOD, shift.ends_at + NEIGHBOURHOOD
+        session,
+        volunteer.id,
+        shift.starts_at - mapping.NEIGHBOURHOOD,
+        shift.ends_at + mapping.NEIGHBOURHOOD,
     )
     violation = _blocking_violation(
         volunteer,
@@ -419,8 +428,26 @@ def volunteer_for_feed(session: Session, token: str) -> Volunteer:
 
 def withdraw_volunteer(session: Session, volunteer: Volunteer) -> None:
     """Withdrawal across domains: future duties are cancelled (their seats reopen, the
-    coordinator can repair), the calendar feed stops, then personal data is erased."""
+    coordinator can repair), the calendar feed stops, then personal data is erased,
+    free-text reasons on their duties and hours corrections included (they may name
+    the person or their circumstances)."""
     now = utcnow()
+    session.execute(
+        update(Assignment)
+        .where(Assignment.volunteer_id == volunteer.id, Assignment.cancel_reason.is_not(None))
+        .values(cancel_reason=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    session.execute(
+        update(HoursCorrection)
+        .where(
+            HoursCorrection.assignment_id.in_(
+                select(Assignment.id).where(Assignment.volunteer_id == volunteer.id)
+            )
+        )
+        .values(reason=ERASED_REASON)
+        .execution_options(synchronize_session="fetch")
+    )
     future = session.scalars(
         select(Assignment)
         .join(Shift, Shift.id == Assignment.shift_id)

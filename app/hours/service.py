@@ -35,6 +35,7 @@ from app.hours.schemas import (
 )
 from app.rosters import service as roster_service
 from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
+from app.settings import get_settings
 from app.shifts.models import Shift
 from app.stations.models import Station
 from app.types import FIRST_YEAR, LAST_YEAR
@@ -161,6 +162,7 @@ def correct_hours(
         raise Conflict(f"Assignment {assignment_id} was cancelled.", reason="cancelled")
     if data.check_out_at > now + CLOCK_SKEW:
         raise InvalidInput([{"loc": ["body", "check_out_at"], "msg": "lies in the future"}])
+    _check_fits_duty(assignment.shift, data)
     mark_no_shows(session, now, volunteer_id=assignment.volunteer_id)
     hours = hours_between(data.check_in_at, data.check_out_at)
     entry = entry_of(session, assignment.id)
@@ -190,6 +192,39 @@ def correct_hours(
     assignment.status = AssignmentStatus.completed
     session.flush()
     return entry_read(session, assignment, entry)
+
+
+def _check_fits_duty(shift: Shift, data: HoursCorrectionCreate) -> None:
+    """A correction describes this duty: on its local day (an overnight duty's two
+    days), and no longer than the shift plus the slack a late check-out may need."""
+    zone = ZoneInfo(shift.station.timezone)
+    first_day, last_day = (
+        shift.starts_at.astimezone(zone).date(),
+        shift.ends_at.astimezone(zone).date(),
+    )
+    errors = []
+    for field in ("check_in_at", "check_out_at"):
+        day = getattr(data, field).astimezone(zone).date()
+        if not first_day <= day <= last_day:
+            days = first_day.isoformat() if first_day == last_day else f"{first_day} or {last_day}"
+            errors.append(
+                {
+                    "loc": ["body", field],
+                    "msg": f"must lie on the duty's day, {days} (station time)",
+                }
+            )
+    slack_hours = get_settings().hours_correction_slack_hours
+    longest = shift.ends_at - shift.starts_at + timedelta(hours=slack_hours)
+    if data.check_out_at - data.check_in_at > longest:
+        errors.append(
+            {
+                "loc": ["body", "check_out_at"],
+                "msg": f"lasts longer than the shift plus {slack_hours:g} h "
+                f"({longest.total_seconds() / 3600:g} h in all)",
+            }
+        )
+    if errors:
+        raise InvalidInput(errors)
 
 
 def entry_read(session: Session, assignment: Assignment, entry: ServiceHours) -> HoursEntryRead:

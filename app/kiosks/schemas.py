@@ -1,11 +1,10 @@
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from app.types import Id, Instant
+from app.types import Id, Instant, PersonName
 
-KioskName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+KioskName = PersonName
 
 
 class KioskCreate(BaseModel):

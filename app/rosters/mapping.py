@@ -1,15 +1,15 @@
 """Database rows -> solver dataclasses: the only bridge between app/ and solver/.
 
 Volunteers' weekly availability is wall-clock time in the service's default timezone
-(`UROSTER_DEFAULT_TIMEZONE`); a volunteer who never gave any weekly window counts as
-available at any time, which is what an imported list without an availability
-column means.
+(`UROSTER_DEFAULT_TIMEZONE`). A volunteer is available only inside their weekly
+windows (none: never), unless their record says `any_time`, which is what an
+imported list without an availability column means.
 """
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,9 +22,12 @@ from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations.models import Station
 from app.types import week_monday
-from app.volunteers.models import Volunteer, VolunteerStatus
+from app.volunteers.models import AvailabilityMode, Volunteer, VolunteerStatus
 
 EARTH_RADIUS_KM = 6371.0
+# Duties this close to a shift can break a rule together with it: 72 h of rest plus
+# a 24 h shift, seven consecutive days; and a week's weekly limits.
+NEIGHBOURHOOD = timedelta(days=8)
 LIVE_STATUSES = (
     AssignmentStatus.scheduled,
     AssignmentStatus.checked_in,
@@ -87,7 +90,11 @@ def _windows(volunteer: Volunteer, days: Sequence[date], zone: ZoneInfo):
 
 
 def solver_volunteer(
-    volunteer: Volunteer, first_day: date, last_day: date, settings: Settings
+    volunteer: Volunteer,
+    first_day: date,
+    last_day: date,
+    settings: Settings,
+    fixed_duties: Sequence[solver.FixedDuty] = (),
 ) -> solver.Volunteer:
     # One day of margin on each side: shifts that cross midnight at the week's edges.
     days = [first_day + timedelta(days=i) for i in range(-1, (last_day - first_day).days + 2)]
@@ -104,9 +111,9 @@ def solver_volunteer(
     return solver.Volunteer(
         id=volunteer.id,
         skills=frozenset(volunteer.skills),
-        availability=_windows(volunteer, days, ZoneInfo(settings.default_timezone))
-        if volunteer.weekly
-        else None,
+        availability=None
+        if volunteer.availability_mode == AvailabilityMode.any_time
+        else _windows(volunteer, days, ZoneInfo(settings.default_timezone)),
         unavailable_dates=frozenset(unavailable),
         max_minutes_per_week=minutes(volunteer.max_hours_per_week),
         max_shifts_per_week=volunteer.max_shifts_per_week,
@@ -114,7 +121,37 @@ def solver_volunteer(
         min_rest_minutes=minutes(volunteer.min_rest_hours) or 0,
         max_travel_minutes=volunteer.max_travel_minutes or settings.default_max_travel_minutes,
         preferred_stations=frozenset(volunteer.preferred_station_ids or ()),
+        fixed_duties=tuple(fixed_duties),
     )
+
+
+def neighbouring_duties(
+    session: Session, district_id: int, week: str, volunteer_ids: Iterable[int]
+) -> dict[int, list[solver.FixedDuty]]:
+    """The volunteers' live published duties of other rosters around the week: the
+    neighbouring weeks' Sunday night and Monday morning, runs of working days. The
+    solver keeps rest, overlap and consecutive days with them but never changes,
+    counts or explains them."""
+    monday = datetime.combine(week_monday(week), time(), tzinfo=UTC)
+    rows = session.execute(
+        select(Assignment.volunteer_id, Shift)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .where(
+            Assignment.volunteer_id.in_(list(volunteer_ids)),
+            Assignment.status.in_(LIVE_STATUSES),
+            Roster.status == RosterStatus.published,
+            ~((Roster.district_id == district_id) & (Roster.week == week)),
+            Shift.cancelled_at.is_(None),
+            Shift.ends_at > monday - NEIGHBOURHOOD,
+            Shift.starts_at < monday + timedelta(days=7) + NEIGHBOURHOOD,
+        )
+    ).all()
+    duties: dict[int, list[solver.FixedDuty]] = defaultdict(list)
+    for volunteer_id, shift in rows:
+        local = solver_shift(shift)
+        duties[volunteer_id].append(solver.FixedDuty(local.start, local.end, local.on_day))
+    return duties
 
 
 def volunteer_problem(
@@ -160,6 +197,7 @@ def week_shifts(session: Session, district_id: int, week: str) -> list[Shift]:
             select(Shift)
             .join(Station)
             .where(Station.district_id == district_id)
+            .where(shift_service.in_service())
             .where(shift_service.week_condition(session, week))
             .order_by(Shift.starts_at, Shift.id)
         )
@@ -225,6 +263,7 @@ def build_problem(
     monday = week_monday(week)
     first_day, last_day = monday, monday + timedelta(days=6)
     volunteers = district_volunteers(session, district_id)
+    fixed = neighbouring_duties(session, district_id, week, (v.id for v in volunteers))
     stations = {s.station_id: s.station for s in shifts}
     travel = {
         (v.id, station.id): minutes
@@ -246,7 +285,10 @@ def build_problem(
 
     return solver.Problem(
         shifts=tuple(solver_shift(s) for s in shifts),
-        volunteers=tuple(solver_volunteer(v, first_day, last_day, settings) for v in volunteers),
+        volunteers=tuple(
+            solver_volunteer(v, first_day, last_day, settings, fixed.get(v.id, ()))
+            for v in volunteers
+        ),
         travel_minutes=travel,
         pinned=in_problem(keep),
         previous=in_problem(previous),

@@ -1,10 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
-from app.stations.models import Station
+from app.stations.models import ShiftTemplate, Station
 
 
 class Shift(Base):
@@ -13,7 +13,11 @@ class Shift(Base):
     __tablename__ = "shift"
     # A template yields at most one shift per start time: this is what makes
     # generation idempotent, even when two requests race.
-    __table_args__ = (UniqueConstraint("template_id", "starts_at"),)
+    __table_args__ = (
+        UniqueConstraint("template_id", "starts_at"),
+        # A shift that ends before it starts breaks every rule that measures it.
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"), index=True)
@@ -25,5 +29,9 @@ class Shift(Base):
     skill_requirements: Mapped[list[dict]] = mapped_column(JSONType)
     priority: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by DELETE /shifts/{id}: the row stays (assignments and history point at it,
+    # and regenerating the week must not bring it back) but no list or roster shows it.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     station: Mapped[Station] = relationship(lazy="joined")
+    template: Mapped[ShiftTemplate | None] = relationship()

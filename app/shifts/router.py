@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.deps import API_PREFIX, CoordinatorAccount, CurrentAccount, SessionDep
 from app.pagination import PageDep, PageRead
@@ -15,8 +15,8 @@ router = APIRouter(prefix=API_PREFIX, tags=["shifts"])
 @router.post("/shifts/generate", response_model=GenerateResult)
 def generate_shifts(session: SessionDep, account: CoordinatorAccount, body: GenerateRequest):
     """Creates the ISO week's shifts from the district's templates; safe to repeat."""
-    created, existing = service.generate_week(session, account, body.district_id, body.week)
-    return GenerateResult(created=created, existing=existing)
+    generated = service.generate_week(session, account, body.district_id, body.week)
+    return GenerateResult.model_validate(generated, from_attributes=True)
 
 
 @router.post("/shifts", response_model=ShiftRead, status_code=status.HTTP_201_CREATED)
@@ -36,8 +36,11 @@ def list_shifts(
     starts_from: Annotated[Instant | None, Query(alias="from")] = None,
     starts_to: Annotated[Instant | None, Query(alias="to")] = None,
 ):
+    """Coordinators see their districts' shifts, volunteers those of their own
+    district's active stations; removed shifts are not listed."""
     found = service.list_shifts(
         session,
+        account,
         page,
         district_id=district_id,
         station_id=station_id,
@@ -53,3 +56,11 @@ def list_shifts(
         for s in found.items
     ]
     return PageRead[ShiftRead](items=items, total=found.total)
+
+
+@router.delete("/shifts/{shift_id}", status_code=status.HTTP_204_NO_CONTENT)
+def cancel_shift(session: SessionDep, account: CoordinatorAccount, shift_id: Id):
+    """Removes a shift that has not started: it leaves lists, rosters and open seats,
+    and its duties are cancelled with the reason "shift cancelled"."""
+    service.cancel_shift(session, account, shift_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -21,9 +21,20 @@ class GenerateRequest(BaseModel):
     week: IsoWeek
 
 
+class SkippedShiftRead(BaseModel):
+    template_id: int
+    date: date
+    reason: str
+
+
 class GenerateResult(BaseModel):
     created: int
     existing: int
+    skipped: list[SkippedShiftRead] = Field(
+        default_factory=list,
+        description="Template days that yield no shift: the daylight-saving change leaves "
+        "the shift no time.",
+    )
 
 
 class ShiftCreate(BaseModel):

@@ -1,57 +1,106 @@
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.db import utcnow
 from app.districts import service as district_service
+from app.errors import Conflict, NotFound
 from app.pagination import Page, PageParams, paginate
+from app.rosters.models import Assignment, AssignmentStatus
 from app.shifts.models import Shift
 from app.shifts.schemas import ShiftCreate
 from app.stations import service as station_service
 from app.stations.models import ShiftTemplate, Station
 from app.types import week_monday
 
+SHIFT_CANCELLED = "shift cancelled"
+
 
 def local_to_utc(day: date, hhmm: str, timezone: str) -> datetime:
     """The UTC instant of a wall-clock time at a station.
 
-    zoneinfo resolves DST: an ambiguous time (clocks going back) is its first
-    occurrence; a time that does not exist (clocks going forward) keeps the offset
-    before the change, so the shift starts at the same elapsed time after midnight.
+    An ambiguous time (clocks going back) is its first occurrence. A time that does
+    not exist (clocks going forward) moves to the first instant after the gap, when
+    the clocks show a time again: a shift planned at 01:30 on the morning the clocks
+    jump from 01:00 to 02:00 starts at 02:00.
     """
-    local = datetime.combine(day, time.fromisoformat(hhmm), tzinfo=ZoneInfo(timezone))
-    return local.astimezone(UTC)
+    zone = ZoneInfo(timezone)
+    local = datetime.combine(day, time.fromisoformat(hhmm), tzinfo=zone)  # fold=0: first
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return instant
+    # In a gap: fold=1 reads it with the offset after the change, fold=0 with the one
+    # before, and the change lies between the two instants they give.
+    low, high = local.replace(fold=1).astimezone(UTC), instant
+    after = zone.utcoffset(high.astimezone(zone))
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
 
 
-def shifts_from_template(template: ShiftTemplate, week: str) -> list[dict]:
+@dataclass(frozen=True)
+class SkippedShift:
+    template_id: int
+    date: date
+    reason: str
+
+
+def shifts_from_template(
+    template: ShiftTemplate, week: str
+) -> tuple[list[dict], list[SkippedShift]]:
+    """The week's shifts of one template, and the days it yields none (a shift that a
+    daylight-saving change leaves without time)."""
     monday = week_monday(week)
     timezone = template.station.timezone
-    rows = []
+    rows, skipped = [], []
     for weekday in template.weekdays:
         day = monday + timedelta(days=weekday - 1)
         end_day = day + timedelta(days=1) if template.overnight else day
+        starts_at = local_to_utc(day, template.start, timezone)
+        ends_at = local_to_utc(end_day, template.end, timezone)
+        if ends_at <= starts_at:
+            skipped.append(
+                SkippedShift(
+                    template.id,
+                    day,
+                    f"{template.start}-{template.end} falls in the time the clocks skip in "
+                    f"{timezone} on {day.isoformat()}",
+                )
+            )
+            continue
         rows.append(
             {
                 "station_id": template.station_id,
                 "template_id": template.id,
-                "starts_at": local_to_utc(day, template.start, timezone),
-                "ends_at": local_to_utc(end_day, template.end, timezone),
+                "starts_at": starts_at,
+                "ends_at": ends_at,
                 "min_volunteers": template.min_volunteers,
                 "max_volunteers": template.max_volunteers,
                 "skill_requirements": template.skill_requirements,
                 "priority": template.priority,
             }
         )
-    return rows
+    return rows, skipped
 
 
-def generate_week(
-    session: Session, account: Account, district_id: int, week: str
-) -> tuple[int, int]:
-    """Creates the week's shifts from the district's active templates: (created, existing)."""
+@dataclass
+class Generated:
+    created: int = 0
+    existing: int = 0
+    skipped: list[SkippedShift] = field(default_factory=list)
+
+
+def generate_week(session: Session, account: Account, district_id: int, week: str) -> Generated:
+    """Creates the week's shifts from the district's active templates."""
     district_service.get_district_in_scope(session, account, district_id)
     templates = session.scalars(
         select(ShiftTemplate)
@@ -61,21 +110,29 @@ def generate_week(
             Station.is_active.is_(True),
             ShiftTemplate.is_active.is_(True),
         )
+        .order_by(ShiftTemplate.id)
     ).all()
-    rows = [row for template in templates for row in shifts_from_template(template, week)]
+    result = Generated()
+    rows = []
+    for template in templates:
+        made, skipped = shifts_from_template(template, week)
+        rows += made
+        result.skipped += skipped
     if not rows:
-        return 0, 0
+        return result
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     # ON CONFLICT DO NOTHING on (template_id, starts_at): a rerun, or a racing request,
-    # inserts nothing twice; RETURNING tells which rows this call created.
+    # inserts nothing twice (nor brings back a cancelled shift); RETURNING tells which
+    # rows this call created.
     statement = (
         insert(Shift)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["template_id", "starts_at"])
         .returning(Shift.id)
     )
-    created = len(session.execute(statement).all())
-    return created, len(rows) - created
+    result.created = len(session.execute(statement).all())
+    result.existing = len(rows) - result.created
+    return result
 
 
 def create_shift(session: Session, account: Account, data: ShiftCreate) -> Shift:
@@ -90,8 +147,59 @@ def create_shift(session: Session, account: Account, data: ShiftCreate) -> Shift
     return shift
 
 
+def in_service() -> ColumnElement[bool]:
+    """Shifts that rosters fill and volunteers see: not cancelled, at an active station,
+    ad hoc or from an active template. Use it where Station is in the query."""
+    return and_(
+        Shift.cancelled_at.is_(None),
+        Station.is_active.is_(True),
+        or_(
+            Shift.template_id.is_(None),
+            Shift.template_id.in_(
+                select(ShiftTemplate.id).where(ShiftTemplate.is_active.is_(True))
+            ),
+        ),
+    )
+
+
+def cancel_shift(session: Session, account: Account, shift_id: int) -> None:
+    """Takes a shift out of lists, rosters and open seats; its duties are cancelled.
+
+    The row stays: assignments and hours point at it, and regenerating the week must
+    not bring it back. A started shift belongs to the record of what happened and is
+    corrected through hours, not removed.
+    """
+    shift = session.scalar(select(Shift).where(Shift.id == shift_id).with_for_update(of=Shift))
+    if (
+        shift is None
+        or shift.cancelled_at is not None
+        or not district_service.in_scope(account, shift.station.district_id)
+    ):
+        raise NotFound(f"Shift {shift_id} not found.")
+    now = utcnow()
+    if shift.starts_at <= now:
+        raise Conflict(
+            f"Shift {shift_id} started at {shift.starts_at.isoformat()}; a started shift "
+            "cannot be removed.",
+            reason="started",
+        )
+    shift.cancelled_at = now
+    session.execute(
+        update(Assignment)
+        .where(Assignment.shift_id == shift.id, Assignment.status == AssignmentStatus.scheduled)
+        .values(
+            status=AssignmentStatus.cancelled,
+            cancelled_at=now,
+            cancelled_by=account.id,
+            cancel_reason=SHIFT_CANCELLED,
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def list_shifts(
     session: Session,
+    account: Account,
     params: PageParams,
     *,
     district_id: int | None = None,
@@ -100,7 +208,13 @@ def list_shifts(
     starts_from: datetime | None = None,
     starts_to: datetime | None = None,
 ) -> Page[Shift]:
-    query = select(Shift).join(Station).order_by(Shift.starts_at, Shift.id)
+    station_service.check_district_filter(session, account, district_id)
+    query = (
+        select(Shift)
+        .join(Station)
+        .where(station_service.readable(session, account), Shift.cancelled_at.is_(None))
+        .order_by(Shift.starts_at, Shift.id)
+    )
     if district_id is not None:
         query = query.where(Station.district_id == district_id)
     if station_id is not None:

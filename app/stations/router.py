@@ -32,12 +32,14 @@ def list_stations(
     kind: Annotated[StationKind | None, Query()] = None,
     active: bool | None = None,
 ):
-    return service.list_stations(session, page, district_id=district_id, kind=kind, active=active)
+    return service.list_stations(
+        session, account, page, district_id=district_id, kind=kind, active=active
+    )
 
 
 @router.get("/stations/{station_id}", response_model=StationRead)
 def get_station(session: SessionDep, account: CurrentAccount, station_id: Id):
-    return service.get_station(session, station_id)
+    return service.get_station(session, account, station_id)
 
 
 @router.patch("/stations/{station_id}", response_model=StationRead)

@@ -4,10 +4,12 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.types import (
+    Address,
     Id,
     Latitude,
     LocalTime,
     Longitude,
+    PlaceName,
     Priority,
     SeatCount,
     SkillRequirement,
@@ -21,20 +23,20 @@ StationKind = Literal["community", "port"]
 
 class StationCreate(BaseModel):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
-    name: str = Field(min_length=1, max_length=200)
+    name: PlaceName
     kind: StationKind
     district_id: Id
-    address: str = Field(min_length=1, max_length=500)
+    address: Address
     lat: Latitude
     lon: Longitude
     timezone: TimeZoneName | None = None
 
 
 class StationUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: PlaceName | None = None
     kind: StationKind | None = None
     district_id: Id | None = None
-    address: str | None = Field(default=None, min_length=1, max_length=500)
+    address: Address | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
     timezone: TimeZoneName | None = None

@@ -1,18 +1,45 @@
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account
+from app.accounts.models import Account, Role
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
 from app.pagination import Page, PageParams, paginate
 from app.settings import get_settings
 from app.stations.models import ShiftTemplate, Station
 from app.stations.schemas import ShiftTemplateCreate, StationCreate, StationUpdate
+from app.volunteers.models import Volunteer
 
 
-def get_station(session: Session, station_id: int) -> Station:
-    station = session.get(Station, station_id)
+def readable(session: Session, account: Account) -> ColumnElement[bool]:
+    """The stations (and so shifts) a caller may read: an admin all of them, a
+    coordinator those of their districts, a volunteer the active ones of their own
+    district. Use it where Station is in the query."""
+    if account.role == Role.admin:
+        return true()
+    if account.role == Role.coordinator:
+        return Station.district_id.in_(account.district_ids)
+    if account.role == Role.volunteer:
+        district_id = session.scalar(
+            select(Volunteer.district_id).where(Volunteer.account_id == account.id)
+        )
+        if district_id is not None:
+            return (Station.district_id == district_id) & Station.is_active.is_(True)
+    return false()
+
+
+def check_district_filter(session: Session, account: Account, district_id: int | None) -> None:
+    """A coordinator who filters by a district outside theirs gets 404, as everywhere."""
+    if district_id is not None and account.role == Role.coordinator:
+        district_service.get_district_in_scope(session, account, district_id)
+
+
+def get_station(session: Session, account: Account, station_id: int) -> Station:
+    """The station, or 404 when it is unknown or the caller may not read it."""
+    station = session.scalar(
+        select(Station).where(Station.id == station_id, readable(session, account))
+    )
     if station is None:
         raise NotFound(f"Station {station_id} not found.")
     return station
@@ -47,13 +74,15 @@ def create_station(session: Session, account: Account, data: StationCreate) -> S
 
 def list_stations(
     session: Session,
+    account: Account,
     params: PageParams,
     *,
     district_id: int | None,
     kind: str | None,
     active: bool | None,
 ) -> Page[Station]:
-    query = select(Station).order_by(Station.id)
+    check_district_filter(session, account, district_id)
+    query = select(Station).where(readable(session, account)).order_by(Station.id)
     if district_id is not None:
         query = query.where(Station.district_id == district_id)
     if kind is not None:

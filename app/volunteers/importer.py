@@ -2,8 +2,12 @@
 
 Columns: name,phone,email,skills,home_lat,home_lon,district_code,max_hours_per_week,
 availability. `skills` are separated by `;`; `availability` reads like
-`Mon 09:00-13:00; Sat 08:00-18:00` (also `Mon-Fri 09:00-12:00`). Rows are matched to
-existing volunteers by phone: a known phone updates, a new one creates.
+`Mon 09:00-13:00; Sat 08:00-18:00` (also `Mon-Fri 09:00-12:00`; a range that runs
+backwards wraps around the weekend: `Fri-Mon` is Friday, Saturday, Sunday and Monday).
+Rows are matched to existing volunteers by phone: a known phone updates, a new one
+creates. A new volunteer without an availability cell is available at any time; one
+with a cell only inside its windows. The phone of a volunteer who withdrew is refused:
+a list kept from before must not bring them back.
 """
 
 import csv
@@ -19,7 +23,15 @@ from app.accounts.models import Account
 from app.districts import service as district_service
 from app.errors import BadRequest, PayloadTooLarge, validation_message
 from app.settings import get_settings
-from app.volunteers.models import AvailabilityWindow, Volunteer, VolunteerSkill, VolunteerStatus
+from app.volunteers import service as volunteer_service
+from app.volunteers.models import (
+    AvailabilityMode,
+    AvailabilityWindow,
+    Volunteer,
+    VolunteerSkill,
+    VolunteerStatus,
+    WithdrawnPhone,
+)
 from app.volunteers.schemas import (
     Availability,
     Home,
@@ -69,7 +81,8 @@ def parse_availability(text: str) -> list[dict]:
             raise AvailabilityTextError(f"cannot read {part!r}; write it like 'Mon 09:00-13:00'")
         first = DAYS[match["first"]]
         last = DAYS[match["last"]] if match["last"] else first
-        for weekday in range(first, last + 1):
+        days = range(first, last + 1) if first <= last else [*range(first, 8), *range(1, last + 1)]
+        for weekday in days:
             windows.append(
                 {"weekday": weekday, "start": match["start"].zfill(5), "end": match["end"].zfill(5)}
             )
@@ -176,6 +189,15 @@ def import_csv(
             select(Volunteer).where(Volunteer.phone.in_([row.phone for _, row in parsed]))
         )
     }
+    withdrawn = set(
+        session.scalars(
+            select(WithdrawnPhone.phone_digest).where(
+                WithdrawnPhone.phone_digest.in_(
+                    [volunteer_service.phone_digest(row.phone) for _, row in parsed]
+                )
+            )
+        )
+    )
 
     to_apply: list[tuple[ImportRow, int | None, Volunteer | None]] = []
     for line, row in parsed:
@@ -193,6 +215,16 @@ def import_csv(
         else:
             district_id = default_district
         volunteer = existing.get(row.phone)
+        if volunteer is None and volunteer_service.phone_digest(row.phone) in withdrawn:
+            errors.append(
+                ImportError_(
+                    row=line,
+                    field="phone",
+                    message="this volunteer withdrew and their data was erased; only they "
+                    "can register again",
+                )
+            )
+            continue
         if volunteer is not None and not district_service.in_scope(account, volunteer.district_id):
             errors.append(
                 ImportError_(
@@ -210,6 +242,8 @@ def import_csv(
     for row, district_id, volunteer in to_apply:
         if volunteer is None:
             volunteer = Volunteer(status=VolunteerStatus.active, phone=row.phone)
+            if row.availability is None:
+                volunteer.availability_mode = AvailabilityMode.any_time
             session.add(volunteer)
             created += 1
         else:
@@ -245,3 +279,4 @@ def _apply_row(volunteer: Volunteer, row: ImportRow, district_id: int | None) ->
         ]
         if windows != stored:
             volunteer.weekly = [AvailabilityWindow(**w) for w in windows]
+        volunteer.availability_mode = AvailabilityMode.windows

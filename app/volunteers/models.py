@@ -13,6 +13,13 @@ class VolunteerStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+class AvailabilityMode(StrEnum):
+    # Only inside the weekly windows; no windows means never.
+    windows = "windows"
+    # At any time: an imported record whose list said nothing about availability.
+    any_time = "any_time"
+
+
 class Volunteer(Base):
     __tablename__ = "volunteer"
 
@@ -33,6 +40,7 @@ class Volunteer(Base):
     min_rest_hours: Mapped[float | None]
     max_travel_minutes: Mapped[int | None]
     preferred_station_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
+    availability_mode: Mapped[str] = mapped_column(String(10), default=AvailabilityMode.windows)
     privacy_notice_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -101,3 +109,13 @@ class AvailabilityException(Base):
     )
     start_date: Mapped[date]
     end_date: Mapped[date]
+
+
+class WithdrawnPhone(Base):
+    """The digest of a withdrawn volunteer's phone, so that a later import of an old
+    list does not silently bring the person back; the number itself is erased."""
+
+    __tablename__ = "withdrawn_phone"
+
+    phone_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -18,6 +18,7 @@ from app.types import (
     LocalTime,
     LocalTimeOrMidnight,
     Longitude,
+    PersonName,
     SkillTag,
     minutes_of_day,
 )
@@ -34,7 +35,7 @@ Phone = Annotated[
     AfterValidator(_phone),
     Field(examples=["13812345678", "+85291234567"], description="normalised to E.164"),
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = PersonName
 
 
 def _unique_sorted(values: list) -> list:
@@ -106,6 +107,9 @@ class VolunteerAdminUpdate(VolunteerUpdate):
     status: Literal["active", "inactive"] | None = None
 
 
+AvailabilityModeName = Literal["windows", "any_time"]
+
+
 class VolunteerRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -123,6 +127,10 @@ class VolunteerRead(BaseModel):
     min_rest_hours: float | None
     max_travel_minutes: int | None
     preferred_station_ids: list[int]
+    availability_mode: AvailabilityModeName = Field(
+        description="windows: only inside the weekly windows (none means never); "
+        "any_time: available at any time (an imported record without availability)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -152,6 +160,11 @@ class DateRange(BaseModel):
 
 
 class Availability(BaseModel):
+    availability_mode: AvailabilityModeName = Field(
+        default="windows",
+        description="windows (the default): available only inside `weekly`, so an empty "
+        "list means at no time; any_time: available whenever, `weekly` must be empty",
+    )
     weekly: list[WeeklyWindow] = Field(default_factory=list, max_length=100)
     exceptions: list[DateRange] = Field(
         default_factory=list, max_length=200, description="dates on which the volunteer is away"
@@ -159,6 +172,8 @@ class Availability(BaseModel):
 
     @model_validator(mode="after")
     def _no_overlap(self) -> Self:
+        if self.availability_mode == "any_time" and self.weekly:
+            raise ValueError("weekly windows apply only with availability_mode 'windows'")
         by_day = sorted(self.weekly, key=lambda w: (w.weekday, minutes_of_day(w.start)))
         for before, after in zip(by_day, by_day[1:], strict=False):
             if before.weekday == after.weekday and minutes_of_day(after.start) < minutes_of_day(

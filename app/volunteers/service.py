@@ -1,6 +1,7 @@
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,9 @@ from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotFound
 from app.pagination import Page, PageParams, paginate
+from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.settings import get_settings
+from app.shifts.models import Shift
 from app.stations.models import Station
 from app.volunteers.models import (
     AvailabilityException,
@@ -20,6 +23,7 @@ from app.volunteers.models import (
     Volunteer,
     VolunteerSkill,
     VolunteerStatus,
+    WithdrawnPhone,
 )
 from app.volunteers.schemas import (
     Availability,
@@ -88,6 +92,10 @@ def register(session: Session, data: VolunteerRegister) -> Volunteer:
     _apply_changes(volunteer, changes)
     session.add(volunteer)
     _flush_unique_phone(session, data.phone)
+    # Whoever registers again with their own phone may be imported again.
+    session.execute(
+        delete(WithdrawnPhone).where(WithdrawnPhone.phone_digest == phone_digest(data.phone))
+    )
     return volunteer
 
 
@@ -175,6 +183,8 @@ def update(
     if moving_out and account.role == Role.coordinator:
         raise NotFound(f"District {changes['district_id']} not found.")
     _check_references(session, changes.get("district_id"), changes.get("preferred_station_ids"))
+    if "district_id" in changes and changes["district_id"] != volunteer.district_id:
+        _refuse_move_with_duties(session, volunteer)
     if "phone" in changes and _phone_taken(session, changes["phone"], volunteer.id):
         raise Conflict(f"The phone number {changes['phone']} is already registered.")
     _apply_changes(volunteer, changes)
@@ -184,10 +194,40 @@ def update(
     return volunteer
 
 
+def _refuse_move_with_duties(session: Session, volunteer: Volunteer) -> None:
+    """A volunteer leaves a district only once its rosters no longer count on them:
+    their duties would stay behind where the old coordinator can no longer see them."""
+    rows = session.execute(
+        select(Assignment.id, Shift.starts_at, Station.name, Station.timezone)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == Shift.station_id)
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .where(
+            Assignment.volunteer_id == volunteer.id,
+            Assignment.status == AssignmentStatus.scheduled,
+            Roster.status.in_((RosterStatus.draft, RosterStatus.published)),
+            Shift.starts_at > utcnow(),
+        )
+        .order_by(Shift.starts_at)
+    ).all()
+    if rows:
+        duties = "; ".join(
+            f"{name} {starts_at.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M}"
+            for _, starts_at, name, timezone in rows
+        )
+        raise Conflict(
+            f"The volunteer holds {len(rows)} future duties in their district ({duties}); "
+            "cancel them (or let them pass) before changing the district.",
+            reason="future_duties",
+            assignment_ids=[assignment_id for assignment_id, *_ in rows],
+        )
+
+
 def set_availability(session: Session, volunteer: Volunteer, data: Availability) -> Volunteer:
     """Replaces the whole availability in the request's one transaction."""
     if volunteer.status == VolunteerStatus.withdrawn:
         raise Conflict("A withdrawn volunteer has no availability.")
+    volunteer.availability_mode = data.availability_mode
     volunteer.weekly = [AvailabilityWindow(**w.model_dump()) for w in data.weekly]
     volunteer.exceptions = [AvailabilityException(**e.model_dump()) for e in data.exceptions]
     session.flush()
@@ -197,6 +237,7 @@ def set_availability(session: Session, volunteer: Volunteer, data: Availability)
 def availability_of(volunteer: Volunteer) -> Availability:
     return Availability.model_validate(
         {
+            "availability_mode": volunteer.availability_mode,
             "weekly": [
                 {"weekday": w.weekday, "start": w.start, "end": w.end, "preference": w.preference}
                 for w in volunteer.weekly
@@ -208,8 +249,19 @@ def availability_of(volunteer: Volunteer) -> Availability:
     )
 
 
+def phone_digest(phone: str) -> str:
+    """What is kept of a withdrawn volunteer's phone: enough to recognise the number in
+    a later import, not to read it back from the record."""
+    return security.token_digest(phone)
+
+
 def withdraw(session: Session, volunteer: Volunteer) -> None:
     """Erases personal data and closes the account; the record and its hours stay."""
+    if (
+        volunteer.phone is not None
+        and session.get(WithdrawnPhone, phone_digest(volunteer.phone)) is None
+    ):
+        session.add(WithdrawnPhone(phone_digest=phone_digest(volunteer.phone)))
     volunteer.status = VolunteerStatus.withdrawn
     volunteer.withdrawn_at = utcnow()
     volunteer.name = WITHDRAWN_NAME

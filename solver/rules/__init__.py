@@ -7,6 +7,7 @@ adds constraints and returns objective terms (always none for hard rules).
 
 from solver.rules import (
     availability,
+    fixed_duties,
     forbidden,
     max_consecutive_days,
     max_headcount,
@@ -31,6 +32,7 @@ STATIC = (
     skills.has_required_skills,
     shift_kinds.may_work_kind,
     travel_limit.lives_within_travel_limit,
+    fixed_duties.clears_fixed_duties,
 )
 
 LINKED = (

@@ -1,4 +1,10 @@
-"""At most `max_consecutive_days` working days in a row (days before the horizon are off)."""
+"""At most `max_consecutive_days` working days in a row.
+
+Days outside the horizon are off, except the days of the volunteer's fixed duties,
+which are worked whatever the roster says: a run may start before the horizon.
+"""
+
+from datetime import timedelta
 
 from solver.variables import Variables
 
@@ -7,11 +13,23 @@ def at_most_max_consecutive_days(vars: Variables) -> list:
     p = vars.problem
     for vi, v in enumerate(p.volunteers):
         k = v.max_consecutive_days
-        if k is None or k >= vars.n_days:
+        if k is None:
             continue
-        works = [vars.works(vi, d) for d in range(vars.n_days)]
-        for start in range(vars.n_days - k):
-            window = [w for w in works[start : start + k + 1] if w is not None]
-            if len(window) > k:
-                vars.model.add(sum(window) <= k)
+        fixed = v.fixed_days
+        if k >= vars.n_days and not fixed:
+            continue
+        # from k days before the horizon to k days after it: per day, whether a
+        # fixed duty works it, and the "works" variable (None: cannot work that day)
+        days = range(-k, vars.n_days + k)
+        is_fixed = [p.first_day + timedelta(days=d) in fixed for d in days]
+        works = [
+            vars.works(vi, d) if 0 <= d < vars.n_days and not f else None
+            for d, f in zip(days, is_fixed, strict=True)
+        ]
+        for start in range(len(days) - k):
+            chosen = [w for w in works[start : start + k + 1] if w is not None]
+            worked = sum(is_fixed[start : start + k + 1])
+            if chosen and worked + len(chosen) > k:
+                # never worse than the fixed duties alone, even where they break it
+                vars.model.add(sum(chosen) <= max(0, k - worked))
     return []

@@ -52,6 +52,8 @@ def runs_follow_the_automaton(vars: Variables) -> list:
         min_work, min_off = v.min_consecutive_days or 1, v.min_consecutive_days_off or 1
         if max_work >= n and min_work <= 1 and min_off <= 1:
             continue  # no run limit: nothing to add
+        if v.fixed_duties:
+            continue  # it reads the days before the horizon as off; the window sums stay
         days = [vars.works(vi, d) for d in range(n)]
         transitions = run_transitions(max_work, min_work, min_off)
         states = sorted({s for s, _, _ in transitions} | {s for _, _, s in transitions})

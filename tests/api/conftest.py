@@ -134,7 +134,16 @@ def make_caller(session: Session, name: str, account: Account, volunteer_id=None
     )
 
 
-def register_volunteer(session: Session, name: str, phone: str, district_id: int | None, **extra):
+def register_volunteer(
+    session: Session,
+    name: str,
+    phone: str,
+    district_id: int | None,
+    availability_mode: str = "any_time",
+    **extra,
+):
+    """A registered volunteer; available at any time unless the test says otherwise (a
+    new registration is available at no time until it gives its weekly windows)."""
     data = VolunteerRegister(
         name=name,
         phone=phone,
@@ -143,7 +152,9 @@ def register_volunteer(session: Session, name: str, phone: str, district_id: int
         accept_privacy_notice=True,
         **extra,
     )
-    return volunteer_service.register(session, data)
+    volunteer = volunteer_service.register(session, data)
+    volunteer.availability_mode = availability_mode
+    return volunteer
 
 
 @pytest.fixture

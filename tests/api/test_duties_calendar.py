@@ -155,8 +155,9 @@ def test_feed_url_serves_the_calendar_without_a_token(client, session, world):
     )
     url = new_feed(client, volunteer)
 
-    assert url.startswith("http://testserver/api/v1/calendar/") and url.endswith(".ics")
-    token = url.removeprefix("http://testserver/api/v1/calendar/").removesuffix(".ics")
+    base = "http://127.0.0.1:8000/api/v1/calendar/"  # UROSTER_PUBLIC_URL's default
+    assert url.startswith(base) and url.endswith(".ics")
+    token = url.removeprefix(base).removesuffix(".ics")
     assert len(token) >= 43
     stored = session.get(Volunteer, volunteer.volunteer_id).calendar_token_hash
     assert stored == hashlib.sha256(token.encode()).hexdigest()  # never the token itself
@@ -195,3 +196,19 @@ def test_feeds_are_per_volunteer_and_end_with_withdrawal(client, session, world)
     assert client.delete("/api/v1/volunteers/me", headers=volunteer.headers).status_code == 204
     assert_problem(client.get(my_url), 404)
     assert client.get(their_url).status_code == 200
+
+
+def test_the_feed_url_never_comes_from_the_host_header(client, world, monkeypatch):
+    from app.settings import get_settings
+
+    volunteer = world["volunteer"]
+    forged = client.post(
+        "/api/v1/volunteers/me/calendar-feed",
+        headers=volunteer.headers | {"Host": "evil.example"},
+    )
+    assert forged.status_code == 200, forged.text
+    assert forged.json()["url"].startswith("http://127.0.0.1:8000/api/v1/calendar/")
+
+    monkeypatch.setattr(get_settings(), "public_url", "https://roster.example.org/")
+    url = new_feed(client, volunteer)
+    assert url.startswith("https://roster.example.org/api/v1/calendar/")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.hours.models import HoursCorrection, ServiceHours
 from app.rosters.models import Assignment, AssignmentStatus, RosterStatus
 from tests.api.conftest import assert_problem
-from tests.api.test_duties import another_volunteer
+from tests.api.test_duties import LOCAL, another_volunteer
 from tests.api.test_kiosks import duty, kiosk_post, local, new_kiosk, ok, parse, pin_clock
 
 REPORT = "/api/v1/reports/hours"
@@ -280,3 +280,37 @@ def test_hours_outlive_withdrawal(client, session, world, served_month):
         )
         == 3  # November's entry too
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "bad"),
+    [
+        (local(10), local(21), ["check_out_at"]),  # 11 h on a 4-hour duty
+        (local(9), local(15, 1), ["check_out_at"]),  # a minute over the shift plus 2 h
+        (datetime(1970, 1, 1, 10, tzinfo=LOCAL), datetime(1970, 1, 1, 12, tzinfo=LOCAL),
+         ["check_in_at", "check_out_at"]),  # another day altogether
+        (local(23, 0, days=-1), local(1), ["check_in_at"]),  # starts the evening before
+        (local(9), local(15), []),  # the shift plus the slack: accepted
+        (local(13), local(14), []),
+    ],
+)  # fmt: skip
+def test_a_correction_lies_on_the_duty_and_fits_its_length(
+    client, session, world, clock, start, end, bad
+):
+    assignment = duty(session, world, local(10))  # 10:00-14:00
+    clock.set(12, days=1)
+    response = correct(client, world, assignment.id, start, end)
+    if not bad:
+        assert ok(response)["hours"] == round((end - start).total_seconds() / 3600, 2)
+        return
+    problem = assert_problem(response, 422)
+    assert [e["loc"][-1] for e in problem["errors"]] == bad
+    assert session.scalar(select(func.count()).select_from(HoursCorrection)) == 0
+
+
+def test_an_overnight_duty_is_corrected_on_either_of_its_days(client, session, world, clock):
+    assignment = duty(session, world, local(22), hours=8)  # 22:00-06:00
+    clock.set(12, days=1)
+    assert ok(correct(client, world, assignment.id, local(22, 15), local(6, 30, days=1)))
+    early = correct(client, world, assignment.id, local(23, 0, days=-1), local(6))
+    assert [e["loc"][-1] for e in assert_problem(early, 422)["errors"]] == ["check_in_at"]

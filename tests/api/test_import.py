@@ -75,3 +75,60 @@ def test_admin_import_uses_district_codes(client, world):
         params={"district_id": world.district_b.id},
     ).json()
     assert [v["name"] for v in in_b["items"]] == ["In B"]
+
+
+def test_availability_mode_follows_the_availability_cell(client, world):
+    coordinator = world["coordinator"].headers
+    text = (
+        "name,phone,availability\nAny Time,13900000021,\nWeekends,13900000022,Fri-Mon 09:00-12:00\n"
+    )
+    assert upload(client, coordinator, text).json()["created"] == 2
+    by_name = {
+        v["name"]: v for v in client.get("/api/v1/volunteers", headers=coordinator).json()["items"]
+    }
+    assert by_name["Any Time"]["availability_mode"] == "any_time"
+    weekends = by_name["Weekends"]
+    assert weekends["availability_mode"] == "windows"
+    availability = client.get(
+        f"/api/v1/volunteers/{weekends['id']}/availability", headers=coordinator
+    ).json()
+    # A range that runs backwards wraps around the weekend.
+    assert [w["weekday"] for w in availability["weekly"]] == [1, 5, 6, 7]
+
+    # An update with an empty cell keeps what is stored; a filled one sets windows.
+    again = "name,phone,availability\nAny Time,13900000021,\nWeekends,13900000022,\n"
+    assert upload(client, coordinator, again).json()["updated"] == 2
+    after = {
+        v["name"]: v["availability_mode"]
+        for v in client.get("/api/v1/volunteers", headers=coordinator).json()["items"]
+    }
+    assert (after["Any Time"], after["Weekends"]) == ("any_time", "windows")
+    windows = "name,phone,availability\nAny Time,13900000021,Sat 08:00-10:00\n"
+    upload(client, coordinator, windows).raise_for_status()
+    any_time = client.get(
+        f"/api/v1/volunteers/{by_name['Any Time']['id']}", headers=coordinator
+    ).json()
+    assert any_time["availability_mode"] == "windows"
+
+
+def test_a_withdrawn_phone_is_a_row_error_until_its_owner_registers_again(client, world):
+    coordinator, caller = world["coordinator"].headers, world["volunteer"]
+    assert client.delete("/api/v1/volunteers/me", headers=caller.headers).status_code == 204
+    text = "name,phone\nWang Li,13800000001\nNew Person,13900000031\n"
+
+    refused = upload(client, coordinator, text)
+
+    assert refused.status_code == 422
+    [error] = refused.json()["errors"]
+    assert (error["row"], error["field"]) == (2, "phone")
+    assert "withdrew" in error["msg"]
+    partial = upload(client, coordinator, text, partial=True).json()
+    assert (partial["created"], len(partial["errors"])) == (1, 1)
+
+    again = client.post(
+        "/api/v1/volunteers",
+        json={"name": "Wang Li", "phone": "13800000001", "password": "a-fresh-start-2027",
+              "district_id": world.district_a.id, "accept_privacy_notice": True},
+    )  # fmt: skip
+    assert again.status_code == 201, again.text
+    assert upload(client, coordinator, "name,phone\nWang Li,13800000001\n").json()["errors"] == []

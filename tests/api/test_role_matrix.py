@@ -40,6 +40,8 @@ NO_PEOPLE = codes(*[401] * 6)
 ADMIN_ONLY = lambda ok: codes(401, 403, 403, 403, 403, ok)  # noqa: E731
 COORDINATOR_A = lambda ok: codes(401, 403, 403, ok, 404, ok)  # noqa: E731
 VOLUNTEER_SELF = lambda ok: codes(401, ok, ok, 403, 403, 403)  # noqa: E731
+# Readable by the people of district A (both volunteers are there) and admins.
+IN_DISTRICT_A = codes(401, 200, 200, 200, 404, 200)
 
 TEMPLATE = {
     "weekdays": [1, 3],
@@ -131,7 +133,13 @@ CALLS = {
         },  # fmt: skip
     ),
     "GET /stations": Call("GET", lambda w: "/api/v1/stations", PEOPLE_ONLY),
-    "GET /stations/{id}": Call("GET", lambda w: f"/api/v1/stations/{w.station_a.id}", PEOPLE_ONLY),
+    # Volunteers read their own district's stations; other coordinators get 404.
+    "GET /stations?district_id": Call(
+        "GET", lambda w: "/api/v1/stations", IN_DISTRICT_A, query={"district_id": 0}
+    ),
+    "GET /stations/{id}": Call(
+        "GET", lambda w: f"/api/v1/stations/{w.station_a.id}", IN_DISTRICT_A
+    ),
     "PATCH /stations/{id}": Call(
         "PATCH",
         lambda w: f"/api/v1/stations/{w.station_a.id}",
@@ -172,6 +180,12 @@ CALLS = {
         },
     ),  # fmt: skip
     "GET /shifts": Call("GET", lambda w: "/api/v1/shifts", PEOPLE_ONLY, query={"week": "2026-W49"}),
+    "GET /shifts?district_id": Call(
+        "GET", lambda w: "/api/v1/shifts", IN_DISTRICT_A, query={"district_id": 0}
+    ),
+    "DELETE /shifts/{id}": Call(
+        "DELETE", lambda w: f"/api/v1/shifts/{w.future_shift.id}", COORDINATOR_A(204)
+    ),
     "POST /volunteers": Call(
         "POST",
         lambda w: "/api/v1/volunteers",
@@ -424,6 +438,7 @@ def add_kiosks(world, session):
         world.callers[name] = Caller(name=name, headers={"X-Kiosk-Key": key})
         if name == "kiosk":
             world.kiosk_id = kiosk.id
+    world.future_shift = add_shift(session, world.station_a, now + timedelta(days=2))
     running = add_shift(session, world.station_a, now - timedelta(hours=1), hours=4)
     world.kiosk_duty = assign(session, running, world["volunteer"].volunteer_id)
     world.checked_in = assign(

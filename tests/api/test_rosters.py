@@ -403,3 +403,61 @@ def test_publish_keeps_check_ins_of_the_earlier_roster(client, session, run_jobs
     ]
     assert kept["status"] == "checked_in"
     assert session.get(Assignment, kept["id"]).check_in_at == came.check_in_at
+
+
+# -- rules across the week boundary ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("limits", "before", "rule"),
+    [
+        ({"min_rest_hours": 12}, [(-1, 20, 4)], "minimum rest"),  # Sunday 20:00-24:00
+        ({"max_consecutive_days": 3}, [(-3, 9, 4), (-2, 9, 4), (-1, 9, 4)], "consecutive"),
+        ({}, [(-1, 22, 10)], "overlapping"),  # Sunday 22:00 to Monday 08:00
+    ],
+)
+def test_the_neighbouring_weeks_duties_bind_the_new_week(
+    client, session, world, run_jobs, limits, before, rule
+):
+    """Duties of last week's published roster are fixed context: never changed,
+    counted or explained as seats, but rest, overlap and runs hold across the weeks."""
+    from app.volunteers.models import Volunteer
+    from tests.api.test_duties import add_shift, assign, day_after_next_monday, week_of
+
+    coordinator = world["coordinator"].headers
+    volunteer = session.get(Volunteer, world["volunteer"].volunteer_id)
+    for name, value in limits.items():
+        setattr(volunteer, name, value)
+    session.get(Volunteer, world["other_volunteer"].volunteer_id).status = "inactive"
+    monday = day_after_next_monday(0, 0)
+    held = [
+        assign(session, add_shift(session, world.station_a, monday + timedelta(days=d, hours=h),
+                                  hours=length), volunteer.id)
+        for d, h, length in before
+    ]  # fmt: skip
+    morning = add_shift(session, world.station_a, monday + timedelta(hours=6), publish=False)
+    week = week_of(monday)
+    assert week != week_of(held[0].shift.starts_at)
+
+    roster = request(client, coordinator, world.district_a.id, week=week).json()
+    assert run_jobs() == [roster["id"]]
+
+    body = client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator).json()
+    assert body["status"] == "draft", body
+    assert body["stats"]["seats_required"] == 1 and body["stats"]["seats_filled"] == 0
+    assert (
+        client.get(f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator).json() == []
+    )
+    [seat] = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json()
+    assert seat["shift_id"] == morning.id
+    assert any(rule in reason for reason in seat["reasons"]), seat["reasons"]
+    # A coordinator's manual choice is checked against the same context.
+    manual = client.post(
+        f"/api/v1/rosters/{roster['id']}/assignments",
+        headers=coordinator,
+        json={"shift_id": morning.id, "volunteer_id": volunteer.id},
+    )
+    assert_problem(manual, 409)
+    for duty in held:
+        session.refresh(duty)
+        assert duty.status == "scheduled"

@@ -50,10 +50,12 @@ def test_generation_is_local_time_and_idempotent(client, world):
     assert generate(client, coordinator, world.district_a.id, "2026-W49") == {
         "created": 5,
         "existing": 0,
+        "skipped": [],
     }
     assert generate(client, coordinator, world.district_a.id, "2026-W49") == {
         "created": 0,
         "existing": 5,
+        "skipped": [],
     }
     shifts = list_shifts(client, coordinator, week="2026-W49")
     assert shifts["total"] == 5
@@ -146,7 +148,7 @@ def test_filters_and_ad_hoc_shift(client, world):
     assert response.status_code == 201, response.text
     shift = response.json()
     assert shift["template_id"] is None and shift["assigned"] == 0
-    volunteer = world["volunteer"].headers
+    volunteer = world["admin"].headers  # who sees every district
     by_district = list_shifts(client, volunteer, district_id=world.district_b.id)
     assert [s["id"] for s in by_district["items"]] == [shift["id"]]
     assert list_shifts(client, volunteer, district_id=world.district_a.id)["total"] == 0
@@ -222,10 +224,210 @@ def test_racing_generations_create_each_shift_once(engine, committed_district):
     for thread in threads:
         thread.join()
     assert failures == []
-    assert sum(created for created, _ in results) == 7
-    assert all(created + existing == 7 for created, existing in results)
+    assert sum(r.created for r in results) == 7
+    assert all(r.created + r.existing == 7 and r.skipped == [] for r in results)
     with Session(engine) as session:
         count = session.scalars(
             select(Shift).join(Station).where(Station.district_id == committed_district)
         ).all()
         assert len(count) == 7
+
+
+# -- daylight saving: times that do not exist or exist twice ----------------------------
+
+
+def london_station(client, world, code="LDN-1") -> dict:
+    response = client.post(
+        "/api/v1/stations",
+        headers=world["coordinator"].headers,
+        json={
+            "code": code, "name": "London desk", "kind": "port",
+            "district_id": world.district_a.id, "address": "St Pancras",
+            "lat": 51.53, "lon": -0.125, "timezone": "Europe/London",
+        },
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("day", "hhmm", "timezone", "utc"),
+    [
+        # Spring forward in London (01:00 GMT -> 02:00 BST): 01:30 does not exist.
+        ("2027-03-28", "01:30", "Europe/London", "2027-03-28T01:00:00"),
+        ("2027-03-28", "01:00", "Europe/London", "2027-03-28T01:00:00"),
+        ("2027-03-28", "02:15", "Europe/London", "2027-03-28T01:15:00"),
+        # Fall back (02:00 BST -> 01:00 GMT): 01:30 happens twice, the first is taken.
+        ("2027-10-31", "01:30", "Europe/London", "2027-10-31T00:30:00"),
+        # New York skips 02:00-03:00; Lord Howe moves by half an hour.
+        ("2027-03-14", "02:59", "America/New_York", "2027-03-14T07:00:00"),
+        ("2027-10-03", "02:10", "Australia/Lord_Howe", "2027-10-02T15:30:00"),
+        ("2027-06-01", "09:00", "Asia/Shanghai", "2027-06-01T01:00:00"),
+    ],
+)
+def test_local_times_resolve_across_dst(day, hhmm, timezone, utc):
+    from datetime import date
+
+    instant = shift_service.local_to_utc(date.fromisoformat(day), hhmm, timezone)
+    assert instant == datetime.fromisoformat(utc).replace(tzinfo=UTC)
+
+
+def test_a_dst_day_skips_the_shift_that_has_no_time_and_rosters_the_rest(
+    client, session, world, run_jobs
+):
+    """The defect of issue 23: templates 01:30-02:15 and 01:00-02:00 on the Sunday the
+    UK clocks go forward made a reversed and an empty shift, and the week unrosterable."""
+    coordinator = world["coordinator"].headers
+    station = london_station(client, world)
+    kept = add_template(client, coordinator, station["id"], weekdays=[7], start="01:30",
+                        end="02:15", min_volunteers=1, skill_requirements=[])  # fmt: skip
+    empty = add_template(client, coordinator, station["id"], weekdays=[7], start="01:00",
+                         end="02:00", min_volunteers=1, skill_requirements=[])  # fmt: skip
+
+    result = generate(client, coordinator, world.district_a.id, "2027-W12")
+
+    assert result["created"] == 1 and result["existing"] == 0
+    [skipped] = result["skipped"]
+    assert (skipped["template_id"], skipped["date"]) == (empty["id"], "2027-03-28")
+    assert "Europe/London" in skipped["reason"]
+    [shift] = list_shifts(client, coordinator, station_id=station["id"])["items"]
+    assert shift["template_id"] == kept["id"]
+    assert datetime.fromisoformat(shift["starts_at"]) == datetime(2027, 3, 28, 1, tzinfo=UTC)
+    assert datetime.fromisoformat(shift["ends_at"]) == datetime(2027, 3, 28, 1, 15, tzinfo=UTC)
+    assert generate(client, coordinator, world.district_a.id, "2027-W12")["existing"] == 1
+
+    roster = client.post(
+        "/api/v1/rosters",
+        headers=coordinator,
+        json={"district_id": world.district_a.id, "week": "2027-W12", "time_limit_seconds": 5},
+    ).json()
+    assert run_jobs() == [roster["id"]]
+    solved = client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator).json()
+    assert solved["status"] == "draft", solved
+    unfilled = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator)
+    assert unfilled.status_code == 200, unfilled.text
+
+
+def test_the_database_refuses_a_shift_that_ends_before_it_starts(session, world):
+    from sqlalchemy.exc import IntegrityError
+
+    start = datetime(2027, 1, 4, 1, tzinfo=UTC)
+    for end in (start, start - timedelta(minutes=45)):
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.add(
+                Shift(
+                    station_id=world.station_a.id, starts_at=start, ends_at=end,
+                    min_volunteers=1, max_volunteers=1, skill_requirements=[], priority=3,
+                )
+            )  # fmt: skip
+            session.flush()
+
+
+# -- removing a shift ------------------------------------------------------------------
+
+
+def test_a_removed_shift_leaves_lists_rosters_and_open_seats(client, session, world):
+    from app.rosters.models import Assignment, AssignmentStatus
+    from tests.api.test_duties import add_shift, assign, day_after_next_monday, week_of
+
+    coordinator, volunteer = world["coordinator"], world["volunteer"]
+    shift = add_shift(session, world.station_a, day_after_next_monday(1, 9))
+    duty = assign(session, shift, volunteer.volunteer_id)
+    other_open = client.get("/api/v1/shifts/open", headers=world["other_volunteer"].headers)
+    assert [s["id"] for s in other_open.json()["items"]] == [shift.id]
+
+    assert_problem(
+        client.delete(f"/api/v1/shifts/{shift.id}", headers=world["other_coordinator"].headers),
+        404,
+    )
+    response = client.delete(f"/api/v1/shifts/{shift.id}", headers=coordinator.headers)
+
+    assert response.status_code == 204, response.text
+    assert list_shifts(client, coordinator.headers)["total"] == 0
+    assert client.get("/api/v1/shifts/open", headers=world["other_volunteer"].headers).json() == {
+        "items": [], "total": 0,
+    }  # fmt: skip
+    [mine] = client.get("/api/v1/volunteers/me/assignments", headers=volunteer.headers).json()[
+        "items"
+    ]
+    assert (mine["id"], mine["status"], mine["cancel_reason"]) == (
+        duty.id, "cancelled", "shift cancelled",
+    )  # fmt: skip
+    session.refresh(duty)
+    assert duty.status == AssignmentStatus.cancelled
+    assert duty.cancelled_by == coordinator.account.id
+    signup = client.post(f"/api/v1/shifts/{shift.id}/signup", headers=volunteer.headers)
+    assert_problem(signup, 404)
+    assert_problem(client.delete(f"/api/v1/shifts/{shift.id}", headers=coordinator.headers), 404)
+    week = week_of(shift.starts_at)
+    roster = client.post(
+        "/api/v1/rosters",
+        headers=coordinator.headers,
+        json={"district_id": world.district_a.id, "week": week},
+    ).json()
+    stats = client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator.headers).json()
+    assert stats["stats"]["seats_required"] == 0
+    assert session.scalar(select(Assignment.id).where(Assignment.roster_id == roster["id"])) is None
+
+
+def test_a_started_shift_cannot_be_removed(client, session, world):
+    from app.db import utcnow
+    from tests.api.test_duties import add_shift
+
+    shift = add_shift(session, world.station_a, utcnow() - timedelta(minutes=5))
+    response = client.delete(f"/api/v1/shifts/{shift.id}", headers=world["coordinator"].headers)
+    assert assert_problem(response, 409)["reason"] == "started"
+
+
+def test_regeneration_does_not_bring_a_removed_shift_back(client, world):
+    coordinator = world["coordinator"].headers
+    add_template(client, coordinator, world.station_a.id, weekdays=[1, 2])
+    generate(client, coordinator, world.district_a.id, "2030-W10")
+    first, second = list_shifts(client, coordinator, week="2030-W10")["items"]
+    assert client.delete(f"/api/v1/shifts/{first['id']}", headers=coordinator).status_code == 204
+
+    again = generate(client, coordinator, world.district_a.id, "2030-W10")
+
+    assert (again["created"], again["existing"]) == (0, 2)
+    assert [s["id"] for s in list_shifts(client, coordinator, week="2030-W10")["items"]] == [
+        second["id"]
+    ]
+
+
+def test_rosters_leave_out_shifts_of_retired_templates_and_closed_stations(
+    client, session, world, run_jobs
+):
+    """Shifts generated before a deactivation stay stored but are no longer rostered."""
+    coordinator = world["coordinator"].headers
+    retired = add_template(client, coordinator, world.station_a.id, weekdays=[1],
+                           min_volunteers=1, skill_requirements=[])  # fmt: skip
+    add_template(client, coordinator, world.station_a.id, weekdays=[2], min_volunteers=1,
+                 skill_requirements=[])  # fmt: skip
+    closed = london_station(client, world, code="LDN-2")
+    add_template(client, coordinator, closed["id"], weekdays=[3], min_volunteers=1,
+                 skill_requirements=[])  # fmt: skip
+    assert generate(client, coordinator, world.district_a.id, "2030-W10")["created"] == 3
+    client.delete(
+        f"/api/v1/stations/{world.station_a.id}/shift-templates/{retired['id']}",
+        headers=coordinator,
+    ).raise_for_status()
+    client.delete(f"/api/v1/stations/{closed['id']}", headers=coordinator).raise_for_status()
+
+    roster = client.post(
+        "/api/v1/rosters",
+        headers=coordinator,
+        json={"district_id": world.district_a.id, "week": "2030-W10", "time_limit_seconds": 5},
+    ).json()
+    assert run_jobs() == [roster["id"]]
+
+    body = client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator).json()
+    assert body["stats"]["seats_required"] == 1
+    assignments = client.get(
+        f"/api/v1/rosters/{roster['id']}/assignments", headers=coordinator
+    ).json()
+    shift_ids = {a["shift_id"] for a in assignments}
+    [wednesday_shift] = [
+        s for s in list_shifts(client, coordinator, week="2030-W10")["items"]
+        if s["template_id"] != retired["id"] and s["station_id"] == world.station_a.id
+    ]  # fmt: skip
+    assert shift_ids <= {wednesday_shift["id"]} and shift_ids

@@ -210,7 +210,7 @@ def test_overnight_template_ends_on_the_next_day(client, session, world):
         headers=coordinator,
     )
     assert generated.status_code == 200, generated.text
-    assert generated.json() == {"created": 2, "existing": 0}
+    assert generated.json() == {"created": 2, "existing": 0, "skipped": []}
 
     shifts = client.get(
         f"{API}/shifts?station_id={station.id}&week=2026-W49", headers=coordinator
@@ -351,7 +351,7 @@ def test_good_week_generates(client, session, world, template_a, week):
         headers=world["coordinator"].headers,
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 7, "existing": 0}
+    assert response.json() == {"created": 7, "existing": 0, "skipped": []}
     assert count(session, Shift) == 7
 
 
@@ -423,3 +423,94 @@ def test_bad_time_filter_is_refused(client, world, name, value):
     response = client.get(f"{API}/shifts", params={name: value}, headers=world["volunteer"].headers)
     problem = assert_problem(response, 422)
     assert problem["errors"][0]["loc"][:2] == ["query", name]
+
+
+# --- input hygiene: timezones that are no place, names that show nothing or lie --------
+
+BAD_NAMES = {
+    "zero-width spaces only": "\u200b\u200b",
+    "Hangul filler": "\u3164",
+    "Braille blank and a space": "\u2800 ",
+    "right-to-left override": "Wang \u202eiL",
+    "left-to-right isolate": "\u2066Li Na\u2069",
+    "line break": "Li\nNa",
+    "escape character": "Li\x1bNa",
+}
+
+
+@pytest.mark.parametrize("name", BAD_NAMES.values(), ids=BAD_NAMES.keys())
+def test_names_that_show_nothing_or_reorder_text_are_refused(client, session, world, name):
+    from app.districts.models import District
+    from app.stations.models import Station
+
+    coordinator, admin = world["coordinator"].headers, world["admin"].headers
+    station = {
+        "code": "A-9", "name": name, "kind": "community", "district_id": world.district_a.id,
+        "address": "9 Road", "lat": 22.5, "lon": 114.1,
+    }  # fmt: skip
+    attempts = {
+        "volunteer name": client.post(
+            f"{API}/volunteers",
+            json={
+                "name": name,
+                "phone": "13900000077",
+                "password": "long-enough",
+                "accept_privacy_notice": True,
+            },
+        ),  # fmt: skip
+        "station name": client.post(f"{API}/stations", headers=coordinator, json=station),
+        "station address": client.post(
+            f"{API}/stations", headers=coordinator, json=station | {"name": "Ok", "address": name}
+        ),
+        "district name": client.post(
+            f"{API}/districts", headers=admin, json={"code": "Z", "name": name}
+        ),
+        "renamed station": client.patch(
+            f"{API}/stations/{world.station_a.id}", headers=coordinator, json={"name": name}
+        ),
+        "renamed volunteer": client.patch(
+            f"{API}/volunteers/me", headers=world["volunteer"].headers, json={"name": name}
+        ),
+        "kiosk name": client.post(
+            f"{API}/stations/{world.station_a.id}/kiosks", headers=coordinator, json={"name": name}
+        ),
+    }
+    for what, response in attempts.items():
+        body = assert_problem(response, 422)
+        assert any(e["loc"][-1] in ("name", "address") for e in body["errors"]), (what, body)
+    assert count(session, Station, Station.code == "A-9") == 0
+    assert count(session, District, District.code == "Z") == 0
+
+
+def test_names_in_any_script_with_inner_joiners_are_kept(client, world):
+    for name in ("张小明", "Zoë O'Brien-Ng", "محمد\u200cعلی", "Иван"):
+        response = client.patch(
+            f"{API}/volunteers/me", headers=world["volunteer"].headers, json={"name": name}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["name"] == name
+
+
+@pytest.mark.parametrize(
+    "timezone", ["localtime", "posixrules", "Factory", "posix/Asia/Shanghai", "right/UTC",
+                 "Mars/Olympus", "../etc/passwd", ""],
+)  # fmt: skip
+def test_timezones_that_are_no_place_are_refused(client, session, world, timezone):
+    from app.stations.models import Station
+
+    coordinator = world["coordinator"].headers
+    created = client.post(
+        f"{API}/stations",
+        headers=coordinator,
+        json={
+            "code": "TZ-1", "name": "Desk", "kind": "port", "district_id": world.district_a.id,
+            "address": "Hall", "lat": 22.5, "lon": 114.1, "timezone": timezone,
+        },
+    )  # fmt: skip
+    assert "timezone" in assert_problem(created, 422)["errors"][0]["loc"]
+    changed = client.patch(
+        f"{API}/stations/{world.station_a.id}", headers=coordinator, json={"timezone": timezone}
+    )
+    assert_problem(changed, 422)
+    assert count(session, Station, Station.code == "TZ-1") == 0
+    assert session.get(Station, world.station_a.id).timezone == "Asia/Shanghai"

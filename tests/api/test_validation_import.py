@@ -179,11 +179,12 @@ def test_unreadable_file_is_400_problem(client, session, world, content):
 
 
 def test_unterminated_quote_is_refused(client, session, world):
-    # The quote swallows the rest of the file into one name: no phone on line 2.
+    # The quote swallows the rest of the file into one name (line breaks and all): no
+    # phone on line 2.
     before = stored_phones(session)
     content = csv_bytes(HEADER, '"Sun Bo,13900000013,,,,,,,', GOOD_2)
     body = assert_problem(upload(client, world, content), 422)
-    assert [(e["row"], e["field"]) for e in body["errors"]] == [(3, "phone")]
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(3, "name"), (3, "phone")]
     assert stored_phones(session) == before
 
 

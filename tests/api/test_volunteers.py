@@ -68,6 +68,7 @@ def test_availability_is_replaced_as_a_whole(client, session, world):
         "exceptions": [{"start_date": "2026-12-24", "end_date": "2026-12-26"}],
     }
     assert client.put("/api/v1/volunteers/me/availability", headers=headers, json=first).json() == {
+        "availability_mode": "windows",
         "weekly": [first["weekly"][0], first["weekly"][1] | {"preference": "available"}],
         "exceptions": first["exceptions"],
     }
@@ -109,7 +110,7 @@ def test_withdrawal_erases_personal_data_and_keeps_the_record(client, session, w
         f"/api/v1/volunteers/{caller.volunteer_id}/availability",
         headers=world["coordinator"].headers,
     ).json()
-    assert availability == {"weekly": [], "exceptions": []}
+    assert availability == {"availability_mode": "windows", "weekly": [], "exceptions": []}
     # The phone is free again for a new registration.
     again = client.post("/api/v1/volunteers", json=REGISTER | {"phone": "13800000001"})
     assert again.status_code == 201
@@ -154,3 +155,141 @@ def test_a_volunteer_token_never_reads_another_volunteer(client, world):
         assert "13800000002" not in response.text and "张小明" not in response.text
     own = client.get("/api/v1/volunteers/me", headers=me.headers).json()
     assert own["id"] == me.volunteer_id and own["phone"] == "+8613800000001"
+
+
+# -- availability: no windows means never; "any time" is said explicitly ------------------
+
+
+def open_seat_ids(client, caller) -> list[int]:
+    response = client.get("/api/v1/shifts/open", headers=caller.headers)
+    assert response.status_code == 200, response.text
+    return [s["id"] for s in response.json()["items"]]
+
+
+def test_a_volunteer_who_clears_every_window_is_available_at_no_time(client, session, world):
+    from tests.api.test_duties import add_shift, day_after_next_monday
+
+    caller = world["volunteer"]
+    shift = add_shift(session, world.station_a, day_after_next_monday(2, 9))
+    assert open_seat_ids(client, caller) == [shift.id]  # the fixture's volunteers: any time
+
+    cleared = client.put(
+        "/api/v1/volunteers/me/availability", headers=caller.headers, json={"weekly": []}
+    )
+
+    assert cleared.json()["availability_mode"] == "windows"
+    assert open_seat_ids(client, caller) == []
+    signup = client.post(f"/api/v1/shifts/{shift.id}/signup", headers=caller.headers)
+    assert assert_problem(signup, 409)["reason"] == "availability"
+    me = client.get("/api/v1/volunteers/me", headers=caller.headers).json()
+    assert me["availability_mode"] == "windows"
+
+    any_time = {"availability_mode": "any_time", "weekly": [], "exceptions": []}
+    assert (
+        client.put(
+            "/api/v1/volunteers/me/availability", headers=caller.headers, json=any_time
+        ).json()
+        == any_time
+    )
+    assert open_seat_ids(client, caller) == [shift.id]
+
+
+def test_any_time_takes_no_weekly_windows(client, world):
+    body = {
+        "availability_mode": "any_time",
+        "weekly": [{"weekday": 1, "start": "09:00", "end": "12:00"}],
+    }
+    response = client.put(
+        "/api/v1/volunteers/me/availability", headers=world["volunteer"].headers, json=body
+    )
+    assert_problem(response, 422)
+    bad_mode = client.put(
+        "/api/v1/volunteers/me/availability",
+        headers=world["volunteer"].headers,
+        json={"availability_mode": "sometimes"},
+    )
+    assert_problem(bad_mode, 422)
+
+
+def test_a_new_registration_is_available_at_no_time_until_it_says_when(client, world):
+    response = client.post("/api/v1/volunteers", json=REGISTER)
+    assert response.status_code == 201, response.text
+    assert response.json()["availability_mode"] == "windows"
+
+
+# -- moving between districts ------------------------------------------------------------
+
+
+def test_a_volunteer_with_future_duties_cannot_change_district(client, session, world):
+    from tests.api.test_duties import add_shift, assign, day_after_next_monday
+
+    caller = world["volunteer"]
+    shift = add_shift(session, world.station_a, day_after_next_monday(3, 9))
+    duty = assign(session, shift, caller.volunteer_id)
+    move = {"district_id": world.district_b.id}
+
+    refused = client.patch("/api/v1/volunteers/me", headers=caller.headers, json=move)
+
+    problem = assert_problem(refused, 409)
+    assert problem["reason"] == "future_duties"
+    assert problem["assignment_ids"] == [duty.id]
+    assert world.station_a.name in problem["detail"]
+    by_admin = client.patch(
+        f"/api/v1/volunteers/{caller.volunteer_id}", headers=world["admin"].headers, json=move
+    )
+    assert assert_problem(by_admin, 409)["assignment_ids"] == [duty.id]
+    assert session.get(Volunteer, caller.volunteer_id).district_id == world.district_a.id
+    # The coordinator still sees them; once the duty is cancelled the move goes through.
+    client.post(
+        f"/api/v1/assignments/{duty.id}/cancel", headers=caller.headers, json={"reason": "moving"}
+    ).raise_for_status()
+    moved = client.patch("/api/v1/volunteers/me", headers=caller.headers, json=move)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["district_id"] == world.district_b.id
+
+
+def test_a_volunteer_without_duties_moves_freely(client, world):
+    caller = world["other_volunteer"]
+    moved = client.patch(
+        "/api/v1/volunteers/me", headers=caller.headers, json={"district_id": world.district_b.id}
+    )
+    assert moved.status_code == 200, moved.text
+
+
+# -- withdrawal erases free text too -------------------------------------------------------
+
+
+def test_withdrawal_erases_every_free_text_reason(client, session, world):
+    from app.hours.models import HoursCorrection
+    from app.rosters.models import Assignment
+    from tests.api.test_duties import add_shift, assign, day_after_next_monday
+    from tests.api.test_hours import correct
+    from tests.api.test_kiosks import duty as past_duty
+    from tests.api.test_kiosks import local
+
+    caller = world["volunteer"]
+    served = past_duty(session, world, local(10))  # 2 Dec 2026, before today
+    assert correct(client, world, served.id, local(10), local(13), "came back from hospital")
+    cancelled = assign(session, add_shift(session, world.station_a, day_after_next_monday(1, 9)),
+                       caller.volunteer_id)  # fmt: skip
+    client.post(
+        f"/api/v1/assignments/{cancelled.id}/cancel",
+        headers=caller.headers,
+        json={"reason": "my mother is ill"},
+    ).raise_for_status()
+    upcoming = assign(session, add_shift(session, world.station_a, day_after_next_monday(2, 9)),
+                      caller.volunteer_id)  # fmt: skip
+
+    assert client.delete("/api/v1/volunteers/me", headers=caller.headers).status_code == 204
+
+    reasons = {
+        a.id: a.cancel_reason
+        for a in session.scalars(
+            select(Assignment).where(Assignment.volunteer_id == caller.volunteer_id)
+        )
+    }
+    assert reasons == {served.id: None, cancelled.id: None, upcoming.id: "the volunteer withdrew"}
+    [correction] = session.scalars(
+        select(HoursCorrection).where(HoursCorrection.assignment_id == served.id)
+    ).all()
+    assert "hospital" not in correction.reason and "withdrew" in correction.reason

@@ -91,7 +91,7 @@ def seed(database_url: str, volunteers: int, seats: int) -> Race:
                 session.add(
                     Volunteer(
                         account_id=account.id, district_id=district.id, name=f"Racer {i}",
-                        status=VolunteerStatus.active,
+                        status=VolunteerStatus.active, availability_mode="any_time",
                     )
                 )  # fmt: skip
                 tokens.append(account_service.issue_token(session, account))

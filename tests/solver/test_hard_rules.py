@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from builders import at, broken_by, problem, roster, shift, solved
 
-from solver import Assignment, AvailabilityWindow, Volunteer, solve
+from solver import Assignment, AvailabilityWindow, FixedDuty, Volunteer, solve
 
 
 def test_availability_window_holds_and_breaks():
@@ -42,6 +42,37 @@ def test_minimum_rest():
     assert "minimum_rest" in broken_by(p, [("a", "x"), ("a", "y")])
     p2 = problem([shift("x", hour=9), shift("y", day=1, hour=9)], [v])  # 20 h gap
     assert len(solved(p2).assignments) == 2
+
+
+def test_a_fixed_duty_outside_the_problem_blocks_overlap_and_rest():
+    """A Sunday night duty of the week before (fixed) and Monday's shifts of this one."""
+    night = FixedDuty(at(-1, 22), at(0, 6))
+    v = Volunteer("a", min_rest_minutes=600, fixed_duties=(night,))
+    p = problem([shift("early", hour=5), shift("morning", hour=9), shift("noon", hour=16)], [v])
+    assert roster(solved(p)) == {("a", "noon")}  # 10 h after 06:00
+    assert broken_by(p, [("a", "early")]) == {"no_overlap"}
+    assert broken_by(p, [("a", "morning")]) == {"minimum_rest"}
+    reasons = [r.code for seat in solved(p).unfilled for r in seat.reasons]
+    assert {"no_overlap", "minimum_rest"} <= set(reasons)
+    # after the horizon too: a duty on the Monday after this problem's Sunday
+    after = Volunteer("b", fixed_duties=(FixedDuty(at(7, 8), at(7, 12)),))
+    assert broken_by(
+        problem([shift("sun", day=6, hour=20, hours=13)], [after]), [("b", "sun")]
+    ) == {"no_overlap"}
+
+
+def test_max_consecutive_days_counts_fixed_duty_days_before_the_horizon():
+    fixed = tuple(FixedDuty(at(d, 9), at(d, 13)) for d in (-3, -2, -1))  # Fri-Sun before
+    v = Volunteer("a", max_consecutive_days=4, fixed_duties=fixed)
+    p = problem([shift(d, day=d) for d in range(3)], [v])
+    # Friday to Monday is four days already: of Monday and Tuesday one stays off
+    taken = roster(solved(p))
+    assert len(taken) == 2 and {("a", 0), ("a", 1)} - taken
+    assert broken_by(p, [("a", 0), ("a", 1)]) == {"consecutive_days"}
+    # a run of fixed duties alone breaking the limit is not this roster's fault
+    tired = Volunteer("b", max_consecutive_days=2, fixed_duties=fixed)
+    assert broken_by(problem([shift(0, day=1)], [tired]), [("b", 0)]) == set()
+    assert roster(solved(problem([shift(0, day=0), shift(1, day=1)], [tired]))) == {("b", 1)}
 
 
 def test_weekly_hours():

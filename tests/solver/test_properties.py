@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 from solver import (
     Assignment,
     AvailabilityWindow,
+    FixedDuty,
     Problem,
     Shift,
     Volunteer,
@@ -92,6 +93,20 @@ def volunteers(draw, i: int, minimums: bool = False) -> Volunteer:
         max_weekends=maybe(st.integers(0, 1)),
         max_total_minutes=most,
         min_total_minutes=least,
+        # duties of the neighbouring weeks, and one inside the horizon now and then
+        fixed_duties=tuple(
+            FixedDuty(at(d, h), at(d, h + length))
+            for d, h, length in draw(
+                st.sets(
+                    st.tuples(
+                        st.sampled_from((-2, -1, 0, 6, 7)),
+                        st.sampled_from((6, 20)),
+                        st.sampled_from((4, 8)),
+                    ),
+                    max_size=2,
+                )
+            )
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from solver.__main__ import main
 from solver.benchmarks.district import generate
 from solver.explain import REASON_CODES
 from solver.io import problem_from_dict, problem_to_dict, schema, solution_to_dict
-from solver.problem import AvailabilityWindow, DayRequest, Problem, Shift, Weights
+from solver.problem import AvailabilityWindow, DayRequest, FixedDuty, Problem, Shift, Weights
 from solver.solution import STATUSES
 from solver.validate import OBJECTIVE_RULES
 
@@ -36,6 +36,7 @@ def assert_valid(document: str, data) -> None:
         (Shift, "shift"),
         (Volunteer, "volunteer"),
         (AvailabilityWindow, "window"),
+        (FixedDuty, "fixed_duty"),
         (DayRequest, "day_request"),
         (Weights, "weights"),
     ],
