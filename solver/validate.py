@@ -194,13 +194,13 @@ def volunteer_violations(
     days = problem.days()
     worked = [d in by_day for d in days]
     if v.max_consecutive_days is not None:
-        for a, b in _runs(worked, True):
-            if b - a > v.max_consecutive_days:
+        for i, j in _runs(worked, True):
+            if j - i > v.max_consecutive_days:
                 out.append(
                     Violation(
                         "consecutive_days",
-                        f"{b - a} days in a row from "
-                        f"{_day_name(days[a])}, max {v.max_consecutive_days}",
+                        f"{j - i} days in a row from "
+                        f"{_day_name(days[i])}, max {v.max_consecutive_days}",
                         v.id,
                     )
                 )
@@ -211,12 +211,12 @@ def volunteer_violations(
     ):
         if limit is None:
             continue
-        for a, b in _runs(worked, value):
-            if a > 0 and b < len(days) and b - a < limit:
+        for i, j in _runs(worked, value):
+            if i > 0 and j < len(days) and j - i < limit:
                 out.append(
                     Violation(
                         rule,
-                        f"{b - a} {label} in a row from {_day_name(days[a])}, min {limit}",
+                        f"{j - i} {label} in a row from {_day_name(days[i])}, min {limit}",
                         v.id,
                     )
                 )
