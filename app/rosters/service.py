@@ -67,9 +67,11 @@ def request_roster(session: Session, account: Account, data: RosterRequest) -> t
         time_limit_seconds=data.time_limit_seconds or get_settings().solver_time_limit_seconds,
     )
     jobs.queue(roster)
-    session.add(roster)
     try:
+        # Added inside the savepoint, so that its rollback expunges the roster: left
+        # pending, it would be flushed (and fail) again by the look-up below.
         with session.begin_nested():
+            session.add(roster)
             session.flush()
     except IntegrityError:  # a racing request queued the same district-week first
         racing = _active_roster(session, data.district_id, data.week)
