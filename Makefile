@@ -26,9 +26,10 @@ test: install
 lint: install
 	$(BIN)/ruff check app solver tests migrations
 	$(BIN)/ruff format --check app solver tests migrations
+	$(BIN)/mypy
 
 bench-import: install
 	$(BIN)/python -m tests.benchmarks.import_volunteers
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .coverage
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .coverage

@@ -57,9 +57,9 @@ def worker(
         tasks.queue.run_worker(queues=["rosters"], concurrency=concurrency)
     else:
         runner = jobs.ThreadRunner(poll_seconds=2.0)
-        runner.start()
+        thread = runner.start()
         try:
-            runner.thread.join()
+            thread.join()
         except KeyboardInterrupt:
             runner.stop()
 

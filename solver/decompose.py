@@ -63,6 +63,8 @@ def window_problem(
         default=0,
     )
     context = max(context, 1 + longest_run_limit)
+    # The free days are days of the horizon, so the problem has a first and last day.
+    assert problem.first_day is not None and problem.last_day is not None
     first = max(problem.first_day, free_start - timedelta(days=context))
     last = min(problem.last_day, free_end + timedelta(days=context))
     # Never cut a weekend in two: its half outside would be counted by nobody.
@@ -76,15 +78,15 @@ def window_problem(
     kinds: dict[Id, Counter[str]] = defaultdict(Counter)
     weekends: dict[Id, set[date]] = defaultdict(set)
     window_weekends = {saturday_of(s.on_day) for s in shifts if s.on_day.weekday() >= 5}
-    for v, sid in roster:
+    for vid, sid in roster:
         if sid in in_window:
             continue
         s = problem.shift(sid)
-        minutes[v] += s.minutes
+        minutes[vid] += s.minutes
         if s.kind is not None:
-            kinds[v][s.kind] += 1
+            kinds[vid][s.kind] += 1
         if s.on_day.weekday() >= 5:
-            weekends[v].add(saturday_of(s.on_day))
+            weekends[vid].add(saturday_of(s.on_day))
     volunteers = []
     for v in problem.volunteers:
         used = minutes[v.id]

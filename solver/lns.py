@@ -234,6 +234,8 @@ def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, em
 
 
 def _day(problem: Problem, key: tuple[int, int]) -> int:
+    # A key names a shift, and a problem with shifts has a first day (set when built).
+    assert problem.first_day is not None
     return (problem.shifts[key[1]].on_day - problem.first_day).days
 
 

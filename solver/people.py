@@ -294,7 +294,7 @@ def improve_by_people(
             width = min(n, width + 1) if quick else max(2, width - 1)
         elif kind in ("people", "seat"):
             few = min(len(people), few + 1) if quick else max(1, few - 1)
-        if sol.has_roster and sol.objective < before:
+        if sol.has_roster and sol.objective is not None and sol.objective < before:
             in_sub = {s.id for s in sub.shifts}
             old = {p for p in roster if p[0] in free and p[1] in in_sub}
             new = {(a.volunteer, a.shift) for a in sol.assignments}

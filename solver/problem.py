@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NoReturn
 
 Id = int | str
 
 
-def _fail(what: str, message: str) -> None:
+def _fail(what: str, message: str) -> NoReturn:
     raise ValueError(f"{what}: {message}")
 
 
@@ -24,7 +25,7 @@ def _whole(what: str, name: str, value: object, least: int = 0) -> None:
     """`value` must be an int (not a bool: JSON's true is no count) of at least `least`."""
     if isinstance(value, bool) or not isinstance(value, int):
         _fail(what, f"{name} must be a whole number, got {value!r}")
-    if value < least:  # type: ignore[operator]
+    if value < least:
         _fail(what, f"{name} must be >= {least}, got {value}")
 
 
@@ -375,12 +376,13 @@ class Problem:
             _fail("problem", f"seed must be below 2**31, got {self.seed}")
         _whole("problem", "workers", self.workers, least=1)
         days = [s.on_day for s in self.shifts]
-        if self.first_day is None and days:
-            object.__setattr__(self, "first_day", min(days))
-        if self.last_day is None and days:
-            object.__setattr__(self, "last_day", max(days))
-        if days and (min(days) < self.first_day or max(days) > self.last_day):  # type: ignore
-            _fail("problem", "a shift lies outside first_day..last_day")
+        if days:
+            first = min(days) if self.first_day is None else self.first_day
+            last = max(days) if self.last_day is None else self.last_day
+            object.__setattr__(self, "first_day", first)
+            object.__setattr__(self, "last_day", last)
+            if min(days) < first or max(days) > last:
+                _fail("problem", "a shift lies outside first_day..last_day")
 
     # -- look-ups shared by model, validator and explanations -----------------
     def shift(self, shift_id: Id) -> Shift:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from solver.explain import shares
 from solver.problem import Id, Problem, Shift
 
-Group = tuple  # ("weekend",) or ("kind", name)
+Group = tuple[str, ...]  # ("weekend",) or ("kind", name)
 
 
 class Scarcity:
@@ -30,7 +30,7 @@ class Scarcity:
         self.groups_of: dict[Id, list[Group]] = {}
         members: dict[Group, list[Shift]] = defaultdict(list)
         for s in problem.shifts:
-            groups = []
+            groups: list[Group] = []
             if s.min_headcount:  # a shift without seats fills none of its group's
                 if weekends_limited and s.on_day.weekday() >= 5:
                     groups.append(("weekend",))

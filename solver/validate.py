@@ -212,15 +212,15 @@ def volunteer_violations(
         fixed = v.fixed_days
         every = sorted(fixed | set(by_day) | set(days))
         span = [every[0] + timedelta(days=i) for i in range((every[-1] - every[0]).days + 1)]
-        for a, b in _runs([d in by_day or d in fixed for d in span], True):
-            if b - a > v.max_consecutive_days and any(
-                d in by_day and d not in fixed for d in span[a:b]
+        for i, j in _runs([d in by_day or d in fixed for d in span], True):
+            if j - i > v.max_consecutive_days and any(
+                d in by_day and d not in fixed for d in span[i:j]
             ):
                 out.append(
                     Violation(
                         "consecutive_days",
-                        f"{b - a} days in a row from "
-                        f"{_day_name(span[a])}, max {v.max_consecutive_days}",
+                        f"{j - i} days in a row from "
+                        f"{_day_name(span[i])}, max {v.max_consecutive_days}",
                         v.id,
                     )
                 )
@@ -231,12 +231,12 @@ def volunteer_violations(
     ):
         if limit is None:
             continue
-        for a, b in _runs(worked, value):
-            if a > 0 and b < len(days) and b - a < limit:
+        for i, j in _runs(worked, value):
+            if i > 0 and j < len(days) and j - i < limit:
                 out.append(
                     Violation(
                         rule,
-                        f"{b - a} {label} in a row from {_day_name(days[a])}, min {limit}",
+                        f"{j - i} {label} in a row from {_day_name(days[i])}, min {limit}",
                         v.id,
                     )
                 )

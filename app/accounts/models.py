@@ -1,10 +1,14 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.districts.models import District
 
 
 class Role(StrEnum):
@@ -34,7 +38,7 @@ class Account(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    districts: Mapped[list["District"]] = relationship(  # noqa: F821
+    districts: Mapped[list["District"]] = relationship(
         secondary=coordinator_district, lazy="selectin"
     )
 

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends, Form, Response, status
 from fastapi.security import OAuth2PasswordBearer
 
 from app.accounts import service
+from app.accounts.models import Role
 from app.accounts.schemas import AccountRead, CoordinatorCreate, Password, TokenRead
 from app.deps import API_PREFIX, AdminAccount, CurrentAccount, SessionDep
 from app.kiosks.ratelimit import limit_sign_in
@@ -21,7 +22,7 @@ def sign_in(
 ) -> TokenRead:
     token, account = service.sign_in(session, username, password)
     expires_in = int(get_settings().token_ttl_hours * 3600)
-    return TokenRead(access_token=token, role=account.role, expires_in=expires_in)
+    return TokenRead(access_token=token, role=Role(account.role), expires_in=expires_in)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ request looks the token up anyway to honour revocation (log-out, password change
 withdrawal), and an opaque token can be revoked at once without a deny-list.
 """
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -94,7 +95,7 @@ def create_account(
     name: str,
     password: str,
     email: str | None = None,
-    districts: list[District] = (),
+    districts: Sequence[District] = (),
 ) -> Account:
     account = Account(
         role=role,

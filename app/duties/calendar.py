@@ -40,7 +40,7 @@ def duties_calendar(
             start=shift.starts_at.astimezone(zone),
             end=shift.ends_at.astimezone(zone),
             stamp=now,
-            status="CANCELLED" if cancelled else "CONFIRMED",
+            status=icalendar.STATUS.CANCELLED if cancelled else icalendar.STATUS.CONFIRMED,
             # A cancellation is a change to the event: clients take the higher sequence.
             sequence=1 if cancelled else 0,
             description=_description(assignment),

@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -25,7 +25,9 @@ from app.volunteers.models import Volunteer
 router = APIRouter(prefix=API_PREFIX, tags=["duties"])
 
 CALENDAR_MEDIA_TYPE = "text/calendar; charset=utf-8"
-CALENDAR_RESPONSE = {200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar"}}
+CALENDAR_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar"}
+}
 
 
 @router.get("/volunteers/me/assignments", response_model=PageRead[DutyRead])

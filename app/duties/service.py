@@ -35,7 +35,7 @@ from app.settings import Settings, get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations.models import Station
-from app.types import week_monday
+from app.types import SkillRequirement, week_monday
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.validate import skill_shortfall
@@ -281,7 +281,9 @@ def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> P
             max_volunteers=shift.max_volunteers,
             assigned=len(ids),
             free_seats=shift.max_volunteers - len(ids),
-            skill_requirements=shift.skill_requirements,
+            skill_requirements=[
+                SkillRequirement.model_validate(r) for r in shift.skill_requirements
+            ],
             priority=shift.priority,
         )
         for shift, roster_id, ids in seats

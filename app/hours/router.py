@@ -1,5 +1,5 @@
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -11,7 +11,9 @@ from app.volunteers import service as volunteer_service
 
 router = APIRouter(prefix=API_PREFIX, tags=["hours"])
 
-CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV on request"}
+}
 
 
 @router.get("/volunteers/me/hours", response_model=MyHours)

@@ -11,9 +11,10 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import CursorResult, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -97,7 +98,10 @@ def mark_no_shows(
     )
     if volunteer_id is not None:
         statement = statement.where(Assignment.volunteer_id == volunteer_id)
-    return session.execute(statement).rowcount or 0
+    # An UPDATE without RETURNING gives a CursorResult; Session.execute is typed for
+    # any statement (sqlalchemy/sqlalchemy#12913), hence the cast.
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return result.rowcount or 0
 
 
 # -- crediting and correcting ------------------------------------------------------

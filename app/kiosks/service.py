@@ -84,6 +84,11 @@ def kiosk_for_key(session: Session, key: str) -> Kiosk | None:
     return kiosk
 
 
+def _station(session: Session, kiosk: Kiosk) -> Station:
+    # A foreign key, and stations are deactivated, never deleted: the row is there.
+    return session.get_one(Station, kiosk.station_id)
+
+
 # -- the local day -----------------------------------------------------------------
 
 
@@ -127,7 +132,7 @@ def duty_board(session: Session, kiosk: Kiosk, at: datetime | None) -> DutyBoard
     shifts whose volunteer checked in but not out stay on duty, so they can check out.
     """
     now = utcnow()
-    station = session.get(Station, kiosk.station_id)
+    station = _station(session, kiosk)
     at = now if at is None else at
     if not _on_today(station, at, now):
         raise InvalidInput(
@@ -200,7 +205,8 @@ def _action_time(station: Station, at: datetime | None, now: datetime) -> dateti
 
 
 def _read(session: Session, assignment: Assignment) -> KioskActionRead:
-    volunteer = session.get(Volunteer, assignment.volunteer_id)
+    # A foreign key, and withdrawal erases a volunteer's data but keeps the row.
+    volunteer = session.get_one(Volunteer, assignment.volunteer_id)
     credited = hours_service.entry_of(session, assignment.id)
     return KioskActionRead(
         **_entry(assignment, volunteer), hours=credited.hours if credited else None
@@ -219,7 +225,7 @@ def check_in(
     assignment = _kiosk_assignment(session, kiosk, assignment_id)
     if assignment.check_in_at is not None:
         return _read(session, assignment)
-    station = session.get(Station, kiosk.station_id)
+    station = _station(session, kiosk)
     at = _action_time(station, at, now)
     shift = assignment.shift
     opens = shift.starts_at - CHECK_IN_OPENS
@@ -252,7 +258,7 @@ def check_out(
         raise Conflict(
             f"Assignment {assignment_id} has not checked in yet.", reason="not_checked_in"
         )
-    station = session.get(Station, kiosk.station_id)
+    station = _station(session, kiosk)
     at = _action_time(station, at, now)
     if at < assignment.check_in_at:
         raise Conflict("The check-out lies before the check-in.", reason="before_check_in")

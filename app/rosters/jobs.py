@@ -9,6 +9,7 @@ died (no heartbeat for `job_stale_seconds`) is queued again once, then failed.
 
 import logging
 import threading
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -24,7 +25,7 @@ log = logging.getLogger("uroster.jobs")
 MAX_ATTEMPTS = 2
 
 
-def session_scope():
+def session_scope() -> AbstractContextManager[Session]:
     """One transaction of a job. Tests swap it to run jobs inside their own transaction."""
     return get_sessionmaker().begin()
 
@@ -48,7 +49,8 @@ def claim(session: Session, roster_id: int | None = None) -> Roster | None:
     ).scalar()
     if claimed is None:  # another worker was faster
         return None
-    roster = session.get(Roster, claimed, populate_existing=True)
+    # The UPDATE above just returned this row, so it exists.
+    roster = session.get_one(Roster, claimed, populate_existing=True)
     if roster.job_kind == JobKind.solve:
         roster.status = RosterStatus.solving
     roster.progress = None
@@ -114,7 +116,7 @@ class _Heartbeat:
             target=self._beat, name=f"heartbeat-{roster_id}", daemon=True
         )
 
-    def __enter__(self):
+    def __enter__(self) -> "_Heartbeat":
         self.thread.start()
         return self
 
@@ -176,10 +178,11 @@ def run_job(roster_id: int | None = None) -> int | None:
     except Exception as exc:  # noqa: BLE001
         log.exception("roster %s: the solver failed", roster_id)
         with session_scope() as session:
-            fail(session.get(Roster, roster_id), f"the solver failed: {exc}")
+            # Rosters are never deleted, so the claimed one is still there.
+            fail(session.get_one(Roster, roster_id), f"the solver failed: {exc}")
         return roster_id
     with session_scope() as session:
-        store.save(session, session.get(Roster, roster_id), work, solution)
+        store.save(session, session.get_one(Roster, roster_id), work, solution)
     return roster_id
 
 
@@ -195,10 +198,11 @@ class ThreadRunner:
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def start(self) -> threading.Thread:
         self.stopping.clear()
         self.thread = threading.Thread(target=self._loop, name="roster-worker", daemon=True)
         self.thread.start()
+        return self.thread
 
     def stop(self) -> None:
         self.stopping.set()

@@ -67,7 +67,9 @@ def solver_shift(shift: Shift) -> solver.Shift:
     )
 
 
-def _windows(volunteer: Volunteer, days: Sequence[date], zone: ZoneInfo):
+def _windows(
+    volunteer: Volunteer, days: Sequence[date], zone: ZoneInfo
+) -> tuple[solver.AvailabilityWindow, ...]:
     """Concrete windows for the given days; windows that touch are merged so that an
     overnight shift fits "Sat 20:00-24:00" followed by "Sun 00:00-06:00"."""
     by_weekday: dict[int, list] = {}
@@ -162,7 +164,7 @@ def volunteer_problem(
     days = [s.on_day for s in solver_shifts]
     first_day, last_day = min(days), max(days)
     stations = {s.station_id: s.station for s in shifts}
-    travel = {
+    travel: dict[tuple[solver.Id, solver.Id], int] = {
         (volunteer.id, station_id): minutes
         for station_id, station in stations.items()
         if (minutes := travel_minutes(volunteer, station, settings.travel_speed_kmh)) is not None
@@ -265,7 +267,7 @@ def build_problem(
     volunteers = district_volunteers(session, district_id)
     fixed = neighbouring_duties(session, district_id, week, (v.id for v in volunteers))
     stations = {s.station_id: s.station for s in shifts}
-    travel = {
+    travel: dict[tuple[solver.Id, solver.Id], int] = {
         (v.id, station.id): minutes
         for v in volunteers
         for station in stations.values()

@@ -1,15 +1,18 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
 
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep
 from app.rosters import service
-from app.rosters.models import Roster
+from app.rosters.models import Assignment, Roster
 from app.rosters.schemas import (
     AssignmentRead,
     ManualAssignment,
+    RosterProgress,
     RosterRead,
     RosterRequest,
+    RosterStats,
     UnfilledRead,
 )
 from app.types import Id, IsoWeek
@@ -17,15 +20,17 @@ from app.types import Id, IsoWeek
 router = APIRouter(prefix=API_PREFIX, tags=["rosters"])
 
 
-def _read(session, roster: Roster) -> RosterRead:
+def _read(session: Session, roster: Roster) -> RosterRead:
     running = roster.job_status in ("queued", "running")
     return RosterRead(
         id=roster.id,
         district_id=roster.district_id,
         week=roster.week,
         status=roster.status,
-        progress=roster.progress if running else None,
-        stats=service.stats(session, roster),
+        progress=RosterProgress.model_validate(roster.progress)
+        if running and roster.progress is not None
+        else None,
+        stats=RosterStats.model_validate(service.stats(session, roster)),
         error=roster.error,
         job_kind=roster.job_kind,
         job_status=roster.job_status,
@@ -37,7 +42,7 @@ def _read(session, roster: Roster) -> RosterRead:
     )
 
 
-def _assignment(a) -> AssignmentRead:
+def _assignment(a: Assignment) -> AssignmentRead:
     return AssignmentRead(
         id=a.id,
         roster_id=a.roster_id,

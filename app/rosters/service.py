@@ -3,6 +3,7 @@
 import csv
 import io
 from collections import Counter, defaultdict
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -35,7 +36,7 @@ from solver.validate import skill_shortfall
 
 def _send_after_commit(session: Session, roster_ids: list[int]) -> None:
     for roster_id in roster_ids:
-        after_commit(session, lambda roster_id=roster_id: jobs.send(roster_id))
+        after_commit(session, partial(jobs.send, roster_id))
 
 
 def _active_roster(session: Session, district_id: int, week: str) -> Roster | None:
@@ -66,12 +67,19 @@ def request_roster(session: Session, account: Account, data: RosterRequest) -> t
         time_limit_seconds=data.time_limit_seconds or get_settings().solver_time_limit_seconds,
     )
     jobs.queue(roster)
-    session.add(roster)
     try:
+        # Added inside the savepoint, so that its rollback expunges the roster: left
+        # pending, it would be flushed (and fail) again by the look-up below.
         with session.begin_nested():
+            session.add(roster)
             session.flush()
     except IntegrityError:  # a racing request queued the same district-week first
-        return _active_roster(session, data.district_id, data.week), False
+        racing = _active_roster(session, data.district_id, data.week)
+        if racing is None:  # ... and its job has finished in the meantime
+            raise Conflict(
+                f"A roster of {data.week} was being requested at the same moment; request it again."
+            ) from None
+        return racing, False
     _send_after_commit(session, [roster.id])
     return roster, True
 
@@ -85,7 +93,7 @@ def locked_assignment(
     )
     if assignment is None:
         return None, None
-    return assignment, session.get(Roster, assignment.roster_id)
+    return assignment, session.get_one(Roster, assignment.roster_id)
 
 
 def get_roster(session: Session, account: Account, roster_id: int) -> Roster:
@@ -100,7 +108,9 @@ def refresh_jobs(session: Session) -> None:
     _send_after_commit(session, jobs.reap_stale(session))
 
 
-def list_rosters(session: Session, account: Account, district_id: int, week: str | None):
+def list_rosters(
+    session: Session, account: Account, district_id: int, week: str | None
+) -> list[Roster]:
     district_service.get_district_in_scope(session, account, district_id)
     query = select(Roster).where(Roster.district_id == district_id)
     if week is not None:
@@ -319,7 +329,9 @@ def add_assignment(
     return assignment
 
 
-def remove_assignment(session: Session, account: Account, roster_id: int, assignment_id: int):
+def remove_assignment(
+    session: Session, account: Account, roster_id: int, assignment_id: int
+) -> None:
     roster = _editable(session, account, roster_id)
     assignment = session.get(Assignment, assignment_id)
     if assignment is None or assignment.roster_id != roster.id:

@@ -1,7 +1,7 @@
 """What a roster job reads before solving and writes after: the database side of a job."""
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -20,7 +20,8 @@ from app.rosters.models import (
 )
 from solver.validate import static_violation
 
-Key = tuple[int, int]  # (volunteer_id, shift_id)
+# (volunteer_id, shift_id): database ids, typed as the solver types the ids it hands back.
+Key = tuple[solver.Id, solver.Id]
 
 
 def _key(a: Assignment | solver.Assignment) -> Key:
@@ -29,7 +30,7 @@ def _key(a: Assignment | solver.Assignment) -> Key:
     return (a.volunteer_id, a.shift_id)
 
 
-def _as_solver(rows) -> list[solver.Assignment]:
+def _as_solver(rows: Iterable[Assignment]) -> list[solver.Assignment]:
     return [solver.Assignment(volunteer=a.volunteer_id, shift=a.shift_id) for a in rows]
 
 

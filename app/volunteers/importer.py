@@ -13,6 +13,7 @@ a list kept from before must not bring them back.
 import csv
 import io
 import re
+from collections.abc import Sequence
 from typing import BinaryIO
 
 from pydantic import BaseModel, EmailStr, ValidationError, field_validator
@@ -124,7 +125,8 @@ def _read_text(stream: BinaryIO) -> str:
         raise BadRequest("The file is not UTF-8 text: save the CSV as UTF-8.") from None
 
 
-def _check_header(fieldnames: list[str] | None) -> None:
+def _check_header(fieldnames: Sequence[str] | None) -> list[str]:
+    """The header's names, stripped; a 400 unless they are the known columns."""
     header = [name.strip() for name in fieldnames or []]
     unknown = [name for name in header if name not in COLUMNS]
     missing = REQUIRED_COLUMNS - set(header)
@@ -136,6 +138,7 @@ def _check_header(fieldnames: list[str] | None) -> None:
             + (f"; missing columns: {', '.join(sorted(missing))}" if missing else "")
             + "."
         )
+    return header
 
 
 def import_csv(
@@ -143,8 +146,7 @@ def import_csv(
 ) -> ImportResult:
     reader = csv.DictReader(io.StringIO(_read_text(stream), newline=""))
     try:
-        _check_header(reader.fieldnames)
-        reader.fieldnames = [name.strip() for name in reader.fieldnames]
+        reader.fieldnames = _check_header(reader.fieldnames)
         raw_rows = [(reader.line_num, cells) for cells in reader]
     except csv.Error as exc:
         raise BadRequest(f"The CSV cannot be read: {exc}.") from None

@@ -74,7 +74,7 @@ def register(session: Session, data: VolunteerRegister) -> Volunteer:
     claiming = data.invitation_code is not None
     volunteer = (
         _invited(session, data.invitation_code)
-        if claiming
+        if data.invitation_code is not None
         else Volunteer(status=VolunteerStatus.active)
     )
     if _phone_taken(session, data.phone, volunteer.id):
@@ -124,6 +124,8 @@ def _invited(session: Session, code: str) -> Volunteer:
         volunteer is None
         or volunteer.account_id is not None
         or volunteer.status == VolunteerStatus.withdrawn
+        # Codes are always issued with an expiry; one without is not honoured.
+        or volunteer.invitation_expires_at is None
         or volunteer.invitation_expires_at <= utcnow()
     ):
         message = "unknown, used or expired invitation code; ask your coordinator for a new one"
@@ -189,7 +191,7 @@ def update(
         raise Conflict(f"The phone number {changes['phone']} is already registered.")
     _apply_changes(volunteer, changes)
     if "name" in changes and volunteer.account_id is not None:
-        session.get(Account, volunteer.account_id).name = changes["name"]
+        session.get_one(Account, volunteer.account_id).name = changes["name"]
     _flush_unique_phone(session, volunteer.phone)
     return volunteer
 
@@ -273,7 +275,8 @@ def withdraw(session: Session, volunteer: Volunteer) -> None:
     volunteer.weekly = []
     volunteer.exceptions = []
     if volunteer.account_id is not None:
-        account = session.get(Account, volunteer.account_id)
+        # A foreign key, and accounts are deactivated, never deleted.
+        account = session.get_one(Account, volunteer.account_id)
         account.is_active = False
         account.password_hash = None
         account.name = WITHDRAWN_NAME

@@ -236,15 +236,17 @@ def _run(inst: Instance, best: int, roster_path: Path) -> tuple[str, float | Non
     started = time.perf_counter()
     sol, method = solve_by_size(inst.problem, explain_unfilled=False)
     seconds = time.perf_counter() - started
-    status, value, gap, bound, first = sol.status, "-", None, "-", "-"
+    status, gap, bound = sol.status, None, "-"
+    value: int | str = "-"
+    first: float | str = "-"
     if sol.has_roster:
         report = validate(inst.problem, sol.assignments)
         if report.ok:
             write_roster(inst, sol.assignments, roster_path)
             value, gap = report.objective, 100.0 * (report.objective - best) / best
             bound = f"{sol.best_bound:.0f}" if math.isfinite(sol.best_bound) else "-"
-            first = sol.first_solution_seconds
-            first = "None" if first is None else round(first, 1)
+            seconds_first = sol.first_solution_seconds
+            first = "None" if seconds_first is None else round(seconds_first, 1)
         else:  # never expected: solve() validates too
             print(f"{inst.name}: INVALID {report.violations[:3]}", file=sys.stderr)
             status = "INVALID"

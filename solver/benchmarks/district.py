@@ -21,7 +21,7 @@ import resource
 import time
 from datetime import date, datetime, timedelta, timezone
 
-from solver.problem import AvailabilityWindow, Problem, Shift, Volunteer
+from solver.problem import AvailabilityWindow, Id, Problem, Shift, Volunteer
 from solver.solution import Progress
 
 TZ = timezone(timedelta(hours=8), "HKT")
@@ -82,7 +82,7 @@ def generate(
                     )
                 )
     people = []
-    travel = {}
+    travel: dict[tuple[Id, Id], int] = {}
     for i in range(volunteers):
         vid = f"v{i:04d}"
         home = (rng.uniform(0, 10), rng.uniform(0, 10))

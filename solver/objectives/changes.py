@@ -1,6 +1,8 @@
 """Stability: each assignment added to or dropped from the previous roster costs
 weights.change."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
@@ -10,7 +12,7 @@ def few_changes_against_previous_roster(vars: Variables):
     if not weight or not p.previous:
         return 0
     before = {(vars.v_index[a.volunteer], vars.s_index[a.shift]) for a in p.previous}
-    terms = []
+    terms: list[cp_model.LinearExprT] = []
     for key, x in vars.x.items():
         terms.append(weight - weight * x if key in before else weight * x)
     terms.extend(weight for key in before if key not in vars.x)  # dropped for sure

@@ -1,13 +1,15 @@
 """Coverage: each person missing below min_headcount costs the shift's under-weight
 (weights.coverage x priority by default); each person above costs over_weight."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
 def cover_every_shift_by_priority(vars: Variables):
     p, m = vars.problem, vars.model
     w = p.weights
-    terms = []
+    terms: list[cp_model.LinearExprT] = []
     for si, s in enumerate(p.shifts):
         n = sum(vars.x[vi, si] for vi in vars.volunteers_on[si])
         size = len(vars.volunteers_on[si])

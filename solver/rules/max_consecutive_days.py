@@ -11,6 +11,9 @@ from solver.variables import Variables
 
 def at_most_max_consecutive_days(vars: Variables) -> list:
     p = vars.problem
+    if p.first_day is None:
+        return []  # no shifts, nothing to decide
+    first_day = p.first_day
     for vi, v in enumerate(p.volunteers):
         k = v.max_consecutive_days
         if k is None:
@@ -21,7 +24,7 @@ def at_most_max_consecutive_days(vars: Variables) -> list:
         # from k days before the horizon to k days after it: per day, whether a
         # fixed duty works it, and the "works" variable (None: cannot work that day)
         days = range(-k, vars.n_days + k)
-        is_fixed = [p.first_day + timedelta(days=d) in fixed for d in days]
+        is_fixed = [first_day + timedelta(days=d) in fixed for d in days]
         works = [
             vars.works(vi, d) if 0 <= d < vars.n_days and not f else None
             for d, f in zip(days, is_fixed, strict=True)

@@ -9,7 +9,8 @@ def no_forbidden_successions(vars: Variables) -> list:
     p, m = vars.problem, vars.model
     if not p.forbidden_successions:
         return []
-    banned_after = defaultdict(set)
+    # Keyed by kind; a shift without a kind (None) is followed by anything.
+    banned_after: defaultdict[str | None, set[str]] = defaultdict(set)
     for a, b in p.forbidden_successions:
         banned_after[a].add(b)
     for (vi, day), today in vars.shifts_on_day.items():

@@ -4,7 +4,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from app.db import utcnow
 from app.rosters.models import Roster
@@ -72,6 +72,33 @@ def test_request_queues_once_and_generates_shifts(client, district):
     assert body["stats"]["seats_required"] == 5  # the week's shifts were generated
     again = request(client, coordinator, district.district_a.id)
     assert again.status_code == 200 and again.json()["id"] == body["id"]
+
+
+def test_a_racing_request_whose_job_finished_meanwhile_is_a_409_not_a_500(client, district, engine):
+    """A request's INSERT can lose to a racing request's roster (unique active
+    district-week) whose job has finished by the time the loser looks for it. The
+    racing roster is inserted just before ours inside our savepoint: our INSERT
+    fails, the savepoint rollback removes it again, so the look-up finds nothing,
+    exactly as after a racing job that finished. Both halves of the handler were
+    500s: the failed roster stayed pending and the look-up flushed it again, and
+    then the look-up's None went to the router."""
+    coordinator = district["coordinator"].headers
+    raced: list[str] = []
+
+    def racing_insert(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO roster ") and not raced:
+            raced.append(statement)
+            cursor.execute(statement, parameters)
+
+    event.listen(engine, "before_cursor_execute", racing_insert)
+    try:
+        response = request(client, coordinator, district.district_a.id)
+    finally:
+        event.remove(engine, "before_cursor_execute", racing_insert)
+    assert raced
+    assert "request it again" in assert_problem(response, 409)["detail"]
+    # Nothing is left behind: the next request queues normally.
+    assert request(client, coordinator, district.district_a.id).status_code == 202
 
 
 def test_solved_roster_stats_match_assignments(client, run_jobs, district):
