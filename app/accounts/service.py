@@ -7,10 +7,11 @@ withdrawal), and an opaque token can be revoked at once without a deny-list.
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts import passwords
 from app.accounts.models import AccessToken, Account, Role
 from app.accounts.security import hash_password, new_token, token_digest, verify_password
 from app.db import utcnow
@@ -83,6 +84,10 @@ def revoke_all_tokens(session: Session, account_id: int) -> None:
 def change_password(session: Session, account: Account, current: str, new: str) -> None:
     if not verify_password(current, account.password_hash):
         raise InvalidInput([{"loc": ["body", "current_password"], "msg": "is not correct"}])
+    phone = session.scalar(select(Volunteer.phone).where(Volunteer.account_id == account.id))
+    problem = passwords.weakness(new, [account.email, account.name, phone])
+    if problem is not None:
+        raise InvalidInput([{"loc": ["body", "new_password"], "msg": problem}])
     account.password_hash = hash_password(new)
     revoke_all_tokens(session, account.id)
 
@@ -135,7 +140,33 @@ def admin_exists(session: Session) -> bool:
     return session.scalar(select(Account.id).where(Account.role == Role.admin).limit(1)) is not None
 
 
+ADMIN_NAME = "Administrator"
+# Any fixed 64-bit number, the same in every process: the key of the advisory lock that
+# makes starting processes take turns at creating the first admin.
+_FIRST_ADMIN_LOCK = 0x75_72_6F_73_74_65_72_01  # "uroster" + 1
+
+
 def create_admin(session: Session, *, email: str, password: str) -> Account:
-    return create_account(
-        session, role=Role.admin, name="Administrator", password=password, email=email
-    )
+    return create_account(session, role=Role.admin, name=ADMIN_NAME, password=password, email=email)
+
+
+def ensure_admin(session: Session, *, email: str, password: str) -> Account | None:
+    """Creates the first admin unless an admin exists; the new account, or None.
+
+    Every process of `uroster serve --workers N` (and every machine of a cluster) calls
+    this at start. On PostgreSQL they take turns on a transaction-scoped advisory lock,
+    so each later one finds the admin its predecessor committed; on SQLite the
+    transaction's BEGIN IMMEDIATE already serialises them. Should the email be taken
+    anyway (a creator that did not take the lock, such as `uroster create-admin`), an
+    admin that exists by now means the work is done.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_FIRST_ADMIN_LOCK)))
+    if admin_exists(session):
+        return None
+    try:
+        return create_admin(session, email=email, password=password)
+    except Conflict:
+        if admin_exists(session):
+            return None
+        raise

@@ -96,7 +96,7 @@ CALLS = {
         "POST",
         lambda w: "/api/v1/auth/password",
         codes(401, 422, 422, 422, 422, 422),  # the current password given is wrong for all
-        json=lambda w, role: {"current_password": "wrong", "new_password": "a-new-password"},
+        json=lambda w, role: {"current_password": "wrong", "new_password": "quiet-bamboo-ferry"},
     ),
     "POST /coordinators": Call(
         "POST",
@@ -104,7 +104,7 @@ CALLS = {
         ADMIN_ONLY(201),
         json=lambda w, role: {
             "email": "new@example.org",
-            "password": "long-enough",
+            "password": "copper-heron-meadow",
             "name": "New",
             "district_ids": [w.district_a.id],
         },
@@ -179,7 +179,7 @@ CALLS = {
         json=lambda w, role: {
             "name": "Newcomer",
             "phone": f"1370000{CALLERS.index(role):04d}",
-            "password": "long-enough",
+            "password": "copper-heron-meadow",
             "accept_privacy_notice": True,
         },
     ),
