@@ -4,10 +4,19 @@ from fastapi import APIRouter, Depends, Form, Response, status
 from fastapi.security import OAuth2PasswordBearer
 
 from app.accounts import service
-from app.accounts.schemas import AccountRead, CoordinatorCreate, Password, TokenRead
+from app.accounts.schemas import (
+    AccountRead,
+    CoordinatorCreate,
+    CoordinatorRead,
+    CoordinatorUpdate,
+    Password,
+    TokenRead,
+)
 from app.deps import API_PREFIX, AdminAccount, CurrentAccount, SessionDep
 from app.kiosks.ratelimit import limit_sign_in
+from app.pagination import PageDep, PageRead
 from app.settings import get_settings
+from app.types import Id
 
 router = APIRouter(prefix=API_PREFIX, tags=["auth and accounts"])
 _token = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -52,4 +61,20 @@ def create_coordinator(session: SessionDep, admin: AdminAccount, body: Coordinat
         password=body.password,
         name=body.name,
         district_ids=body.district_ids,
+    )
+
+
+@router.get("/coordinators", response_model=PageRead[CoordinatorRead])
+def list_coordinators(session: SessionDep, admin: AdminAccount, page: PageDep):
+    return service.list_coordinators(session, page)
+
+
+@router.patch("/coordinators/{coordinator_id}", response_model=CoordinatorRead)
+def update_coordinator(
+    session: SessionDep, admin: AdminAccount, coordinator_id: Id, body: CoordinatorUpdate
+):
+    """`active: false` offboards: every token of the coordinator stops working at once
+    and sign-in is refused until `active: true`."""
+    return service.update_coordinator(
+        session, coordinator_id, **body.model_dump(exclude_unset=True)
     )

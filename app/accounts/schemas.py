@@ -1,11 +1,21 @@
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.accounts import passwords
 from app.accounts.models import Role
 from app.types import Id
 
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 NewPassword = Annotated[
     str,
     Field(
@@ -39,7 +49,7 @@ class Password(BaseModel):
 
 class CoordinatorCreate(BaseModel):
     email: EmailStr
-    name: str = Field(min_length=1, max_length=100)
+    name: Name
     password: NewPassword  # after email and name, which it is checked against
     district_ids: list[Id] = Field(default_factory=list)
 
@@ -57,3 +67,30 @@ class AccountRead(BaseModel):
     email: str | None
     name: str
     district_ids: list[int]
+
+
+class CoordinatorRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str | None
+    name: str
+    district_ids: list[int]
+    active: bool = Field(validation_alias="is_active", description="false: cannot sign in")
+
+
+class CoordinatorUpdate(BaseModel):
+    """PATCH: only the fields sent change. `active: false` revokes every token of the
+    coordinator at once and blocks sign-in; `active: true` allows sign-in again."""
+
+    name: Name | None = None
+    district_ids: list[Id] | None = Field(default=None, description="replaces the list")
+    active: StrictBool | None = None
+
+    @field_validator("name", "district_ids", "active")
+    @classmethod
+    def _not_null(cls, value):
+        # Runs only for fields sent: leaving a field out keeps it, null is a mistake.
+        if value is None:
+            raise ValueError("may be left out but not null")
+        return value

@@ -16,7 +16,8 @@ from app.accounts.models import AccessToken, Account, Role
 from app.accounts.security import hash_password, new_token, token_digest, verify_password
 from app.db import utcnow
 from app.districts.models import District
-from app.errors import Conflict, InvalidInput, NotAuthenticated
+from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from app.pagination import Page, PageParams, paginate
 from app.settings import get_settings
 from app.volunteers import phones
 from app.volunteers.models import Volunteer, VolunteerStatus
@@ -117,23 +118,59 @@ def create_account(
     return account
 
 
-def create_coordinator(
-    session: Session, *, email: str, password: str, name: str, district_ids: list[int]
-) -> Account:
+def _districts(session: Session, district_ids: list[int]) -> list[District]:
     districts = list(session.scalars(select(District).where(District.id.in_(district_ids))))
     missing = sorted(set(district_ids) - {d.id for d in districts})
     if missing:
         raise InvalidInput(
             [{"loc": ["body", "district_ids"], "msg": f"unknown district ids: {missing}"}]
         )
+    return districts
+
+
+def create_coordinator(
+    session: Session, *, email: str, password: str, name: str, district_ids: list[int]
+) -> Account:
     return create_account(
         session,
         role=Role.coordinator,
         name=name,
         password=password,
         email=email,
-        districts=districts,
+        districts=_districts(session, district_ids),
     )
+
+
+def list_coordinators(session: Session, params: PageParams) -> Page[Account]:
+    query = select(Account).where(Account.role == Role.coordinator).order_by(Account.id)
+    return paginate(session, query, params)
+
+
+def update_coordinator(
+    session: Session,
+    coordinator_id: int,
+    *,
+    name: str | None = None,
+    district_ids: list[int] | None = None,
+    active: bool | None = None,
+) -> Account:
+    """Renames, moves between districts, deactivates (offboarding) or reactivates a
+    coordinator; None leaves a field as it is."""
+    account = session.get(Account, coordinator_id)
+    if account is None or account.role != Role.coordinator:
+        raise NotFound(f"No coordinator {coordinator_id}.")
+    if district_ids is not None:
+        account.districts = _districts(session, district_ids)
+    if name is not None:
+        account.name = name
+    if active is not None:
+        account.is_active = active
+        if not active:
+            # Tokens are looked up on every request, so revoking them ends every
+            # session of the coordinator now, not when they expire.
+            revoke_all_tokens(session, account.id)
+    session.flush()
+    return account
 
 
 def admin_exists(session: Session) -> bool:

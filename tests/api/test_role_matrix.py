@@ -109,6 +109,13 @@ CALLS = {
             "district_ids": [w.district_a.id],
         },
     ),
+    "GET /coordinators": Call("GET", lambda w: "/api/v1/coordinators", ADMIN_ONLY(200)),
+    "PATCH /coordinators/{id}": Call(
+        "PATCH",
+        lambda w: f"/api/v1/coordinators/{w['coordinator'].account.id}",
+        ADMIN_ONLY(200),
+        json=lambda w, role: {"name": "Coord A2", "active": True},
+    ),
     "POST /districts": Call(
         "POST",
         lambda w: "/api/v1/districts",
@@ -479,6 +486,7 @@ def test_every_route_is_in_the_matrix(app):
             "assignment_id",
             "shift_id",
             "kiosk_id",
+            "coordinator_id",
         ):
             template = template.replace("{" + name + "}", "{id}")
         for method in operations:
