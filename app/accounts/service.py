@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts import passwords
+from app.accounts import passwords, throttle
 from app.accounts.models import AccessToken, Account, Role
 from app.accounts.security import hash_password, new_token, token_digest, verify_password
 from app.db import utcnow
@@ -19,7 +19,6 @@ from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from app.pagination import Page, PageParams, paginate
 from app.settings import get_settings
-from app.volunteers import phones
 from app.volunteers.models import Volunteer, VolunteerStatus
 
 
@@ -33,23 +32,31 @@ def account_for_token(session: Session, token: str) -> Account | None:
 
 
 def _account_by_username(session: Session, username: str) -> Account | None:
-    username = username.strip()
+    """`username` as normalised by throttle.normalise_username: an email or a phone."""
     if "@" in username:
-        return session.scalar(select(Account).where(Account.email == username.lower()))
-    phone = phones.try_normalize(username)
-    if phone is None:
+        return session.scalar(select(Account).where(Account.email == username))
+    if not username.startswith("+"):
         return None
     return session.scalar(
         select(Account)
         .join(Volunteer, Volunteer.account_id == Account.id)
-        .where(Volunteer.phone == phone, Volunteer.status != VolunteerStatus.withdrawn)
+        .where(Volunteer.phone == username, Volunteer.status != VolunteerStatus.withdrawn)
     )
 
 
-def sign_in(session: Session, username: str, password: str) -> tuple[str, Account]:
+def sign_in(
+    session: Session, username: str, password: str, *, client_ip: str | None = None
+) -> tuple[str, Account]:
+    """A new token, or 401; 429 after too many failures for the username or from the
+    client's address (see app.accounts.throttle)."""
+    username = throttle.normalise_username(username)
+    keys = throttle.sign_in_keys(username, client_ip)
+    # Guesses at one account take turns, so a parallel burst cannot pass the limit.
+    throttle.check(session, keys, serialise=keys[0])
     account = _account_by_username(session, username)
     valid = verify_password(password, account.password_hash if account else None)
     if account is None or not valid or not account.is_active:
+        throttle.record_failure(session, keys)
         raise NotAuthenticated("Wrong username or password.")
     return issue_token(session, account), account
 
@@ -82,8 +89,16 @@ def revoke_all_tokens(session: Session, account_id: int) -> None:
     )
 
 
-def change_password(session: Session, account: Account, current: str, new: str) -> None:
+def change_password(
+    session: Session, account: Account, current: str, new: str, *, client_ip: str | None = None
+) -> None:
+    """A wrong current password counts as a failure for the account and the client's
+    address (a stolen token must not become a way to guess the password)."""
+    keys = [(throttle.PASSWORD, str(account.id))]
+    keys += [(throttle.IP, client_ip)] if client_ip else []
+    throttle.check(session, keys, serialise=keys[0])
     if not verify_password(current, account.password_hash):
+        throttle.record_failure(session, keys)
         raise InvalidInput([{"loc": ["body", "current_password"], "msg": "is not correct"}])
     phone = session.scalar(select(Volunteer.phone).where(Volunteer.account_id == account.id))
     problem = passwords.weakness(new, [account.email, account.name, phone])
