@@ -24,7 +24,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -118,6 +118,8 @@ def check(session: Session, keys: Sequence[Key], *, serialise: Key | None = None
             .offset(count - limit.max_events)
             .limit(1)
         )
+        if oldest_that_matters is None:  # deleted since the count: nothing to wait for
+            continue
         seconds = (oldest_that_matters + limit.window - now).total_seconds()
         retry_after = max(retry_after, math.ceil(seconds), 1)
     if retry_after:
@@ -152,7 +154,7 @@ def count_attempt(session: Session, keys: Sequence[Key]) -> None:
     record_failure(session, keys)
 
 
-def _prune(session: Session, now) -> None:
+def _prune(session: Session, now: datetime) -> None:
     """Deletes rows that no window reaches any more. One process at a time does it on
     PostgreSQL (two deleting the same rows could deadlock); the others skip it."""
     if _is_postgresql(session) and not session.scalar(
