@@ -10,7 +10,6 @@ from app import models  # noqa: F401  (every table registered before the first q
 from app.accounts import passwords
 from app.accounts import service as account_service
 from app.accounts.router import router as accounts_router
-from app.accounts.service import ADMIN_NAME
 from app.db import get_sessionmaker
 from app.districts.router import router as districts_router
 from app.duties.router import router as duties_router
@@ -43,7 +42,8 @@ def bootstrap_password_problem() -> str | None:
     if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
         return None
     problem = passwords.weakness(
-        settings.bootstrap_admin_password, [settings.bootstrap_admin_email, ADMIN_NAME]
+        settings.bootstrap_admin_password,
+        [settings.bootstrap_admin_email, account_service.ADMIN_NAME],
     )
     if problem is None:
         return None
