@@ -29,6 +29,14 @@ def serve(
 
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
+    # Checked here as well as at start-up, so that a weak password stops the server
+    # before it binds the port or forks its workers, with one clear line.
+    from app.main import bootstrap_password_problem
+
+    problem = bootstrap_password_problem()
+    if problem is not None:
+        logging.getLogger("uroster").error(problem)
+        raise typer.Exit(1)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -67,18 +75,19 @@ def worker(
 @cli.command("create-admin")
 def create_admin(
     email: str = typer.Option(..., help="the admin's sign-in email"),
-    password: str = typer.Option(..., help="at least 8 characters"),
+    password: str = typer.Option(
+        ..., help="at least 12 characters, not easy to guess (checked with zxcvbn)"
+    ),
 ) -> None:
     """Create an administrator account."""
     from app import models  # noqa: F401
-    from app.accounts import service
+    from app.accounts import passwords, service
     from app.db import get_sessionmaker
     from app.errors import AppError
 
-    if len(password) < 8:
-        raise typer.BadParameter(
-            "the password needs at least 8 characters", param_hint="--password"
-        )
+    problem = passwords.weakness(password, [email, service.ADMIN_NAME])
+    if problem is not None:
+        raise typer.BadParameter(f"the password {problem}", param_hint="--password")
     try:
         with get_sessionmaker().begin() as session:
             account = service.create_admin(session, email=email, password=password)

@@ -7,6 +7,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from app import models  # noqa: F401  (every table registered before the first query)
+from app.accounts import passwords
 from app.accounts import service as account_service
 from app.accounts.router import router as accounts_router
 from app.db import get_sessionmaker
@@ -30,19 +31,48 @@ from app.volunteers.router import router as volunteers_router
 log = logging.getLogger("uroster")
 
 
+class StartupRefused(RuntimeError):
+    """A setting the server must not run with; the message says which and what to do."""
+
+
+def bootstrap_password_problem() -> str | None:
+    """Why UROSTER_BOOTSTRAP_ADMIN_PASSWORD may not be used, or None. It is checked on
+    every start while it is set, not only when it creates the admin: an admin who never
+    changed it still signs in with it."""
+    settings = get_settings()
+    if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
+        return None
+    problem = passwords.weakness(
+        settings.bootstrap_admin_password,
+        [settings.bootstrap_admin_email, account_service.ADMIN_NAME],
+    )
+    if problem is None:
+        return None
+    return (
+        f"UROSTER_BOOTSTRAP_ADMIN_PASSWORD {problem} The server does not start with it: set "
+        "a stronger one, or unset UROSTER_BOOTSTRAP_ADMIN_EMAIL and _PASSWORD once the "
+        "admin exists (and change the admin's password if it is this one)."
+    )
+
+
 def bootstrap_admin() -> None:
-    """Creates the first admin from the settings when the database has none."""
+    """Creates the first admin from the settings when the database has none; safe when
+    several processes or machines start at once (see account_service.ensure_admin)."""
     settings = get_settings()
     if not (settings.bootstrap_admin_email and settings.bootstrap_admin_password):
         return
+    problem = bootstrap_password_problem()
+    if problem is not None:
+        log.error(problem)
+        raise StartupRefused(problem)
     with get_sessionmaker().begin() as session:
-        if not account_service.admin_exists(session):
-            account_service.create_admin(
-                session,
-                email=settings.bootstrap_admin_email,
-                password=settings.bootstrap_admin_password,
-            )
-            log.info("created the first admin %s", settings.bootstrap_admin_email)
+        created = account_service.ensure_admin(
+            session,
+            email=settings.bootstrap_admin_email,
+            password=settings.bootstrap_admin_password,
+        )
+    if created is not None:
+        log.info("created the first admin %s", created.email)
 
 
 def size_thread_pool() -> None:

@@ -35,10 +35,22 @@ class Settings(BaseSettings):
     # A solving job whose worker has been silent this long is taken as dead.
     job_stale_seconds: float = Field(default=60.0, gt=0)
     # Token buckets per client IP (in-process: each API process counts its own).
-    # Sign-in is limited against password guessing; kiosks refresh twice a minute and
-    # flush offline queues in bursts, so their allowance is larger.
-    auth_rate_per_minute: float = Field(default=20.0, gt=0)
-    auth_rate_burst: int = Field(default=20, ge=1)
+    # The auth bucket takes every sign-in, registration and password change, failed or
+    # not: a coarse flood guard for the CPU (each one hashes with argon2), sized for a
+    # whole office behind one address. Kiosks refresh twice a minute and flush offline
+    # queues in bursts.
+    auth_rate_per_minute: float = Field(default=300.0, gt=0)
+    auth_rate_burst: int = Field(default=100, ge=1)
+    # Sliding windows counted in the database (shared by every API process): failed
+    # sign-ins and password changes per account (unknown usernames too), failures of
+    # any kind (sign-in, password change, invitation code) per client IP, and
+    # registrations per client IP. At the limit the answer is 429 with Retry-After.
+    auth_account_failures: int = Field(default=10, ge=1)
+    auth_account_window_seconds: float = Field(default=900.0, gt=0)
+    auth_ip_failures: int = Field(default=100, ge=1)
+    auth_ip_window_seconds: float = Field(default=900.0, gt=0)
+    registrations_per_ip: int = Field(default=100, ge=1)
+    registration_window_seconds: float = Field(default=3600.0, gt=0)
     kiosk_rate_per_minute: float = Field(default=120.0, gt=0)
     kiosk_rate_burst: int = Field(default=60, ge=1)
     # A coordinator's hours correction may exceed the shift's length by this much

@@ -5,7 +5,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,11 +49,13 @@ def migrate(database_url: str) -> None:
 class Process:
     """A `uroster <command>` child process writing to a log file."""
 
-    def __init__(self, command: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, command: str, env: dict[str, str], log_path: Path, args: Sequence[str] = ()
+    ) -> None:
         self.log_path = log_path
         self.log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.popen = subprocess.Popen(
-            [str(UROSTER), command], env=env, stdout=self.log, stderr=subprocess.STDOUT
+            [str(UROSTER), command, *args], env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
 
     def kill_hard(self) -> None:
@@ -73,11 +75,17 @@ class Process:
         self.log.close()
 
 
-def start_server(database_url: str, log_path: Path, timeout: float = 20, **settings: str):
-    """`uroster serve` on a free port, once /readyz answers: (process, base URL)."""
+def start_server(
+    database_url: str,
+    log_path: Path,
+    timeout: float = 20,
+    args: Sequence[str] = (),
+    **settings: str,
+):
+    """`uroster serve [args]` on a free port, once /readyz answers: (process, base URL)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    process = Process("serve", server_env(database_url, port, **settings), log_path)
+    process = Process("serve", server_env(database_url, port, **settings), log_path, args)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:

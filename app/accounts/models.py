@@ -2,7 +2,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, utcnow
@@ -62,3 +62,20 @@ class AccessToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship(lazy="joined")
+
+
+class ThrottleEvent(Base):
+    """One event counted against a sliding-window limit (app.accounts.throttle): a
+    failed sign-in, a registration... Rows older than the longest window are deleted
+    as new ones come. The key is a digest: no phone, email or IP address is kept."""
+
+    __tablename__ = "throttle_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(20))
+    key_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (
+        Index("ix_throttle_event_scope_key_created", "scope", "key_digest", "created_at"),
+    )

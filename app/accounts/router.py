@@ -1,14 +1,23 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Response, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 from fastapi.security import OAuth2PasswordBearer
 
-from app.accounts import service
+from app.accounts import passwords, service
 from app.accounts.models import Role
-from app.accounts.schemas import AccountRead, CoordinatorCreate, Password, TokenRead
+from app.accounts.schemas import (
+    AccountRead,
+    CoordinatorCreate,
+    CoordinatorRead,
+    CoordinatorUpdate,
+    Password,
+    TokenRead,
+)
 from app.deps import API_PREFIX, AdminAccount, CurrentAccount, SessionDep
-from app.kiosks.ratelimit import limit_sign_in
+from app.kiosks.ratelimit import client_ip, limit_sign_in
+from app.pagination import PageDep, PageRead
 from app.settings import get_settings
+from app.types import Id
 
 router = APIRouter(prefix=API_PREFIX, tags=["auth and accounts"])
 _token = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -16,11 +25,14 @@ _token = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 @router.post("/auth/token", response_model=TokenRead, dependencies=[Depends(limit_sign_in)])
 def sign_in(
+    request: Request,
     session: SessionDep,
-    username: Annotated[str, Form(description="Phone number or email")],
-    password: Annotated[str, Form()],
+    username: Annotated[str, Form(description="Phone number or email", max_length=254)],
+    password: Annotated[str, Form(max_length=passwords.MAX_LENGTH)],
 ) -> TokenRead:
-    token, account = service.sign_in(session, username, password)
+    """429 with Retry-After after too many failed sign-ins for the username or from the
+    client's address; successful ones never count."""
+    token, account = service.sign_in(session, username, password, client_ip=client_ip(request))
     expires_in = int(get_settings().token_ttl_hours * 3600)
     return TokenRead(access_token=token, role=Role(account.role), expires_in=expires_in)
 
@@ -33,10 +45,23 @@ def sign_out(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/auth/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(session: SessionDep, account: CurrentAccount, body: Password) -> Response:
-    """Changes the caller's password and revokes every token of the account."""
-    service.change_password(session, account, body.current_password, body.new_password)
+@router.post(
+    "/auth/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(limit_sign_in)],
+)
+def change_password(
+    request: Request, session: SessionDep, account: CurrentAccount, body: Password
+) -> Response:
+    """Changes the caller's password and revokes every token of the account. A wrong
+    current password counts as a failed sign-in (429 after too many)."""
+    service.change_password(
+        session,
+        account,
+        body.current_password,
+        body.new_password,
+        client_ip=client_ip(request),
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -53,4 +78,20 @@ def create_coordinator(session: SessionDep, admin: AdminAccount, body: Coordinat
         password=body.password,
         name=body.name,
         district_ids=body.district_ids,
+    )
+
+
+@router.get("/coordinators", response_model=PageRead[CoordinatorRead])
+def list_coordinators(session: SessionDep, admin: AdminAccount, page: PageDep):
+    return service.list_coordinators(session, page)
+
+
+@router.patch("/coordinators/{coordinator_id}", response_model=CoordinatorRead)
+def update_coordinator(
+    session: SessionDep, admin: AdminAccount, coordinator_id: Id, body: CoordinatorUpdate
+):
+    """`active: false` offboards: every token of the coordinator stops working at once
+    and sign-in is refused until `active: true`."""
+    return service.update_coordinator(
+        session, coordinator_id, **body.model_dump(exclude_unset=True)
     )

@@ -8,17 +8,18 @@ withdrawal), and an opaque token can be revoked at once without a deny-list.
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts import passwords, throttle
 from app.accounts.models import AccessToken, Account, Role
 from app.accounts.security import hash_password, new_token, token_digest, verify_password
 from app.db import utcnow
 from app.districts.models import District
-from app.errors import Conflict, InvalidInput, NotAuthenticated
+from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from app.pagination import Page, PageParams, paginate
 from app.settings import get_settings
-from app.volunteers import phones
 from app.volunteers.models import Volunteer, VolunteerStatus
 
 
@@ -32,23 +33,31 @@ def account_for_token(session: Session, token: str) -> Account | None:
 
 
 def _account_by_username(session: Session, username: str) -> Account | None:
-    username = username.strip()
+    """`username` as normalised by throttle.normalise_username: an email or a phone."""
     if "@" in username:
-        return session.scalar(select(Account).where(Account.email == username.lower()))
-    phone = phones.try_normalize(username)
-    if phone is None:
+        return session.scalar(select(Account).where(Account.email == username))
+    if not username.startswith("+"):
         return None
     return session.scalar(
         select(Account)
         .join(Volunteer, Volunteer.account_id == Account.id)
-        .where(Volunteer.phone == phone, Volunteer.status != VolunteerStatus.withdrawn)
+        .where(Volunteer.phone == username, Volunteer.status != VolunteerStatus.withdrawn)
     )
 
 
-def sign_in(session: Session, username: str, password: str) -> tuple[str, Account]:
+def sign_in(
+    session: Session, username: str, password: str, *, client_ip: str | None = None
+) -> tuple[str, Account]:
+    """A new token, or 401; 429 after too many failures for the username or from the
+    client's address (see app.accounts.throttle)."""
+    username = throttle.normalise_username(username)
+    keys = throttle.sign_in_keys(username, client_ip)
+    # Guesses at one account take turns, so a parallel burst cannot pass the limit.
+    throttle.check(session, keys, serialise=keys[0])
     account = _account_by_username(session, username)
     valid = verify_password(password, account.password_hash if account else None)
     if account is None or not valid or not account.is_active:
+        throttle.record_failure(session, keys)
         raise NotAuthenticated("Wrong username or password.")
     return issue_token(session, account), account
 
@@ -81,9 +90,21 @@ def revoke_all_tokens(session: Session, account_id: int) -> None:
     )
 
 
-def change_password(session: Session, account: Account, current: str, new: str) -> None:
+def change_password(
+    session: Session, account: Account, current: str, new: str, *, client_ip: str | None = None
+) -> None:
+    """A wrong current password counts as a failure for the account and the client's
+    address (a stolen token must not become a way to guess the password)."""
+    keys = [(throttle.PASSWORD, str(account.id))]
+    keys += [(throttle.IP, client_ip)] if client_ip else []
+    throttle.check(session, keys, serialise=keys[0])
     if not verify_password(current, account.password_hash):
+        throttle.record_failure(session, keys)
         raise InvalidInput([{"loc": ["body", "current_password"], "msg": "is not correct"}])
+    phone = session.scalar(select(Volunteer.phone).where(Volunteer.account_id == account.id))
+    problem = passwords.weakness(new, [account.email, account.name, phone])
+    if problem is not None:
+        raise InvalidInput([{"loc": ["body", "new_password"], "msg": problem}])
     account.password_hash = hash_password(new)
     revoke_all_tokens(session, account.id)
 
@@ -113,30 +134,92 @@ def create_account(
     return account
 
 
-def create_coordinator(
-    session: Session, *, email: str, password: str, name: str, district_ids: list[int]
-) -> Account:
+def _districts(session: Session, district_ids: list[int]) -> list[District]:
     districts = list(session.scalars(select(District).where(District.id.in_(district_ids))))
     missing = sorted(set(district_ids) - {d.id for d in districts})
     if missing:
         raise InvalidInput(
             [{"loc": ["body", "district_ids"], "msg": f"unknown district ids: {missing}"}]
         )
+    return districts
+
+
+def create_coordinator(
+    session: Session, *, email: str, password: str, name: str, district_ids: list[int]
+) -> Account:
     return create_account(
         session,
         role=Role.coordinator,
         name=name,
         password=password,
         email=email,
-        districts=districts,
+        districts=_districts(session, district_ids),
     )
+
+
+def list_coordinators(session: Session, params: PageParams) -> Page[Account]:
+    query = select(Account).where(Account.role == Role.coordinator).order_by(Account.id)
+    return paginate(session, query, params)
+
+
+def update_coordinator(
+    session: Session,
+    coordinator_id: int,
+    *,
+    name: str | None = None,
+    district_ids: list[int] | None = None,
+    active: bool | None = None,
+) -> Account:
+    """Renames, moves between districts, deactivates (offboarding) or reactivates a
+    coordinator; None leaves a field as it is."""
+    account = session.get(Account, coordinator_id)
+    if account is None or account.role != Role.coordinator:
+        raise NotFound(f"No coordinator {coordinator_id}.")
+    if district_ids is not None:
+        account.districts = _districts(session, district_ids)
+    if name is not None:
+        account.name = name
+    if active is not None:
+        account.is_active = active
+        if not active:
+            # Tokens are looked up on every request, so revoking them ends every
+            # session of the coordinator now, not when they expire.
+            revoke_all_tokens(session, account.id)
+    session.flush()
+    return account
 
 
 def admin_exists(session: Session) -> bool:
     return session.scalar(select(Account.id).where(Account.role == Role.admin).limit(1)) is not None
 
 
+ADMIN_NAME = "Administrator"
+# Any fixed 64-bit number, the same in every process: the key of the advisory lock that
+# makes starting processes take turns at creating the first admin.
+_FIRST_ADMIN_LOCK = 0x75_72_6F_73_74_65_72_01  # "uroster" + 1
+
+
 def create_admin(session: Session, *, email: str, password: str) -> Account:
-    return create_account(
-        session, role=Role.admin, name="Administrator", password=password, email=email
-    )
+    return create_account(session, role=Role.admin, name=ADMIN_NAME, password=password, email=email)
+
+
+def ensure_admin(session: Session, *, email: str, password: str) -> Account | None:
+    """Creates the first admin unless an admin exists; the new account, or None.
+
+    Every process of `uroster serve --workers N` (and every machine of a cluster) calls
+    this at start. On PostgreSQL they take turns on a transaction-scoped advisory lock,
+    so each later one finds the admin its predecessor committed; on SQLite the
+    transaction's BEGIN IMMEDIATE already serialises them. Should the email be taken
+    anyway (a creator that did not take the lock, such as `uroster create-admin`), an
+    admin that exists by now means the work is done.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_FIRST_ADMIN_LOCK)))
+    if admin_exists(session):
+        return None
+    try:
+        return create_admin(session, email=email, password=password)
+    except Conflict:
+        if admin_exists(session):
+            return None
+        raise

@@ -1,9 +1,12 @@
-"""In-process token buckets for the kiosk endpoints and sign-in (429 with Retry-After).
+"""In-process token buckets for the kiosk endpoints and the password endpoints (429
+with Retry-After).
 
 One limiter per app (`app.state.rate_limiter`), so that each test's app starts with
 full buckets. Every API process counts on its own: behind a load balancer with N
-processes a client gets up to N times the allowance, which is still a bound on
-guessing keys or passwords.
+processes a client gets up to N times the allowance. For kiosk keys (256 bits) that is
+still a bound on guessing; for passwords it is only a flood guard that keeps argon2
+from eating the CPU, and the limits on guessing are the failure counts that every
+process shares in the database (app.accounts.throttle).
 """
 
 import math
@@ -24,9 +27,9 @@ MAX_BUCKETS = 10_000
 class RateLimited(AppError):
     status, slug = 429, "rate-limited"
 
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, what: str = "requests"):
         super().__init__(
-            f"Too many requests; try again in {retry_after} s.",
+            f"Too many {what}; try again in {retry_after} s.",
             headers={"Retry-After": str(retry_after)},
             retry_after=retry_after,
         )
@@ -76,6 +79,7 @@ def _limiter(request: Request) -> RateLimiter:
 
 
 def limit_sign_in(request: Request) -> None:
+    """Every sign-in, registration and password change, failed or not, per client IP."""
     settings = get_settings()
     _limiter(request).take(
         "auth",

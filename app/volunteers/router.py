@@ -1,10 +1,11 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
 
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep, VolunteerAccount
 from app.duties import service as duty_service
 from app.errors import InvalidInput
+from app.kiosks.ratelimit import client_ip, limit_sign_in
 from app.pagination import PageDep, PageRead
 from app.types import Id, SkillTag
 from app.volunteers import importer, service
@@ -21,10 +22,16 @@ from app.volunteers.schemas import (
 router = APIRouter(prefix=API_PREFIX, tags=["volunteers"])
 
 
-@router.post("/volunteers", response_model=VolunteerRead, status_code=status.HTTP_201_CREATED)
-def register(session: SessionDep, body: VolunteerRegister):
-    """Self-registration; open to anyone who accepts the privacy notice."""
-    return service.register(session, body)
+@router.post(
+    "/volunteers",
+    response_model=VolunteerRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(limit_sign_in)],
+)
+def register(request: Request, session: SessionDep, body: VolunteerRegister):
+    """Self-registration; open to anyone who accepts the privacy notice. 429 with
+    Retry-After after too many registrations or wrong invitation codes from one address."""
+    return service.register(session, body, client_ip=client_ip(request))
 
 
 # /volunteers/me must come before /volunteers/{volunteer_id}.

@@ -9,9 +9,12 @@ from pydantic import (
     Field,
     StrictBool,
     StringConstraints,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
+from app.accounts.schemas import NewPassword, not_guessable
 from app.types import (
     Id,
     Latitude,
@@ -74,8 +77,8 @@ class Limits(BaseModel):
 class VolunteerRegister(Limits):
     name: Name
     phone: Phone
-    password: str = Field(min_length=8, max_length=200)
     email: EmailStr | None = None
+    password: NewPassword  # after name, phone and email, which it is checked against
     skills: Skills = Field(default_factory=list)
     home: Home | None = None
     district_id: Id | None = None
@@ -89,6 +92,11 @@ class VolunteerRegister(Limits):
         description="From the coordinator, for a volunteer they imported: registering with it "
         "claims that record (its skills, district and availability stay unless sent here).",
     )
+
+    @field_validator("password")
+    @classmethod
+    def _not_guessable(cls, password: str, info: ValidationInfo) -> str:
+        return not_guessable(password, info, "name", "phone", "email")
 
 
 class VolunteerUpdate(Limits):

@@ -5,7 +5,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts import security
+from app.accounts import security, throttle
 from app.accounts import service as account_service
 from app.accounts.models import Account, Role
 from app.db import utcnow
@@ -68,12 +68,18 @@ def _phone_taken(session: Session, phone: str, volunteer_id: int | None = None) 
     return session.scalar(query) is not None
 
 
-def register(session: Session, data: VolunteerRegister) -> Volunteer:
+def register(
+    session: Session, data: VolunteerRegister, *, client_ip: str | None = None
+) -> Volunteer:
     """A new volunteer, or with an invitation code the imported record it names: the
-    account joins that record, and only what the body sends replaces what was imported."""
+    account joins that record, and only what the body sends replaces what was imported.
+    With `client_ip` (requests), the attempt counts against the address's registrations
+    and a wrong code as a failure (app.accounts.throttle)."""
+    if client_ip is not None:
+        throttle.count_attempt(session, [(throttle.REGISTER, client_ip)])
     claiming = data.invitation_code is not None
     volunteer = (
-        _invited(session, data.invitation_code)
+        _invited(session, data.invitation_code, client_ip)
         if data.invitation_code is not None
         else Volunteer(status=VolunteerStatus.active)
     )
@@ -115,8 +121,11 @@ def invite(session: Session, volunteer: Volunteer) -> Invitation:
     )
 
 
-def _invited(session: Session, code: str) -> Volunteer:
-    """The unclaimed record an invitation code names, or a 422."""
+def _invited(session: Session, code: str, client_ip: str | None) -> Volunteer:
+    """The unclaimed record an invitation code names, or a 422 that counts as a failure
+    from the client's address (codes are long, but guessing must not be free)."""
+    keys = [(throttle.IP, client_ip)] if client_ip else []
+    throttle.check(session, keys)
     volunteer = session.scalar(
         select(Volunteer).where(Volunteer.invitation_hash == security.invitation_digest(code))
     )
@@ -128,6 +137,7 @@ def _invited(session: Session, code: str) -> Volunteer:
         or volunteer.invitation_expires_at is None
         or volunteer.invitation_expires_at <= utcnow()
     ):
+        throttle.record_failure(session, keys)
         message = "unknown, used or expired invitation code; ask your coordinator for a new one"
         raise InvalidInput([{"loc": ["body", "invitation_code"], "msg": message}])
     return volunteer

@@ -1,7 +1,7 @@
 """reliability: cancelled shifts, a CHECK on shift times, availability modes, withdrawn phones
 
 Revision ID: b4e8f2a6c1d0
-Revises: 5c0d9a7e41b2
+Revises: d7a1c0f3b9e2
 Create Date: 2026-12-06 12:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "b4e8f2a6c1d0"
-down_revision: str | None = "5c0d9a7e41b2"
+down_revision: str | None = "d7a1c0f3b9e2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,7 +19,7 @@ def bearer(token: str) -> dict:
 
 def test_volunteer_signs_in_by_phone_in_any_format(client, world):
     for username in ("13800000001", "+86 138 0000 0001", "+8613800000001"):
-        response = sign_in(client, username, "volunteer-pass")
+        response = sign_in(client, username, "plum-lantern-harbour")
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["token_type"] == "bearer" and body["role"] == "volunteer"
@@ -81,19 +81,19 @@ def test_password_change_revokes_every_token(client, world):
     response = client.post(
         "/api/v1/auth/password",
         headers=old,
-        json={"current_password": "coord-pass", "new_password": "brand-new-pass"},
+        json={"current_password": "coord-pass", "new_password": "quiet-bamboo-ferry"},
     )
     assert response.status_code == 204
     assert_problem(client.get("/api/v1/auth/me", headers=old), 401)
     assert_problem(sign_in(client, "ca@example.org", "coord-pass"), 401)
-    assert sign_in(client, "ca@example.org", "brand-new-pass").status_code == 200
+    assert sign_in(client, "ca@example.org", "quiet-bamboo-ferry").status_code == 200
 
 
 def test_withdrawal_revokes_tokens_and_sign_in(client, world):
     caller = world["volunteer"]
     assert client.delete("/api/v1/volunteers/me", headers=caller.headers).status_code == 204
     assert_problem(client.get("/api/v1/volunteers/me", headers=caller.headers), 401)
-    assert_problem(sign_in(client, "13800000001", "volunteer-pass"), 401)
+    assert_problem(sign_in(client, "13800000001", "plum-lantern-harbour"), 401)
 
 
 def test_admin_creates_coordinator_who_acts_in_own_district(client, world):
@@ -102,7 +102,7 @@ def test_admin_creates_coordinator_who_acts_in_own_district(client, world):
         headers=world["admin"].headers,
         json={
             "email": "Lin@Example.org",
-            "password": "long-enough",
+            "password": "copper-heron-meadow",
             "name": "Lin",
             "district_ids": [world.district_b.id],
         },
@@ -111,7 +111,7 @@ def test_admin_creates_coordinator_who_acts_in_own_district(client, world):
     created = response.json()
     assert created["role"] == "coordinator" and created["district_ids"] == [world.district_b.id]
     assert "password" not in str(created).lower()
-    token = sign_in(client, "lin@example.org", "long-enough").json()["access_token"]
+    token = sign_in(client, "lin@example.org", "copper-heron-meadow").json()["access_token"]
     own = client.patch(
         f"/api/v1/stations/{world.station_b.id}", headers=bearer(token), json={"name": "B2"}
     )
@@ -126,7 +126,7 @@ def test_coordinator_email_taken_is_409(client, world):
     response = client.post(
         "/api/v1/coordinators",
         headers=world["admin"].headers,
-        json={"email": "ca@example.org", "password": "long-enough", "name": "Dup"},
+        json={"email": "ca@example.org", "password": "copper-heron-meadow", "name": "Dup"},
     )
     assert_problem(response, 409)
 
@@ -137,7 +137,7 @@ def test_coordinator_with_unknown_district_is_422(client, world):
         headers=world["admin"].headers,
         json={
             "email": "x@example.org",
-            "password": "long-enough",
+            "password": "copper-heron-meadow",
             "name": "X",
             "district_ids": [999],
         },

@@ -36,7 +36,7 @@ def claim(client, code: str, **extra):
     body = {
         "name": "Chen Jie",
         "phone": "+86 139 0000 0077",
-        "password": "long-enough",
+        "password": "copper-heron-meadow",
         "accept_privacy_notice": True,
         "invitation_code": code,
     }
@@ -58,7 +58,7 @@ def test_an_imported_volunteer_claims_the_record(client, world):
     assert body["id"] == chen["id"] and body["skills"] == ["lang:yue"]
     assert body["email"] == "chen@example.org" and body["district_id"] == world.district_a.id
     token = client.post(
-        "/api/v1/auth/token", data={"username": "13900000077", "password": "long-enough"}
+        "/api/v1/auth/token", data={"username": "13900000077", "password": "copper-heron-meadow"}
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/volunteers/me", headers=headers).json()["id"] == chen["id"]

@@ -9,7 +9,7 @@ from sqlalchemy import MetaData, create_engine, insert, select
 from app.migrate import alembic_config, upgrade
 from tests.databases import fresh_postgres_database
 
-BEFORE_RELIABILITY = "5c0d9a7e41b2"
+BEFORE_RELIABILITY = "d7a1c0f3b9e2"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

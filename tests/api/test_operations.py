@@ -66,7 +66,7 @@ def test_bootstrap_admin_created_once(monkeypatch, tmp_path):
     url = f"sqlite:///{tmp_path / 'boot.db'}"
     monkeypatch.setenv("UROSTER_DATABASE_URL", url)
     monkeypatch.setenv("UROSTER_BOOTSTRAP_ADMIN_EMAIL", "first@example.org")
-    monkeypatch.setenv("UROSTER_BOOTSTRAP_ADMIN_PASSWORD", "first-pass")
+    monkeypatch.setenv("UROSTER_BOOTSTRAP_ADMIN_PASSWORD", "cedar-pebble-orbit")
     for cached in (settings.get_settings, db.get_engine, db.get_sessionmaker):
         cached.cache_clear()
     try:
@@ -78,11 +78,11 @@ def test_bootstrap_admin_created_once(monkeypatch, tmp_path):
             admins = session.scalars(select(Account).where(Account.role == Role.admin)).all()
             assert [a.email for a in admins] == ["first@example.org"]
         created = runner.invoke(
-            cli, ["create-admin", "--email", "two@example.org", "--password", "second-pass"]
+            cli, ["create-admin", "--email", "two@example.org", "--password", "amber-kite-harbour"]
         )
         assert created.exit_code == 0, created.output
         duplicate = runner.invoke(
-            cli, ["create-admin", "--email", "two@example.org", "--password", "second-pass"]
+            cli, ["create-admin", "--email", "two@example.org", "--password", "amber-kite-harbour"]
         )
         assert duplicate.exit_code == 1
         short = runner.invoke(

@@ -98,7 +98,7 @@ CALLS = {
         "POST",
         lambda w: "/api/v1/auth/password",
         codes(401, 422, 422, 422, 422, 422),  # the current password given is wrong for all
-        json=lambda w, role: {"current_password": "wrong", "new_password": "a-new-password"},
+        json=lambda w, role: {"current_password": "wrong", "new_password": "quiet-bamboo-ferry"},
     ),
     "POST /coordinators": Call(
         "POST",
@@ -106,10 +106,17 @@ CALLS = {
         ADMIN_ONLY(201),
         json=lambda w, role: {
             "email": "new@example.org",
-            "password": "long-enough",
+            "password": "copper-heron-meadow",
             "name": "New",
             "district_ids": [w.district_a.id],
         },
+    ),
+    "GET /coordinators": Call("GET", lambda w: "/api/v1/coordinators", ADMIN_ONLY(200)),
+    "PATCH /coordinators/{id}": Call(
+        "PATCH",
+        lambda w: f"/api/v1/coordinators/{w['coordinator'].account.id}",
+        ADMIN_ONLY(200),
+        json=lambda w, role: {"name": "Coord A2", "active": True},
     ),
     "POST /districts": Call(
         "POST",
@@ -193,7 +200,7 @@ CALLS = {
         json=lambda w, role: {
             "name": "Newcomer",
             "phone": f"1370000{CALLERS.index(role):04d}",
-            "password": "long-enough",
+            "password": "copper-heron-meadow",
             "accept_privacy_notice": True,
         },
     ),
@@ -494,6 +501,7 @@ def test_every_route_is_in_the_matrix(app):
             "assignment_id",
             "shift_id",
             "kiosk_id",
+            "coordinator_id",
         ):
             template = template.replace("{" + name + "}", "{id}")
         for method in operations:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.districts.models import District
 from app.shifts.models import Shift
 from app.stations.models import ShiftTemplate
-from tests.api.conftest import assert_problem
+from tests.api.conftest import STRONG_PASSWORD, assert_problem
 
 API = "/api/v1"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -454,7 +454,7 @@ def test_names_that_show_nothing_or_reorder_text_are_refused(client, session, wo
             json={
                 "name": name,
                 "phone": "13900000077",
-                "password": "long-enough",
+                "password": STRONG_PASSWORD,
                 "accept_privacy_notice": True,
             },
         ),  # fmt: skip
@@ -473,6 +473,11 @@ def test_names_that_show_nothing_or_reorder_text_are_refused(client, session, wo
         ),
         "kiosk name": client.post(
             f"{API}/stations/{world.station_a.id}/kiosks", headers=coordinator, json={"name": name}
+        ),
+        "coordinator name": client.post(
+            f"{API}/coordinators",
+            headers=admin,
+            json={"email": "n@example.org", "password": STRONG_PASSWORD, "name": name},
         ),
     }
     for what, response in attempts.items():

@@ -15,7 +15,7 @@ def good_registration(world) -> dict:
     return {
         "name": "Li Na",
         "phone": "13900000009",
-        "password": "long-enough",
+        "password": "copper-heron-meadow",
         "email": "lina@example.org",
         "skills": ["first_aid", "Lang:EN"],
         "home": {"lat": 22.55, "lon": 114.1},

@@ -6,7 +6,7 @@ from tests.api.conftest import assert_problem, register_volunteer
 REGISTER = {
     "name": "  Li Na  ",
     "phone": "+86 139 1234 5678",
-    "password": "long-enough",
+    "password": "copper-heron-meadow",
     "email": "li.na@example.org",
     "skills": ["Lang:EN", "first_aid", "lang:en"],
     "home": {"lat": 22.55, "lon": 114.1},
@@ -32,7 +32,7 @@ def test_self_registration_normalises_input(client, world):
     assert created["home"] == {"lat": 22.55, "lon": 114.1}
     assert "password" not in created
     token = client.post(
-        "/api/v1/auth/token", data={"username": "13912345678", "password": "long-enough"}
+        "/api/v1/auth/token", data={"username": "13912345678", "password": "copper-heron-meadow"}
     ).json()["access_token"]
     me = client.get("/api/v1/volunteers/me", headers={"Authorization": f"Bearer {token}"})
     assert me.json() == created

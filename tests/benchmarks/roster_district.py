@@ -32,6 +32,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _day = timedelta(days=1)
 ADMIN = {"username": "bench@example.org", "password": "bench-admin-pass"}
+COORD_PASSWORD = "heron-meadow-42"
 
 
 def place(rng: random.Random) -> tuple[float, float]:
@@ -101,11 +102,11 @@ def load(base_url: str, stations: int, volunteers: int, seed: int) -> Loaded:
     api.post(
         "/coordinators",
         headers=as_admin,
-        json={"email": "coord@example.org", "password": "coord-pass-1", "name": "Coordinator",
+        json={"email": "coord@example.org", "password": COORD_PASSWORD, "name": "Coordinator",
               "district_ids": [district["id"]]},
     ).raise_for_status()  # fmt: skip
     token = (
-        api.post("/auth/token", data={"username": "coord@example.org", "password": "coord-pass-1"})
+        api.post("/auth/token", data={"username": "coord@example.org", "password": COORD_PASSWORD})
         .raise_for_status()
         .json()["access_token"]
     )

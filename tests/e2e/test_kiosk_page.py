@@ -31,7 +31,7 @@ ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-PASSWORD = "volunteer-pass"
+PASSWORD = "plum-lantern-harbour"
 
 
 def seed(database_url: str) -> dict:
