@@ -110,14 +110,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        from app.ops.middleware import response_headers  # (it imports this module)
+
         request_id = getattr(request.state, "request_id", None)
         log.error("unhandled error (request_id=%s)", request_id, exc_info=exc)
+        # Starlette answers a 500 outside the middleware stack, so set the headers here.
+        headers = response_headers(request.url.path)
+        if request_id:
+            headers["X-Request-ID"] = request_id
         return problem(
             500,
             "An unexpected error occurred; it has been logged. Quote the request id when "
             "reporting it.",
             slug="internal-error",
-            # Starlette answers a 500 outside the middleware stack, so set the header here.
-            headers={"X-Request-ID": request_id} if request_id else None,
+            headers=headers,
             request_id=request_id,
         )
