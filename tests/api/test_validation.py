@@ -81,6 +81,14 @@ def test_id_beyond_the_database_range_is_a_4xx_problem(client, world, path, big_
     assert_problem(response, response.status_code)
 
 
+@pytest.mark.parametrize("big_id", [2**31, 2**64])
+def test_template_id_beyond_the_database_range_is_422(client, world, big_id):
+    """Found by the fuzzer: 2**64 overflowed SQLite's INTEGER and answered 500."""
+    path = f"{API}/stations/{world.station_a.id}/shift-templates/{big_id}"
+    body = assert_problem(client.delete(path, headers=world["coordinator"].headers), 422)
+    assert body["errors"][0]["loc"] == ["path", "template_id"]
+
+
 @pytest.mark.parametrize("limit, expected", [("1", 1), ("500", 2)])
 def test_page_limit_bounds_are_accepted(client, world, limit, expected):
     response = client.get(f"{API}/districts?limit={limit}", headers=world["admin"].headers)
