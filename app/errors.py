@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("uroster")
@@ -107,6 +108,18 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:
             detail = f"{request.method} is not allowed on {request.url.path}."
         return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # Input the schemas let through but the database refuses (PostgreSQL: a NUL
+        # character in text, a number beyond a column's range): bad input, not a crash.
+        log.warning("the database refused a value: %s", exc.orig)
+        return problem(
+            400,
+            "The request holds a value the database cannot store (a NUL character in "
+            "text, or a number out of range).",
+            slug="unstorable-value",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

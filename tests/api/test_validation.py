@@ -89,6 +89,20 @@ def test_template_id_beyond_the_database_range_is_422(client, world, big_id):
     assert body["errors"][0]["loc"] == ["path", "template_id"]
 
 
+def test_text_the_database_cannot_store_is_a_400_problem(client, session, world):
+    """PostgreSQL refuses NUL characters in text (SQLite keeps them): a 400, not a 500."""
+    admin = world["admin"].headers
+    response = client.post(
+        f"{API}/districts", json={"code": "Z", "name": "Dis\u0000trict"}, headers=admin
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        assert response.status_code == 201, response.text
+        return
+    assert "NUL character" in assert_problem(response, 400)["detail"]
+    codes = [d["code"] for d in client.get(f"{API}/districts", headers=admin).json()["items"]]
+    assert codes == ["A", "B"]
+
+
 @pytest.mark.parametrize("limit, expected", [("1", 1), ("500", 2)])
 def test_page_limit_bounds_are_accepted(client, world, limit, expected):
     response = client.get(f"{API}/districts?limit={limit}", headers=world["admin"].headers)
