@@ -13,9 +13,8 @@ cover both databases.
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -41,6 +40,7 @@ from app.volunteers.schemas import Availability
 from tests.api.conftest import World, make_caller, register_volunteer
 from tests.api.test_duties import add_duties, day_after_next_monday, week_of
 from tests.api.test_role_matrix import add_kiosks
+from tests.databases import fresh_postgres_database
 
 ROLES = ["admin", "coordinator", "volunteer"]
 # A few examples per operation and role keep this under a minute and a half on 2 cores;
@@ -240,13 +240,17 @@ def build_world(session: Session) -> FuzzWorld:
 
 @pytest.fixture(scope="module")
 def fuzz_engine(tmp_path_factory) -> Iterator[Engine]:
-    """A fresh SQLite file for this module's run, built by the migrations."""
-    path: Path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+    """A fresh SQLite file for this module's run, built by the migrations; a throwaway
+    PostgreSQL database with UROSTER_FUZZ_POSTGRES=1 (a local hunt, not in CI)."""
+    with ExitStack() as stack:
+        if os.environ.get("UROSTER_FUZZ_POSTGRES") == "1":
+            url = stack.enter_context(fresh_postgres_database("uroster_fuzz"))
+        else:
+            url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
