@@ -1,12 +1,14 @@
 """One error family, one shape: RFC 9457 problem details (application/problem+json)."""
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("uroster")
@@ -67,7 +69,7 @@ def problem(
     detail: str,
     *,
     slug: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     title = HTTPStatus(status).phrase
@@ -108,16 +110,33 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = f"{request.method} is not allowed on {request.url.path}."
         return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+        # Input the schemas let through but the database refuses (PostgreSQL: a NUL
+        # character in text, a number beyond a column's range): bad input, not a crash.
+        log.warning("the database refused a value: %s", exc.orig)
+        return problem(
+            400,
+            "The request holds a value the database cannot store (a NUL character in "
+            "text, or a number out of range).",
+            slug="unstorable-value",
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        from app.ops.middleware import response_headers  # (it imports this module)
+
         request_id = getattr(request.state, "request_id", None)
         log.error("unhandled error (request_id=%s)", request_id, exc_info=exc)
+        # Starlette answers a 500 outside the middleware stack, so set the headers here.
+        headers = response_headers(request.url.path)
+        if request_id:
+            headers["X-Request-ID"] = request_id
         return problem(
             500,
             "An unexpected error occurred; it has been logged. Quote the request id when "
             "reporting it.",
             slug="internal-error",
-            # Starlette answers a 500 outside the middleware stack, so set the header here.
-            headers={"X-Request-ID": request_id} if request_id else None,
+            headers=headers,
             request_id=request_id,
         )

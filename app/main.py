@@ -18,8 +18,16 @@ from app.hours.router import router as hours_router
 from app.kiosk_page.router import router as kiosk_page_router
 from app.kiosks.ratelimit import RateLimiter
 from app.kiosks.router import router as kiosks_router
+from app.ops.docs import install_docs
 from app.ops.logs import redact_access_log
 from app.ops.metrics import Metrics, RequestContextMiddleware
+from app.ops.middleware import (
+    BodySizeLimitMiddleware,
+    BodyTooLarge,
+    SecurityHeadersMiddleware,
+    body_limit_for,
+    body_too_large_handler,
+)
 from app.ops.router import router as ops_router
 from app.rosters import jobs
 from app.rosters.router import router as rosters_router
@@ -105,13 +113,21 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         version="0.1.0",
         description="Volunteer rosters for community U-stations and port-of-entry stations.",
         lifespan=lifespan,
+        # Served by install_docs from packaged assets, never from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     redact_access_log()
     app.state.metrics = Metrics()
     app.state.run_jobs = run_jobs
     app.state.rate_limiter = RateLimiter()
+    # Outermost last: metrics and request id see every answer, the 413s included.
+    app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
+    app.add_exception_handler(BodyTooLarge, body_too_large_handler)
+    install_docs(app)
     for router in (
         ops_router,
         accounts_router,

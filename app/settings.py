@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     default_phone_region: str = "CN"
     default_timezone: str = "Asia/Shanghai"
     import_max_bytes: int = 5 * 1024 * 1024
+    # Any other request body over this is refused with 413 before it is read whole.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    # /metrics answers admins only, unless a scraper without a token must read it.
+    metrics_public: bool = False
     log_level: str = "INFO"
     # Requests in flight per process; more are answered 503 by uvicorn. The worker
     # thread pool is sized above it (see app.main.lifespan).

@@ -76,7 +76,7 @@ def list_templates(session: SessionDep, account: CoordinatorAccount, station_id:
     "/stations/{station_id}/shift-templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT
 )
 def deactivate_template(
-    session: SessionDep, account: CoordinatorAccount, station_id: Id, template_id: int
+    session: SessionDep, account: CoordinatorAccount, station_id: Id, template_id: Id
 ):
     """Stops the template from generating new shifts; shifts made already stay."""
     service.deactivate_template(session, account, station_id, template_id)

@@ -380,7 +380,11 @@ CALLS = {
     ),
     "GET /healthz": Call("GET", lambda w: "/healthz", codes(*[200] * 6)),
     "GET /readyz": Call("GET", lambda w: "/readyz", codes(*[200] * 6)),
-    "GET /metrics": Call("GET", lambda w: "/metrics", codes(*[200] * 6)),
+    # Admins only (UROSTER_METRICS_PUBLIC=1 opens it: tests/api/test_operations.py).
+    "GET /metrics": Call("GET", lambda w: "/metrics", ADMIN_ONLY(200)),
+    # The API documentation pages, outside the OpenAPI document like the kiosk page.
+    "GET /docs (page)": Call("GET", lambda w: "/docs", codes(*[200] * 6)),
+    "GET /redoc (page)": Call("GET", lambda w: "/redoc", codes(*[200] * 6)),
 }
 
 

@@ -81,6 +81,42 @@ def test_id_beyond_the_database_range_is_a_4xx_problem(client, world, path, big_
     assert_problem(response, response.status_code)
 
 
+@pytest.mark.parametrize("big_id", [2**31, 2**64])
+def test_template_id_beyond_the_database_range_is_422(client, world, big_id):
+    """Found by the fuzzer: 2**64 overflowed SQLite's INTEGER and answered 500."""
+    path = f"{API}/stations/{world.station_a.id}/shift-templates/{big_id}"
+    body = assert_problem(client.delete(path, headers=world["coordinator"].headers), 422)
+    assert body["errors"][0]["loc"] == ["path", "template_id"]
+
+
+def test_text_the_database_cannot_store_is_a_400_problem(client, session, world):
+    """PostgreSQL refuses NUL characters in text (SQLite keeps them): a 400, not a 500.
+    Names refuse every control character (422) before the database sees them."""
+    from app.rosters.models import Assignment
+    from tests.api.test_duties import add_shift, assign, day_after_next_monday
+
+    admin = world["admin"].headers
+    named = client.post(
+        f"{API}/districts", json={"code": "Z", "name": "Dis\u0000trict"}, headers=admin
+    )
+    assert_problem(named, 422)
+    duty = assign(
+        session,
+        add_shift(session, world.station_a, day_after_next_monday(1, 9)),
+        world["volunteer"].volunteer_id,
+    )
+    response = client.post(
+        f"{API}/assignments/{duty.id}/cancel",
+        json={"reason": "ill\u0000ness"},
+        headers=world["volunteer"].headers,
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        assert response.status_code == 200, response.text
+        return
+    assert "NUL character" in assert_problem(response, 400)["detail"]
+    assert session.get(Assignment, duty.id).status == "scheduled"
+
+
 @pytest.mark.parametrize("limit, expected", [("1", 1), ("500", 2)])
 def test_page_limit_bounds_are_accepted(client, world, limit, expected):
     response = client.get(f"{API}/districts?limit={limit}", headers=world["admin"].headers)
