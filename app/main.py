@@ -2,9 +2,11 @@
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import models  # noqa: F401  (every table registered before the first query)
 from app.accounts import passwords
@@ -35,8 +37,10 @@ from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.volunteers.router import router as volunteers_router
+from app.web.console import router as console_router
 
 log = logging.getLogger("uroster")
+WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
 
 
 class StartupRefused(RuntimeError):
@@ -140,6 +144,8 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         kiosks_router,
         hours_router,
         kiosk_page_router,
+        console_router,
     ):
         app.include_router(router)
+    app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")
     return app

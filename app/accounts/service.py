@@ -5,7 +5,7 @@ request looks the token up anyway to honour revocation (log-out, password change
 withdrawal), and an opaque token can be revoked at once without a deny-list.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
@@ -17,7 +17,7 @@ from app.accounts.models import AccessToken, Account, Role
 from app.accounts.security import hash_password, new_token, token_digest, verify_password
 from app.db import utcnow
 from app.districts.models import District
-from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from app.pagination import Page, PageParams, paginate
 from app.settings import get_settings
 from app.volunteers.models import Volunteer, VolunteerStatus
@@ -46,10 +46,16 @@ def _account_by_username(session: Session, username: str) -> Account | None:
 
 
 def sign_in(
-    session: Session, username: str, password: str, *, client_ip: str | None = None
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    client_ip: str | None = None,
+    roles: Collection[str] | None = None,
 ) -> tuple[str, Account]:
     """A new token, or 401; 429 after too many failures for the username or from the
-    client's address (see app.accounts.throttle)."""
+    client's address (see app.accounts.throttle). With `roles` (the console), a right
+    password of an account of another role is 403 and issues no token."""
     username = throttle.normalise_username(username)
     keys = throttle.sign_in_keys(username, client_ip)
     # Guesses at one account take turns, so a parallel burst cannot pass the limit.
@@ -59,6 +65,8 @@ def sign_in(
     if account is None or not valid or not account.is_active:
         throttle.record_failure(session, keys)
         raise NotAuthenticated("Wrong username or password.")
+    if roles is not None and account.role not in roles:
+        raise NotPermitted(f"A {account.role} account cannot sign in here.")
     return issue_token(session, account), account
 
 
