@@ -163,8 +163,8 @@ def register_volunteer(
     return volunteer
 
 
-@pytest.fixture
-def world(session: Session) -> World:
+def two_districts(session: Session) -> tuple[District, District, Station, Station]:
+    """Districts A and B with a station each: the ground the API tests stand on."""
     district_a = District(code="A", name="District A")
     district_b = District(code="B", name="District B")
     session.add_all([district_a, district_b])
@@ -178,6 +178,12 @@ def world(session: Session) -> World:
         address="2 Futian Rd", lat=22.51, lon=114.06, timezone="Asia/Shanghai",
     )  # fmt: skip
     session.add_all([station_a, station_b])
+    return district_a, district_b, station_a, station_b
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    district_a, district_b, station_a, station_b = two_districts(session)
     admin = account_service.create_admin(session, email="admin@example.org", password="admin-pass")
     coord_a = account_service.create_coordinator(
         session, email="ca@example.org", password="coord-pass", name="Coord A",

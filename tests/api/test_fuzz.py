@@ -26,18 +26,16 @@ from sqlalchemy.orm import Session
 from app.accounts import service as account_service
 from app.accounts.models import Account
 from app.db import committing, get_session, make_engine
-from app.districts.models import District
 from app.main import create_app
 from app.migrate import upgrade
 from app.rosters.models import Assignment, Roster, RosterStatus
 from app.shifts import service as shift_service
 from app.stations import service as station_service
-from app.stations.models import Station
 from app.stations.schemas import ShiftTemplateCreate
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer
 from app.volunteers.schemas import Availability
-from tests.api.conftest import World, make_caller, register_volunteer
+from tests.api.conftest import World, make_caller, register_volunteer, two_districts
 from tests.api.test_duties import add_duties, day_after_next_monday, week_of
 from tests.api.test_role_matrix import add_kiosks
 from tests.databases import fresh_postgres_database
@@ -130,19 +128,7 @@ def looks_like_an_id(value: Any) -> bool:
 
 
 def build_world(session: Session) -> FuzzWorld:
-    district_a = District(code="A", name="District A")
-    district_b = District(code="B", name="District B")
-    session.add_all([district_a, district_b])
-    session.flush()
-    station_a = Station(
-        district_id=district_a.id, code="A-1", name="Luohu U-station", kind="community",
-        address="1 Renmin Rd", lat=22.54, lon=114.11, timezone="Asia/Shanghai",
-    )  # fmt: skip
-    station_b = Station(
-        district_id=district_b.id, code="B-1", name="Futian Port", kind="port",
-        address="2 Futian Rd", lat=22.51, lon=114.06, timezone="Asia/Shanghai",
-    )  # fmt: skip
-    session.add_all([station_a, station_b])
+    district_a, district_b, station_a, station_b = two_districts(session)
     admin = account_service.create_admin(session, email="admin@example.org", password="admin-pass")
     coordinator = account_service.create_coordinator(
         session, email="ca@example.org", password="coord-pass", name="Coord A",
