@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     token_ttl_hours: float = Field(default=12.0, gt=0)
+    # A console session unused this long ends (a laptop left open in an office).
+    session_idle_minutes: int = Field(default=60, ge=1)
     # How long an invitation code for an imported volunteer stays valid.
     invitation_ttl_days: float = Field(default=14.0, gt=0)
     bootstrap_admin_email: str | None = None

@@ -60,6 +60,9 @@ class AccessToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A browser session also ends after this long unused (API tokens: never idle out).
+    idle_minutes: Mapped[int | None]
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship(lazy="joined")
 

@@ -22,13 +22,23 @@ from app.pagination import Page, PageParams, paginate
 from app.settings import get_settings
 from app.volunteers.models import Volunteer, VolunteerStatus
 
+# How stale a session's last use may be written: once a minute, not on every request.
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+
 
 def account_for_token(session: Session, token: str) -> Account | None:
     row = session.scalar(select(AccessToken).where(AccessToken.token_hash == token_digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
     if not row.account.is_active:
         return None
+    if row.idle_minutes is not None:
+        last = row.last_used_at or row.created_at
+        if last + timedelta(minutes=row.idle_minutes) <= now:
+            return None
+        if now - last >= LAST_USE_RESOLUTION:
+            row.last_used_at = now
     return row.account
 
 
@@ -52,6 +62,7 @@ def sign_in(
     *,
     client_ip: str | None = None,
     roles: Collection[str] | None = None,
+    idle_minutes: int | None = None,
 ) -> tuple[str, Account]:
     """A new token, or 401; 429 after too many failures for the username or from the
     client's address (see app.accounts.throttle). With `roles` (the console), a right
@@ -67,15 +78,20 @@ def sign_in(
         raise NotAuthenticated("Wrong username or password.")
     if roles is not None and account.role not in roles:
         raise NotPermitted(f"A {account.role} account cannot sign in here.")
-    return issue_token(session, account), account
+    return issue_token(session, account, idle_minutes=idle_minutes), account
 
 
-def issue_token(session: Session, account: Account) -> str:
+def issue_token(session: Session, account: Account, *, idle_minutes: int | None = None) -> str:
+    """A new bearer token; with `idle_minutes` (browser sessions) it also ends after that
+    long without use."""
     token = new_token()
     ttl = timedelta(hours=get_settings().token_ttl_hours)
     session.add(
         AccessToken(
-            token_hash=token_digest(token), account_id=account.id, expires_at=utcnow() + ttl
+            token_hash=token_digest(token),
+            account_id=account.id,
+            expires_at=utcnow() + ttl,
+            idle_minutes=idle_minutes,
         )
     )
     session.flush()

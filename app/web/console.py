@@ -87,7 +87,12 @@ def login(
     try:
         limit_sign_in(request)
         token, _account = account_service.sign_in(
-            session, username, password, client_ip=client_ip(request), roles=CONSOLE_ROLES
+            session,
+            username,
+            password,
+            client_ip=client_ip(request),
+            roles=CONSOLE_ROLES,
+            idle_minutes=get_settings().session_idle_minutes,
         )
     except NotAuthenticated:
         error = _("Wrong email, phone or password.")

@@ -130,3 +130,35 @@ def test_volunteers_and_strangers_get_no_console_page(client, world):
         assert response.headers["location"].startswith(LOGIN)
     client.cookies.set("uroster_session", world["volunteer"].token)
     assert client.get("/console", follow_redirects=False).status_code == 403
+
+
+def test_a_session_left_unused_ends(client, session, world):
+    from datetime import timedelta
+
+    from app.accounts.security import token_digest
+    from app.db import utcnow
+
+    sign_in(client)
+    row = (
+        session.query(AccessToken)
+        .filter_by(token_hash=token_digest(client.cookies["uroster_session"]))
+        .one()
+    )
+    assert row.idle_minutes == 60
+    row.last_used_at = utcnow() - timedelta(minutes=59)
+    session.commit()
+    assert client.get("/console").status_code == 200  # still alive, and now used again
+    session.refresh(row)
+    assert utcnow() - row.last_used_at < timedelta(minutes=1)
+    row.last_used_at = utcnow() - timedelta(minutes=61)
+    session.commit()
+    response = client.get("/console", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith(LOGIN)
+    # API tokens are not browser sessions: they do not idle out.
+    assert world["coordinator"].token
+    api_row = (
+        session.query(AccessToken)
+        .filter_by(token_hash=token_digest(world["coordinator"].token))
+        .one()
+    )
+    assert api_row.idle_minutes is None
