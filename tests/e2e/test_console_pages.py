@@ -9,6 +9,7 @@ from datetime import date
 import httpx
 import pytest
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_kiosk_page import ARGS, ARTIFACTS, CHROMIUM
 from tests.servers import migrate, running_server, start_worker
 
@@ -115,12 +116,14 @@ def test_a_coordinator_signs_in_reads_the_dashboard_and_signs_out(database_url, 
             expect(page).to_have_url(f"{base_url}/console/login?next=%2Fconsole")
             expect(page.get_by_role("heading", name="协调员管理台")).to_be_visible()
             page.screenshot(path=str(SHOTS / f"login-zh-{kind}.png"))
+            assert_accessible(page)
 
             # A wrong password: the message next to the form, the email kept.
             page.get_by_label("邮箱或手机号").fill(COORDINATOR["username"])
             page.get_by_label("密码").fill("not-the-password")
             page.get_by_role("button", name="登录").click()
             expect(page.get_by_role("alert")).to_have_text("邮箱、手机号或密码不正确。")
+            assert_accessible(page)
             expect(page.get_by_label("邮箱或手机号")).to_have_value(COORDINATOR["username"])
             expect(page.get_by_label("密码")).to_have_value("")
 
@@ -132,6 +135,7 @@ def test_a_coordinator_signs_in_reads_the_dashboard_and_signs_out(database_url, 
             expect(page.get_by_label("辖区")).to_have_text("罗湖区 (LH)")  # not 福田区
             expect(page.get_by_text("已发布")).to_be_visible()
             page.screenshot(path=str(SHOTS / f"dashboard-zh-{kind}.png"), full_page=True)
+            assert_accessible(page)
 
             page.get_by_role("link", name="English").click()
             expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
