@@ -1,7 +1,7 @@
 """Rendering pages: one Jinja2 environment per language, the headers every page
 carries, and the route class that turns service errors into HTML pages."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,23 @@ def environment(language: str) -> Environment:
     return env
 
 
+def route_paths(routes: Iterable[Any]) -> set[str]:
+    """Every path the app serves; included routers nest theirs (FastAPI >= 0.16x)."""
+    paths: set[str] = set()
+    for route in routes:
+        if (path := getattr(route, "path", None)) is not None:
+            paths.add(path)
+        if (inner := getattr(route, "original_router", None)) is not None:
+            paths |= route_paths(inner.routes)
+    return paths
+
+
+def page_paths(app: Any) -> set[str]:
+    if not hasattr(app.state, "page_paths"):
+        app.state.page_paths = route_paths(app.routes)
+    return app.state.page_paths
+
+
 def gettext_for(request: Request) -> Callable[[str], str]:
     return i18n.translations(i18n.language(request)).gettext
 
@@ -65,7 +82,7 @@ def render(
             csrf_field=session.CSRF_FIELD,
             with_query=lambda **changes: with_query(request, **changes),
             # The console's sections link to the pages that exist.
-            page_paths={getattr(route, "path", None) for route in request.app.routes},
+            page_paths=page_paths(request.app),
             **(context or {}),
         )
     )

@@ -34,6 +34,7 @@ def test_a_coordinator_signs_in_and_sees_their_district_only(client, world):
     page = client.get("/console")
     assert page.status_code == 200
     assert "District A" in page.text and "District B" not in page.text
+    assert '<a href="/console" aria-current="page">' in page.text  # the sections menu
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
     assert page.headers["cache-control"] == "no-store"
     other = client.get("/console", params={"district": world.district_b.id})
