@@ -31,7 +31,8 @@ from app.settings import get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.volunteers.models import Volunteer
-from solver.validate import skill_shortfall
+from solver.explain import ORDER as RULE_ORDER
+from solver.validate import Violation, skill_shortfall, static_violation, volunteer_violations
 
 
 def _send_after_commit(session: Session, roster_ids: list[int]) -> None:
@@ -184,6 +185,62 @@ def unfilled(session: Session, roster: Roster) -> list[dict]:
                 "missing": missing,
                 "missing_skills": short,
                 "reasons": why,
+            }
+        )
+    return result
+
+
+def seat_candidates(
+    session: Session, account: Account, roster_id: int, shift_id: int, limit: int = 10
+) -> list[dict]:
+    """The volunteers nearest to a shift's station who are not on it, each with the
+    first hard rule that stops them from taking it next to their live assignments
+    (None: they could take it). Nearest first; the unknown distances last."""
+    roster = get_roster(session, account, roster_id)
+    problem = mapping.build_problem(session, roster.district_id, roster.week, time_limit_seconds=1)
+    shifts = {s.id: s for s in problem.shifts}
+    shift = shifts.get(shift_id)
+    if shift is None:
+        raise NotFound(f"Shift {shift_id} is not in this roster's district and week.")
+    mine: dict[solver.Id, list[solver.Shift]] = defaultdict(list)
+    on_shift: set[solver.Id] = set()
+    for a in mapping.live_assignments(session, roster.id):
+        if a.shift_id in shifts:
+            mine[a.volunteer_id].append(shifts[a.shift_id])
+        if a.shift_id == shift_id:
+            on_shift.add(a.volunteer_id)
+    full = len(on_shift) >= shift.max_headcount
+    nearest = sorted(
+        (v for v in problem.volunteers if v.id not in on_shift),
+        key=lambda v: (problem.travel(v.id, shift.station) is None,
+                       problem.travel(v.id, shift.station) or 0, v.id),
+    )[:limit]  # fmt: skip
+    names: dict[solver.Id, str] = {
+        v.id: v.name
+        for v in session.scalars(select(Volunteer).where(Volunteer.id.in_([v.id for v in nearest])))
+    }
+    result = []
+    for v in nearest:
+        blocked = static_violation(problem, v, shift)
+        if blocked is None:
+            held = mine[v.id]
+            added = Counter(
+                volunteer_violations(problem, v, [*held, shift], include_static=False)
+            ) - Counter(volunteer_violations(problem, v, held, include_static=False))
+            blocked = min(
+                added,
+                key=lambda b: RULE_ORDER.index(b.rule) if b.rule in RULE_ORDER else 99,
+                default=None,
+            )
+        if blocked is None and full:
+            blocked = Violation("max_headcount", "the shift is at its max headcount")
+        result.append(
+            {
+                "volunteer_id": v.id,
+                "name": names[v.id],
+                "travel_minutes": problem.travel(v.id, shift.station),
+                "rule": blocked.rule if blocked else None,
+                "message": blocked.message if blocked else None,
             }
         )
     return result

@@ -1,0 +1,418 @@
+"""The console's rosters: request a week's roster, follow its solve, read the grid of
+stations x days, see why a seat stays open and who could fill it, edit by hand,
+publish, repair, export.
+
+URLs and the English names of the main controls are fixed in shared/UI.md. Every
+action goes through app/rosters/service, as the API does.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_skeleton
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.deps import SessionDep
+from app.districts import service as district_service
+from app.errors import Conflict
+from app.rosters import mapping
+from app.rosters import service as roster_service
+from app.rosters.models import Assignment, Roster, RosterStatus
+from app.rosters.schemas import ManualAssignment, RosterRequest
+from app.settings import get_settings
+from app.shifts.models import Shift
+from app.types import week_monday
+from app.volunteers.models import Volunteer
+from app.web import i18n
+from app.web.console import ConsoleAccount, check_csrf, iso_week, visible_districts, week_choices
+from app.web.pages import PageRoute, gettext_for, redirect, render
+from solver.validate import skill_shortfall
+
+router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
+RUNNING = ("queued", "running")
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+# The hard rules by the name the validator gives them, as a coordinator reads them.
+RULE_NAMES = {
+    "forbidden": N_("excluded from this shift"),
+    "availability": N_("not available then"),
+    "skills": N_("lacks a required skill"),
+    "shift_kind": N_("may not work this kind of shift"),
+    "travel_limit": N_("too far away"),
+    "no_overlap": N_("already on an overlapping shift"),
+    "minimum_rest": N_("would not get the minimum rest"),
+    "shifts_per_day": N_("at the limit of shifts per day"),
+    "weekly_hours": N_("at the weekly hour limit"),
+    "weekly_shifts": N_("at the weekly shift limit"),
+    "total_minutes": N_("at the total-hours limit"),
+    "succession": N_("a forbidden shift succession"),
+    "consecutive_days": N_("too many days in a row"),
+    "consecutive_days_off": N_("too few days off in a row"),
+    "weekends": N_("at the weekend limit"),
+    "max_headcount": N_("the shift is full"),
+}
+
+
+# -- the list and the request form ----------------------------------------------------------
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo(get_settings().default_timezone)).date()
+
+
+def _local(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(get_settings().default_timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    account: Account,
+    district: int | None,
+    week: str | None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    districts = visible_districts(session, account)
+    weeks = week_choices(_today())
+    context: dict[str, Any] = {"account": account, "districts": districts, "weeks": weeks}
+    if not districts:
+        return render(request, "console/rosters/index.html", context, status)
+    chosen = (
+        district_service.get_district_in_scope(session, account, district)
+        if district is not None
+        else districts[0]
+    )
+    if week not in weeks:
+        week = iso_week(_today())
+    roster_service.refresh_jobs(session)
+    rosters = [
+        {
+            "roster": r,
+            "stats": roster_service.stats(session, r),
+            "created": _local(r.created_at),
+        }
+        for r in roster_service.list_rosters(session, account, chosen.id, week)
+    ]
+    context |= {
+        "district": chosen,
+        "week": week,
+        "rosters": rosters,
+        "form": form or {"time_limit": f"{get_settings().solver_time_limit_seconds:g}"},
+    }
+    return render(request, "console/rosters/index.html", context, status)
+
+
+@router.get("/rosters")
+def rosters_page(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    district: int | None = None,
+    week: str | None = None,
+):
+    return _list_page(request, session, account, district, week)
+
+
+@router.post("/rosters")
+def request_roster(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    district: Annotated[int, Form()],
+    week: Annotated[str, Form(max_length=8)],
+    time_limit: Annotated[str, Form(max_length=20)] = "",
+    action: Annotated[str, Form(max_length=20)] = "request",
+    csrf_token: Annotated[str | None, Form()] = None,
+):
+    check_csrf(request, csrf_token)
+    if action == "show":
+        return redirect(f"/console/rosters?{urlencode({'district': district, 'week': week})}")
+    _ = gettext_for(request)
+    try:
+        seconds = time_limit.strip() or None
+        data = RosterRequest.model_validate(
+            {"district_id": district, "week": week, "time_limit_seconds": seconds}
+        )
+    except ValidationError as invalid:
+        fields = {str(e["loc"][0]) for e in invalid.errors()}
+        errors = {}
+        if "time_limit_seconds" in fields:
+            errors["time_limit"] = _("Enter a number of seconds above 0 and at most 600.")
+        if "week" in fields:
+            errors["week"] = _("Choose a week from the list.")
+        form = {"time_limit": time_limit, "errors": errors}
+        return _list_page(request, session, account, district, week, form, status=400)
+    roster, _created = roster_service.request_roster(session, account, data)
+    return redirect(f"/console/rosters/{roster.id}")
+
+
+# -- one roster -------------------------------------------------------------------------------
+
+
+@dataclass
+class Seat:
+    """One shift of the grid, as the page shows it."""
+
+    shift: Shift
+    day: date
+    start: str
+    end: str
+    key: str  # "LH-01 Mon 09:00": the station and time that name the shift
+    people: list[dict] = field(default_factory=list)
+    needs: list[dict] = field(default_factory=list)
+    missing: int = 0
+    reasons: list[str] = field(default_factory=list)
+    open: bool = False
+
+
+def _seat_key(shift: Shift, local: datetime, language: str) -> str:
+    day = format_date(local.date(), "EEE", locale=language)
+    return f"{shift.station.code} {day} {local:%H:%M}"
+
+
+def _grid(
+    session: Session, roster: Roster, language: str
+) -> tuple[list[date], list[dict], dict[int, Seat]]:
+    """Days of the week, stations (each with its seats per day), and seats by shift id."""
+    monday = week_monday(roster.week)
+    days = [monday + timedelta(days=i) for i in range(7)]
+    changed = set(roster.changed_volunteer_ids or [])
+    people: dict[int, list[dict]] = defaultdict(list)
+    rows = session.execute(
+        select(Assignment, Volunteer)
+        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
+        .order_by(Volunteer.name, Assignment.id)
+    ).all()
+    for assignment, volunteer in rows:
+        people[assignment.shift_id].append(
+            {
+                "assignment_id": assignment.id,
+                "volunteer_id": volunteer.id,
+                "name": volunteer.name,
+                "skills": sorted(volunteer.skills),
+                "changed": volunteer.id in changed,
+                "source": assignment.source,
+            }
+        )
+    unfilled = {seat["shift_id"]: seat for seat in roster_service.unfilled(session, roster)}
+    seats: dict[int, Seat] = {}
+    stations: dict[int, dict] = {}
+    for shift in mapping.week_shifts(session, roster.district_id, roster.week):
+        zone = ZoneInfo(shift.station.timezone)
+        start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
+        on_shift = people[shift.id]
+        short = skill_shortfall(
+            mapping.solver_shift(shift), [frozenset(p["skills"]) for p in on_shift]
+        )
+        open_seat = unfilled.get(shift.id)
+        seat = Seat(
+            shift=shift,
+            day=start.date(),
+            start=f"{start:%H:%M}",
+            end=f"{end:%H:%M}",
+            key=_seat_key(shift, start, language),
+            people=on_shift,
+            needs=[
+                {"skill": r["skill"], "count": r["count"], "short": short.get(r["skill"], 0)}
+                for r in shift.skill_requirements
+            ],
+            missing=open_seat["missing"] if open_seat else 0,
+            reasons=open_seat["reasons"] if open_seat else [],
+            open=open_seat is not None,
+        )
+        seats[shift.id] = seat
+        row = stations.setdefault(
+            shift.station_id, {"station": shift.station, "days": defaultdict(list)}
+        )
+        row["days"][seat.day].append(seat)
+    ordered = sorted(stations.values(), key=lambda row: row["station"].code)
+    return days, ordered, seats
+
+
+def _roster_page(
+    request: Request,
+    session: Session,
+    account: Account,
+    roster: Roster,
+    selected: int | None = None,
+    add_error: str | None = None,
+    chosen_volunteer: int | None = None,
+    status: int = 200,
+) -> Response:
+    _ = gettext_for(request)
+    language = i18n.language(request)
+    running = roster.job_status in RUNNING
+    days, stations, seats = _grid(session, roster, language)
+    context: dict[str, Any] = {
+        "account": account,
+        "roster": roster,
+        "district": district_service.get_district_in_scope(session, account, roster.district_id),
+        "running": running,
+        "stats": roster_service.stats(session, roster),
+        "progress": roster.progress if running else None,
+        "days": [{"date": d, "label": format_skeleton("MMMEd", d, locale=language)} for d in days],
+        "stations": stations,
+        "editable": not running and roster.status in (RosterStatus.draft, RosterStatus.published),
+        "changed": len(roster.changed_volunteer_ids or []),
+        "created": _local(roster.created_at),
+        "rule_name": lambda rule: _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule,
+    }
+    seat = seats.get(selected) if selected is not None else None
+    if seat is not None:
+        on_shift = {p["volunteer_id"] for p in seat.people}
+        context |= {
+            "seat": seat,
+            "candidates": roster_service.seat_candidates(
+                session, account, roster.id, seat.shift.id
+            ),
+            "volunteers": [
+                v
+                for v in mapping.district_volunteers(session, roster.district_id)
+                if v.id not in on_shift
+            ],
+            "add_error": add_error,
+            "chosen_volunteer": chosen_volunteer,
+        }
+    return render(request, "console/rosters/roster.html", context, status)
+
+
+def _roster_url(roster_id: int, shift_id: int | None = None) -> str:
+    if shift_id is None:
+        return f"/console/rosters/{roster_id}"
+    return f"/console/rosters/{roster_id}?shift={shift_id}#shift-panel"
+
+
+@router.get("/rosters/{roster_id}")
+def roster_page(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    roster_id: int,
+    shift: int | None = None,
+):
+    roster_service.refresh_jobs(session)
+    roster = roster_service.get_roster(session, account, roster_id)
+    return _roster_page(request, session, account, roster, selected=shift)
+
+
+@router.get("/rosters/{roster_id}/progress")
+def roster_progress(session: SessionDep, account: ConsoleAccount, roster_id: int):
+    """What the page's script follows while the roster solves: the API's figures,
+    read with the console's session."""
+    roster_service.refresh_jobs(session)
+    roster = roster_service.get_roster(session, account, roster_id)
+    running = roster.job_status in RUNNING
+    return JSONResponse(
+        {
+            "status": roster.status,
+            "job_status": roster.job_status,
+            "running": running,
+            "progress": roster.progress if running else None,
+            "stats": roster_service.stats(session, roster),
+            "error": roster.error,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post("/rosters/{roster_id}/publish")
+def publish(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    roster_id: int,
+    csrf_token: Annotated[str | None, Form()] = None,
+):
+    check_csrf(request, csrf_token)
+    roster_service.publish(session, account, roster_id)
+    return redirect(_roster_url(roster_id))
+
+
+@router.post("/rosters/{roster_id}/repair")
+def repair(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    roster_id: int,
+    csrf_token: Annotated[str | None, Form()] = None,
+):
+    check_csrf(request, csrf_token)
+    roster_service.request_repair(session, account, roster_id)
+    return redirect(_roster_url(roster_id))
+
+
+@router.get("/rosters/{roster_id}/export.csv")
+def export(session: SessionDep, account: ConsoleAccount, roster_id: int):
+    roster = roster_service.get_roster(session, account, roster_id)
+    return Response(
+        roster_service.export_csv(session, roster),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="roster-{roster.id}-{roster.week}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/rosters/{roster_id}/assignments")
+def add_assignment(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    roster_id: int,
+    shift_id: Annotated[int, Form()],
+    volunteer_id: Annotated[int | None, Form()] = None,
+    csrf_token: Annotated[str | None, Form()] = None,
+):
+    check_csrf(request, csrf_token)
+    _ = gettext_for(request)
+    roster = roster_service.get_roster(session, account, roster_id)
+    if volunteer_id is None:
+        error = _("Choose a volunteer.")
+        return _roster_page(request, session, account, roster, shift_id, error, status=400)
+    try:
+        roster_service.add_assignment(
+            session,
+            account,
+            roster_id,
+            ManualAssignment(shift_id=shift_id, volunteer_id=volunteer_id),
+        )
+    except Conflict as refused:
+        # The validator's own words, naming the broken rule; the choice is kept.
+        return _roster_page(
+            request, session, account, roster, shift_id, refused.detail, volunteer_id, status=409
+        )
+    return redirect(_roster_url(roster_id, shift_id))
+
+
+@router.post("/rosters/{roster_id}/assignments/{assignment_id}/remove")
+def remove_assignment(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    roster_id: int,
+    assignment_id: int,
+    shift_id: Annotated[int | None, Form()] = None,
+    csrf_token: Annotated[str | None, Form()] = None,
+):
+    check_csrf(request, csrf_token)
+    roster_service.remove_assignment(session, account, roster_id, assignment_id)
+    return redirect(_roster_url(roster_id, shift_id))
