@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_console_pages import ADMIN, COORDINATOR, SHOTS
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
 from tests.servers import migrate, running_server, start_worker
@@ -102,6 +103,7 @@ def test_a_coordinator_requests_follows_explains_and_publishes_a_roster(database
             page.get_by_label("周次").select_option(WEEK)
             page.get_by_label("时间上限（秒）").fill("5")
             page.screenshot(path=str(SHOTS / f"rosters-zh-{kind}.png"), full_page=True)
+            assert_accessible(page)
 
             page.get_by_role("button", name="生成排班").click()
             expect(page).to_have_url(re.compile(r"/console/rosters/\d+$"))
@@ -109,6 +111,7 @@ def test_a_coordinator_requests_follows_explains_and_publishes_a_roster(database
             expect(page.get_by_role("button", name="发布")).to_be_visible()
             expect(page.get_by_text("草稿", exact=True)).to_be_visible()
             page.screenshot(path=str(SHOTS / f"roster-zh-{kind}.png"), full_page=True)
+            assert_accessible(page)
 
             page.get_by_role("link", name="English").click()
             seats = page.get_by_role("button", name=re.compile(r"^Open seat LH-01 \w{3} 09:00$"))
@@ -128,6 +131,7 @@ def test_a_coordinator_requests_follows_explains_and_publishes_a_roster(database
             chosen = page.get_by_label("Volunteer to add").locator("option:checked")
             expect(chosen).to_have_text("Chen Jie")  # the choice is kept
             page.screenshot(path=str(SHOTS / f"roster-seat-en-{kind}.png"), full_page=True)
+            assert_accessible(page)
 
             page.get_by_role("button", name="Publish").click()
             expect(page.get_by_role("button", name="Repair")).to_be_visible()
