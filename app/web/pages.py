@@ -49,6 +49,19 @@ def with_query(request: Request, **changes: str) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
+def route_paths(routes: list) -> set[str]:
+    """The paths of these routes and of the routers included among them (FastAPI keeps
+    an included router as one route that holds the router's own)."""
+    paths: set[str] = set()
+    for route in routes:
+        if isinstance(getattr(route, "path", None), str):
+            paths.add(route.path)
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            paths |= route_paths(included.routes)
+    return paths
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -65,7 +78,7 @@ def render(
             csrf_field=session.CSRF_FIELD,
             with_query=lambda **changes: with_query(request, **changes),
             # The console's sections link to the pages that exist.
-            page_paths={getattr(route, "path", None) for route in request.app.routes},
+            page_paths=route_paths(request.app.routes),
             **(context or {}),
         )
     )
