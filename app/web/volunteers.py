@@ -322,7 +322,9 @@ def volunteer_page(
     return render(request, "console/volunteers/profile.html", context)
 
 
-@router.post("/volunteers/{volunteer_id}/invitation")
+# The invitation form posts to the volunteer's own URL: the answer shows the code, and
+# its language links lead back to the page.
+@router.post("/volunteers/{volunteer_id}")
 def invite(
     request: Request,
     session: SessionDep,

@@ -166,7 +166,7 @@ def test_a_volunteers_page_shows_the_week_grid_limits_duties_and_hours(client, s
     assert [h for h, cell in enumerate(grid["Sat"]) if cell] == [8, 9]
     assert grid["Sat"][8] == "available" and not any(grid["Tue"])
     assert "Mon 09:00–13:00 (preferred)" in page.text
-    assert "Hours per week</dt><dd>8<" in page.text
+    assert "Hours per week</dt><dd>8 h<" in page.text
     assert "Luohu U-station" in page.text  # the upcoming duty and the served one
     assert "2.0 h in all" in page.text
     assert "Create invitation code" not in page.text  # registered: has an account
@@ -189,14 +189,14 @@ def test_an_invitation_code_is_shown_once(client, session, world):
     page = client.get(path, params={"lang": "en"})
     assert "Imported, no account yet" in page.text and "Create invitation code" in page.text
 
-    refused = client.post(f"{path}/invitation", data={"csrf_token": "forged"})
+    refused = client.post(path, data={"csrf_token": "forged"})
     assert refused.status_code == 403
     session.refresh(imported)
     assert imported.invitation_hash is None
 
-    response = client.post(f"{path}/invitation", data={"csrf_token": csrf(page.text)})
+    response = client.post(path, data={"csrf_token": csrf(page.text)})
     assert response.status_code == 200
-    code = re.search(r'<p class="code"[^>]*>([^<]+)</p>', response.text)[1]
+    code = re.search(r'id="invitation-code"[^>]*value="([^"]+)"', response.text)[1]
     assert response.headers["cache-control"] == "no-store"
     again = client.get(path, params={"lang": "en"})
     assert code not in again.text and "valid until" in again.text
@@ -207,7 +207,7 @@ def test_an_invitation_code_is_shown_once(client, session, world):
               "accept_privacy_notice": True, "invitation_code": code},
     )  # fmt: skip
     assert claimed.status_code == 201 and claimed.json()["id"] == imported.id
-    late = client.post(f"{path}/invitation", data={"csrf_token": csrf(again.text)})
+    late = client.post(path, data={"csrf_token": csrf(again.text)})
     assert late.status_code == 409 and "already has an account" in late.text
 
 
@@ -218,7 +218,7 @@ def test_another_districts_coordinator_cannot_invite(client, session, world):
     as_role(client, world, "other_coordinator")
     page = client.get("/console/volunteers")
     response = client.post(
-        f"/console/volunteers/{imported.id}/invitation", data={"csrf_token": csrf(page.text)}
+        f"/console/volunteers/{imported.id}", data={"csrf_token": csrf(page.text)}
     )
     assert response.status_code == 404
     session.refresh(imported)
@@ -249,7 +249,7 @@ def test_checking_a_file_stores_nothing_and_shows_rows_and_errors(client, sessio
     assert lines == [("3", "phone"), ("4", "district_code")]
     rows = re.search(r"<caption>Rows to import</caption>.*?</table>", response.text, re.S)[0]
     assert "陈杰" in rows and "Create" in rows and "Li Na" not in rows
-    assert "1 volunteers would be created and 0 updated; 2 lines have errors." in response.text
+    assert "To create: 1. To update: 0. Lines with errors: 2." in response.text
     assert ">Import</button>" in response.text and ">Good rows only</button>" in response.text
     # The checked file rides along, so that Import needs no second choice of the file.
     checked = re.search(r'name="checked" value="([^"]+)"', response.text)[1]
@@ -264,7 +264,8 @@ def test_import_is_all_or_nothing(client, session, world):
     refused = post_import(client, "import", checked=checked, filename="list.csv")
 
     assert refused.status_code == 422 and count(session) == before
-    assert "Nothing was imported: 2 lines have errors." in refused.text
+    assert "Nothing was imported because of the row errors below" in refused.text
+    assert "(lines with errors: 2)" in refused.text
     assert "<caption>Row errors</caption>" in refused.text
 
     partial = post_import(client, "partial", checked=checked, filename="list.csv")
@@ -279,7 +280,7 @@ def test_a_good_file_is_imported_and_updates_by_phone(client, session, world):
     as_role(client, world, "coordinator")
     text = GOOD + "Wang Li-Na,+86 13800000001,,A\n"
     checked = post_import(client, "check", text)
-    assert "1 volunteers would be created and 1 updated; 0 lines have errors." in checked.text
+    assert "To create: 1. To update: 1. Lines with errors: 0." in checked.text
     assert ">Good rows only</button>" not in checked.text
     value = re.search(r'name="checked" value="([^"]+)"', checked.text)[1]
 
@@ -406,3 +407,12 @@ def credit_hours(session, world, volunteer, hours: float) -> None:
 
 def upcoming(session, world, volunteer) -> None:
     _duty(session, world, volunteer, datetime.now(UTC) + timedelta(days=2), "scheduled")
+
+
+def test_the_console_nav_leads_to_the_volunteers(client, world):
+    as_role(client, world, "coordinator")
+    for path in ("/console", "/console/volunteers", IMPORT):
+        page = client.get(path, params={"lang": "en"})
+        link = re.search(r'<a href="/console/volunteers"[^>]*>Volunteers</a>', page.text)
+        assert link is not None, path
+        assert ("aria-current" in link[0]) == (path != "/console")
