@@ -59,6 +59,8 @@ def test_a_coordinator_imports_finds_and_invites_volunteers(database_url, tmp_pa
     settings = {
         "bootstrap_admin_email": ADMIN["username"],
         "bootstrap_admin_password": ADMIN["password"],
+        # Small, so that the browser's own check of the file size can be seen.
+        "import_max_bytes": "2000",
     }
     errors: list[str] = []
     with (
@@ -136,6 +138,9 @@ def test_a_coordinator_imports_finds_and_invites_volunteers(database_url, tmp_pa
             expect(page.get_by_role("heading", name="王小明")).to_be_visible()
             expect(page.get_by_text("Mon 09:00–13:00 (available)")).to_be_visible()
             page.screenshot(path=str(SHOTS / f"volunteer-en-{kind}.png"), full_page=True)
+            page.set_viewport_size({"width": 1024, "height": 768})  # a tablet
+            page.screenshot(path=str(SHOTS / f"volunteer-en-1024-{kind}.png"), full_page=True)
+            page.set_viewport_size({"width": 1366, "height": 768})
             page.get_by_role("link", name="Back to the volunteers").click()
             page.get_by_label("Search").fill("李华")
             page.get_by_role("button", name="Filter").click()
@@ -150,6 +155,14 @@ def test_a_coordinator_imports_finds_and_invites_volunteers(database_url, tmp_pa
             table = page.get_by_role("table", name="Row errors")
             expect(table.get_by_role("columnheader")).to_have_text(["Line", "Field", "Message"])
             page.screenshot(path=str(SHOTS / f"volunteers-import-en-{kind}.png"), full_page=True)
+            # A file over the limit is refused in the page, before it is sent.
+            page.get_by_label("CSV file").set_input_files(csv_file(HEADER + "x" * 2100))
+            page.get_by_role("button", name="Check file").click()
+            expect(page.get_by_label("CSV file")).to_have_accessible_description(
+                re.compile("The file is larger than the limit of 2,000 bytes.")
+            )
+            expect(page.get_by_label("CSV file")).to_have_attribute("aria-invalid", "true")
+            page.get_by_label("CSV file").set_input_files([])
             page.get_by_role("button", name="Good rows only").click()
             expect(page.get_by_role("status")).to_contain_text("Lines with errors left out: 1.")
         finally:
