@@ -14,6 +14,7 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from pydantic import BaseModel, EmailStr, ValidationError, field_validator
@@ -141,9 +142,26 @@ def _check_header(fieldnames: Sequence[str] | None) -> list[str]:
     return header
 
 
-def import_csv(
-    session: Session, account: Account, stream: BinaryIO, *, partial: bool
-) -> ImportResult:
+@dataclass
+class PlannedRow:
+    """A good row and what importing it does: `volunteer` None creates one."""
+
+    line: int
+    row: ImportRow
+    district_id: int | None
+    volunteer: Volunteer | None
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow]
+    errors: list[ImportError_]
+
+
+def check_csv(session: Session, account: Account, stream: BinaryIO) -> ImportPlan:
+    """Every rule of the import, without writing anything: the good rows with what they
+    would do, and the errors of the others. The console's preview shows it; import_csv
+    applies it."""
     reader = csv.DictReader(io.StringIO(_read_text(stream), newline=""))
     try:
         reader.fieldnames = _check_header(reader.fieldnames)
@@ -201,7 +219,7 @@ def import_csv(
         )
     )
 
-    to_apply: list[tuple[ImportRow, int | None, Volunteer | None]] = []
+    planned: list[PlannedRow] = []
     for line, row in parsed:
         if row.district_code is not None:
             district_id = district_ids.get(row.district_code)
@@ -234,25 +252,34 @@ def import_csv(
                 )
             )
             continue
-        to_apply.append((row, district_id, volunteer))
+        planned.append(PlannedRow(line, row, district_id, volunteer))
 
     errors.sort(key=lambda e: e.row)
-    if errors and not partial:
-        return ImportResult(created=0, updated=0, errors=errors)
+    return ImportPlan(rows=planned, errors=errors)
 
-    created = updated = 0
-    for row, district_id, volunteer in to_apply:
+
+def import_csv(
+    session: Session, account: Account, stream: BinaryIO, *, partial: bool, dry_run: bool = False
+) -> ImportResult:
+    """Applies check_csv's plan: nothing when a row has an error unless `partial`. With
+    `dry_run`, the counts it would give and nothing written."""
+    plan = check_csv(session, account, stream)
+    if plan.errors and not partial:
+        return ImportResult(created=0, updated=0, errors=plan.errors)
+    created = sum(1 for planned in plan.rows if planned.volunteer is None)
+    result = ImportResult(created=created, updated=len(plan.rows) - created, errors=plan.errors)
+    if dry_run:
+        return result
+    for planned in plan.rows:
+        volunteer = planned.volunteer
         if volunteer is None:
-            volunteer = Volunteer(status=VolunteerStatus.active, phone=row.phone)
-            if row.availability is None:
+            volunteer = Volunteer(status=VolunteerStatus.active, phone=planned.row.phone)
+            if planned.row.availability is None:
                 volunteer.availability_mode = AvailabilityMode.any_time
             session.add(volunteer)
-            created += 1
-        else:
-            updated += 1
-        _apply_row(volunteer, row, district_id)
+        _apply_row(volunteer, planned.row, planned.district_id)
     session.flush()
-    return ImportResult(created=created, updated=updated, errors=errors)
+    return result
 
 
 def _apply_row(volunteer: Volunteer, row: ImportRow, district_id: int | None) -> None:

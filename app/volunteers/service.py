@@ -1,7 +1,7 @@
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -302,7 +302,9 @@ def list_volunteers(
     district_id: int | None,
     skill: str | None,
     status: str | None,
+    search: str | None = None,
 ) -> Page[Volunteer]:
+    """`search` finds a part of the name (any case) or of the phone number (its digits)."""
     query = select(Volunteer).order_by(Volunteer.id)
     if district_id is not None:
         district_service.get_district_in_scope(session, account, district_id)
@@ -319,4 +321,21 @@ def list_volunteers(
         )
     if status is not None:
         query = query.where(Volunteer.status == status)
+    if search and search.strip():
+        found = Volunteer.name.icontains(search.strip(), autoescape=True)
+        digits = "".join(c for c in search if c.isdigit())
+        if digits:
+            found = or_(found, Volunteer.phone.contains(digits))
+        query = query.where(found)
     return paginate(session, query, params)
+
+
+def skills_in_scope(session: Session, account: Account) -> list[str]:
+    """The skills the caller's volunteers have, for a filter to choose from."""
+    query = select(VolunteerSkill.skill).distinct().order_by(VolunteerSkill.skill)
+    scope = district_service.visible_district_ids(account)
+    if scope is not None:
+        query = query.join(Volunteer, Volunteer.id == VolunteerSkill.volunteer_id).where(
+            Volunteer.district_id.in_(scope)
+        )
+    return list(session.scalars(query))
