@@ -49,6 +49,19 @@ def with_query(request: Request, **changes: str) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
+def route_paths(routes: list[Any]) -> set[str]:
+    """The paths of the app's routes. FastAPI (0.16x) keeps an included router as one
+    route holding the router's own routes (`original_router`), which carry full paths."""
+    paths: set[str] = set()
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            paths |= route_paths(included.routes)
+        elif isinstance(getattr(route, "path", None), str):
+            paths.add(route.path)
+    return paths
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -65,7 +78,7 @@ def render(
             csrf_field=session.CSRF_FIELD,
             with_query=lambda **changes: with_query(request, **changes),
             # The console's sections link to the pages that exist.
-            page_paths={getattr(route, "path", None) for route in request.app.routes},
+            page_paths=route_paths(request.app.routes),
             **(context or {}),
         )
     )
