@@ -67,6 +67,7 @@ def test_the_list_shows_the_callers_districts_and_a_map(client, world):
     page = client.get("/console/stations", params={"lang": "en"})
     assert "Luohu U-station" in page.text and "Futian Port" not in page.text
     assert 'href="/console/stations/new">New station</a>' in page.text
+    assert '<a href="/console/stations" aria-current="page">Stations</a>' in page.text  # nav
     assert "/static/leaflet/leaflet.js" in page.text
     assert "data-stations='" in page.text and '"code": "A-1"' in page.text
     assert client.get("/static/leaflet/leaflet.js").status_code == 200
