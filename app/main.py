@@ -39,6 +39,8 @@ from app.stations.router import router as stations_router
 from app.volunteers.router import router as volunteers_router
 from app.web.console import router as console_router
 from app.web.rosters import router as console_rosters_router
+from app.web.stations import LEAFLET_STATIC
+from app.web.stations import router as console_stations_router
 from app.web.volunteers import router as console_volunteers_router
 
 log = logging.getLogger("uroster")
@@ -148,8 +150,10 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         kiosk_page_router,
         console_router,
         console_rosters_router,
+        console_stations_router,
         console_volunteers_router,
     ):
         app.include_router(router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")
+    app.mount("/static/leaflet", StaticFiles(directory=LEAFLET_STATIC), name="leaflet-static")
     return app

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # The address people and calendar apps reach the service at, for the links it
     # hands out; default http://<host>:<port>. Never taken from the request's Host.
     public_url: str | None = None
+    # Map tiles of the console's maps, e.g. https://tiles.example.org/{z}/{x}/{y}.png (an
+    # office's own tile server on an intranet). Unset: the maps draw their markers on a
+    # plain background.
+    map_tile_url: str | None = None
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

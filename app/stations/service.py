@@ -53,9 +53,13 @@ def get_station_in_scope(session: Session, account: Account, station_id: int) ->
     return station
 
 
-def _flush_unique_code(session: Session, code: str) -> None:
+def _add_unique_code(session: Session, station: Station) -> None:
+    # Added inside the savepoint: a refused station leaves the session with it, and the
+    # session stays usable (the console shows the form again).
+    code = station.code
     try:
         with session.begin_nested():
+            session.add(station)
             session.flush()
     except IntegrityError:
         raise Conflict(f"A station with code {code!r} already exists.") from None
@@ -67,8 +71,7 @@ def create_station(session: Session, account: Account, data: StationCreate) -> S
         **data.model_dump(exclude={"timezone"}),
         timezone=data.timezone or get_settings().default_timezone,
     )
-    session.add(station)
-    _flush_unique_code(session, data.code)
+    _add_unique_code(session, station)
     return station
 
 

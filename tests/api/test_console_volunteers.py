@@ -100,7 +100,7 @@ def test_the_table_lists_the_callers_districts_with_this_months_hours(client, se
     assert "Wang Li" in page.text and "张小明" in page.text and "Outsider" not in page.text
     assert "+8613800000001" in page.text and "lang:en" in page.text
     row = re.search(r"Wang Li</a>.*?</tr>", page.text, re.S)[0]
-    assert "District A" in row and "Active" in row and ">3.5<" in row
+    assert "District A" in row and "Serving" in row and ">3.5<" in row
     for name in ("Search", "District", "Skill", "Status"):
         assert f">{name}</label>" in page.text
     assert 'href="/console/volunteers/import">Import CSV</a>' in page.text

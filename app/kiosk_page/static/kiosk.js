@@ -350,7 +350,21 @@ function forget() {
   showSetup();
 }
 
+// A key from the console's QR code (/kiosk#key=...): kept on the device and taken out of
+// the address bar, so that it stays out of the history and off the screen.
+function keyFromLink() {
+  const linked = new URLSearchParams(location.hash.slice(1)).get("key");
+  if (!linked) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  if (linked === state.key) return;
+  state.key = linked;
+  state.board = null;
+  localStorage.setItem(STORE.key, linked);
+  localStorage.removeItem(STORE.board);
+}
+
 function start() {
+  keyFromLink();
   $("key-form").addEventListener("submit", connect);
   $("forget").addEventListener("click", forget);
   $("lang").addEventListener("click", () => {
