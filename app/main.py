@@ -38,6 +38,7 @@ from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.volunteers.router import router as volunteers_router
 from app.web.console import router as console_router
+from app.web.hours import router as console_hours_router
 
 log = logging.getLogger("uroster")
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -145,6 +146,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         hours_router,
         kiosk_page_router,
         console_router,
+        console_hours_router,
     ):
         app.include_router(router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")
