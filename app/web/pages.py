@@ -1,7 +1,7 @@
 """Rendering pages: one Jinja2 environment per language, the headers every page
 carries, and the route class that turns service errors into HTML pages."""
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,20 @@ def with_query(request: Request, **changes: str) -> str:
     return f"{request.url.path}?{urlencode(query)}"
 
 
+def route_paths(routes: Iterable[Any], prefix: str = "") -> set[str]:
+    """The paths the app serves. FastAPI 0.16x keeps an included router as one wrapper
+    route (without a `path`) holding the router's own routes."""
+    paths: set[str] = set()
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            included = getattr(route, "include_context", None)
+            paths |= route_paths(inner.routes, prefix + getattr(included, "prefix", ""))
+        elif isinstance(path := getattr(route, "path", None), str):
+            paths.add(prefix + path)
+    return paths
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HTMLResponse:
@@ -65,7 +79,7 @@ def render(
             csrf_field=session.CSRF_FIELD,
             with_query=lambda **changes: with_query(request, **changes),
             # The console's sections link to the pages that exist.
-            page_paths={getattr(route, "path", None) for route in request.app.routes},
+            page_paths=route_paths(request.app.routes),
             **(context or {}),
         )
     )
