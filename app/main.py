@@ -37,6 +37,7 @@ from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.volunteers.router import router as volunteers_router
+from app.web.admin import router as console_admin_router
 from app.web.console import router as console_router
 from app.web.hours import router as console_hours_router
 
@@ -147,6 +148,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         kiosk_page_router,
         console_router,
         console_hours_router,
+        console_admin_router,
     ):
         app.include_router(router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")

@@ -11,10 +11,12 @@ import re
 
 import pytest
 
+from tests.api import test_hours
 from tests.api.test_console import csrf, sign_in
-from tests.api.test_hours import clock, report, served_month  # noqa: F401  (fixtures)
 from tests.api.test_kiosks import local
 
+# The month of verified hours of the API's tests, and their pinned clock.
+served_month, clock, report = test_hours.served_month, test_hours.clock, test_hours.report
 PAGE = "/console/hours"
 DECEMBER = {"from": "2026-12-01", "to": "2026-12-31"}
 
@@ -50,7 +52,7 @@ def test_who_may_read_a_districts_hours(client, world, who, status):
     assert csv_answer.status_code == status
 
 
-def test_the_report_per_volunteer_station_and_entry(client, world, served_month):  # noqa: F811
+def test_the_report_per_volunteer_station_and_entry(client, world, served_month):
     sign_in(client)
 
     page = client.get(PAGE, params=period(world))
@@ -73,7 +75,7 @@ def test_the_report_per_volunteer_station_and_entry(client, world, served_month)
     assert 'href="/console/hours/report.csv?' in text
 
 
-def test_the_chinese_page(client, world, served_month):  # noqa: F811
+def test_the_chinese_page(client, world, served_month):
     sign_in(client)
     page = client.get(PAGE, params=period(world, lang="zh"))
     assert page.status_code == 200
@@ -81,7 +83,7 @@ def test_the_chinese_page(client, world, served_month):  # noqa: F811
         assert words in page.text
 
 
-def test_the_csv_is_the_apis(client, world, served_month):  # noqa: F811
+def test_the_csv_is_the_apis(client, world, served_month):
     sign_in(client)
     for detail in ("volunteers", "entries"):
         page_csv = client.get(f"{PAGE}/report.csv", params=period(world, detail=detail))
@@ -130,7 +132,7 @@ def correct_on_page(client, world, assignment_id: int, **fields):
     )
 
 
-def test_a_correction_through_the_page(client, world, served_month, clock):  # noqa: F811
+def test_a_correction_through_the_page(client, world, served_month, clock):
     sign_in(client)
     a1 = served_month["a1"]
 
@@ -162,7 +164,7 @@ def test_a_refused_correction_says_why_next_to_the_field(
     clock,
     fields,
     field,
-    message,  # noqa: F811
+    message,
 ):
     sign_in(client)
     a1 = served_month["a1"]
@@ -184,7 +186,7 @@ def test_corrections_outside_the_district_or_without_the_token_are_refused(
     client,
     world,
     served_month,
-    clock,  # noqa: F811
+    clock,
 ):
     sign_in(client, "cb@example.org")
     assert correct_on_page(client, world, served_month["a1"].id).status_code == 404
