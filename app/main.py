@@ -37,7 +37,9 @@ from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.volunteers.router import router as volunteers_router
+from app.web.admin import router as console_admin_router
 from app.web.console import router as console_router
+from app.web.hours import router as console_hours_router
 from app.web.rosters import router as console_rosters_router
 from app.web.stations import LEAFLET_STATIC
 from app.web.stations import router as console_stations_router
@@ -152,6 +154,8 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         console_rosters_router,
         console_stations_router,
         console_volunteers_router,
+        console_hours_router,
+        console_admin_router,
     ):
         app.include_router(router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")

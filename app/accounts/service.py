@@ -186,6 +186,13 @@ def list_coordinators(session: Session, params: PageParams) -> Page[Account]:
     return paginate(session, query, params)
 
 
+def get_coordinator(session: Session, coordinator_id: int) -> Account:
+    account = session.get(Account, coordinator_id)
+    if account is None or account.role != Role.coordinator:
+        raise NotFound(f"No coordinator {coordinator_id}.")
+    return account
+
+
 def update_coordinator(
     session: Session,
     coordinator_id: int,
@@ -196,9 +203,7 @@ def update_coordinator(
 ) -> Account:
     """Renames, moves between districts, deactivates (offboarding) or reactivates a
     coordinator; None leaves a field as it is."""
-    account = session.get(Account, coordinator_id)
-    if account is None or account.role != Role.coordinator:
-        raise NotFound(f"No coordinator {coordinator_id}.")
+    account = get_coordinator(session, coordinator_id)
     if district_ids is not None:
         account.districts = _districts(session, district_ids)
     if name is not None:

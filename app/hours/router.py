@@ -47,10 +47,15 @@ def hours_report(
         session, account, district_id, from_date, to_date, detail=detail == "entries"
     )
     if accept and "text/csv" in accept:
-        name = f"hours-{district_id}-{from_date}-{to_date}-{detail}.csv"
-        return Response(
-            service.report_csv(report),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return csv_response(report, detail)
     return report
+
+
+def csv_response(report: HoursReport, detail: str) -> Response:
+    """The report as a CSV download (the API's and the console's)."""
+    name = f"hours-{report.district_id}-{report.from_date}-{report.to_date}-{detail}.csv"
+    return Response(
+        service.report_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

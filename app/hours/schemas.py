@@ -98,6 +98,17 @@ class EntryRow(BaseModel):
     hours: float
     corrected: bool
     correction_reason: str | None = None
+    original: KioskRecord | None = Field(
+        default=None, description="What the kiosk recorded, kept when the entry is corrected."
+    )
+
+
+class StationHoursRow(BaseModel):
+    station_id: int
+    code: str
+    name: str
+    total_hours: float
+    duties: int = Field(description="Duties with verified hours.")
 
 
 class HoursReport(BaseModel):
@@ -106,6 +117,9 @@ class HoursReport(BaseModel):
     to_date: date = Field(serialization_alias="to")
     total_hours: float
     volunteers: list[VolunteerHoursRow]
+    stations: list[StationHoursRow] = Field(
+        default_factory=list, description="Verified hours per station of the district."
+    )
     entries: list[EntryRow] | None = Field(
         default=None, description="Every verified entry, with `?detail=entries`."
     )

@@ -32,6 +32,7 @@ from app.hours.schemas import (
     KioskRecord,
     MyHours,
     MyHoursEntry,
+    StationHoursRow,
     VolunteerHoursRow,
 )
 from app.rosters import service as roster_service
@@ -198,6 +199,21 @@ def correct_hours(
     return entry_read(session, assignment, entry)
 
 
+def duty_timezone(session: Session, account: Account, assignment_id: int) -> str:
+    """The timezone of the assignment's station, in which its times are read and typed;
+    404 when the assignment lies outside the caller's districts."""
+    row = session.execute(
+        select(Roster.district_id, Station.timezone)
+        .join(Assignment, Assignment.roster_id == Roster.id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == Shift.station_id)
+        .where(Assignment.id == assignment_id)
+    ).first()
+    if row is None or not district_service.in_scope(account, row.district_id):
+        raise NotFound(f"Assignment {assignment_id} not found.")
+    return row.timezone
+
+
 def _check_fits_duty(shift: Shift, data: HoursCorrectionCreate) -> None:
     """A correction describes this duty: on its local day (an overnight duty's two
     days), and no longer than the shift plus the slack a late check-out may need."""
@@ -326,12 +342,29 @@ def hours_report(
         totals.setdefault(volunteer.id, _empty_row(volunteer)).no_shows += 1
     for row in totals.values():
         row.total_hours = round(row.total_hours, 2)
+    stations: dict[int, StationHoursRow] = {}
+    for entry, _shift, station, _volunteer in served:
+        at = stations.setdefault(
+            station.id,
+            StationHoursRow(
+                station_id=station.id,
+                code=station.code,
+                name=station.name,
+                total_hours=0.0,
+                duties=0,
+            ),
+        )
+        at.total_hours += entry.hours
+        at.duties += 1
+    for at in stations.values():
+        at.total_hours = round(at.total_hours, 2)
     return HoursReport(
         district_id=district.id,
         from_date=from_date,
         to_date=to_date,
         total_hours=round(sum(entry.hours for entry, *_ in served), 2),
         volunteers=[totals[volunteer_id] for volunteer_id in sorted(totals)],
+        stations=sorted(stations.values(), key=lambda row: row.code),
         entries=_entry_rows(session, served) if detail else None,
     )
 
@@ -416,7 +449,16 @@ def _missed(session: Session, district_id: int, from_date: date, to_date: date) 
 
 
 def _entry_rows(session: Session, served: list) -> list[EntryRow]:
-    reasons = _latest_reasons(session, (entry.assignment_id for entry, *_ in served))
+    ids = [entry.assignment_id for entry, *_ in served]
+    reasons = _latest_reasons(session, ids)
+    kiosk_records = {
+        assignment_id: KioskRecord(check_in_at=check_in_at, check_out_at=check_out_at)
+        for assignment_id, check_in_at, check_out_at in session.execute(
+            select(Assignment.id, Assignment.check_in_at, Assignment.check_out_at).where(
+                Assignment.id.in_(ids)
+            )
+        )
+    }
     return [
         EntryRow(
             assignment_id=entry.assignment_id,
@@ -434,6 +476,7 @@ def _entry_rows(session: Session, served: list) -> list[EntryRow]:
             hours=entry.hours,
             corrected=entry.source == CORRECTION,
             correction_reason=reasons.get(entry.assignment_id),
+            original=kiosk_records.get(entry.assignment_id),
         )
         for entry, shift, station, volunteer in served
     ]

@@ -132,8 +132,9 @@ def test_a_coordinator_signs_in_reads_the_dashboard_and_signs_out(database_url, 
             page.keyboard.type(COORDINATOR["password"])
             page.keyboard.press("Enter")
             expect(page.get_by_role("heading", name="概览")).to_be_visible()
-            expect(page.get_by_role("navigation", name="管理台").get_by_role("link")).to_have_text(
-                ["概览"]
+            sections = page.get_by_role("navigation", name="管理台")
+            expect(sections.get_by_role("link", name="概览")).to_have_attribute(
+                "aria-current", "page"
             )
             expect(page.get_by_label("辖区")).to_have_text("罗湖区 (LH)")  # not 福田区
             expect(page.get_by_text("已发布")).to_be_visible()
