@@ -21,7 +21,7 @@ run: migrate
 	$(BIN)/uroster serve
 
 test: install
-	$(BIN)/python -m pytest --cov=app --cov-report=term:skip-covered --durations=10
+	$(BIN)/python -m pytest -n auto --cov=app --cov-report=term:skip-covered --durations=10
 
 lint: install
 	$(BIN)/ruff check app solver tests migrations
