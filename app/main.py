@@ -41,6 +41,7 @@ from app.web.admin import router as console_admin_router
 from app.web.console import router as console_router
 from app.web.hours import router as console_hours_router
 from app.web.rosters import router as console_rosters_router
+from app.web.servicemap import router as console_map_router
 from app.web.stations import LEAFLET_STATIC
 from app.web.stations import router as console_stations_router
 from app.web.volunteers import router as console_volunteers_router
@@ -152,6 +153,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         kiosk_page_router,
         console_router,
         console_rosters_router,
+        console_map_router,
         console_stations_router,
         console_volunteers_router,
         console_hours_router,
