@@ -263,6 +263,26 @@ def published_seat_counts(session: Session, shift_ids: list[int]) -> dict[int, i
     return dict(rows.all())
 
 
+def changes_against_published(
+    session: Session, roster: Roster
+) -> tuple[list[Assignment], list[Assignment]] | None:
+    """For a draft: the duties it adds and those it drops against the district-week's
+    published roster, (added, dropped); None when there is nothing to compare."""
+    if roster.status != RosterStatus.draft:
+        return None
+    published = mapping.published_roster(session, roster.district_id, roster.week)
+    if published is None:
+        return None
+    mine = {(a.volunteer_id, a.shift_id): a for a in mapping.live_assignments(session, roster.id)}
+    theirs = {
+        (a.volunteer_id, a.shift_id): a for a in mapping.live_assignments(session, published.id)
+    }
+    by_time = lambda a: (a.shift.starts_at, a.shift_id, a.volunteer_id)  # noqa: E731
+    added = sorted((mine[k] for k in mine.keys() - theirs.keys()), key=by_time)
+    dropped = sorted((theirs[k] for k in theirs.keys() - mine.keys()), key=by_time)
+    return added, dropped
+
+
 def publish(session: Session, account: Account, roster_id: int) -> Roster:
     roster = get_roster(session, account, roster_id)
     if roster.status != RosterStatus.draft:

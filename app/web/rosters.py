@@ -275,6 +275,29 @@ def _roster_page(
         "created": _local(roster.created_at),
         "rule_name": lambda rule: _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule,
     }
+    changes = roster_service.changes_against_published(session, roster)
+    if changes is not None:
+        added, dropped = changes
+        names = dict(
+            session.execute(
+                select(Volunteer.id, Volunteer.name).where(
+                    Volunteer.id.in_({a.volunteer_id for a in added + dropped})
+                )
+            ).all()
+        )
+
+        def rows(duties: list[Assignment]) -> list[dict[str, str]]:
+            out = []
+            for a in duties:
+                start = a.shift.starts_at.astimezone(ZoneInfo(a.shift.station.timezone))
+                when = f"{format_skeleton('MMMEd', start, locale=language)} {start:%H:%M}"
+                out.append(
+                    {"name": names.get(a.volunteer_id, ""), "station": a.shift.station.code,
+                     "when": when}
+                )  # fmt: skip
+            return out
+
+        context["comparison"] = {"added": rows(added), "dropped": rows(dropped)}
     seat = seats.get(selected) if selected is not None else None
     if seat is not None:
         on_shift = {p["volunteer_id"] for p in seat.people}

@@ -285,3 +285,40 @@ def test_posts_without_the_forms_token_are_refused(client, session, solved, dist
         assert client.post(path, data=data | {"csrf_token": "forged"}).status_code == 403, path
     roster = session.get(Roster, solved)
     assert roster.status == "draft" and session.query(Roster).count() == 1
+
+
+def test_a_draft_shows_what_it_changes_against_the_published_roster(client, session, solved):
+    from app.rosters.models import Assignment
+
+    published = session.get(Roster, solved)
+    published.status = "published"
+    live = session.scalars(select(Assignment).where(Assignment.roster_id == solved)).all()
+    draft = Roster(
+        district_id=published.district_id, week=published.week, status="draft",
+        time_limit_seconds=1, stats=published.stats, job_status="done",
+    )  # fmt: skip
+    session.add(draft)
+    session.flush()
+    dropped, kept = live[0], live[1:]
+    taken = {(a.volunteer_id, a.shift_id) for a in live}
+    new = next(
+        (v, s)
+        for v in {a.volunteer_id for a in live}
+        for s in sorted({a.shift_id for a in live})
+        if (v, s) not in taken
+    )
+    for volunteer_id, shift_id in [*((a.volunteer_id, a.shift_id) for a in kept), new]:
+        session.add(Assignment(roster_id=draft.id, shift_id=shift_id, volunteer_id=volunteer_id))
+    session.commit()
+    names = dict(session.execute(select(Volunteer.id, Volunteer.name)).all())
+
+    page = client.get(f"/console/rosters/{draft.id}", params={"lang": "en"}).text
+
+    section = page[page.index("Changes against the published roster") :]
+    section = section[: section.index("</section>")]
+    assert "New duties (1)" in section and "Duties it drops (1)" in section
+    added, gone = section.split("Duties it drops (1)")
+    assert html.escape(names[new[0]]) in added
+    assert html.escape(names[dropped.volunteer_id]) in gone
+    published_page = client.get(f"/console/rosters/{solved}").text
+    assert "Changes against the published roster" not in published_page
