@@ -21,13 +21,12 @@ from app.stations.models import Station
 from app.volunteers.models import Volunteer
 from tests.api.test_duties import add_shift, assign
 from tests.e2e.accessibility import assert_accessible
+from tests.e2e.test_console_pages import ADMIN, BOOTSTRAP, COORDINATOR
 from tests.e2e.test_kiosk_page import ARGS, ARTIFACTS, CHROMIUM
 from tests.servers import migrate, running_server
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-ADMIN = {"username": "admin@example.org", "password": "Vault-Lantern-Orchid-42"}
-COORDINATOR = {"username": "chen.jing@example.org", "password": "Kestrel-Harbour-Quilt-58"}
 SHOTS = ARTIFACTS / "console"
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -80,10 +79,7 @@ def test_an_admin_adds_a_coordinator_who_corrects_hours(database_url, tmp_path):
     migrate(database_url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    settings = {
-        "bootstrap_admin_email": ADMIN["username"],
-        "bootstrap_admin_password": ADMIN["password"],
-    }
+    settings = BOOTSTRAP
     errors: list[str] = []
     with (
         running_server(database_url, tmp_path / "server.log", **settings) as base_url,

@@ -1,11 +1,10 @@
 """The 15-minute service circle in a real browser, on both databases: the share, the
 circles and the cells drawn by Leaflet on the plain background, in zh and en."""
 
-import httpx
 import pytest
 
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.test_console_pages import ADMIN, COORDINATOR, SHOTS
+from tests.e2e.test_console_pages import BOOTSTRAP, COORDINATOR, SHOTS, district_with_coordinator
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
 from tests.servers import migrate, running_server
 
@@ -13,19 +12,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 def seed(base_url: str) -> None:
-    api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=30)
-    admin = {
-        "Authorization": "Bearer " + api.post("/auth/token", data=ADMIN).json()["access_token"]
-    }
-    district = api.post("/districts", headers=admin, json={"code": "LH", "name": "罗湖区"}).json()
-    api.post(
-        "/coordinators",
-        headers=admin,
-        json={"email": COORDINATOR["username"], "password": COORDINATOR["password"],
-              "name": "陈静", "district_ids": [district["id"]]},
-    ).raise_for_status()  # fmt: skip
-    token = api.post("/auth/token", data=COORDINATOR).json()["access_token"]
-    coordinator = {"Authorization": f"Bearer {token}"}
+    api, district, coordinator = district_with_coordinator(base_url)
     for code, name, lat, lon in (("LH-01", "罗湖口岸", 22.532, 114.113),
                                  ("LH-02", "东门U站", 22.548, 114.120)):  # fmt: skip
         api.post(
@@ -47,10 +34,7 @@ def test_the_service_circle_map(database_url, tmp_path):
     migrate(database_url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    settings = {
-        "bootstrap_admin_email": ADMIN["username"],
-        "bootstrap_admin_password": ADMIN["password"],
-    }
+    settings = BOOTSTRAP
     errors: list[str] = []
     with (
         running_server(database_url, tmp_path / "server.log", **settings) as base_url,

@@ -18,17 +18,19 @@ sync_api = pytest.importorskip("playwright.sync_api")
 ADMIN = {"username": "admin@example.org", "password": "Vault-Lantern-Orchid-42"}
 COORDINATOR = {"username": "chen.jing@example.org", "password": "Kestrel-Harbour-Quilt-58"}
 SHOTS = ARTIFACTS / "console"
+BOOTSTRAP = {
+    "bootstrap_admin_email": ADMIN["username"],
+    "bootstrap_admin_password": ADMIN["password"],
+}
 
 
-def seed(base_url: str) -> dict:
-    """Through the API, as an office would: a district, its coordinator, a station with a
-    weekday template, three volunteers, and this week's roster published."""
+def district_with_coordinator(base_url: str) -> tuple[httpx.Client, dict, dict]:
+    """Through the API, as an office starts: 罗湖区 (LH) and its coordinator 陈静;
+    (the API client, the district, the coordinator's headers)."""
     api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=30)
-    admin = {
-        "Authorization": "Bearer " + api.post("/auth/token", data=ADMIN).json()["access_token"]
-    }
+    admin_token = api.post("/auth/token", data=ADMIN).json()["access_token"]
+    admin = {"Authorization": f"Bearer {admin_token}"}
     district = api.post("/districts", headers=admin, json={"code": "LH", "name": "罗湖区"}).json()
-    api.post("/districts", headers=admin, json={"code": "FT", "name": "福田区"}).raise_for_status()
     api.post(
         "/coordinators",
         headers=admin,
@@ -36,7 +38,14 @@ def seed(base_url: str) -> dict:
               "name": "陈静", "district_ids": [district["id"]]},
     ).raise_for_status()  # fmt: skip
     token = api.post("/auth/token", data=COORDINATOR).json()["access_token"]
-    coordinator = {"Authorization": f"Bearer {token}"}
+    api.post("/districts", headers=admin, json={"code": "FT", "name": "福田区"}).raise_for_status()
+    return api, district, {"Authorization": f"Bearer {token}"}
+
+
+def seed(base_url: str) -> dict:
+    """Through the API, as an office would: a district, its coordinator, a station with a
+    weekday template, three volunteers, and this week's roster published."""
+    api, district, coordinator = district_with_coordinator(base_url)
     station = api.post(
         "/stations",
         headers=coordinator,
@@ -79,10 +88,7 @@ def test_a_coordinator_signs_in_reads_the_dashboard_and_signs_out(database_url, 
     migrate(database_url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    settings = {
-        "bootstrap_admin_email": ADMIN["username"],
-        "bootstrap_admin_password": ADMIN["password"],
-    }
+    settings = BOOTSTRAP
     errors: list[str] = []
     with (
         running_server(database_url, tmp_path / "server.log", **settings) as base_url,

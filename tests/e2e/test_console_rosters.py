@@ -8,11 +8,15 @@ artifacts/console/rosters-*.png and roster-*.png."""
 import re
 from datetime import date, timedelta
 
-import httpx
 import pytest
 
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.test_console_pages import ADMIN, COORDINATOR, SHOTS
+from tests.e2e.test_console_pages import (
+    BOOTSTRAP,
+    COORDINATOR,
+    SHOTS,
+    district_with_coordinator,
+)
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
 from tests.servers import migrate, running_server, start_worker
 
@@ -25,19 +29,7 @@ WEEK = f"{NEXT.isocalendar().year}-W{NEXT.isocalendar().week:02d}"
 def seed(base_url: str) -> None:
     """A tiny district: one station open every morning for three, three volunteers,
     one of whom may work four hours a week; so six seats stay open."""
-    api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=30)
-    admin = {
-        "Authorization": "Bearer " + api.post("/auth/token", data=ADMIN).json()["access_token"]
-    }
-    district = api.post("/districts", headers=admin, json={"code": "LH", "name": "罗湖区"}).json()
-    api.post(
-        "/coordinators",
-        headers=admin,
-        json={"email": COORDINATOR["username"], "password": COORDINATOR["password"],
-              "name": "陈静", "district_ids": [district["id"]]},
-    ).raise_for_status()  # fmt: skip
-    token = api.post("/auth/token", data=COORDINATOR).json()["access_token"]
-    coordinator = {"Authorization": f"Bearer {token}"}
+    api, district, coordinator = district_with_coordinator(base_url)
     station = api.post(
         "/stations",
         headers=coordinator,
@@ -64,10 +56,7 @@ def test_a_coordinator_requests_follows_explains_and_publishes_a_roster(database
     migrate(database_url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    settings = {
-        "bootstrap_admin_email": ADMIN["username"],
-        "bootstrap_admin_password": ADMIN["password"],
-    }
+    settings = BOOTSTRAP
     errors: list[str] = []
     with (
         running_server(database_url, tmp_path / "server.log", **settings) as base_url,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.test_console_pages import ADMIN, COORDINATOR, SHOTS
+from tests.e2e.test_console_pages import ADMIN, BOOTSTRAP, COORDINATOR, SHOTS
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
 from tests.servers import migrate, running_server
 
@@ -49,10 +49,7 @@ def test_a_coordinator_sets_up_a_station_on_the_map(database_url, tmp_path):
     migrate(database_url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     db = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    settings = {
-        "bootstrap_admin_email": ADMIN["username"],
-        "bootstrap_admin_password": ADMIN["password"],
-    }
+    settings = BOOTSTRAP
     errors: list[str] = []
     with (
         running_server(database_url, tmp_path / "server.log", **settings) as base_url,

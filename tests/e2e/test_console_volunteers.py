@@ -6,11 +6,10 @@ Screenshots in Chinese and English go to artifacts/console/."""
 
 import re
 
-import httpx
 import pytest
 
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.test_console_pages import ADMIN, COORDINATOR, SHOTS
+from tests.e2e.test_console_pages import BOOTSTRAP, COORDINATOR, SHOTS, district_with_coordinator
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
 from tests.servers import migrate, running_server
 
@@ -28,22 +27,10 @@ FIXED = HEADER + "赵雷,13800000021,first_aid,LH,,\n孙丽,13800000022,,LH,,Sun
 def seed(base_url: str) -> None:
     """Through the API: two districts, a coordinator of one, two volunteers in it (one
     with weekly windows, one imported without: available at any time)."""
-    api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=30)
-    admin = {
-        "Authorization": "Bearer " + api.post("/auth/token", data=ADMIN).json()["access_token"]
-    }
-    district = api.post("/districts", headers=admin, json={"code": "LH", "name": "罗湖区"}).json()
-    api.post("/districts", headers=admin, json={"code": "FT", "name": "福田区"}).raise_for_status()
-    api.post(
-        "/coordinators",
-        headers=admin,
-        json={"email": COORDINATOR["username"], "password": COORDINATOR["password"],
-              "name": "陈静", "district_ids": [district["id"]]},
-    ).raise_for_status()  # fmt: skip
-    token = api.post("/auth/token", data=COORDINATOR).json()["access_token"]
+    api, district, coordinator = district_with_coordinator(base_url)
     api.post(
         "/volunteers/import",
-        headers={"Authorization": f"Bearer {token}"},
+        headers=coordinator,
         files={"file": ("v.csv", REGISTERED.encode())},
     ).raise_for_status()
 
@@ -57,9 +44,7 @@ def test_a_coordinator_imports_finds_and_invites_volunteers(database_url, tmp_pa
     migrate(database_url)
     SHOTS.mkdir(parents=True, exist_ok=True)
     kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    settings = {
-        "bootstrap_admin_email": ADMIN["username"],
-        "bootstrap_admin_password": ADMIN["password"],
+    settings = BOOTSTRAP | {
         # Small, so that the browser's own check of the file size can be seen.
         "import_max_bytes": "2000",
     }
