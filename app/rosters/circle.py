@@ -18,8 +18,9 @@ from app.districts import service as district_service
 from app.rosters import mapping
 from app.rosters.models import Assignment, Roster, RosterStatus
 from app.settings import get_settings
+from app.shifts.models import Shift
 from app.stations.models import Station
-from app.volunteers.models import Volunteer
+from app.volunteers.models import Volunteer, VolunteerStatus
 
 CELL_DEGREES = 0.01  # about 1.1 km north-south
 MIN_CELL_VOLUNTEERS = 3
@@ -62,39 +63,48 @@ def service_circle(session: Session, account: Account, district_id: int, week: s
             .order_by(Station.code)
         )
     )
-    circle = Circle(minutes, settings.travel_speed_kmh * minutes / 60, stations)
-    volunteers = mapping.district_volunteers(session, district_id)
+    speed = settings.travel_speed_kmh
+    circle = Circle(minutes, speed * minutes / 60, stations)
     cells: Counter[tuple[int, int]] = Counter()
-    for v in volunteers:
-        if v.home_lat is None or v.home_lon is None:
+    for lat, lon in session.execute(
+        select(Volunteer.home_lat, Volunteer.home_lon).where(
+            Volunteer.district_id == district_id,
+            Volunteer.status == VolunteerStatus.active,
+        )
+    ):
+        if lat is None or lon is None:
             continue
         circle.volunteers_with_home += 1
-        reach = [mapping.travel_minutes(v, s, settings.travel_speed_kmh) for s in stations]
-        circle.volunteers_within += any(m is not None and m <= minutes for m in reach)
-        cells[math.floor(v.home_lat / CELL_DEGREES), math.floor(v.home_lon / CELL_DEGREES)] += 1
+        circle.volunteers_within += any(
+            mapping.minutes_between(lat, lon, s.lat, s.lon, speed) <= minutes for s in stations
+        )
+        cells[math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)] += 1
     circle.cells = [
         {"south": row * CELL_DEGREES, "west": col * CELL_DEGREES, "size": CELL_DEGREES, "count": n}
         for (row, col), n in sorted(cells.items())
         if n >= MIN_CELL_VOLUNTEERS
     ]
-    rows = session.execute(
-        select(Assignment, Volunteer)
+    duties = session.execute(
+        select(
+            Volunteer.home_lat, Volunteer.home_lon, Volunteer.max_travel_minutes,
+            Station.lat, Station.lon,
+        )
+        .select_from(Assignment)
         .join(Roster, Roster.id == Assignment.roster_id)
         .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == Shift.station_id)
         .where(
             Roster.district_id == district_id,
             Roster.week == week,
             Roster.status == RosterStatus.published,
             Assignment.status.in_(mapping.LIVE_STATUSES),
         )
-    ).all()
-    for assignment, volunteer in rows:
-        travel = mapping.travel_minutes(
-            volunteer, assignment.shift.station, settings.travel_speed_kmh
-        )
-        if travel is None:
+    )  # fmt: skip
+    for home_lat, home_lon, limit, lat, lon in duties:
+        if home_lat is None or home_lon is None:
             continue
         circle.duties_with_travel += 1
-        limit = volunteer.max_travel_minutes or minutes
-        circle.duties_within_limit += travel <= limit
+        travel = mapping.minutes_between(home_lat, home_lon, lat, lon, speed)
+        circle.duties_within_limit += travel <= (limit or minutes)
     return circle

@@ -8,7 +8,7 @@ imported list without an availability column means.
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations.models import Station
 from app.types import week_monday
-from app.volunteers.models import AvailabilityMode, Volunteer, VolunteerStatus
+from app.volunteers.models import AvailabilityMode, Volunteer, VolunteerStatus, with_availability
 
 EARTH_RADIUS_KM = 6371.0
 # Duties this close to a shift can break a rule together with it: 72 h of rest plus
@@ -43,11 +43,16 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
+def minutes_between(lat1: float, lon1: float, lat2: float, lon2: float, speed_kmh: float) -> int:
+    """Whole minutes of travel, rounded up, at `speed_kmh` in a straight line."""
+    return math.ceil(distance_km(lat1, lon1, lat2, lon2) / speed_kmh * 60)
+
+
 def travel_minutes(volunteer: Volunteer, station: Station, speed_kmh: float) -> int | None:
     if volunteer.home_lat is None or volunteer.home_lon is None:
         return None
-    km = distance_km(volunteer.home_lat, volunteer.home_lon, station.lat, station.lon)
-    return math.ceil(km / speed_kmh * 60)
+    home = (volunteer.home_lat, volunteer.home_lon)
+    return minutes_between(*home, station.lat, station.lon, speed_kmh)
 
 
 def solver_shift(shift: Shift) -> solver.Shift:
@@ -206,14 +211,16 @@ def week_shifts(session: Session, district_id: int, week: str) -> list[Shift]:
     )
 
 
-def district_volunteers(session: Session, district_id: int) -> list[Volunteer]:
-    return list(
-        session.scalars(
-            select(Volunteer)
-            .where(Volunteer.district_id == district_id, Volunteer.status == VolunteerStatus.active)
-            .order_by(Volunteer.id)
-        )
+def district_volunteers(
+    session: Session, district_id: int, only: Collection[int] | None = None
+) -> list[Volunteer]:
+    """The district's active volunteers (of them, those in `only`), availability loaded."""
+    query = select(Volunteer).where(
+        Volunteer.district_id == district_id, Volunteer.status == VolunteerStatus.active
     )
+    if only is not None:
+        query = query.where(Volunteer.id.in_(only))
+    return list(session.scalars(query.options(*with_availability()).order_by(Volunteer.id)))
 
 
 def published_roster(
@@ -254,17 +261,20 @@ def build_problem(
     keep: Iterable[Assignment] = (),
     previous: Iterable[Assignment] = (),
     settings: Settings | None = None,
+    only_volunteers: Collection[int] | None = None,
 ) -> solver.Problem:
     """The district-week as a solver problem.
 
     `keep` are assignments to pin (manual and pinned ones); `previous` is the last
-    published roster, which the solver changes as little as it can.
+    published roster, which the solver changes as little as it can. `only_volunteers`
+    leaves the others out: each volunteer's rules concern their own duties only, so a
+    few volunteers' checks need no more than them.
     """
     settings = settings or get_settings()
     shifts = week_shifts(session, district_id, week)
     monday = week_monday(week)
     first_day, last_day = monday, monday + timedelta(days=6)
-    volunteers = district_volunteers(session, district_id)
+    volunteers = district_volunteers(session, district_id, only_volunteers)
     fixed = neighbouring_duties(session, district_id, week, (v.id for v in volunteers))
     stations = {s.station_id: s.station for s in shifts}
     travel: dict[tuple[solver.Id, solver.Id], int] = {

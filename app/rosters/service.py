@@ -3,12 +3,15 @@
 import csv
 import io
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Bundle, Session
 
 import solver
 from app.accounts.models import Account
@@ -30,7 +33,7 @@ from app.rosters.schemas import ManualAssignment, RosterRequest
 from app.settings import get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
-from app.volunteers.models import Volunteer
+from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.explain import ORDER as RULE_ORDER
 from solver.validate import Violation, skill_shortfall, static_violation, volunteer_violations
 
@@ -129,22 +132,38 @@ def roster_assignments(session: Session, roster: Roster) -> list[Assignment]:
     )
 
 
-def _shift_fill(session: Session, roster: Roster) -> tuple[list[Shift], dict[int, list[Volunteer]]]:
+@dataclass(frozen=True)
+class ShiftFill:
+    """The roster's week as it stands: its shifts, and the skills of each person on duty
+    on each of them. Seat counts and open seats come from it; a page reads it once."""
+
+    shifts: list[Shift]
+    on_shift: dict[int, list[frozenset[str]]]
+
+
+def shift_fill(session: Session, roster: Roster) -> ShiftFill:
     shifts = mapping.week_shifts(session, roster.district_id, roster.week)
-    on_shift: dict[int, list[Volunteer]] = defaultdict(list)
-    rows = session.execute(
-        select(Assignment.shift_id, Volunteer)
-        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+    skills: dict[int, set[str]] = {}
+    shift_of: dict[int, int] = {}
+    for assignment_id, shift_id, skill in session.execute(
+        select(Assignment.id, Assignment.shift_id, VolunteerSkill.skill)
+        .outerjoin(VolunteerSkill, VolunteerSkill.volunteer_id == Assignment.volunteer_id)
         .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
-    ).all()
-    for shift_id, volunteer in rows:
-        on_shift[shift_id].append(volunteer)
-    return shifts, on_shift
+    ):
+        shift_of[assignment_id] = shift_id
+        held = skills.setdefault(assignment_id, set())
+        if skill is not None:
+            held.add(skill)
+    on_shift: dict[int, list[frozenset[str]]] = defaultdict(list)
+    for assignment_id, shift_id in shift_of.items():
+        on_shift[shift_id].append(frozenset(skills[assignment_id]))
+    return ShiftFill(shifts, on_shift)
 
 
-def stats(session: Session, roster: Roster) -> dict:
+def stats(session: Session, roster: Roster, fill: ShiftFill | None = None) -> dict:
     """Seat counts from the assignments as they are now, solver figures as solved."""
-    shifts, on_shift = _shift_fill(session, roster)
+    fill = fill or shift_fill(session, roster)
+    shifts, on_shift = fill.shifts, fill.on_shift
     required = sum(s.min_volunteers for s in shifts)
     filled = sum(len(on_shift[s.id]) for s in shifts)
     missing = sum(max(0, s.min_volunteers - len(on_shift[s.id])) for s in shifts)
@@ -157,9 +176,10 @@ def stats(session: Session, roster: Roster) -> dict:
     }
 
 
-def unfilled(session: Session, roster: Roster) -> list[dict]:
+def unfilled(session: Session, roster: Roster, fill: ShiftFill | None = None) -> list[dict]:
     """Every shift below its minimum or short of a skill, with the solver's reasons."""
-    shifts, on_shift = _shift_fill(session, roster)
+    fill = fill or shift_fill(session, roster)
+    shifts, on_shift = fill.shifts, fill.on_shift
     reasons: dict[int, list[str]] = defaultdict(list)
     for seat in roster.unfilled or []:
         for reason in seat["reasons"]:
@@ -169,7 +189,7 @@ def unfilled(session: Session, roster: Roster) -> list[dict]:
     for shift in shifts:
         people = on_shift[shift.id]
         missing = max(0, shift.min_volunteers - len(people))
-        short = skill_shortfall(mapping.solver_shift(shift), [frozenset(v.skills) for v in people])
+        short = skill_shortfall(mapping.solver_shift(shift), people)
         if not missing and not short:
             continue
         why = reasons.get(shift.id) or [
@@ -197,28 +217,52 @@ def seat_candidates(
     first hard rule that stops them from taking it next to their live assignments
     (None: they could take it). Nearest first; the unknown distances last."""
     roster = get_roster(session, account, roster_id)
-    problem = mapping.build_problem(session, roster.district_id, roster.week, time_limit_seconds=1)
+    target = session.get(Shift, shift_id)
+    if target is None or target.station.district_id != roster.district_id:
+        raise NotFound(f"Shift {shift_id} is not in this roster's district and week.")
+    live = session.execute(
+        select(Assignment.volunteer_id, Assignment.shift_id).where(
+            Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES)
+        )
+    ).all()
+    on_shift = {volunteer_id for volunteer_id, on in live if on == shift_id}
+    # The nearest from homes alone; only they are then checked against every rule.
+    speed = get_settings().travel_speed_kmh
+    station = target.station
+    by_distance = sorted(
+        (lat is None or lon is None,
+         mapping.minutes_between(lat, lon, station.lat, station.lon, speed)
+         if lat is not None and lon is not None else 0,
+         volunteer_id)
+        for volunteer_id, lat, lon in session.execute(
+            select(Volunteer.id, Volunteer.home_lat, Volunteer.home_lon).where(
+                Volunteer.district_id == roster.district_id,
+                Volunteer.status == VolunteerStatus.active,
+            )
+        )
+        if volunteer_id not in on_shift
+    )  # fmt: skip
+    nearest_ids = [volunteer_id for *_, volunteer_id in by_distance[:limit]]
+    problem = mapping.build_problem(
+        session, roster.district_id, roster.week, time_limit_seconds=1,
+        only_volunteers=nearest_ids,
+    )  # fmt: skip
     shifts = {s.id: s for s in problem.shifts}
     shift = shifts.get(shift_id)
     if shift is None:
         raise NotFound(f"Shift {shift_id} is not in this roster's district and week.")
     mine: dict[solver.Id, list[solver.Shift]] = defaultdict(list)
-    on_shift: set[solver.Id] = set()
-    for a in mapping.live_assignments(session, roster.id):
-        if a.shift_id in shifts:
-            mine[a.volunteer_id].append(shifts[a.shift_id])
-        if a.shift_id == shift_id:
-            on_shift.add(a.volunteer_id)
+    for volunteer_id, on in live:
+        if on in shifts:
+            mine[volunteer_id].append(shifts[on])
     full = len(on_shift) >= shift.max_headcount
-    nearest = sorted(
-        (v for v in problem.volunteers if v.id not in on_shift),
-        key=lambda v: (problem.travel(v.id, shift.station) is None,
-                       problem.travel(v.id, shift.station) or 0, v.id),
-    )[:limit]  # fmt: skip
-    names: dict[solver.Id, str] = {
-        v.id: v.name
-        for v in session.scalars(select(Volunteer).where(Volunteer.id.in_([v.id for v in nearest])))
-    }
+    volunteers = {v.id: v for v in problem.volunteers}
+    nearest = [volunteers[volunteer_id] for volunteer_id in nearest_ids]
+    names: dict[solver.Id, str] = dict(
+        session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(nearest_ids)))
+        .tuples()
+        .all()
+    )
     result = []
     for v in nearest:
         blocked = static_violation(problem, v, shift)
@@ -430,8 +474,8 @@ EXPORT_COLUMNS = [
 
 def export_csv(session: Session, roster: Roster) -> str:
     """One row per assignment, times in the station's timezone."""
-    rows = session.execute(
-        select(Assignment, Volunteer)
+    rows: Sequence[Any] = session.execute(
+        select(Assignment, Bundle("volunteer", Volunteer.id, Volunteer.name, Volunteer.phone))
         .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
         .where(Assignment.roster_id == roster.id)
         .order_by(Assignment.id)

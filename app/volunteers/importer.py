@@ -33,6 +33,7 @@ from app.volunteers.models import (
     VolunteerSkill,
     VolunteerStatus,
     WithdrawnPhone,
+    with_availability,
 )
 from app.volunteers.schemas import (
     Availability,
@@ -206,7 +207,9 @@ def check_csv(session: Session, account: Account, stream: BinaryIO) -> ImportPla
     existing = {
         v.phone: v
         for v in session.scalars(
-            select(Volunteer).where(Volunteer.phone.in_([row.phone for _, row in parsed]))
+            select(Volunteer)
+            .where(Volunteer.phone.in_([row.phone for _, row in parsed]))
+            .options(*with_availability())
         )
     }
     withdrawn = set(

@@ -2,7 +2,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from app.db import Base, JSONType, UTCDateTime, utcnow
 
@@ -54,13 +54,15 @@ class Volunteer(Base):
     skill_rows: Mapped[list["VolunteerSkill"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="VolunteerSkill.skill"
     )
+    # Availability loads when read: lists, grids and reports of hundreds of volunteers
+    # need names and skills only. Whoever reads it for many loads it with them
+    # (`with_availability`).
     weekly: Mapped[list["AvailabilityWindow"]] = relationship(
         cascade="all, delete-orphan",
-        lazy="selectin",
         order_by="(AvailabilityWindow.weekday, AvailabilityWindow.start)",
     )
     exceptions: Mapped[list["AvailabilityException"]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="AvailabilityException.start_date"
+        cascade="all, delete-orphan", order_by="AvailabilityException.start_date"
     )
 
     @property
@@ -119,3 +121,9 @@ class WithdrawnPhone(Base):
 
     phone_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def with_availability() -> tuple:
+    """Query options that load the availability of every volunteer a query returns in
+    two queries, rather than two per volunteer."""
+    return (selectinload(Volunteer.weekly), selectinload(Volunteer.exceptions))

@@ -23,7 +23,6 @@ from app.kiosks.ratelimit import RateLimited, client_ip, limit_sign_in
 from app.rosters import service as roster_service
 from app.rosters.models import Roster, RosterStatus
 from app.settings import get_settings
-from app.shifts.models import Shift
 from app.types import week_monday
 from app.web import session as web_session
 from app.web.pages import PageRoute, gettext_for, redirect, render
@@ -177,21 +176,19 @@ def dashboard(
     if week not in weeks:
         week = iso_week(today)
     roster = current_roster(session, account, chosen.id, week)
-    figures = roster_service.stats(session, roster) if roster is not None else None
-    open_seats = roster_service.unfilled(session, roster) if roster is not None else []
-    priorities = {
-        s.id: s.priority
-        for s in session.scalars(
-            select(Shift).where(Shift.id.in_([seat["shift_id"] for seat in open_seats]))
-        )
-    }
+    figures, open_seats, priorities = None, [], {}
+    if roster is not None:
+        fill = roster_service.shift_fill(session, roster)
+        figures = roster_service.stats(session, roster, fill)
+        open_seats = roster_service.unfilled(session, roster, fill)
+        priorities = {shift.id: shift.priority for shift in fill.shifts}
     by_priority: dict[int, int] = {}
     for seat in open_seats:
         priority = priorities[seat["shift_id"]]
         by_priority[priority] = by_priority.get(priority, 0) + seat["missing"]
     monday = week_monday(week)
-    hours = hours_service.hours_report(
-        session, account, chosen.id, monday, monday + timedelta(days=6), detail=False
+    hours = hours_service.district_hours(
+        session, account, chosen.id, monday, monday + timedelta(days=6)
     )
     context |= {
         "district": chosen,
@@ -199,6 +196,6 @@ def dashboard(
         "roster": roster,
         "figures": figures,
         "open_by_priority": sorted(by_priority.items(), reverse=True),
-        "hours": hours.total_hours,
+        "hours": hours,
     }
     return render(request, "console/dashboard.html", context)

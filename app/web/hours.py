@@ -32,6 +32,8 @@ from app.web.pages import PageRoute, gettext_for, redirect, render
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 
 PAGE = "console/hours/report.html"
+# Each entry carries its correction form: a month of a district is thousands of them.
+ENTRIES_PER_PAGE = 100
 MAX_ID = 2**31 - 1  # ids are 32-bit keys on PostgreSQL
 
 
@@ -107,8 +109,12 @@ def report_page(
     from_value: str | None,
     to_value: str | None,
     correction: dict[str, Any] | None = None,
+    page: int = 1,
+    entry: int | None = None,
 ):
-    """The report page for the asked district and period, or the form with its errors."""
+    """The report page for the asked district and period, or the form with its errors.
+    Entries come a page at a time; `entry` (or the entry being corrected) picks the page
+    that holds it."""
     _ = gettext_for(request)
     districts = visible_districts(session, account)
     context: dict[str, Any] = {"account": account, "districts": districts, "errors": {}}
@@ -143,8 +149,25 @@ def report_page(
     if report is None:
         return render(request, PAGE, context, status=422)
     query = {"district": chosen.id, "from": from_text, "to": to_text}
+    entries = report.entries or []
+    if correction is not None:
+        entry = correction["assignment_id"]
+    held = [i for i, e in enumerate(entries) if e.assignment_id == entry]
+    if held:
+        page = held[0] // ENTRIES_PER_PAGE + 1
+    pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
+    page = min(max(page, 1), pages)
+
+    def page_url(number: int) -> str:
+        return "/console/hours?" + urlencode(query | {"page": number}) + "#entries"
+
     context |= {
         "report": report,
+        "entries": entries[(page - 1) * ENTRIES_PER_PAGE : page * ENTRIES_PER_PAGE],
+        "page": page,
+        "pages": pages,
+        "previous_url": page_url(page - 1) if page > 1 else None,
+        "next_url": page_url(page + 1) if page < pages else None,
         "query": urlencode(query),
         "csv_url": "/console/hours/report.csv?" + urlencode(query),
         "entries_csv_url": "/console/hours/report.csv?" + urlencode(query | {"detail": "entries"}),
@@ -164,8 +187,10 @@ def hours_page(
     district: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     to: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    entry: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ):
-    return report_page(request, session, account, district, from_, to)
+    return report_page(request, session, account, district, from_, to, page=page, entry=entry)
 
 
 @router.get("/hours/report.csv")
@@ -245,7 +270,7 @@ def correct_entry(
                 "cancelled": _("This duty was cancelled."),
             }.get(conflict.extra.get("reason", ""), conflict.detail)
     if not errors and general is None:
-        query = urlencode({"district": district, "from": from_, "to": to})
+        query = urlencode({"district": district, "from": from_, "to": to, "entry": assignment_id})
         return redirect(f"/console/hours?{query}#entry-{assignment_id}")
     session.rollback()
     correction = {

@@ -31,11 +31,10 @@ from app.rosters.schemas import ManualAssignment, RosterRequest
 from app.settings import get_settings
 from app.shifts.models import Shift
 from app.types import week_monday
-from app.volunteers.models import Volunteer
+from app.volunteers.models import Volunteer, VolunteerStatus
 from app.web import i18n
 from app.web.console import ConsoleAccount, check_csrf, iso_week, visible_districts, week_choices
 from app.web.pages import PageRoute, gettext_for, redirect, render
-from solver.validate import skill_shortfall
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 RUNNING = ("queued", "running")
@@ -182,54 +181,46 @@ class Seat:
     open: bool = False
 
 
-def _seat_key(shift: Shift, local: datetime, language: str) -> str:
-    day = format_date(local.date(), "EEE", locale=language)
-    return f"{shift.station.code} {day} {local:%H:%M}"
-
-
 def _grid(
-    session: Session, roster: Roster, language: str
+    session: Session, roster: Roster, fill: roster_service.ShiftFill, language: str
 ) -> tuple[list[date], list[dict], dict[int, Seat]]:
     """Days of the week, stations (each with its seats per day), and seats by shift id."""
     monday = week_monday(roster.week)
     days = [monday + timedelta(days=i) for i in range(7)]
+    # A seat is named by its station, weekday and time: "LH-01 Mon 09:00".
+    weekday = {day.weekday(): format_date(day, "EEE", locale=language) for day in days}
     changed = set(roster.changed_volunteer_ids or [])
     people: dict[int, list[dict]] = defaultdict(list)
     rows = session.execute(
-        select(Assignment, Volunteer)
+        select(Assignment.id, Assignment.shift_id, Volunteer.id, Volunteer.name)
         .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
         .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
         .order_by(Volunteer.name, Assignment.id)
     ).all()
-    for assignment, volunteer in rows:
-        people[assignment.shift_id].append(
+    for assignment_id, shift_id, volunteer_id, name in rows:
+        people[shift_id].append(
             {
-                "assignment_id": assignment.id,
-                "volunteer_id": volunteer.id,
-                "name": volunteer.name,
-                "skills": sorted(volunteer.skills),
-                "changed": volunteer.id in changed,
-                "source": assignment.source,
+                "assignment_id": assignment_id,
+                "volunteer_id": volunteer_id,
+                "name": name,
+                "changed": volunteer_id in changed,
             }
         )
-    unfilled = {seat["shift_id"]: seat for seat in roster_service.unfilled(session, roster)}
+    unfilled = {s["shift_id"]: s for s in roster_service.unfilled(session, roster, fill)}
     seats: dict[int, Seat] = {}
     stations: dict[int, dict] = {}
-    for shift in mapping.week_shifts(session, roster.district_id, roster.week):
+    for shift in fill.shifts:
         zone = ZoneInfo(shift.station.timezone)
         start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
-        on_shift = people[shift.id]
-        short = skill_shortfall(
-            mapping.solver_shift(shift), [frozenset(p["skills"]) for p in on_shift]
-        )
         open_seat = unfilled.get(shift.id)
+        short = open_seat["missing_skills"] if open_seat else {}
         seat = Seat(
             shift=shift,
             day=start.date(),
             start=f"{start:%H:%M}",
             end=f"{end:%H:%M}",
-            key=_seat_key(shift, start, language),
-            people=on_shift,
+            key=f"{shift.station.code} {weekday[start.weekday()]} {start:%H:%M}",
+            people=people[shift.id],
             needs=[
                 {"skill": r["skill"], "count": r["count"], "short": short.get(r["skill"], 0)}
                 for r in shift.skill_requirements
@@ -260,13 +251,14 @@ def _roster_page(
     _ = gettext_for(request)
     language = i18n.language(request)
     running = roster.job_status in RUNNING
-    days, stations, seats = _grid(session, roster, language)
+    fill = roster_service.shift_fill(session, roster)
+    days, stations, seats = _grid(session, roster, fill, language)
     context: dict[str, Any] = {
         "account": account,
         "roster": roster,
         "district": district_service.get_district_in_scope(session, account, roster.district_id),
         "running": running,
-        "stats": roster_service.stats(session, roster),
+        "stats": roster_service.stats(session, roster, fill),
         "progress": roster.progress if running else None,
         "days": [{"date": d, "label": format_skeleton("MMMEd", d, locale=language)} for d in days],
         "stations": stations,
@@ -308,7 +300,14 @@ def _roster_page(
             ),
             "volunteers": [
                 v
-                for v in mapping.district_volunteers(session, roster.district_id)
+                for v in session.execute(
+                    select(Volunteer.id, Volunteer.name)
+                    .where(
+                        Volunteer.district_id == roster.district_id,
+                        Volunteer.status == VolunteerStatus.active,
+                    )
+                    .order_by(Volunteer.id)
+                )
                 if v.id not in on_shift
             ],
             "add_error": add_error,

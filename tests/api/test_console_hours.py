@@ -145,6 +145,32 @@ def test_a_correction_through_the_page(client, world, served_month, clock):
     assert "the kiosk was offline" in row and "2026-12-02 07:50" in row  # the original kept
 
 
+def test_entries_come_a_page_at_a_time(client, world, served_month, clock, monkeypatch):
+    """A district's month is thousands of entries, each with its correction form; the
+    page shows them in pages, and a corrected entry's page is the one shown after."""
+    monkeypatch.setattr("app.web.hours.ENTRIES_PER_PAGE", 2)
+    sign_in(client)
+
+    first = client.get(PAGE, params=period(world))
+    second = client.get(PAGE, params=period(world, page=2))
+
+    shown = [re.findall(r'<tr id="entry-(\d+)"', p.text) for p in (first, second)]
+    assert [len(ids) for ids in shown] == [2, 1]  # a1, a2, z1: the December entries
+    assert not set(shown[0]) & set(shown[1])
+    assert "Page 1 of 2" in first.text and 'rel="next"' in first.text
+    assert "Page 2 of 2" in second.text and 'rel="prev"' in second.text
+    assert ">3<" in second.text.replace(" ", "")  # the "Duties served" tile counts all
+    last = int(shown[1][0])
+    assert f'id="entry-{last}"' in client.get(PAGE, params=period(world, entry=last)).text
+    beyond = client.get(PAGE, params=period(world, page=99))
+    assert "Page 2 of 2" in beyond.text
+
+    response = correct_on_page(client, world, last)
+
+    assert response.status_code == 303 and f"entry={last}" in response.headers["location"]
+    assert f'id="entry-{last}"' in client.get(response.headers["location"]).text
+
+
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
@@ -197,3 +223,20 @@ def test_corrections_outside_the_district_or_without_the_token_are_refused(
     page = client.get(PAGE, params=period(world))
     assert "the kiosk was offline" not in page.text
     assert local(7, 50).strftime("%Y-%m-%d %H:%M") in entry_row(page.text, served_month["a1"].id)
+
+
+def test_the_dashboard_counts_the_weeks_verified_hours_as_the_report_does(
+    client, world, served_month
+):
+    sign_in(client)
+    week = {"from": "2026-11-30", "to": "2026-12-06"}  # 2026-W49, with a duty of November
+
+    dashboard = client.get("/console", params={"district": world.district_a.id,
+                                               "week": "2026-W49", "lang": "en"})  # fmt: skip
+
+    total = report(client, world, **week).json()["total_hours"]
+    assert total > 0
+    figure = re.search(
+        r"Verified hours this week</h2>\s*<p class=\"figure\">([\d.]+)<", dashboard.text
+    )
+    assert figure and float(figure[1]) == round(total, 1)

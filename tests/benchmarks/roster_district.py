@@ -18,12 +18,13 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from solver.benchmarks.district import MONDAY as GENERATED_MONDAY
 from solver.benchmarks.district import generate
 from tests.servers import migrate, start_server, start_worker
 
@@ -85,9 +86,13 @@ class Loaded:
     volunteers: int
 
 
-def load(base_url: str, stations: int, volunteers: int, seed: int) -> Loaded:
-    """Creates the generated district through the API; returns what the roster needs."""
+def load(
+    base_url: str, stations: int, volunteers: int, seed: int, monday: date | None = None
+) -> Loaded:
+    """Creates the generated district through the API; returns what the roster needs.
+    `monday` moves the generated week (its shifts; availability is weekly) there."""
     problem = generate(stations, volunteers, seed)
+    moved = monday - GENERATED_MONDAY if monday else timedelta(0)
     rng = random.Random(seed)
     api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=60)
     admin = api.post("/auth/token", data=ADMIN).raise_for_status().json()["access_token"]
@@ -129,7 +134,8 @@ def load(base_url: str, stations: int, volunteers: int, seed: int) -> Loaded:
             headers=headers,
             json={
                 "station_id": station_ids[shift.station],
-                "starts_at": shift.start.isoformat(), "ends_at": shift.end.isoformat(),
+                "starts_at": (shift.start + moved).isoformat(),
+                "ends_at": (shift.end + moved).isoformat(),
                 "min_volunteers": shift.min_headcount, "max_volunteers": shift.max_headcount,
                 "skill_requirements": [{"skill": k, "count": n}
                                        for k, n in shift.skill_needs.items()],
@@ -182,7 +188,7 @@ def load(base_url: str, stations: int, volunteers: int, seed: int) -> Loaded:
             headers=headers,
             json={"weekly": availability_text(v.availability or ()), "exceptions": []},
         ).raise_for_status()
-    year, week, _ = problem.shifts[0].start.astimezone(ZONE).isocalendar()
+    year, week, _ = (problem.shifts[0].start + moved).astimezone(ZONE).isocalendar()
     return Loaded(district["id"], f"{year}-W{week:02d}", headers, len(problem.shifts),
                   len(problem.volunteers))  # fmt: skip
 
