@@ -44,6 +44,7 @@ CALENDAR_PAST = timedelta(days=30)
 CALENDAR_FUTURE = timedelta(days=180)
 MAX_FEED_TOKEN_LENGTH = 100
 ERASED_REASON = "(erased: the volunteer withdrew)"
+WITHDREW_REASON = "the volunteer withdrew"
 
 
 def shift_week(shift: Shift) -> str:
@@ -505,6 +506,6 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer) -> None:
     for assignment in future:
         assignment.status = AssignmentStatus.cancelled
         assignment.cancelled_at = now
-        assignment.cancel_reason = "the volunteer withdrew"
+        assignment.cancel_reason = WITHDREW_REASON
     volunteer.calendar_token_hash = None
     volunteer_service.withdraw(session, volunteer)

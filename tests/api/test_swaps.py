@@ -86,6 +86,9 @@ def published_now(session: Session, shift: Shift, district_id: int) -> Roster:
     """Marks the shift's roster published as of now: what happens after is its history."""
     roster = roster_for(session, district_id, week_of(shift.starts_at))
     roster.published_at = utcnow()
+    # As a solve leaves them (the console's page shows them).
+    roster.stats = {"objective": 0, "best_bound": 0.0, "gap": 0.0, "solver_status": "optimal",
+                    "solve_seconds": 0.1}  # fmt: skip
     session.commit()
     return roster
 
@@ -523,3 +526,82 @@ def test_offers_change_nothing_until_taken(client, session, world, duty):
         select(func.count()).select_from(Assignment).where(Assignment.roster_id == roster.id)
     )
     assert count == 1
+
+
+# -- the console's roster page -----------------------------------------------------------
+
+
+def test_the_console_roster_page_shows_the_history(client, session, world, duty):
+    from tests.api.test_console import sign_in
+
+    volunteer, other = world["volunteer"], world["other_volunteer"]
+    roster = published_now(session, duty.shift, world.district_a.id)
+    spare = assign(
+        session,
+        add_shift(session, world.station_a, day_after_next_monday(4, 14)),
+        other.volunteer_id,
+    )
+    assert cancel(client, other, spare.id, reason="exam day").status_code == 200
+    assert accept(client, other, offered(client, volunteer, duty.id)).status_code == 200
+    assert sign_in(client).status_code == 303
+
+    english = client.get(f"/console/rosters/{roster.id}", params={"lang": "en"})
+
+    assert english.status_code == 200, english.text
+    page = english.text
+    section = page[page.index('id="history-title"') :]
+    assert ">History</h2>" in section
+    swap_row = section.index("Took the duty over from Wang Li")
+    cancel_row = section.index("Cancelled by the volunteer")
+    assert swap_row < cancel_row  # newest first
+    assert "exam day" in section and "张小明" in section
+    assert "A-1 " in section  # the duty named by station code, day and time
+
+    chinese_page = client.get(f"/console/rosters/{roster.id}", params={"lang": "zh"})
+    assert chinese_page.status_code == 200
+    chinese = chinese_page.text
+    assert "变更记录" in chinese
+    assert "接替了Wang Li的值班" in chinese
+    assert "志愿者本人取消" in chinese
+    assert "Took the duty over" not in chinese
+
+
+def test_the_console_history_names_the_services_own_reasons_in_chinese(
+    client, session, world, duty
+):
+    from tests.api.test_console import sign_in
+
+    roster = published_now(session, duty.shift, world.district_a.id)
+    removed = client.delete(
+        f"{API}/rosters/{roster.id}/assignments/{duty.id}", headers=world["coordinator"].headers
+    )
+    assert removed.status_code == 204
+    sign_in(client)
+    response = client.get(f"/console/rosters/{roster.id}", params={"lang": "zh"})
+    assert response.status_code == 200
+    page = response.text
+    history_part = page[page.index('id="history-title"') :]
+    assert "被协调员撤下" in history_part and "协调员撤下" in history_part
+    assert "removed by a coordinator" not in history_part
+
+
+def test_the_console_history_is_for_published_rosters_of_one_s_districts(
+    client, session, world, duty
+):
+    from tests.api.test_console import sign_in
+
+    roster = published_now(session, duty.shift, world.district_a.id)
+    draft = roster_for(session, world.district_a.id, week_of(duty.shift.starts_at), "draft")
+    draft.stats = roster.stats
+    session.commit()
+    sign_in(client)
+    published_page = client.get(f"/console/rosters/{roster.id}", params={"lang": "en"})
+    assert published_page.status_code == 200
+    assert "No changes since the roster was published." in published_page.text
+    draft_page = client.get(f"/console/rosters/{draft.id}", params={"lang": "en"})
+    assert draft_page.status_code == 200
+    assert "Changes against the published roster" in draft_page.text
+    assert 'id="history-title"' not in draft_page.text
+    client.cookies.clear()
+    sign_in(client, "cb@example.org")
+    assert client.get(f"/console/rosters/{roster.id}").status_code == 404
