@@ -605,3 +605,57 @@ def test_the_console_history_is_for_published_rosters_of_one_s_districts(
     client.cookies.clear()
     sign_in(client, "cb@example.org")
     assert client.get(f"/console/rosters/{roster.id}").status_code == 404
+
+
+# -- what the rest of the service makes of a swap ------------------------------------------
+
+
+def test_the_kiosk_board_shows_the_new_volunteer(client, session, world, duty, monkeypatch):
+    from app.kiosks import service as kiosk_service
+
+    assert (
+        accept(
+            client, world["other_volunteer"], offered(client, world["volunteer"], duty.id)
+        ).status_code
+        == 200
+    )
+    key = client.post(
+        f"{API}/stations/{world.station_a.id}/kiosks",
+        headers=world["coordinator"].headers,
+        json={"name": "Front desk"},
+    ).json()["key"]
+    # The board of the duty's day, an hour before it starts.
+    monkeypatch.setattr(kiosk_service, "utcnow", lambda: duty.shift.starts_at - timedelta(hours=1))
+    board = client.get(f"{API}/kiosk/duty", headers={"X-Kiosk-Key": key})
+    assert board.status_code == 200, board.text
+    assert [e["volunteer_name"] for e in board.json()["next"]] == ["张*明"]
+
+
+def test_a_roster_published_after_the_swap_keeps_it(client, session, world, duty):
+    """A draft solved before the swap still has the offerer on the duty: publishing it
+    carries the swap over (the offerer off, the taker on) instead of undoing it."""
+    offerer, taker = world["volunteer"], world["other_volunteer"]
+    published = session.get(Roster, duty.roster_id)
+    draft = Roster(district_id=published.district_id, week=published.week,
+                   status=RosterStatus.draft, time_limit_seconds=1, started_at=utcnow(),
+                   stats=published.stats)  # fmt: skip
+    session.add(draft)
+    session.flush()
+    session.add(Assignment(roster_id=draft.id, shift_id=duty.shift_id,
+                           volunteer_id=offerer.volunteer_id))  # fmt: skip
+    session.commit()
+    assert accept(client, taker, offered(client, offerer, duty.id)).status_code == 200
+
+    response = client.post(
+        f"{API}/rosters/{draft.id}/publish", headers=world["coordinator"].headers
+    )
+
+    assert response.status_code == 200, response.text
+    rows = client.get(
+        f"{API}/rosters/{draft.id}/assignments", headers=world["coordinator"].headers
+    ).json()
+    assert {(a["volunteer_id"], a["status"], a["source"]) for a in rows} == {
+        (offerer.volunteer_id, "cancelled", "solver"),
+        (taker.volunteer_id, "scheduled", "swap"),
+    }
+    assert [d["source"] for d in my_duties(client, taker)["items"]] == ["swap"]
