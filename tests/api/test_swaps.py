@@ -659,3 +659,21 @@ def test_a_roster_published_after_the_swap_keeps_it(client, session, world, duty
         (taker.volunteer_id, "scheduled", "swap"),
     }
     assert [d["source"] for d in my_duties(client, taker)["items"]] == ["swap"]
+
+
+def test_the_history_names_a_repair_s_refill(client, session, world, run_jobs):
+    volunteer, other = world["volunteer"], world["other_volunteer"]
+    shift = add_shift(session, world.station_a, day_after_next_monday(1, 9), max_volunteers=1)
+    duty = assign(session, shift, volunteer.volunteer_id)
+    roster = published_now(session, shift, world.district_a.id)
+    assert cancel(client, volunteer, duty.id, reason="flu").status_code == 200
+    repair = client.post(f"{API}/rosters/{roster.id}/repair", headers=world["coordinator"].headers)
+    assert repair.status_code == 202, repair.text
+    assert run_jobs() == [roster.id]
+
+    items = history(client, world["coordinator"], roster.id).json()["items"]
+
+    assert [(i["kind"], i["volunteer_id"], i["reason"]) for i in items] == [
+        ("repair", other.volunteer_id, None),
+        ("cancelled", volunteer.volunteer_id, "flu"),
+    ]
