@@ -36,6 +36,7 @@ from app.rosters.router import router as rosters_router
 from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
+from app.swaps.router import router as swaps_router
 from app.volunteers.router import router as volunteers_router
 from app.web.admin import router as console_admin_router
 from app.web.console import router as console_router
@@ -145,6 +146,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         districts_router,
         stations_router,
         duties_router,
+        swaps_router,
         shifts_router,
         volunteers_router,
         rosters_router,

@@ -8,6 +8,7 @@ from app.rosters.models import Assignment as RosterAssignment
 from app.rosters.models import Roster
 from app.shifts.models import Shift
 from app.stations.models import ShiftTemplate, Station
+from app.swaps.models import SwapOffer
 from app.volunteers.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -30,6 +31,7 @@ __all__ = [
     "Shift",
     "ShiftTemplate",
     "Station",
+    "SwapOffer",
     "Volunteer",
     "VolunteerSkill",
     "WithdrawnPhone",

@@ -44,6 +44,7 @@ CALENDAR_PAST = timedelta(days=30)
 CALENDAR_FUTURE = timedelta(days=180)
 MAX_FEED_TOKEN_LENGTH = 100
 ERASED_REASON = "(erased: the volunteer withdrew)"
+WITHDREW_REASON = "the volunteer withdrew"
 
 
 def shift_week(shift: Shift) -> str:
@@ -134,7 +135,7 @@ def _may_cancel(session: Session, account: Account, assignment: Assignment, rost
 # -- open seats and sign-up --------------------------------------------------------
 
 
-def _blocking_violation(
+def blocking_violation(
     volunteer: Volunteer,
     shift: Shift,
     holder_skills: Sequence[frozenset[str]],
@@ -174,7 +175,7 @@ def _blocking_violation(
     return mine[0] if mine else None
 
 
-def _live_duty_shifts(
+def live_duty_shifts(
     session: Session, volunteer_id: int, start: datetime, end: datetime
 ) -> list[Shift]:
     return list(
@@ -194,7 +195,7 @@ def _live_duty_shifts(
     )
 
 
-def _skills_by_volunteer(session: Session, volunteer_ids: Iterable[int]) -> dict[int, set[str]]:
+def skills_by_volunteer(session: Session, volunteer_ids: Iterable[int]) -> dict[int, set[str]]:
     ids = set(volunteer_ids)
     out: dict[int, set[str]] = {i: set() for i in ids}
     if ids:
@@ -208,14 +209,14 @@ def _skills_by_volunteer(session: Session, volunteer_ids: Iterable[int]) -> dict
     return out
 
 
-def _can_sign_up(volunteer: Volunteer) -> bool:
+def may_take_seats(volunteer: Volunteer) -> bool:
     return volunteer.status == VolunteerStatus.active and volunteer.district_id is not None
 
 
 def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> Page[OpenShiftRead]:
     """Future shifts of the volunteer's district, in published rosters, with a free seat
     the volunteer may take without breaking a hard rule. A handful of queries in all."""
-    if not _can_sign_up(volunteer):
+    if not may_take_seats(volunteer):
         return Page(items=[], total=0)
     now = utcnow()
     first_week = _week_of(now - timedelta(days=7))
@@ -249,27 +250,14 @@ def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> P
         )
         if (week := shift_week(shift)) in rosters
     ]
-    holders: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for roster_id, shift_id, holder_id in session.execute(
-        select(Assignment.roster_id, Assignment.shift_id, Assignment.volunteer_id).where(
-            Assignment.roster_id.in_(set(rosters.values())),
-            Assignment.status.in_(mapping.LIVE_STATUSES),
-        )
-    ):
-        holders[roster_id, shift_id].append(holder_id)
+    holders = live_holders(session, rosters.values())
     seats = [
         (shift, roster_id, holders[roster_id, shift.id])
         for shift, roster_id in shifts
         if len(holders[roster_id, shift.id]) < shift.max_volunteers
         and volunteer.id not in holders[roster_id, shift.id]
     ]
-    skills = _skills_by_volunteer(
-        session, (h for shift, _, ids in seats if shift.skill_requirements for h in ids)
-    )
-    duties = _live_duty_shifts(
-        session, volunteer.id, now - mapping.NEIGHBOURHOOD, horizon + mapping.NEIGHBOURHOOD
-    )
-    settings = get_settings()
+    violations = seat_violations(session, volunteer, [(shift, ids) for shift, _, ids in seats])
     fitting = [
         OpenShiftRead(
             id=shift.id,
@@ -286,11 +274,8 @@ def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> P
             ],
             priority=shift.priority,
         )
-        for shift, roster_id, ids in seats
-        if _blocking_violation(
-            volunteer, shift, [frozenset(skills.get(i, ())) for i in ids], duties, settings
-        )
-        is None
+        for (shift, roster_id, ids), violation in zip(seats, violations, strict=True)
+        if violation is None
     ]
     return Page(items=fitting[params.offset : params.offset + params.limit], total=len(fitting))
 
@@ -300,18 +285,20 @@ def _week_of(instant: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
-    """Takes a free seat on a published shift for the calling volunteer.
+def lock_seat_shift(session: Session, volunteer: Volunteer, shift_id: int) -> tuple[Shift, Roster]:
+    """The shift a volunteer wants a seat on, row-locked, and the published roster that
+    covers it, after the checks that do not depend on who holds its seats: an active
+    volunteer of the shift's district, a published roster, not started, an open station
+    and a live weekly pattern. Sign-up and taking over a swapped duty both pass here.
 
-    Never over-books: the shift row is locked (SELECT ... FOR UPDATE on PostgreSQL;
-    SQLite's BEGIN IMMEDIATE already lets one writer in at a time) before the seats
-    are counted, and held until the request's transaction commits.
+    The shift row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN
+    IMMEDIATE already lets one writer in at a time) before anyone counts its seats, and
+    held until the request's transaction commits.
     """
-    volunteer = volunteer_service.volunteer_of(session, account)
     shift = session.scalar(select(Shift).where(Shift.id == shift_id).with_for_update(of=Shift))
     if shift is None or shift.cancelled_at is not None:
         raise NotFound(f"Shift {shift_id} not found.")
-    if not _can_sign_up(volunteer):
+    if not may_take_seats(volunteer):
         raise Conflict(
             "Only an active volunteer of a district can sign up for shifts.", reason="inactive"
         )
@@ -338,42 +325,99 @@ def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
         raise Conflict(
             f"The weekly pattern of shift {shift_id} has been retired.", reason="retired"
         )
-    holder_ids = list(
+    return shift, roster
+
+
+def seat_holders(session: Session, roster_id: int, shift_id: int) -> list[int]:
+    """The volunteers holding a live seat on the shift in the roster."""
+    return list(
         session.scalars(
             select(Assignment.volunteer_id).where(
-                Assignment.roster_id == roster.id,
-                Assignment.shift_id == shift.id,
+                Assignment.roster_id == roster_id,
+                Assignment.shift_id == shift_id,
                 Assignment.status.in_(mapping.LIVE_STATUSES),
             )
         )
     )
+
+
+def live_holders(
+    session: Session, roster_ids: Iterable[int]
+) -> defaultdict[tuple[int, int], list[int]]:
+    """The volunteers on each shift of the rosters: (roster_id, shift_id) -> their ids."""
+    holders: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
+    for roster_id, shift_id, holder_id in session.execute(
+        select(Assignment.roster_id, Assignment.shift_id, Assignment.volunteer_id).where(
+            Assignment.roster_id.in_(set(roster_ids)),
+            Assignment.status.in_(mapping.LIVE_STATUSES),
+        )
+    ):
+        holders[roster_id, shift_id].append(holder_id)
+    return holders
+
+
+def seat_violations(
+    session: Session, volunteer: Volunteer, seats: Sequence[tuple[Shift, Sequence[int]]]
+) -> list[solver.Violation | None]:
+    """For each (shift, the volunteers who stay on it), the hard rule that `volunteer`
+    taking a seat there would break, or None: the skill rule for the seats left, and
+    every rule over the volunteer's own duties around it. The one check behind sign-up,
+    the open-seat list and swaps; two queries however many seats."""
+    if not seats:
+        return []
+    skills = skills_by_volunteer(
+        session, (h for shift, ids in seats if shift.skill_requirements for h in ids)
+    )
+    duties = live_duty_shifts(
+        session,
+        volunteer.id,
+        min(shift.starts_at for shift, _ in seats) - mapping.NEIGHBOURHOOD,
+        max(shift.ends_at for shift, _ in seats) + mapping.NEIGHBOURHOOD,
+    )
+    settings = get_settings()
+    return [
+        blocking_violation(
+            volunteer, shift, [frozenset(skills.get(i, ())) for i in ids], duties, settings
+        )
+        for shift, ids in seats
+    ]
+
+
+def check_fit(
+    session: Session,
+    volunteer: Volunteer,
+    shift: Shift,
+    holder_ids: Sequence[int],
+    *,
+    action: str = "Signing up",
+) -> None:
+    """Raises a 409 naming the hard rule that `volunteer` taking a seat on `shift` next
+    to `holder_ids` would break (see seat_violations)."""
+    violation = seat_violations(session, volunteer, [(shift, holder_ids)])[0]
+    if violation is not None:
+        raise Conflict(
+            f"{action} would break the {violation.rule} rule: {violation.message}.",
+            reason=violation.rule,
+        )
+
+
+def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
+    """Takes a free seat on a published shift for the calling volunteer.
+
+    Never over-books: the seats are counted under the shift's row lock (lock_seat_shift).
+    """
+    volunteer = volunteer_service.volunteer_of(session, account)
+    shift, roster = lock_seat_shift(session, volunteer, shift_id)
+    holder_ids = seat_holders(session, roster.id, shift.id)
     if volunteer.id in holder_ids:
-        raise _already_on(shift_id)
+        raise already_on(shift_id)
     if len(holder_ids) >= shift.max_volunteers:
         raise Conflict(
             f"Shift {shift_id} is full ({shift.max_volunteers} of {shift.max_volunteers} "
             "seats taken).",
             reason="full",
         )
-    skills = _skills_by_volunteer(session, holder_ids if shift.skill_requirements else ())
-    duties = _live_duty_shifts(
-        session,
-        volunteer.id,
-        shift.starts_at - mapping.NEIGHBOURHOOD,
-        shift.ends_at + mapping.NEIGHBOURHOOD,
-    )
-    violation = _blocking_violation(
-        volunteer,
-        shift,
-        [frozenset(skills.get(i, ())) for i in holder_ids],
-        duties,
-        get_settings(),
-    )
-    if violation is not None:
-        raise Conflict(
-            f"Signing up would break the {violation.rule} rule: {violation.message}.",
-            reason=violation.rule,
-        )
+    check_fit(session, volunteer, shift, holder_ids)
     assignment = Assignment(
         roster_id=roster.id,
         shift_id=shift.id,
@@ -387,11 +431,11 @@ def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
         with session.begin_nested():
             session.flush()
     except IntegrityError:
-        raise _already_on(shift_id) from None
+        raise already_on(shift_id) from None
     return assignment
 
 
-def _already_on(shift_id: int) -> Conflict:
+def already_on(shift_id: int) -> Conflict:
     return Conflict(f"You are already on shift {shift_id}.", reason="already_assigned")
 
 
@@ -462,6 +506,6 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer) -> None:
     for assignment in future:
         assignment.status = AssignmentStatus.cancelled
         assignment.cancelled_at = now
-        assignment.cancel_reason = "the volunteer withdrew"
+        assignment.cancel_reason = WITHDREW_REASON
     volunteer.calendar_token_hash = None
     volunteer_service.withdraw(session, volunteer)

@@ -37,6 +37,8 @@ class AssignmentSource(StrEnum):
     solver = "solver"
     manual = "manual"
     signup = "signup"
+    # Taken over from another volunteer (app/swaps): the duty moved, it was not added.
+    swap = "swap"
 
 
 class Roster(Base):

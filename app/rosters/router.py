@@ -4,10 +4,12 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep
-from app.rosters import service
+from app.pagination import PageDep, PageRead
+from app.rosters import history, service
 from app.rosters.models import Assignment, Roster
 from app.rosters.schemas import (
     AssignmentRead,
+    HistoryItemRead,
     ManualAssignment,
     RosterProgress,
     RosterRead,
@@ -104,6 +106,16 @@ def list_assignments(session: SessionDep, account: CoordinatorAccount, roster_id
 def list_unfilled(session: SessionDep, account: CoordinatorAccount, roster_id: Id):
     """Every seat still open, with the solver's reasons."""
     return service.unfilled(session, service.get_roster(session, account, roster_id))
+
+
+@router.get("/rosters/{roster_id}/history", response_model=PageRead[HistoryItemRead])
+def roster_history(session: SessionDep, account: CoordinatorAccount, roster_id: Id, page: PageDep):
+    """What changed since publication (sign-ups, additions, repairs, swaps,
+    cancellations), newest first; empty for a roster never published."""
+    items = history.roster_history(session, service.get_roster(session, account, roster_id))
+    return PageRead[HistoryItemRead](
+        items=items[page.offset : page.offset + page.limit], total=len(items)
+    )
 
 
 @router.post("/rosters/{roster_id}/publish", response_model=RosterRead)

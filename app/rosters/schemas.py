@@ -84,3 +84,27 @@ class ManualAssignment(BaseModel):
     shift_id: Id
     volunteer_id: Id
     pinned: bool = False
+
+
+class HistoryItemRead(BaseModel):
+    at: datetime
+    kind: str = Field(
+        description="signup, added (by a coordinator), repair (refilled by a repair), swap "
+        "(volunteer_id took the duty over from other_volunteer_id) or cancelled (also a "
+        "coordinator's removal and a shift's deletion; `reason` and `by` say which)."
+    )
+    assignment_id: int
+    shift_id: int
+    station_id: int
+    starts_at: datetime
+    ends_at: datetime
+    volunteer_id: int
+    volunteer_name: str
+    other_volunteer_id: int | None = None
+    other_volunteer_name: str | None = None
+    reason: str | None = None
+    by: str | None = Field(
+        default=None,
+        description="For a cancellation, the role of who cancelled (volunteer, coordinator, "
+        "admin); null when the service did (a repair, a volunteer's withdrawal).",
+    )

@@ -450,6 +450,9 @@ def add_assignment(
     return assignment
 
 
+REMOVED_REASON = "removed by a coordinator"
+
+
 def remove_assignment(
     session: Session, account: Account, roster_id: int, assignment_id: int
 ) -> None:
@@ -462,7 +465,7 @@ def remove_assignment(
     assignment.status = AssignmentStatus.cancelled
     assignment.cancelled_at = utcnow()
     assignment.cancelled_by = account.id
-    assignment.cancel_reason = "removed by a coordinator"
+    assignment.cancel_reason = REMOVED_REASON
 
 
 EXPORT_COLUMNS = [

@@ -22,6 +22,7 @@ from solver.validate import static_violation
 
 # (volunteer_id, shift_id): database ids, typed as the solver types the ids it hands back.
 Key = tuple[solver.Id, solver.Id]
+REPAIR_REASON = "repair: the volunteer can no longer take this shift"
 
 
 def _key(a: Assignment | solver.Assignment) -> Key:
@@ -195,7 +196,7 @@ def _save_repair(session: Session, roster: Roster, work: Work, solution: solver.
     for assignment in removed:
         assignment.status = AssignmentStatus.cancelled
         assignment.cancelled_at = now
-        assignment.cancel_reason = "repair: the volunteer can no longer take this shift"
+        assignment.cancel_reason = REPAIR_REASON
     for volunteer_id, shift_id in sorted(added):
         session.add(Assignment(roster_id=roster.id, shift_id=shift_id, volunteer_id=volunteer_id))
     roster.changed_volunteer_ids = sorted(

@@ -23,13 +23,18 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.deps import SessionDep
 from app.districts import service as district_service
+from app.duties.service import WITHDREW_REASON
 from app.errors import Conflict
-from app.rosters import mapping
+from app.rosters import history, mapping
 from app.rosters import service as roster_service
 from app.rosters.models import Assignment, Roster, RosterStatus
-from app.rosters.schemas import ManualAssignment, RosterRequest
+from app.rosters.schemas import HistoryItemRead, ManualAssignment, RosterRequest
+from app.rosters.service import REMOVED_REASON
+from app.rosters.store import REPAIR_REASON
 from app.settings import get_settings
 from app.shifts.models import Shift
+from app.shifts.service import SHIFT_CANCELLED
+from app.stations.models import Station
 from app.types import week_monday
 from app.volunteers.models import Volunteer, VolunteerStatus
 from app.web import i18n
@@ -63,6 +68,28 @@ RULE_NAMES = {
     "consecutive_days_off": N_("too few days off in a row"),
     "weekends": N_("at the weekend limit"),
     "max_headcount": N_("the shift is full"),
+}
+
+
+# The roster's history: what each change was, and the reasons the service itself writes
+# (a volunteer's or coordinator's own words are shown as typed).
+CHANGE_NAMES = {
+    "signup": N_("Signed up"),
+    "added": N_("Added by a coordinator"),
+    "repair": N_("Added by a repair"),
+    "swap": N_("Took the duty over from {name}"),
+}
+CANCELLED_BY = {
+    "volunteer": N_("Cancelled by the volunteer"),
+    "coordinator": N_("Taken off by a coordinator"),
+    "admin": N_("Taken off by an administrator"),
+    None: N_("Cancelled by the service"),
+}
+SERVICE_REASONS = {
+    REMOVED_REASON: N_("removed by a coordinator"),
+    REPAIR_REASON: N_("repair: the volunteer can no longer take this shift"),
+    SHIFT_CANCELLED: N_("shift cancelled"),
+    WITHDREW_REASON: N_("the volunteer withdrew"),
 }
 
 
@@ -238,6 +265,34 @@ def _grid(
     return days, ordered, seats
 
 
+def _history_rows(
+    session: Session, items: list[HistoryItemRead], language: str, _: Any
+) -> list[dict[str, str]]:
+    """The roster's history as the page lists it: newest first, local times."""
+    ids = {item.station_id for item in items}
+    stations = {s.id: s for s in session.scalars(select(Station).where(Station.id.in_(ids)))}
+    rows = []
+    for item in items:
+        station = stations[item.station_id]
+        start = item.starts_at.astimezone(ZoneInfo(station.timezone))
+        if item.kind == "cancelled":
+            change = _(CANCELLED_BY.get(item.by, CANCELLED_BY[None]))
+        else:
+            change = _(CHANGE_NAMES[item.kind]).format(name=item.other_volunteer_name or "")
+        reason = item.reason or ""
+        rows.append(
+            {
+                "at": _local(item.at),
+                "volunteer": item.volunteer_name,
+                "change": change,
+                "duty": f"{station.code} {format_skeleton('MMMEd', start, locale=language)} "
+                f"{start:%H:%M}",
+                "reason": _(SERVICE_REASONS[reason]) if reason in SERVICE_REASONS else reason,
+            }
+        )
+    return rows
+
+
 def _roster_page(
     request: Request,
     session: Session,
@@ -290,6 +345,9 @@ def _roster_page(
             return out
 
         context["comparison"] = {"added": rows(added), "dropped": rows(dropped)}
+    if roster.published_at is not None:
+        items = history.roster_history(session, roster)
+        context["history"] = _history_rows(session, items, language, _)
     seat = seats.get(selected) if selected is not None else None
     if seat is not None:
         on_shift = {p["volunteer_id"] for p in seat.people}

@@ -314,6 +314,31 @@ CALLS = {
     "POST /shifts/{id}/signup": Call(
         "POST", lambda w: f"/api/v1/shifts/{w.open_shift.id}/signup", VOLUNTEER_SELF(201)
     ),
+    # Swaps are the volunteers' business; the duty's own volunteer offers it.
+    "POST /assignments/{id}/swap-offer": Call(
+        "POST",
+        lambda w: f"/api/v1/assignments/{w.duty.id}/swap-offer",
+        codes(401, 201, 404, 403, 403, 403),
+    ),
+    "GET /swap-offers": Call("GET", lambda w: "/api/v1/swap-offers", VOLUNTEER_SELF(200)),
+    "GET /volunteers/me/swap-offers": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/swap-offers", VOLUNTEER_SELF(200)
+    ),
+    # The offerer takes it back; anyone else is told it does not exist.
+    "POST /swap-offers/{offer_id}/withdraw": Call(
+        "POST",
+        lambda w: f"/api/v1/swap-offers/{w.swap_offer_id}/withdraw",
+        codes(401, 200, 404, 403, 403, 403),
+    ),
+    # The other volunteer takes it over; the offerer cannot take their own (409).
+    "POST /swap-offers/{offer_id}/accept": Call(
+        "POST",
+        lambda w: f"/api/v1/swap-offers/{w.swap_offer_id}/accept",
+        codes(401, 409, 200, 403, 403, 403),
+    ),
+    "GET /rosters/{id}/history": Call(
+        "GET", lambda w: f"/api/v1/rosters/{w.published.id}/history", COORDINATOR_A(200)
+    ),
     "GET /volunteers/me/calendar.ics": Call(
         "GET", lambda w: "/api/v1/volunteers/me/calendar.ics", VOLUNTEER_SELF(200)
     ),
@@ -422,7 +447,22 @@ def world_with_template(world, session):
     world.template_a, world.shift, world.assignment = template, shift, assignment
     world.draft, world.published = draft, published
     add_kiosks(world, session)
-    return add_duties(world, session)
+    add_duties(world, session)
+    add_swap_offer(world, session)
+    return world
+
+
+def add_swap_offer(world, session):
+    """The volunteer's open offer of a second duty (the first stays free to offer)."""
+    from app.swaps.models import SwapOffer
+    from tests.api.test_duties import add_shift, assign, day_after_next_monday
+
+    shift = add_shift(session, world.station_a, day_after_next_monday(2, 9))
+    duty = assign(session, shift, world["volunteer"].volunteer_id)
+    swap_offer = SwapOffer(assignment_id=duty.id, offered_by=world["volunteer"].volunteer_id)
+    session.add(swap_offer)
+    session.commit()
+    world.swap_offer_id = swap_offer.id
 
 
 def add_kiosks(world, session):
