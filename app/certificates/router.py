@@ -2,7 +2,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from app.certificates import pdf, service
+from app.certificates import service
 from app.certificates.schemas import (
     CertificateAdminRead,
     CertificateRead,
@@ -11,7 +11,6 @@ from app.certificates.schemas import (
 )
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep, VolunteerAccount
 from app.pagination import PageDep, PageRead
-from app.settings import get_settings
 from app.types import Id
 from app.volunteers import service as volunteer_service
 
@@ -51,13 +50,13 @@ def list_my_certificates(session: SessionDep, account: VolunteerAccount, page: P
 def my_certificate_pdf(session: SessionDep, account: VolunteerAccount, code: str):
     """One of my certificates as a PDF; 409 `revoked` once a coordinator revoked it."""
     volunteer = volunteer_service.volunteer_of(session, account)
-    content = service.printable(session, volunteer, code)
-    font = pdf.require_font(get_settings().certificate_font)
+    document = service.certificate_pdf(session, volunteer, code)
+    filename = f"certificate-{service.normalize_code(code)}.pdf"
     return Response(
-        pdf.render(content, font),
+        document,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="certificate-{content.code}.pdf"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )

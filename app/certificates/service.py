@@ -14,6 +14,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.certificates import pdf
 from app.certificates.models import Certificate
 from app.certificates.pdf import CertificateContent
 from app.certificates.schemas import (
@@ -249,6 +250,13 @@ def printable(session: Session, volunteer: Volunteer, code: str) -> CertificateC
         issued_on=local_date(certificate.issued_at),
         verify_url=verify_url(certificate.code),
     )
+
+
+def certificate_pdf(session: Session, volunteer: Volunteer, code: str) -> bytes:
+    """The PDF of one of the volunteer's certificates (the API's and the app's); 503
+    (pdf.FontMissing) when no Chinese font is installed."""
+    content = printable(session, volunteer, code)
+    return pdf.render(content, pdf.require_font(get_settings().certificate_font))
 
 
 def find(session: Session, code: str, *, for_update: bool = False) -> Certificate | None:

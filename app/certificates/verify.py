@@ -23,6 +23,8 @@ from app.web.pages import redirect, render
 router = APIRouter(tags=["certificates"])
 
 TEMPLATE = "verify/certificate.html"
+# One URL, HTML or JSON; never cached, so that a revocation shows at once.
+ANSWER_HEADERS = {"Vary": "Accept", "Cache-Control": "no-store"}
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": VerifyRead, "content": {"text/html": {}}, "description": "A certificate"},
     404: {"description": "No certificate has this code (`valid: false`)"},
@@ -79,8 +81,11 @@ def verify(
     found = service.verification(session, code)
     if as_json:
         if found is None:
-            return problem(404, "No certificate has this code.", slug="not-found", valid=False)
-        return JSONResponse(found.model_dump(mode="json", by_alias=True))
+            return problem(
+                404, "No certificate has this code.", slug="not-found", headers=ANSWER_HEADERS,
+                valid=False,
+            )  # fmt: skip
+        return JSONResponse(found.model_dump(mode="json", by_alias=True), headers=ANSWER_HEADERS)
     context = {"asked": True, "typed": code, "certificate": found}
     if found is not None:
         context |= {
@@ -89,4 +94,6 @@ def verify(
             "issued_on": service.local_date(found.issued_at),
             "revoked_on": service.local_date(found.revoked_at) if found.revoked_at else None,
         }
-    return render(request, TEMPLATE, context, 200 if found else 404)
+    response = render(request, TEMPLATE, context, 200 if found else 404)
+    response.headers["Vary"] = "Accept"
+    return response

@@ -441,6 +441,7 @@ def test_verify_json_confirms_the_certificate_without_personal_data(client, worl
         "revoked_at": None,
     }
     assert "Wang Li" not in response.text and "13800000001" not in response.text
+    assert response.headers["vary"] == "Accept" and response.headers["cache-control"] == "no-store"
     # Typed from paper: lower case, dashes, O for 0 and I/L for 1 all find it.
     typed = certificate_service.grouped(code).lower().replace("0", "o").replace("1", "l")
     assert verify_json(client, typed).json()["code"] == code
