@@ -25,6 +25,7 @@ from app.certificates.schemas import (
     VerifyRead,
 )
 from app.db import utcnow
+from app.deps import API_PREFIX
 from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotFound
@@ -72,7 +73,7 @@ def verify_url(code: str) -> str:
 
 
 def pdf_path(code: str) -> str:
-    return f"/api/v1/volunteers/me/certificates/{code}.pdf"
+    return f"{API_PREFIX}/volunteers/me/certificates/{code}.pdf"
 
 
 # -- issuing -----------------------------------------------------------------------
@@ -99,8 +100,7 @@ def issue(session: Session, volunteer: Volunteer, data: CertificateRequest) -> C
     from_date = data.from_date
     if from_date is None:
         first = hours_service.first_service_date(session, volunteer.id)
-        home = ZoneInfo(get_settings().default_timezone)
-        from_date = min(first or volunteer.created_at.astimezone(home).date(), to_date)
+        from_date = min(first or local_date(volunteer.created_at), to_date)
     _check_period(from_date, to_date, today)
     stations = hours_service.station_hours_of(session, volunteer.id, from_date, to_date)
     hours = round(sum(row.total_hours for row in stations), 2)
@@ -126,7 +126,7 @@ def issue(session: Session, volunteer: Volunteer, data: CertificateRequest) -> C
                 duties=row.duties,
             ).model_dump()
             for row in stations
-        ],  # fmt: skip
+        ],
         masked_name=mask_name(volunteer.name),
         issued_at=utcnow(),
     )

@@ -8,7 +8,7 @@ cannot be enumerated. `Accept: application/json` gets the same as JSON.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.certificates import service
@@ -25,6 +25,8 @@ router = APIRouter(tags=["certificates"])
 TEMPLATE = "verify/certificate.html"
 # One URL, HTML or JSON; never cached, so that a revocation shows at once.
 ANSWER_HEADERS = {"Vary": "Accept", "Cache-Control": "no-store"}
+# What a refused form shows again of the code typed (the field takes 40 characters).
+TYPED_SHOWN = 40
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": VerifyRead, "content": {"text/html": {}}, "description": "A certificate"},
     404: {"description": "No certificate has this code (`valid: false`)"},
@@ -47,13 +49,14 @@ def wants_json(accept: str | None) -> bool:
 
 
 @router.get("/verify", include_in_schema=False)
-def verify_form(request: Request, code: Annotated[str | None, Query(max_length=200)] = None):
+def verify_form(request: Request, code: str | None = None):
     """A form to type a code from paper; a well-formed code leads to its page."""
     if code is None or not code.strip():
         return render(request, TEMPLATE, {"asked": False})
     normalized = service.normalize_code(code)
     if normalized is None:
-        return render(request, TEMPLATE, {"asked": False, "typed": code, "malformed": True}, 422)
+        context = {"asked": False, "typed": code[:TYPED_SHOWN], "malformed": True}
+        return render(request, TEMPLATE, context, 422)
     return redirect(f"/verify/{normalized}")
 
 

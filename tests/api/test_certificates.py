@@ -499,6 +499,8 @@ def test_the_code_form_leads_to_the_page_or_names_the_problem(client, world, ser
     wrong = client.get("/verify", params={"code": "12345", "lang": "en"})
     assert wrong.status_code == 422
     assert "12 letters and digits" in wrong.text and 'value="12345"' in wrong.text
+    long = client.get("/verify", params={"code": "Z" * 5000, "lang": "en"})
+    assert long.status_code == 422 and f'value="{"Z" * 40}"' in long.text
 
 
 def test_verify_lookups_are_rate_limited_per_address(client, world, monkeypatch):
