@@ -47,6 +47,11 @@ ENV PATH=/opt/uroster/bin:$PATH \
     UROSTER_HOST=0.0.0.0 \
     UROSTER_PORT=8000
 
+# A Chinese font, embedded in service certificate PDFs (found at Debian's path).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-zenhei \
+ && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 uroster \
  && useradd --system --uid 10001 --gid uroster --home-dir /srv/uroster --create-home \
         --shell /usr/sbin/nologin uroster

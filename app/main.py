@@ -12,6 +12,8 @@ from app import models  # noqa: F401  (every table registered before the first q
 from app.accounts import passwords
 from app.accounts import service as account_service
 from app.accounts.router import router as accounts_router
+from app.certificates.router import router as certificates_router
+from app.certificates.verify import router as verify_page_router
 from app.db import get_sessionmaker
 from app.districts.router import router as districts_router
 from app.duties.router import router as duties_router
@@ -152,7 +154,9 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         rosters_router,
         kiosks_router,
         hours_router,
+        certificates_router,
         kiosk_page_router,
+        verify_page_router,
         console_router,
         console_rosters_router,
         console_map_router,

@@ -1,6 +1,7 @@
 """Every table, imported once so that Alembic and relationships see the whole schema."""
 
 from app.accounts.models import AccessToken, Account, coordinator_district
+from app.certificates.models import Certificate
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
@@ -22,6 +23,7 @@ __all__ = [
     "Account",
     "AvailabilityException",
     "AvailabilityWindow",
+    "Certificate",
     "District",
     "HoursCorrection",
     "Kiosk",

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     registration_window_seconds: float = Field(default=3600.0, gt=0)
     kiosk_rate_per_minute: float = Field(default=120.0, gt=0)
     kiosk_rate_burst: int = Field(default=60, ge=1)
+    # Public certificate checks (/verify/{code}) per client IP: plenty for people
+    # scanning QR codes, far too few to enumerate 60-bit codes.
+    verify_rate_per_minute: float = Field(default=30.0, gt=0)
+    verify_rate_burst: int = Field(default=20, ge=1)
+    # A TrueType/OpenType font (.ttf, .otf, .ttc) with Chinese glyphs for certificate
+    # PDFs; unset: found with fc-match or at Debian's usual paths (app.certificates.pdf).
+    certificate_font: str | None = None
     # A coordinator's hours correction may exceed the shift's length by this much
     # (a volunteer who stayed on to hand over).
     hours_correction_slack_hours: float = Field(default=2.0, ge=0, le=24)

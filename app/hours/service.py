@@ -414,6 +414,50 @@ def volunteer_hours(
     return totals
 
 
+def station_hours_of(
+    session: Session, volunteer_id: int, from_date: date, to_date: date
+) -> list[StationHoursRow]:
+    """One volunteer's verified hours per station (any district) on duties dated
+    `from`..`to` (dated as in hours_report), by station code: what a certificate says."""
+    rows = session.execute(
+        select(ServiceHours.hours, Shift.starts_at, Station)
+        .join(Assignment, Assignment.id == ServiceHours.assignment_id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == Shift.station_id)
+        .where(ServiceHours.volunteer_id == volunteer_id, *_in_period(from_date, to_date))
+    ).all()
+    stations: dict[int, StationHoursRow] = {}
+    for hours, starts_at, station in rows:
+        if not from_date <= _local_date(starts_at, station.timezone) <= to_date:
+            continue
+        at = stations.setdefault(
+            station.id,
+            StationHoursRow(
+                station_id=station.id, code=station.code, name=station.name, total_hours=0.0,
+                duties=0,
+            ),
+        )  # fmt: skip
+        at.total_hours += hours
+        at.duties += 1
+    for at in stations.values():
+        at.total_hours = round(at.total_hours, 2)
+    return sorted(stations.values(), key=lambda row: row.code)
+
+
+def first_service_date(session: Session, volunteer_id: int) -> date | None:
+    """The date (station time) of the volunteer's first duty with verified hours."""
+    first = session.execute(
+        select(Shift.starts_at, Station.timezone)
+        .join(Assignment, Assignment.shift_id == Shift.id)
+        .join(ServiceHours, ServiceHours.assignment_id == Assignment.id)
+        .join(Station, Station.id == Shift.station_id)
+        .where(ServiceHours.volunteer_id == volunteer_id)
+        .order_by(Shift.starts_at)
+        .limit(1)
+    ).first()
+    return _local_date(first.starts_at, first.timezone) if first else None
+
+
 # What a report says of a volunteer: not the whole record of hundreds of them.
 VOLUNTEER_NAME: Bundle[Any] = Bundle("volunteer", Volunteer.id, Volunteer.name)
 

@@ -1,7 +1,7 @@
 """swap offers: a volunteer offers a duty, another takes it over
 
 Revision ID: f6a7b8c9d0e1
-Revises: c3d5e7f9a1b2
+Revises: e5f6a7b8c9d0
 Create Date: 2026-12-06 15:20:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = "f6a7b8c9d0e1"
-down_revision: str | None = "c3d5e7f9a1b2"
+down_revision: str | None = "e5f6a7b8c9d0"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

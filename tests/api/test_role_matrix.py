@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import ROLES, Caller, World
+from tests.api.test_certificates import add_certificates
 from tests.api.test_duties import add_duties
 
 A, V, OV, C, OC, AD = ROLES  # anonymous, volunteer, other_volunteer, coordinator, ...
@@ -403,6 +404,33 @@ CALLS = {
         COORDINATOR_A(200),
         query={"district_id": 0, "from": "2026-11-01", "to": "2026-12-31"},
     ),
+    # Certificates: the volunteer served yesterday and holds world.certificate; the other
+    # volunteer has no verified hours (409) and does not see it (404).
+    "POST /volunteers/me/certificates": Call(
+        "POST",
+        lambda w: "/api/v1/volunteers/me/certificates",
+        codes(401, 201, 409, 403, 403, 403),
+        json=lambda w, role: {},
+    ),
+    "GET /volunteers/me/certificates": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/certificates", VOLUNTEER_SELF(200)
+    ),
+    "GET /volunteers/me/certificates/{code}.pdf": Call(
+        "GET",
+        lambda w: f"/api/v1/volunteers/me/certificates/{w.certificate.code}.pdf",
+        codes(401, 200, 404, 403, 403, 403),
+    ),
+    "GET /certificates": Call(
+        "GET", lambda w: "/api/v1/certificates", codes(401, 403, 403, 200, 200, 200)
+    ),
+    "GET /certificates?district_id": Call(
+        "GET", lambda w: "/api/v1/certificates", COORDINATOR_A(200), query={"district_id": 0}
+    ),
+    "POST /certificates/{code}/revoke": Call(
+        "POST", lambda w: f"/api/v1/certificates/{w.certificate.code}/revoke", COORDINATOR_A(200)
+    ),
+    # The public check, outside /api/v1: anyone, signed in or not.
+    "GET /verify/{code}": Call("GET", lambda w: f"/verify/{w.certificate.code}", codes(*[200] * 6)),
     "GET /healthz": Call("GET", lambda w: "/healthz", codes(*[200] * 6)),
     "GET /readyz": Call("GET", lambda w: "/readyz", codes(*[200] * 6)),
     # Admins only (UROSTER_METRICS_PUBLIC=1 opens it: tests/api/test_operations.py).
@@ -447,6 +475,7 @@ def world_with_template(world, session):
     world.template_a, world.shift, world.assignment = template, shift, assignment
     world.draft, world.published = draft, published
     add_kiosks(world, session)
+    add_certificates(world, session)
     add_duties(world, session)
     add_swap_offer(world, session)
     return world
