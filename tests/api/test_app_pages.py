@@ -9,10 +9,13 @@ import pytest
 
 from app.accounts.models import AccessToken
 from app.rosters.models import Assignment, AssignmentStatus
+from tests.api import test_hours
 from tests.api.conftest import VOLUNTEER_PASSWORD, World
 from tests.api.test_duties import add_shift, another_volunteer, assign, day_after_next_monday
 
 LOGIN = "/app/login"
+# The month of verified hours of the API's tests, and their pinned clock.
+served_month, clock = test_hours.served_month, test_hours.clock
 
 
 def csrf(page_text: str) -> str:
@@ -126,16 +129,39 @@ def test_posts_without_the_forms_token_are_refused(client, session, world):
         ("/app/logout", {}),
         (f"/app/duties/{duty.id}/cancel", {"reason": "ill"}),
         (f"/app/duties/{duty.id}/calendar", {}),
+        ("/app/availability", {"c1-20": "a", "district_id": str(world.district_a.id)}),
+        (
+            "/app/settings/password",
+            {"current_password": VOLUNTEER_PASSWORD, "new_password": "saffron-glacier-otter"},
+        ),
+        ("/app/withdraw", {"confirm": "yes"}),
     ]:
         assert client.post(path, data=data, follow_redirects=False).status_code == 403, path
     session.refresh(duty)
     assert duty.status == AssignmentStatus.scheduled
-    assert client.get("/app").status_code == 200  # still signed in
+    assert client.get("/app").status_code == 200  # still signed in, nothing changed
+    assert client.get("/api/v1/volunteers/me/availability", headers=world["volunteer"].headers
+                      ).json()["availability_mode"] == "any_time"  # fmt: skip
+    client.cookies.clear()
+    client.get("/app/register")
+    refused = client.post("/app/register", data=NEW | {"csrf_token": "forged"})
+    assert refused.status_code == 403
+
+
+def test_the_manifest_and_icons_are_served(client):
+    manifest = client.get("/static/web/app/manifest.webmanifest")
+    assert manifest.status_code == 200
+    assert manifest.headers["content-type"].startswith("application/manifest+json")
+    for icon in manifest.json()["icons"]:
+        image = client.get(icon["src"])
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+        width = int.from_bytes(image.content[16:20], "big")
+        assert f"{width}x{width}" == icon["sizes"]
 
 
 # -- who sees which page -----------------------------------------------------------------------
 
-PAGES = ["/app"]
+PAGES = ["/app", "/app/availability", "/app/open", "/app/hours", "/app/settings"]
 
 
 @pytest.mark.parametrize("role", ["anonymous", "kiosk"])
@@ -249,3 +275,396 @@ def test_a_duty_downloads_as_an_ics_and_the_feed_url_is_shown_once(client, sessi
     feed = client.get(url.replace("http://127.0.0.1:8000", ""))
     assert feed.status_code == 200 and f"assignment-{duty.id}@uroster" in feed.text
     assert session.query(Assignment).count() == 1
+
+
+# -- registering -------------------------------------------------------------------------------
+
+NEW = {
+    "name": "李小红",
+    "phone": "13900000021",
+    "password": "amber-falcon-tundra",
+    "district_id": "",
+    "accept_privacy_notice": "yes",
+}
+
+
+def register(client, data: dict, skills: list[str] = (), lang: str = "en"):
+    token = csrf(client.get("/app/register").text)
+    body = {"csrf_token": token} | data
+    content = [(k, v) for k, v in body.items()] + [("skills", s) for s in skills]
+    return client.post(
+        f"/app/register?lang={lang}",
+        data=dict(content) | ({"skills": list(skills)} if skills else {}),
+        follow_redirects=False,
+    )
+
+
+def test_the_register_page_shows_the_privacy_notice_in_full_in_each_language(client, world):
+    english = client.get("/app/register", params={"lang": "en"})
+    chinese = client.get("/app/register", params={"lang": "zh"})
+    assert english.status_code == chinese.status_code == 200
+    assert "Privacy notice" in english.text and "I accept the privacy notice" in english.text
+    assert "If you withdraw" in english.text
+    assert "隐私声明" in chinese.text and "Privacy notice" not in chinese.text
+    assert '<option value="' + str(world.district_a.id) + '"' in english.text
+
+
+def test_a_new_volunteer_registers_and_is_signed_in(client, session, world):
+    from app.volunteers.models import Volunteer
+
+    data = NEW | {"district_id": str(world.district_a.id), "max_hours_per_week": "8",
+                  "lat": "22.55", "lon": "114.1", "other_skills": "lang:fr, first_aid"}  # fmt: skip
+    response = register(client, data, skills=["lang:en"])
+
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == "/app/availability?done=registered"
+    assert "uroster_session=" in response.headers["set-cookie"]
+    volunteer = session.query(Volunteer).filter_by(phone="+8613900000021").one()
+    assert volunteer.name == "李小红" and volunteer.district_id == world.district_a.id
+    assert volunteer.skills == ["first_aid", "lang:en", "lang:fr"]
+    assert volunteer.max_hours_per_week == 8 and volunteer.home_lat == 22.55
+    assert volunteer.privacy_notice_accepted_at is not None
+    assert client.get("/app").status_code == 200
+
+
+def test_a_weak_password_is_refused_with_the_reason_in_the_pages_language(client, session, world):
+    from app.volunteers.models import Volunteer
+
+    weak = NEW | {"password": "password1234", "max_travel_minutes": "30"}
+    english = register(client, weak)
+    chinese = register(client, weak, lang="zh")
+
+    assert english.status_code == chinese.status_code == 422
+    assert "This password is too easy to guess." in english.text
+    assert "This is a very common password." in english.text or "common password" in english.text
+    assert "密码太容易被猜到" in chinese.text
+    assert "too easy" not in chinese.text and "common password" not in chinese.text
+    for page in (english, chinese):
+        assert 'value="李小红"' in page.text and 'value="13900000021"' in page.text
+        assert 'value="30"' in page.text and "password1234" not in page.text
+    assert session.query(Volunteer).filter_by(phone="+8613900000021").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"accept_privacy_notice": ""}, "accept_privacy_notice", "Accept the privacy notice"),
+        ({"phone": "12"}, "phone", "Enter a mobile number"),
+        ({"name": "  "}, "name", "Enter your name."),
+        (
+            {"max_shifts_per_week": "many"},
+            "max_shifts_per_week",
+            "Enter a whole number from 1 to 21",
+        ),
+        ({"max_hours_per_week": "200"}, "max_hours_per_week", "Enter a number of hours above 0"),
+        ({"lat": "22.5"}, "home", "Enter both latitude and longitude"),
+        ({"other_skills": "Kung Fu!"}, "skills", "A skill is a short word"),
+        ({"invitation_code": "NOT-A-CODE"}, "invitation_code", "This invitation code is unknown"),
+        ({"district_id": "999999"}, "district_id", "Choose a district from the list."),
+    ],
+)
+def test_a_refused_registration_names_the_field(client, session, world, changes, field, message):
+    from app.accounts.models import Account
+
+    accounts = session.query(Account).count()
+    response = register(client, NEW | changes)
+
+    assert response.status_code == 422, response.text
+    assert f'<p class="field-error" id="{field}-error">{message}' in response.text
+    assert session.query(Account).count() == accounts
+
+
+def test_a_taken_phone_is_said_next_to_the_field(client, session, world):
+    response = register(client, NEW | {"phone": "13800000001"})
+    assert response.status_code == 422
+    assert "This phone number is registered already." in response.text
+
+
+def test_an_invitation_code_claims_the_imported_record(client, session, world):
+    from app.volunteers.models import Volunteer, VolunteerStatus
+    from app.volunteers.service import invite
+
+    imported = Volunteer(name="赵六", phone="+8613900000031", district_id=world.district_a.id,
+                         status=VolunteerStatus.active, max_shifts_per_week=2)  # fmt: skip
+    session.add(imported)
+    session.flush()
+    code = invite(session, imported).code
+    session.commit()
+
+    response = register(client, NEW | {"phone": "13900000031", "invitation_code": code})
+
+    assert response.status_code == 303, response.text
+    session.refresh(imported)
+    assert imported.account_id is not None
+    assert imported.max_shifts_per_week == 2 and imported.district_id == world.district_a.id
+
+
+# -- availability ------------------------------------------------------------------------------
+
+
+def grid_cell(page_text: str, name: str) -> tuple[str, str]:
+    """(accessible name, chosen value) of a cell of the week grid."""
+    found = re.search(rf'<select name="{name}" aria-label="([^"]+)">(.*?)</select>', page_text)
+    chosen = re.search(r'<option value="(\w*)" selected', found[2])
+    return found[1], chosen[1] if chosen else ""
+
+
+def availability_form(client, **fields) -> dict:
+    page = client.get("/app/availability")
+    assert page.status_code == 200
+    return {"csrf_token": csrf(page.text)} | fields
+
+
+def test_the_grid_saves_half_hour_windows_absences_limits_and_stations(client, session, world):
+    from app.volunteers.models import Volunteer
+
+    as_caller(client, world, "volunteer")
+    cells = {f"c1-{slot}": "a" for slot in range(18, 24)}  # Monday 09:00-12:00
+    cells |= {f"c1-{slot}": "p" for slot in range(24, 26)}  # then preferred to 13:00
+    cells |= {"c7-46": "a", "c7-47": "a"}  # Sunday 23:00-24:00
+    data = availability_form(
+        client, **cells, away_from="2027-02-01", away_to="2027-02-07",
+        max_hours_per_week="8", max_shifts_per_week="2", max_travel_minutes="30",
+        district_id=str(world.district_a.id), stations=str(world.station_a.id),
+    )  # fmt: skip
+
+    response = client.post("/app/availability", data=data, follow_redirects=False)
+
+    assert response.status_code == 303, response.text
+    volunteer = session.get(Volunteer, world["volunteer"].volunteer_id)
+    session.refresh(volunteer)
+    windows = sorted((w.weekday, w.start, w.end, w.preference) for w in volunteer.weekly)
+    assert windows == [
+        (1, "09:00", "12:00", "available"),
+        (1, "12:00", "13:00", "preferred"),
+        (7, "23:00", "24:00", "available"),
+    ]
+    assert [(e.start_date.isoformat(), e.end_date.isoformat()) for e in volunteer.exceptions] == [
+        ("2027-02-01", "2027-02-07")
+    ]
+    assert volunteer.availability_mode == "windows"
+    assert (volunteer.max_hours_per_week, volunteer.max_shifts_per_week) == (8, 2)
+    assert volunteer.max_travel_minutes == 30
+    assert volunteer.preferred_station_ids == [world.station_a.id]
+    page = client.get("/app/availability", params={"lang": "en"})
+    assert grid_cell(page.text, "c1-18") == ("Mon 09:00", "a")
+    assert grid_cell(page.text, "c1-24") == ("Mon 12:00", "p")
+    assert grid_cell(page.text, "c1-26") == ("Mon 13:00", "")
+    assert 'value="2027-02-01"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("fields", "key", "message"),
+    [
+        (
+            {"away_from": "2027-02-07", "away_to": "2027-02-01"},
+            "away-0",
+            "The last day may not come before the first.",
+        ),
+        ({"away_from": "soon", "away_to": ""}, "away-0", "Enter both dates"),
+        ({"max_travel_minutes": "500"}, "max_travel_minutes", "Enter a whole number from 1 to 240"),
+        ({"any_time": "yes", "c2-20": "a"}, "any_time", "Either tick"),
+        ({"stations": "999999"}, "preferred_station_ids", "Choose stations from the list."),
+    ],
+)
+def test_an_invalid_availability_saves_nothing_and_names_the_field(
+    client, session, world, fields, key, message
+):
+    from app.volunteers.models import Volunteer
+
+    as_caller(client, world, "volunteer")
+    data = availability_form(
+        client, district_id=str(world.district_a.id), **{"c3-20": "p"}, **fields
+    )
+
+    response = client.post("/app/availability?lang=en", data=data, follow_redirects=False)
+
+    assert response.status_code == 422, response.text
+    assert f'<p class="field-error" id="{key}-error">{message}' in response.text
+    assert grid_cell(response.text, "c3-20") == ("Wed 10:00", "p")  # kept as sent
+    volunteer = session.get(Volunteer, world["volunteer"].volunteer_id)
+    session.refresh(volunteer)
+    assert volunteer.weekly == [] and volunteer.availability_mode == "any_time"
+
+
+def test_moving_district_with_future_duties_is_refused_next_to_the_district(client, session, world):
+    assign(session, add_shift(session, world.station_a, day_after_next_monday(1, 9)),
+           world["volunteer"].volunteer_id)  # fmt: skip
+    as_caller(client, world, "volunteer")
+    data = availability_form(client, district_id=str(world.district_b.id))
+
+    response = client.post("/app/availability?lang=en", data=data, follow_redirects=False)
+
+    assert response.status_code == 422
+    assert (
+        '<p class="field-error" id="district_id-error">Finish or cancel your duties'
+        in response.text
+    )
+
+
+# -- open seats --------------------------------------------------------------------------------
+
+
+def test_open_seats_fit_me_nearest_first_and_the_others_say_why(client, session, world):
+    from app.stations.models import Station
+    from app.volunteers.models import Volunteer
+
+    volunteer = session.get(Volunteer, world["volunteer"].volunteer_id)
+    volunteer.home_lat, volunteer.home_lon = 22.60, 114.10
+    volunteer.max_hours_per_week = 8
+    volunteer.max_travel_minutes = 60  # Luohu U-station lies about 20 minutes away
+    near = Station(district_id=world.district_a.id, code="A-2", name="Near station",
+                   kind="community", address="3 Near Rd", lat=22.601, lon=114.101,
+                   timezone="Asia/Shanghai")  # fmt: skip
+    session.add(near)
+    session.flush()
+    far_shift = add_shift(session, world.station_a, day_after_next_monday(1, 9))
+    near_shift = add_shift(session, near, day_after_next_monday(2, 9))
+    long_shift = add_shift(session, near, day_after_next_monday(3, 8), hours=10)  # > 8 h
+    add_shift(session, world.station_b, day_after_next_monday(1, 9))  # another district
+    session.commit()
+    as_caller(client, world, "volunteer")
+
+    page = client.get("/app/open", params={"lang": "en"})
+
+    assert page.status_code == 200
+    text = page.text
+    assert text.index(f"/app/open/{near_shift.id}/signup") < text.index(
+        f"/app/open/{far_shift.id}/signup"
+    )
+    assert "0.2 km from home" in text and "6.8 km from home" in text
+    assert f"/app/open/{long_shift.id}/signup" not in text
+    assert "Not for you: over your 8 h this week" in text
+    assert "Futian Port" not in text
+
+
+def test_signing_up_takes_the_seat_and_a_full_shift_says_so(client, session, world):
+    shift = add_shift(session, world.station_a, day_after_next_monday(1, 9), max_volunteers=1)
+    as_caller(client, world, "volunteer")
+    page = client.get("/app/open", params={"lang": "en"})
+    token = csrf(page.text)
+
+    other = another_volunteer(session, world, "Chen Jie", "13800000003")
+    client_other = client  # the same app; the other's browser below
+    taken = client.post(
+        f"/app/open/{shift.id}/signup", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert taken.status_code == 303 and taken.headers["location"] == "/app?done=signed-up"
+    duty = session.query(Assignment).filter_by(shift_id=shift.id).one()
+    assert duty.volunteer_id == world["volunteer"].volunteer_id
+
+    client_other.cookies.clear()
+    client_other.cookies.set("uroster_session", other.token)
+    token = csrf(client_other.get("/app").text)
+    late = client_other.post(
+        f"/app/open/{shift.id}/signup?lang=en", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert late.status_code == 409
+    assert "someone else has just taken the last seat" in late.text
+    assert session.query(Assignment).filter_by(shift_id=shift.id).count() == 1
+
+
+def test_a_sign_up_without_the_forms_token_takes_no_seat(client, session, world):
+    shift = add_shift(session, world.station_a, day_after_next_monday(1, 9))
+    as_caller(client, world, "volunteer")
+    response = client.post(f"/app/open/{shift.id}/signup", data={}, follow_redirects=False)
+    assert response.status_code == 403
+    assert session.query(Assignment).filter_by(shift_id=shift.id).count() == 0
+
+
+# -- hours -------------------------------------------------------------------------------------
+
+
+def test_hours_by_month_and_station_are_mine_only(client, world, served_month):
+    as_caller(client, world, "volunteer")
+
+    page = client.get("/app/hours", params={"lang": "en"})
+
+    assert page.status_code == 200
+    # Wang Li: 4 h and 2.5 h in December, 2 h (corrected) in November; never the plan.
+    assert '<p class="total">Total hours: <span id="total-hours">8.5</span></p>' in page.text
+    assert page.text.index("December 2026") < page.text.index("November 2026")
+    assert '<tr><td>Luohu U-station</td><td class="num">6.5</td></tr>' in page.text
+    assert "Futian Port" not in page.text  # 张小明's duty in district B
+    chinese = client.get("/app/hours", params={"lang": "zh"})
+    assert "总时长：" in chinese.text and "2026年12月" in chinese.text
+
+
+def test_hours_of_another_volunteer_stay_theirs(client, world, served_month):
+    as_caller(client, world, "other_volunteer")
+    page = client.get("/app/hours", params={"lang": "en"})
+    assert 'id="total-hours">4.25</span>' in page.text  # 张小明: 3.25 h (corrected) + 1 h
+    assert "Futian Port" in page.text and "Luohu U-station" in page.text
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+
+def test_changing_the_password_keeps_me_signed_in_and_ends_old_sessions(client, session, world):
+    sign_in(client)
+    old_token = client.cookies["uroster_session"]
+    data = {"current_password": VOLUNTEER_PASSWORD, "new_password": "saffron-glacier-otter"}
+
+    response = post(client, "/app/settings/password", data, page="/app/settings")
+
+    assert response.status_code == 303, response.text
+    for token in (old_token, world["volunteer"].token):
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    assert client.cookies["uroster_session"] != old_token
+    assert client.get("/app/settings").status_code == 200
+    client.cookies.clear()
+    assert sign_in(client, password="saffron-glacier-otter").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"current_password": "wrong", "new_password": "saffron-glacier-otter"},
+         "current_password", "Your current password is not correct."),
+        ({"current_password": VOLUNTEER_PASSWORD, "new_password": "wangli13800000001"},
+         "new_password", "This password is too easy to guess."),
+        ({"current_password": VOLUNTEER_PASSWORD, "new_password": "short"},
+         "new_password", "The password needs at least 12 characters."),
+    ],
+)  # fmt: skip
+def test_a_refused_password_change_says_why(client, world, data, field, message):
+    as_caller(client, world, "volunteer")
+    response = post(client, "/app/settings/password?lang=en", data, page="/app/settings")
+    assert response.status_code == 422
+    assert f'<p class="field-error" id="{field}-error">{message}' in response.text
+    assert client.get("/api/v1/auth/me", headers=world["volunteer"].headers).status_code == 200
+
+
+def test_the_language_choice_is_remembered(client, world):
+    as_caller(client, world, "volunteer")
+    saved = client.get("/app/settings", params={"lang": "en", "done": "language"})
+    assert "The language was saved." in saved.text
+    assert '<html lang="en">' in client.get("/app").text
+
+
+def test_withdrawing_says_what_happens_and_needs_the_final_tick(client, session, world):
+    from app.volunteers.models import Volunteer
+
+    duty = assign(session, add_shift(session, world.station_a, day_after_next_monday(1, 9)),
+                  world["volunteer"].volunteer_id)  # fmt: skip
+    as_caller(client, world, "volunteer")
+    page = client.get("/app/settings", params={"lang": "en"})
+    assert "Erased: your name, phone number" in page.text
+    assert "Kept: your verified service hours" in page.text
+
+    unticked = post(client, "/app/withdraw?lang=en", {}, page="/app/settings")
+    assert unticked.status_code == 422 and "Tick the box to confirm" in unticked.text
+    volunteer = session.get(Volunteer, world["volunteer"].volunteer_id)
+    session.refresh(volunteer)
+    assert volunteer.status == "active"
+
+    done = post(client, "/app/withdraw", {"confirm": "yes"}, page="/app/settings")
+
+    assert done.status_code == 303 and done.headers["location"] == "/app/login?done=withdrawn"
+    session.refresh(volunteer)
+    session.refresh(duty)
+    assert volunteer.status == "withdrawn" and volunteer.phone is None
+    assert duty.status == AssignmentStatus.cancelled
+    assert client.get("/app", follow_redirects=False).status_code == 303
+    assert sign_in(client).status_code == 400

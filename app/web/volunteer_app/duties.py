@@ -66,7 +66,10 @@ def duties_page(
     volunteer = volunteer_of(session, account)
     duties = duty_service.upcoming_duties(session, volunteer)
     others = duty_service.co_volunteers(session, duties)
-    notices = {"cancelled": _("The duty was cancelled. Thank you for telling us in time.")}
+    notices = {
+        "cancelled": _("The duty was cancelled. Thank you for telling us in time."),
+        "signed-up": _("You have taken the seat. Thank you!"),
+    }
     context = {
         "account": account,
         "duties": [duty_view(d, language) | {"others": others[d.id]} for d in duties],
