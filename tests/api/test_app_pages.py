@@ -12,6 +12,7 @@ from app.rosters.models import Assignment, AssignmentStatus
 from tests.api import test_hours
 from tests.api.conftest import VOLUNTEER_PASSWORD, World
 from tests.api.test_duties import add_shift, another_volunteer, assign, day_after_next_monday
+from tests.api.test_kiosks import new_kiosk
 
 LOGIN = "/app/login"
 # The month of verified hours of the API's tests, and their pinned clock.
@@ -165,12 +166,15 @@ PAGES = ["/app", "/app/availability", "/app/open", "/app/hours", "/app/settings"
 
 
 @pytest.mark.parametrize("role", ["anonymous", "kiosk"])
-def test_strangers_are_sent_to_sign_in(client, world, role):
+def test_strangers_and_kiosks_are_sent_to_sign_in(client, world, role):
+    """A kiosk's key opens the kiosk's API, never a volunteer's page."""
     as_caller(client, world, role)
+    headers = new_kiosk(client, world)[1] if role == "kiosk" else {}
     for path in PAGES:
-        response = client.get(path, follow_redirects=False)
+        response = client.get(path, headers=headers, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith(f"{LOGIN}?next=")
+        assert "Luohu" not in response.text
 
 
 @pytest.mark.parametrize("role", ["coordinator", "other_coordinator", "admin"])
