@@ -672,3 +672,45 @@ def test_withdrawing_says_what_happens_and_needs_the_final_tick(client, session,
     assert duty.status == AssignmentStatus.cancelled
     assert client.get("/app", follow_redirects=False).status_code == 303
     assert sign_in(client).status_code == 400
+
+
+def test_the_consoles_admin_page_explains_a_weak_password_in_chinese_too(client, world):
+    from tests.api.test_console import csrf as console_csrf
+    from tests.api.test_console import sign_in as console_sign_in
+
+    console_sign_in(client, "admin@example.org", "admin-pass")
+    form = client.get("/console/admin/coordinators/new")
+    response = client.post(
+        "/console/admin/coordinators/new",
+        data={"email": "new@example.org", "name": "Li Na", "password": "password1234",
+              "csrf_token": console_csrf(form.text)},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "该密码太容易被猜到。 这是一个非常常见的密码。" in response.text
+    assert "common password" not in response.text
+
+
+def test_no_english_message_leaks_into_the_chinese_pages(client, session, world):
+    """Every page in Chinese, with a duty, an open seat and a refused form: none of the
+    app's English messages shows (station names and the like are data, not messages)."""
+    from html import unescape
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    catalogue = Path(__file__).parents[2] / "app/web/translations/zh/LC_MESSAGES/app.po"
+    with catalogue.open("rb") as po:
+        english = [m.id for m in read_po(po) if m.id and len(m.id) > 8]
+    duty = assign(session, add_shift(session, world.station_a, day_after_next_monday(1, 9)),
+                  world["volunteer"].volunteer_id)  # fmt: skip
+    add_shift(session, world.station_a, day_after_next_monday(2, 9))
+    pages = [client.get(path) for path in ("/app/login", "/app/register")]
+    as_caller(client, world, "volunteer")
+    pages += [client.get(path) for path in [*PAGES, f"/app/duties/{duty.id}/calendar"]]
+    pages.append(post(client, f"/app/duties/{duty.id}/cancel", {"reason": " "}))
+    pages.append(post(client, "/app/availability", {"max_shifts_per_week": "x"}))
+    for page in pages:
+        assert '<html lang="zh-CN">' in page.text
+        text = unescape(re.sub(r"<[^>]+>", " ", page.text))
+        leaked = [message for message in english if message in text]
+        assert leaked == [], (page.url, leaked)
