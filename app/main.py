@@ -47,6 +47,7 @@ from app.web.rosters import router as console_rosters_router
 from app.web.servicemap import router as console_map_router
 from app.web.stations import LEAFLET_STATIC
 from app.web.stations import router as console_stations_router
+from app.web.volunteer_app import routers as volunteer_app_routers
 from app.web.volunteers import router as console_volunteers_router
 
 log = logging.getLogger("uroster")
@@ -164,6 +165,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         console_volunteers_router,
         console_hours_router,
         console_admin_router,
+        *volunteer_app_routers,
     ):
         app.include_router(router)
     app.mount("/static/web", StaticFiles(directory=WEB_STATIC), name="web-static")

@@ -10,6 +10,7 @@ not call it, so that older accounts keep their passwords and test fixtures stay 
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from zxcvbn import zxcvbn
 
@@ -43,19 +44,41 @@ def user_inputs(*values: str | None) -> list[str]:
     return sorted(inputs)
 
 
-def weakness(password: str, inputs: Iterable[str | None] = ()) -> str | None:
-    """None when `password` may be used; otherwise what is wrong and what to do, as a
-    message for the person choosing it."""
+@dataclass(frozen=True)
+class Weakness:
+    """Why a password may not be used: `problem` is "too_short", "too_long" or
+    "guessable"; `feedback` holds zxcvbn's warning and suggestions, sentences from a
+    fixed set of English ones (zxcvbn/feedback.py) that pages translate."""
+
+    problem: str
+    feedback: tuple[str, ...] = ()
+
+
+def assess(password: str, inputs: Iterable[str | None] = ()) -> Weakness | None:
+    """None when `password` may be used; otherwise what is wrong with it."""
     if len(password) < MIN_LENGTH:
-        return f"must have at least {MIN_LENGTH} characters. {ADVICE}"
+        return Weakness("too_short")
     if len(password) > MAX_LENGTH:
-        return f"must have at most {MAX_LENGTH} characters"
+        return Weakness("too_long")
     result = zxcvbn(password[:SCORED_LENGTH], user_inputs=user_inputs(*inputs))
     if result["score"] >= MIN_SCORE:
         return None
     feedback = result["feedback"]
     reasons = [feedback.get("warning") or "", *feedback.get("suggestions", [])]
-    reasons = [r.strip().rstrip(".") + "." for r in reasons if r.strip()]
+    return Weakness("guessable", tuple(r.strip() for r in reasons if r.strip()))
+
+
+def weakness(password: str, inputs: Iterable[str | None] = ()) -> str | None:
+    """None when `password` may be used; otherwise what is wrong and what to do, as an
+    English message for the person choosing it (the API's)."""
+    found = assess(password, inputs)
+    if found is None:
+        return None
+    if found.problem == "too_short":
+        return f"must have at least {MIN_LENGTH} characters. {ADVICE}"
+    if found.problem == "too_long":
+        return f"must have at most {MAX_LENGTH} characters"
+    reasons = [r.rstrip(".") + "." for r in found.feedback]
     return " ".join(["is too easy to guess.", *(reasons or [ADVICE])])
 
 

@@ -79,6 +79,64 @@ def list_duties(
     return Page(items=[DutyRead.of(a) for a in page.items], total=page.total)
 
 
+def upcoming_duties(session: Session, volunteer: Volunteer) -> list[Assignment]:
+    """My published duties that have not ended yet and still stand (the app's list)."""
+    query = (
+        _published_duties(volunteer.id)
+        .where(
+            Shift.ends_at > utcnow(),
+            Assignment.status.in_((AssignmentStatus.scheduled, AssignmentStatus.checked_in)),
+        )
+        .order_by(Shift.starts_at, Assignment.id)
+    )
+    return list(session.scalars(query))
+
+
+def my_duty(session: Session, volunteer: Volunteer, assignment_id: int) -> Assignment:
+    """One of my published duties, or 404 (another's duty does not exist for me)."""
+    assignment = session.scalar(
+        _published_duties(volunteer.id).where(Assignment.id == assignment_id)
+    )
+    if assignment is None:
+        raise NotFound(f"Assignment {assignment_id} not found.")
+    return assignment
+
+
+def first_name(name: str) -> str:
+    """What co-volunteers see of a name: the first word of "Chen Jie", the given name of
+    "王小明" (a Chinese name starts with its one-character surname, said with the given
+    name among people who do not know each other well); never the whole name."""
+    name = name.strip()
+    if " " in name:
+        return name.split()[0]
+    if len(name) >= 2 and not name.isascii():
+        return name[1:]
+    return name
+
+
+def co_volunteers(session: Session, duties: Sequence[Assignment]) -> dict[int, list[str]]:
+    """For each of my duties, the first names of the others on the same shift."""
+    if not duties:
+        return {}
+    by_seat = {(a.roster_id, a.shift_id): a for a in duties}
+    rows = session.execute(
+        select(Assignment.roster_id, Assignment.shift_id, Assignment.volunteer_id, Volunteer.name)
+        .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
+        .where(
+            Assignment.roster_id.in_({a.roster_id for a in duties}),
+            Assignment.shift_id.in_({a.shift_id for a in duties}),
+            Assignment.status.in_(mapping.LIVE_STATUSES),
+        )
+        .order_by(Assignment.id)
+    )
+    names: dict[int, list[str]] = {a.id: [] for a in duties}
+    for roster_id, shift_id, volunteer_id, name in rows:
+        mine = by_seat.get((roster_id, shift_id))
+        if mine is not None and volunteer_id != mine.volunteer_id:
+            names[mine.id].append(first_name(name))
+    return names
+
+
 # -- cancelling --------------------------------------------------------------------
 
 
@@ -216,8 +274,17 @@ def may_take_seats(volunteer: Volunteer) -> bool:
 def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> Page[OpenShiftRead]:
     """Future shifts of the volunteer's district, in published rosters, with a free seat
     the volunteer may take without breaking a hard rule. A handful of queries in all."""
+    fitting = [seat for seat, violation in open_seats(session, volunteer) if violation is None]
+    return Page(items=fitting[params.offset : params.offset + params.limit], total=len(fitting))
+
+
+def open_seats(
+    session: Session, volunteer: Volunteer
+) -> list[tuple[OpenShiftRead, solver.Violation | None]]:
+    """Every free seat of the volunteer's district's published future shifts, each with
+    the hard rule taking it would break (None: it fits), by start time."""
     if not may_take_seats(volunteer):
-        return Page(items=[], total=0)
+        return []
     now = utcnow()
     first_week = _week_of(now - timedelta(days=7))
     rosters = {
@@ -233,7 +300,7 @@ def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> P
         )
     }
     if not rosters:
-        return Page(items=[], total=0)
+        return []
     horizon = datetime.combine(week_monday(max(rosters)), time(), tzinfo=UTC) + timedelta(days=9)
     shifts = [
         (shift, rosters[week])
@@ -258,26 +325,27 @@ def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> P
         and volunteer.id not in holders[roster_id, shift.id]
     ]
     violations = seat_violations(session, volunteer, [(shift, ids) for shift, _, ids in seats])
-    fitting = [
-        OpenShiftRead(
-            id=shift.id,
-            roster_id=roster_id,
-            station_id=shift.station_id,
-            station_name=shift.station.name,
-            starts_at=shift.starts_at,
-            ends_at=shift.ends_at,
-            max_volunteers=shift.max_volunteers,
-            assigned=len(ids),
-            free_seats=shift.max_volunteers - len(ids),
-            skill_requirements=[
-                SkillRequirement.model_validate(r) for r in shift.skill_requirements
-            ],
-            priority=shift.priority,
+    return [
+        (
+            OpenShiftRead(
+                id=shift.id,
+                roster_id=roster_id,
+                station_id=shift.station_id,
+                station_name=shift.station.name,
+                starts_at=shift.starts_at,
+                ends_at=shift.ends_at,
+                max_volunteers=shift.max_volunteers,
+                assigned=len(ids),
+                free_seats=shift.max_volunteers - len(ids),
+                skill_requirements=[
+                    SkillRequirement.model_validate(r) for r in shift.skill_requirements
+                ],
+                priority=shift.priority,
+            ),
+            violation,
         )
         for (shift, roster_id, ids), violation in zip(seats, violations, strict=True)
-        if violation is None
     ]
-    return Page(items=fitting[params.offset : params.offset + params.limit], total=len(fitting))
 
 
 def _week_of(instant: datetime) -> str:

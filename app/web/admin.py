@@ -25,6 +25,7 @@ from app.errors import Conflict, InvalidInput, NotPermitted
 from app.pagination import PageParams
 from app.web.console import ConsoleAccount, check_csrf
 from app.web.pages import PageRoute, gettext_for, redirect, render
+from app.web.password_advice import password_problem
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 
@@ -54,9 +55,13 @@ def notice_text(_: Callable[[str], str], notice: str | None) -> str | None:
 
 
 def field_messages(
-    _: Callable[[str], str], errors: Iterable[Mapping[str, Any]], password: str = ""
+    _: Callable[[str], str],
+    errors: Iterable[Mapping[str, Any]],
+    password: str = "",
+    inputs: Iterable[str | None] = (),
 ) -> dict[str, str]:
-    """Validation errors (pydantic's or the services') as a message per form field."""
+    """Validation errors (pydantic's or the services') as a message per form field;
+    `inputs` are what the password is checked against (email, name)."""
     messages: dict[str, str] = {}
     for error in errors:
         loc = [str(part) for part in error.get("loc", ())]
@@ -72,14 +77,10 @@ def field_messages(
         elif field == "code":
             messages[field] = _("Use 1 to 40 letters, digits, dots, dashes or underscores.")
         elif field == "password":
-            if len(password) < passwords.MIN_LENGTH:
-                messages[field] = _("The password needs at least {count} characters.").format(
-                    count=passwords.MIN_LENGTH
-                )
-            else:
-                detail = str(error.get("msg", "")).removeprefix("Value error, ")
-                messages[field] = _("This password is too easy to guess.")
-                messages["password_detail"] = detail.removeprefix("is too easy to guess.").strip()
+            problem = password_problem(_, password, inputs)
+            if problem is None:  # a rule of the schema's own, e.g. the length limit
+                problem = (_("This password is too easy to guess."), "")
+            messages[field], messages["password_detail"] = problem
         elif field == "district_ids":
             messages[field] = _("Choose districts from the list.")
         else:
@@ -205,7 +206,7 @@ def create_coordinator(
             district_ids=data.district_ids,
         )
     except ValidationError as invalid:
-        errors = field_messages(_, invalid.errors(), password)
+        errors = field_messages(_, invalid.errors(), password, [email, name])
     except InvalidInput as invalid:
         errors = field_messages(_, invalid.extra["errors"])
     except Conflict:

@@ -103,7 +103,11 @@ def redirect(url: str) -> RedirectResponse:
 
 class PageRoute(APIRoute):
     """Service errors on a page are pages too: a 404 reads as a page that does not
-    exist, an expired session leads back to the sign-in form."""
+    exist, an expired session leads back to the sign-in form of the page's area (the
+    console's here; the volunteer app's route class names its own)."""
+
+    sign_in_path = "/console/login"
+    error_template = "console/error.html"
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -112,7 +116,7 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except NotAuthenticated:
-                return redirect(f"/console/login?{urlencode({'next': request.url.path})}")
+                return redirect(f"{self.sign_in_path}?{urlencode({'next': request.url.path})}")
             except AppError as error:
                 _ = gettext_for(request)
                 if error.status == 404:
@@ -122,6 +126,6 @@ class PageRoute(APIRoute):
                 else:
                     title, detail = _("Not allowed"), error.detail
                 context = {"title": title, "detail": detail}
-                return render(request, "console/error.html", context, status=error.status)
+                return render(request, self.error_template, context, status=error.status)
 
         return page_handler

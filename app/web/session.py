@@ -1,6 +1,7 @@
-"""The console's session: a cookie carrying a bearer token of the API's own token
-store, so that signing out, a password change or a coordinator's deactivation ends
-it exactly as it ends an API token; and the CSRF token of every form.
+"""The pages' session (the console's and the volunteer app's): a cookie carrying a
+bearer token of the API's own token store, so that signing out, a password change or
+a coordinator's deactivation ends it exactly as it ends an API token; and the CSRF
+token of every form.
 
 The cookie is HttpOnly (no script reads it) and SameSite=Strict (no other site's
 page sends it); it is Secure whenever the public address is https. A form's CSRF
@@ -24,6 +25,7 @@ from app.settings import get_settings, public_url
 SESSION_COOKIE = "uroster_session"
 LOGIN_CSRF_COOKIE = "uroster_csrf"
 CSRF_FIELD = "csrf_token"
+VOLUNTEER_APP = "/app"
 
 
 def _secure() -> bool:
@@ -64,6 +66,17 @@ def csrf_token(request: Request) -> str:
     return request.state.login_csrf
 
 
+def login_csrf_path(request: Request) -> str:
+    """Where the pre-sign-in token is sent: the console's sign-in form, or every page of
+    the volunteer app (its registration form is a form before signing in too)."""
+    path = request.url.path
+    return (
+        VOLUNTEER_APP
+        if path == VOLUNTEER_APP or path.startswith(f"{VOLUNTEER_APP}/")
+        else ("/console/login")
+    )
+
+
 def remember_login_csrf(request: Request, response: Response) -> None:
     if not request.cookies.get(LOGIN_CSRF_COOKIE):
         response.set_cookie(
@@ -72,7 +85,7 @@ def remember_login_csrf(request: Request, response: Response) -> None:
             httponly=True,
             samesite="strict",
             secure=_secure(),
-            path="/console/login",
+            path=login_csrf_path(request),
         )
 
 
