@@ -132,6 +132,13 @@ def roster_assignments(session: Session, roster: Roster) -> list[Assignment]:
     )
 
 
+# An open seat the solver did not leave open: someone left it since.
+REOPENED_REASON = (
+    "seats reopened after the roster was made (cancellations or removals); "
+    "request a repair to refill them"
+)
+
+
 @dataclass(frozen=True)
 class ShiftFill:
     """The roster's week as it stands: its shifts, and the skills of each person on duty
@@ -192,10 +199,7 @@ def unfilled(session: Session, roster: Roster, fill: ShiftFill | None = None) ->
         short = skill_shortfall(mapping.solver_shift(shift), people)
         if not missing and not short:
             continue
-        why = reasons.get(shift.id) or [
-            "seats reopened after the roster was made (cancellations or removals); "
-            "request a repair to refill them"
-        ]
+        why = reasons.get(shift.id) or [REOPENED_REASON]
         result.append(
             {
                 "shift_id": shift.id,

@@ -58,3 +58,8 @@ def language(request: Request) -> str:
     ]
     found = negotiate_locale(preferred, ["zh", "zh_CN", "zh_Hans", "en", "en_US", "en_GB"])
     return Locale.parse(found).language if found else DEFAULT_LANGUAGE
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined; translated where it is said."""
+    return message

@@ -7,12 +7,7 @@ complete when zxcvbn changes."""
 from collections.abc import Callable, Iterable
 
 from app.accounts import passwords
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogue; it is translated where it is shown."""
-    return message
-
+from app.web.i18n import N_
 
 ZXCVBN_FEEDBACK = (
     N_("Use a few words, avoid common phrases."),

@@ -39,15 +39,12 @@ from app.types import week_monday
 from app.volunteers.models import Volunteer, VolunteerStatus
 from app.web import i18n
 from app.web.console import ConsoleAccount, check_csrf, iso_week, visible_districts, week_choices
+from app.web.i18n import N_
 from app.web.pages import PageRoute, gettext_for, redirect, render
+from app.web.solver_reasons import say_reason
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 RUNNING = ("queued", "running")
-
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogue; it is translated where it is shown."""
-    return message
 
 
 # The hard rules by the name the validator gives them, as a coordinator reads them.
@@ -321,6 +318,7 @@ def _roster_page(
         "changed": len(roster.changed_volunteer_ids or []),
         "created": _local(roster.created_at),
         "rule_name": lambda rule: _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule,
+        "reason_text": lambda reason: say_reason(_, reason, language),
     }
     changes = roster_service.changes_against_published(session, roster)
     if changes is not None:

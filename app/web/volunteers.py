@@ -10,6 +10,8 @@ import base64
 import binascii
 import calendar
 import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
@@ -33,6 +35,8 @@ from app.stations.models import Station
 from app.volunteers import importer
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import AvailabilityMode, Volunteer, VolunteerStatus
+from app.volunteers.schemas import ImportError_
+from app.web import i18n
 from app.web.console import ConsoleAccount, check_csrf, visible_districts
 from app.web.pages import PageRoute, gettext_for, redirect, render
 
@@ -238,9 +242,48 @@ def import_volunteers(
     return redirect(f"/console/volunteers?{urlencode(query)}")
 
 
+def import_message(_: Callable[[str], str], language: str, error: ImportError_) -> str:
+    """A row error of the importer in the page's language. The importer's own sentences
+    are read by their shape; a field's validation error says what the field takes."""
+    if language == "en":
+        return error.message
+    known = [
+        (r"more cells than columns", lambda m: _("The row has more cells than the header.")),
+        (r"the same phone is on line (?P<line>\d+)",
+         lambda m: _("The same phone is on line {line}.").format(line=m["line"])),
+        (r"no district (?P<code>.+) among yours",
+         lambda m: _("No district {code} among yours.").format(code=m["code"])),
+        (r"this volunteer withdrew .*",
+         lambda m: _("This volunteer withdrew and their data was erased; only they can "
+                     "register again.")),
+        (r"this phone belongs to another district",
+         lambda m: _("This phone belongs to a volunteer of another district.")),
+        (r"cannot read (?P<part>.+); write it like .*",
+         lambda m: _("Cannot read {part}; write it like \"Mon 09:00-13:00\".").format(
+             part=m["part"])),
+    ]  # fmt: skip
+    for shape, say in known:
+        found = re.fullmatch(shape, error.message)
+        if found:
+            return say(found)
+    by_field = {
+        "name": _("Enter a name of at most 100 characters."),
+        "phone": _("Enter a mobile number, e.g. 13812345678 or +852 9123 4567."),
+        "email": _("Enter a valid email address, or leave the cell empty."),
+        "skills": _("Skills are short words of letters, digits and _ : . -, separated by ;."),
+        "home": _("Enter both latitude and longitude (-90 to 90, -180 to 180), or neither."),
+        "max_hours_per_week": _("Enter a number of hours above 0 and at most 168."),
+        "availability": _('Write availability like "Mon-Fri 09:00-13:00; Sat 10:00-12:00".'),
+    }
+    return by_field.get(error.field or "", error.message)
+
+
 def _preview(request: Request, context: dict, plan: importer.ImportPlan, status: int = 200):
+    _ = gettext_for(request)
+    language = i18n.language(request)
     context |= {
         "plan": plan,
+        "error_text": lambda error: import_message(_, language, error),
         "creating": sum(1 for row in plan.rows if row.volunteer is None),
         "error_lines": len({e.row for e in plan.errors}),
     }

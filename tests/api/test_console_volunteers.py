@@ -256,6 +256,21 @@ def test_checking_a_file_stores_nothing_and_shows_rows_and_errors(client, sessio
     assert base64.b64decode(checked).decode() == ONE_BAD
 
 
+def test_row_errors_are_said_in_chinese_on_the_chinese_page(client, session, world):
+    as_role(client, world, "coordinator")
+    client.get(IMPORT, params={"lang": "zh"})  # the page's language is remembered
+    page = client.get(IMPORT)
+    data = {"csrf_token": csrf(page.text), "action": "check"}
+    files = {"file": ("list.csv", ONE_BAD.encode(), "text/csv")}
+
+    response = client.post(IMPORT, data=data, files=files)
+
+    rows = re.findall(r"<td><code>(\w+)</code></td>\s*<td>([^<]*)</td>", response.text)
+    assert [field for field, _ in rows] == ["phone", "district_code"]
+    assert rows[1][1] == "你负责的辖区中没有 &#39;Z&#39;。"
+    assert re.search(r"[\u4e00-\u9fff]", rows[0][1]) and "e.g." not in rows[0][1]
+
+
 def test_import_is_all_or_nothing(client, session, world):
     as_role(client, world, "coordinator")
     checked = base64.b64encode(ONE_BAD.encode()).decode()

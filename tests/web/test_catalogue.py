@@ -7,11 +7,12 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from app.rosters.models import RosterStatus
+from app.rosters.service import REOPENED_REASON
 
 WEB = Path(__file__).resolve().parents[2] / "app" / "web"
 CATALOGUES = WEB / "translations" / "zh" / "LC_MESSAGES"
 # Messages the pages translate from data rather than from a literal.
-FROM_DATA = {status.value for status in RosterStatus}
+FROM_DATA = {status.value for status in RosterStatus} | {REOPENED_REASON}
 
 
 def messages_in_the_code() -> set[str]:
