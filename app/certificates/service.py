@@ -84,12 +84,19 @@ def local_today() -> date:
     return local_date(utcnow())
 
 
-def issue(session: Session, volunteer: Volunteer, data: CertificateRequest) -> Certificate:
+def issue(
+    session: Session, volunteer: Volunteer, data: CertificateRequest, *, reuse: bool = False
+) -> Certificate:
     """Certifies the volunteer's verified hours of `from`..`to` (station dates, both
     inclusive). Default `to`: today; default `from`: the day of the first verified
     duty (or of registration, when there is none). 409 `no_verified_hours` when the
     period holds none, 409 `no_district` when the volunteer belongs to no district
-    (a certificate is issued by one)."""
+    (a certificate is issued by one).
+
+    With `reuse`, the volunteer's latest valid certificate is given back when it
+    certifies the very same (same period, district, hours per station): the app's
+    one-tap download would otherwise mint a new code on every tap and reload. The
+    API's POST always issues anew, as its 201 says."""
     if volunteer.district_id is None:
         raise Conflict(
             "Choose your district first: a certificate is issued by your district.",
@@ -110,6 +117,35 @@ def issue(session: Session, volunteer: Volunteer, data: CertificateRequest) -> C
             "check-in and check-out at a station's kiosk, or a coordinator's correction.",
             reason="no_verified_hours",
         )
+    station_hours = [
+        StationHours(
+            station_id=row.station_id,
+            code=row.code,
+            name=row.name,
+            hours=row.total_hours,
+            duties=row.duties,
+        ).model_dump()
+        for row in stations
+    ]
+    if reuse:
+        latest = session.scalar(
+            select(Certificate)
+            .where(
+                Certificate.volunteer_id == volunteer.id,
+                Certificate.revoked_at.is_(None),
+                Certificate.from_date == from_date,
+                Certificate.to_date == to_date,
+            )
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+            .limit(1)
+        )
+        if (
+            latest is not None
+            and latest.district_id == volunteer.district_id
+            and latest.hours == hours
+            and latest.station_hours == station_hours
+        ):
+            return latest
     certificate = Certificate(
         code=_unused_code(session),
         volunteer_id=volunteer.id,
@@ -117,16 +153,7 @@ def issue(session: Session, volunteer: Volunteer, data: CertificateRequest) -> C
         from_date=from_date,
         to_date=to_date,
         hours=hours,
-        station_hours=[
-            StationHours(
-                station_id=row.station_id,
-                code=row.code,
-                name=row.name,
-                hours=row.total_hours,
-                duties=row.duties,
-            ).model_dump()
-            for row in stations
-        ],
+        station_hours=station_hours,
         masked_name=mask_name(volunteer.name),
         issued_at=utcnow(),
     )
@@ -136,21 +163,37 @@ def issue(session: Session, volunteer: Volunteer, data: CertificateRequest) -> C
 
 
 def _check_period(from_date: date, to_date: date, today: date) -> None:
+    """422 naming the field; each error's `type` says which rule, so that a page can
+    say it in its reader's language."""
     errors = []
     for field, value in (("from", from_date), ("to", to_date)):
         if not FIRST_YEAR <= value.year <= LAST_YEAR:
             errors.append(
-                {"loc": ["body", field], "msg": f"must lie between {FIRST_YEAR} and {LAST_YEAR}"}
+                {
+                    "loc": ["body", field],
+                    "msg": f"must lie between {FIRST_YEAR} and {LAST_YEAR}",
+                    "type": "out_of_range",
+                }
             )
     if errors:
         raise InvalidInput(errors)
     if to_date > today:
-        errors.append({"loc": ["body", "to"], "msg": f"lies in the future (today is {today})"})
+        errors.append(
+            {
+                "loc": ["body", "to"],
+                "msg": f"lies in the future (today is {today})",
+                "type": "future",
+            }
+        )
     if from_date > to_date:
-        errors.append({"loc": ["body", "from"], "msg": "must not lie after to"})
+        errors.append({"loc": ["body", "from"], "msg": "must not lie after to", "type": "reversed"})
     elif from_date < _years_before(to_date, MAX_PERIOD_YEARS):
         errors.append(
-            {"loc": ["body", "from"], "msg": f"a period spans at most {MAX_PERIOD_YEARS} years"}
+            {
+                "loc": ["body", "from"],
+                "msg": f"a period spans at most {MAX_PERIOD_YEARS} years",
+                "type": "too_long",
+            }
         )
     if errors:
         raise InvalidInput(errors)
@@ -270,11 +313,18 @@ def find(session: Session, code: str, *, for_update: bool = False) -> Certificat
 
 
 def list_in_scope(
-    session: Session, account: Account, params: PageParams, *, district_id: int | None
+    session: Session,
+    account: Account,
+    params: PageParams,
+    *,
+    district_id: int | None,
+    volunteer_id: int | None = None,
 ) -> Page[CertificateAdminRead]:
     """Certificates issued by the coordinator's districts (one of them with
-    `district_id`), newest first."""
+    `district_id`; one volunteer's with `volunteer_id`), newest first."""
     query = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    if volunteer_id is not None:
+        query = query.where(Certificate.volunteer_id == volunteer_id)
     if district_id is not None:
         district_service.get_district_in_scope(session, account, district_id)
         query = query.where(Certificate.district_id == district_id)

@@ -1,5 +1,5 @@
-"""The console's volunteer pages: the table, one volunteer, and the CSV import with its
-preview.
+"""The console's volunteer pages: the table, one volunteer (with their service
+certificates, which a coordinator may revoke), and the CSV import with its preview.
 
 Every figure and rule comes from the services the API uses: the list and scope from
 app.volunteers.service, hours from app.hours.service, the import's every check from
@@ -19,9 +19,13 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import UploadFile
 
 from app.accounts.models import Account
+from app.certificates import service as certificate_service
+from app.certificates.pdf import hours_text
+from app.certificates.schemas import RevokeReason
 from app.db import utcnow
 from app.deps import SessionDep
 from app.districts import service as district_service
@@ -48,6 +52,12 @@ STATUSES = tuple(status.value for status in VolunteerStatus)
 PREVIEW_ROWS = 500
 UPCOMING_DUTIES = 20
 RECENT_HOURS = 10
+# A volunteer's newest certificates on their page; the API lists them all.
+CERTIFICATES_SHOWN = 20
+# A revocation's reason, checked as the API checks it.
+REVOKE_REASON: TypeAdapter[str] = TypeAdapter(RevokeReason)
+# What a refused revocation shows again of the reason typed (the rule is 500).
+REVOKE_REASON_SHOWN = 600
 MAX_ID = 2**31 - 1
 
 
@@ -353,15 +363,32 @@ def _profile_context(session: SessionDep, account: Account, volunteer: Volunteer
         "may_invite": volunteer.account_id is None
         and volunteer.status != VolunteerStatus.withdrawn,
         "invitation_open": invitation_open,
+        # Those of the caller's districts only: another district's are not theirs to see.
+        "certificates": certificate_service.list_in_scope(
+            session,
+            account,
+            PageParams(limit=CERTIFICATES_SHOWN, offset=0),
+            district_id=None,
+            volunteer_id=volunteer.id,
+        ),
+        "grouped": certificate_service.grouped,
+        "hours_text": hours_text,
+        "local_date": certificate_service.local_date,
     }
 
 
 @router.get("/volunteers/{volunteer_id}")
 def volunteer_page(
-    request: Request, session: SessionDep, account: ConsoleAccount, volunteer_id: str
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    volunteer_id: str,
+    revoked: str | None = None,
 ):
     volunteer = _in_scope(session, account, volunteer_id)
     context = _profile_context(session, account, volunteer)
+    # After a revocation (revoke_certificate's redirect): which one, said once.
+    context["revoked"] = certificate_service.normalize_code(revoked) if revoked else None
     return render(request, "console/volunteers/profile.html", context)
 
 
@@ -385,3 +412,41 @@ def invite(
     # Shown in this answer only (no-store): the code is not kept in readable form.
     context = _profile_context(session, account, volunteer) | {"invitation": invitation}
     return render(request, "console/volunteers/profile.html", context)
+
+
+@router.post("/volunteers/{volunteer_id}/certificates/{code}/revoke")
+def revoke_certificate(
+    request: Request,
+    session: SessionDep,
+    account: ConsoleAccount,
+    volunteer_id: str,
+    code: str,
+    reason: Annotated[str, Form(max_length=5000)] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+):
+    """Withdraws one of this volunteer's certificates (the API's POST
+    /certificates/{code}/revoke); its verify page then says it is not valid."""
+    check_csrf(request, csrf_token)
+    _ = gettext_for(request)
+    volunteer = _in_scope(session, account, volunteer_id)
+    found = certificate_service.find(session, code)
+    if found is None or found.volunteer_id != volunteer.id:
+        raise NotFound(f"Certificate {code} not found.")
+
+    def refused(message: str, status: int):
+        context = _profile_context(session, account, volunteer) | {
+            "revoke_error": (found.code, message),
+            "revoke_reason": reason[:REVOKE_REASON_SHOWN],
+        }
+        return render(request, "console/volunteers/profile.html", context, status=status)
+
+    try:
+        checked = REVOKE_REASON.validate_python(reason)
+    except ValidationError:
+        return refused(_("Say why in at most 500 characters, or leave it empty."), 422)
+    try:
+        certificate_service.revoke(session, account, found.code, checked or None)
+    except Conflict:
+        session.rollback()
+        return refused(_("This certificate was revoked already."), 409)
+    return redirect(f"/console/volunteers/{volunteer.id}?revoked={found.code}#certificates")
