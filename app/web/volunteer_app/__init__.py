@@ -1,6 +1,13 @@
 """The volunteer app at /app: phone-first pages for volunteers, one module per page
-group (account, duties, availability, open seats, hours), on the console's base."""
+group (account, duties, availability, open seats, swaps, hours), on the console's base."""
 
-from app.web.volunteer_app import account, availability, duties, hours, open_seats
+from app.web.volunteer_app import account, availability, duties, hours, open_seats, swaps
 
-routers = (account.router, duties.router, availability.router, open_seats.router, hours.router)
+routers = (
+    account.router,
+    duties.router,
+    availability.router,
+    open_seats.router,
+    swaps.router,
+    hours.router,
+)
