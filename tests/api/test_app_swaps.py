@@ -236,6 +236,18 @@ def test_an_offer_without_a_home_shows_no_distance(client, session, world, duty)
     assert "Luohu U-station" in page.text and "km from home" not in page.text
 
 
+def test_a_volunteer_without_a_district_is_told_to_choose_one(client, session, world, duty):
+    offer_from_app(client, world, duty)
+    taker = session.get(Volunteer, world["other_volunteer"].volunteer_id)
+    taker.district_id = None
+    session.commit()
+    as_caller(client, world, "other_volunteer")
+    page = client.get("/app/swaps", params={"lang": "en"})
+    assert page.status_code == 200
+    assert "Choose your district under Availability to see the duties offered in it." in page.text
+    assert "Luohu U-station" not in page.text
+
+
 def test_taking_over_moves_the_duty_in_one_step(client, session, world, duty):
     offer_from_app(client, world, duty)
     offer_id = open_offer_id(session, duty)

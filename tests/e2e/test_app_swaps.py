@@ -160,8 +160,9 @@ def test_a_volunteer_takes_over_anothers_duty_on_a_phone(database_url, tmp_path)
             expect(b.get_by_role("button", name="Take over")).to_be_visible()
             b.goto(f"{base_url}/app/swaps?lang=zh")
 
-            # B takes it over; C's tap comes a moment later.
-            b.locator("li.offer").get_by_role("button", name="接班").click()
+            # B takes it over, by keyboard; C's tap comes a moment later.
+            b.locator("li.offer").get_by_role("button", name="接班").focus()
+            b.keyboard.press("Enter")
             expect(b.get_by_role("status")).to_have_text(
                 "接班成功，这次值班现在由您负责。感谢您的帮忙！"
             )
