@@ -22,6 +22,8 @@ from app.pagination import PageParams
 from app.stations.models import Station
 from app.swaps import service as swap_service
 from app.swaps.models import SwapOffer
+from app.swaps.schemas import MySwapOfferRead, SwapOfferRead
+from app.volunteers.models import Volunteer
 from app.web import i18n
 from app.web.pages import gettext_for, redirect, render
 from app.web.volunteer_app.common import (
@@ -70,7 +72,7 @@ def withdraw_problem(_: Translate, reason: str | None) -> str:
     return closed_problem(_, reason) or _("This offer can no longer be taken back.")
 
 
-def accept_problem(_: Translate, reason: str | None, volunteer) -> str:
+def accept_problem(_: Translate, reason: str | None, volunteer: Volunteer) -> str:
     """What a refused take-over says: the offer's own state first, then the reasons it
     shares with sign-up (the rule the taker would break, another district...)."""
     if reason == "taken":
@@ -164,7 +166,7 @@ def swaps_page(
         )
     }
 
-    def when(offer) -> dict:
+    def when(offer: SwapOfferRead | MySwapOfferRead) -> dict[str, str]:
         timezone = stations[offer.station_id].timezone
         return {
             "starts": local_time(offer.starts_at, timezone, language),
