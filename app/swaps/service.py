@@ -196,6 +196,15 @@ def my_offers(session: Session, volunteer: Volunteer, params: PageParams) -> Pag
     return Page(items=items[params.offset : params.offset + params.limit], total=len(items))
 
 
+def live_offers_by_duty(session: Session, volunteer: Volunteer) -> dict[int, int]:
+    """The caller's offers someone may still take: their duty's id -> the offer's id
+    (what the app's list of duties marks as offered)."""
+    query = _with_duty(select(SwapOffer.assignment_id, SwapOffer.id)).where(
+        SwapOffer.offered_by == volunteer.id, live_offer(utcnow())
+    )
+    return {assignment_id: offer_id for assignment_id, offer_id in session.execute(query)}
+
+
 # -- the taker -----------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """The volunteer app at /app: phone-first pages for volunteers, one module per page
-group (account, duties, availability, open seats, hours), on the console's base."""
+group (account, duties, availability, open seats, swaps, hours, certificates), on the
+console's base."""
 
 from app.web.volunteer_app import (
     account,
@@ -8,6 +9,7 @@ from app.web.volunteer_app import (
     duties,
     hours,
     open_seats,
+    swaps,
 )
 
 routers = (
@@ -15,6 +17,7 @@ routers = (
     duties.router,
     availability.router,
     open_seats.router,
+    swaps.router,
     hours.router,
     certificates.router,
 )

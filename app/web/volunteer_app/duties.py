@@ -20,6 +20,7 @@ from app.duties.router import CALENDAR_MEDIA_TYPE
 from app.duties.schemas import CancelRequest
 from app.errors import Conflict
 from app.settings import get_settings, public_url
+from app.swaps import service as swap_service
 from app.web import i18n
 from app.web.pages import gettext_for, redirect, render
 from app.web.volunteer_app.common import (
@@ -58,9 +59,12 @@ def duties_page(
     account: Account,
     *,
     problem: tuple[int, str] | None = None,
+    swap_problem: tuple[int, str] | None = None,
     reason: str = "",
     status: int = 200,
 ):
+    """`problem`: a refused cancel, `swap_problem`: a refused swap offer or withdrawal,
+    each (the duty's id, the message said next to it)."""
     _ = gettext_for(request)
     language = i18n.language(request)
     volunteer = volunteer_of(session, account)
@@ -69,11 +73,19 @@ def duties_page(
     notices = {
         "cancelled": _("The duty was cancelled. Thank you for telling us in time."),
         "signed-up": _("You have taken the seat. Thank you!"),
+        "offered": _(
+            "Your duty is offered for a swap. It stays yours until someone takes it over."
+        ),
+        "withdrawn": _("You took the offer back; the duty stays yours."),
+        "taken-over": _("The duty is yours now. Thank you for stepping in!"),
     }
     context = {
         "account": account,
         "duties": [duty_view(d, language) | {"others": others[d.id]} for d in duties],
         "problem": problem,
+        "swap_problem": swap_problem,
+        # duty id -> its open swap offer's id (the duty shows "Offered for swap")
+        "offers": swap_service.live_offers_by_duty(session, volunteer),
         "reason": reason,
         "notice": notices.get(request.query_params.get("done", "")),
     }
