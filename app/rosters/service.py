@@ -262,11 +262,12 @@ def seat_candidates(
     full = len(on_shift) >= shift.max_headcount
     volunteers = {v.id: v for v in problem.volunteers}
     nearest = [volunteers[volunteer_id] for volunteer_id in nearest_ids]
-    names: dict[solver.Id, str] = dict(
-        session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(nearest_ids)))
-        .tuples()
-        .all()
-    )
+    names: dict[solver.Id, str] = {
+        volunteer_id: name
+        for volunteer_id, name in session.execute(
+            select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(nearest_ids))
+        )
+    }
     result = []
     for v in nearest:
         blocked = static_violation(problem, v, shift)
