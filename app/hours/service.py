@@ -324,9 +324,11 @@ def hours_report(
     to_date: date,
     *,
     detail: bool,
+    entries: slice = slice(None),
 ) -> HoursReport:
     """Verified hours served at the district's stations on duties dated `from`..`to`
-    (inclusive; a duty's date is its shift's start date in the station's timezone)."""
+    (inclusive; a duty's date is its shift's start date in the station's timezone).
+    With `detail`, the entries too, by date: those of `entries` (a page of them)."""
     district = district_service.get_district_in_scope(session, account, district_id)
     _check_period(from_date, to_date)
     mark_no_shows(session, utcnow(), district_id=district.id)
@@ -365,8 +367,17 @@ def hours_report(
         total_hours=round(sum(entry.hours for entry, *_ in served), 2),
         volunteers=[totals[volunteer_id] for volunteer_id in sorted(totals)],
         stations=sorted(stations.values(), key=lambda row: row.code),
-        entries=_entry_rows(session, served) if detail else None,
+        entries=_entry_rows(session, served[entries]) if detail else None,
     )
+
+
+def entry_order(
+    session: Session, account: Account, district_id: int, from_date: date, to_date: date
+) -> list[int]:
+    """The assignments of the period's entries in the order `hours_report` gives them."""
+    district = district_service.get_district_in_scope(session, account, district_id)
+    _check_period(from_date, to_date)
+    return [entry.assignment_id for entry, *_ in _served(session, district.id, from_date, to_date)]
 
 
 def district_hours(
@@ -480,11 +491,28 @@ def _in_district_and_period(district_id: int, from_date: date, to_date: date) ->
     return (Station.district_id == district_id, *_in_period(from_date, to_date))
 
 
+# The columns a report reads: a report of hundreds of entries need not load whole rows.
+SERVED_ENTRY: Bundle[Any] = Bundle(
+    "entry",
+    ServiceHours.id,
+    ServiceHours.assignment_id,
+    ServiceHours.hours,
+    ServiceHours.check_in_at,
+    ServiceHours.check_out_at,
+    ServiceHours.source,
+)
+SERVED_SHIFT: Bundle[Any] = Bundle("shift", Shift.starts_at, Shift.ends_at)
+SERVED_STATION: Bundle[Any] = Bundle(
+    "station", Station.id, Station.code, Station.name, Station.timezone
+)
+
+
 def _served(session: Session, district_id: int, from_date: date, to_date: date) -> list:
-    """(ServiceHours, Shift, Station, volunteer (id, name)) of the district's duties in
-    the period."""
+    """(entry, shift, station, volunteer) of the district's duties in the period, each
+    with the columns of SERVED_* and VOLUNTEER_NAME."""
     rows = session.execute(
-        select(ServiceHours, Shift, Station, VOLUNTEER_NAME)
+        select(SERVED_ENTRY, SERVED_SHIFT, SERVED_STATION, VOLUNTEER_NAME)
+        .select_from(ServiceHours)
         .join(Assignment, Assignment.id == ServiceHours.assignment_id)
         .join(Shift, Shift.id == Assignment.shift_id)
         .join(Station, Station.id == Shift.station_id)
@@ -495,7 +523,7 @@ def _served(session: Session, district_id: int, from_date: date, to_date: date) 
     return [
         row
         for row in rows
-        if from_date <= _local_date(row.Shift.starts_at, row.Station.timezone) <= to_date
+        if from_date <= _local_date(row.shift.starts_at, row.station.timezone) <= to_date
     ]
 
 

@@ -262,16 +262,19 @@ def build_problem(
     previous: Iterable[Assignment] = (),
     settings: Settings | None = None,
     only_volunteers: Collection[int] | None = None,
+    shifts: Sequence[Shift] | None = None,
 ) -> solver.Problem:
     """The district-week as a solver problem.
 
     `keep` are assignments to pin (manual and pinned ones); `previous` is the last
     published roster, which the solver changes as little as it can. `only_volunteers`
     leaves the others out: each volunteer's rules concern their own duties only, so a
-    few volunteers' checks need no more than them.
+    few volunteers' checks need no more than them. `shifts` are the week's shifts when
+    the caller has read them already.
     """
     settings = settings or get_settings()
-    shifts = week_shifts(session, district_id, week)
+    if shifts is None:
+        shifts = week_shifts(session, district_id, week)
     monday = week_monday(week)
     first_day, last_day = monday, monday + timedelta(days=6)
     volunteers = district_volunteers(session, district_id, only_volunteers)

@@ -215,7 +215,12 @@ def unfilled(session: Session, roster: Roster, fill: ShiftFill | None = None) ->
 
 
 def seat_candidates(
-    session: Session, account: Account, roster_id: int, shift_id: int, limit: int = 10
+    session: Session,
+    account: Account,
+    roster_id: int,
+    shift_id: int,
+    limit: int = 10,
+    fill: ShiftFill | None = None,
 ) -> list[dict]:
     """The volunteers nearest to a shift's station who are not on it, each with the
     first hard rule that stops them from taking it next to their live assignments
@@ -249,7 +254,7 @@ def seat_candidates(
     nearest_ids = [volunteer_id for *_, volunteer_id in by_distance[:limit]]
     problem = mapping.build_problem(
         session, roster.district_id, roster.week, time_limit_seconds=1,
-        only_volunteers=nearest_ids,
+        only_volunteers=nearest_ids, shifts=fill.shifts if fill else None,
     )  # fmt: skip
     shifts = {s.id: s for s in problem.shifts}
     shift = shifts.get(shift_id)

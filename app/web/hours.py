@@ -101,6 +101,24 @@ def local_time(instant: datetime | None, zone: str) -> str:
     return instant.astimezone(ZoneInfo(zone)).strftime("%H:%M") if instant else "–"
 
 
+def _report_page_of(
+    session: Session, account: Account, district_id: int, first: date, last: date, page: int
+) -> HoursReport:
+    """The report with the entries of one page."""
+    window = slice((page - 1) * ENTRIES_PER_PAGE, page * ENTRIES_PER_PAGE)
+    return hours_service.hours_report(
+        session, account, district_id, first, last, detail=True, entries=window
+    )
+
+
+def _entry_count(report: HoursReport) -> int:
+    return sum(row.duties for row in report.stations)
+
+
+def _page_count(report: HoursReport) -> int:
+    return max(1, -(-_entry_count(report) // ENTRIES_PER_PAGE))
+
+
 def report_page(
     request: Request,
     session: Session,
@@ -137,11 +155,18 @@ def report_page(
     if to_date is None:
         errors["to"] = _("Enter a date, e.g. {example}.").format(example=last.isoformat())
     report: HoursReport | None = None
+    if correction is not None:
+        entry = correction["assignment_id"]
     if from_date is not None and to_date is not None:
         try:
-            report = hours_service.hours_report(
-                session, account, chosen.id, from_date, to_date, detail=True
-            )
+            if entry is not None:
+                order = hours_service.entry_order(session, account, chosen.id, from_date, to_date)
+                if entry in order:
+                    page = order.index(entry) // ENTRIES_PER_PAGE + 1
+            report = _report_page_of(session, account, chosen.id, from_date, to_date, page)
+            if page > _page_count(report):  # a page beyond the last one: the last one
+                page = _page_count(report)
+                report = _report_page_of(session, account, chosen.id, from_date, to_date, page)
         except InvalidInput as invalid:
             for error in invalid.extra["errors"]:
                 errors[str(error["loc"][-1])] = translate(_, error["msg"])
@@ -149,21 +174,15 @@ def report_page(
     if report is None:
         return render(request, PAGE, context, status=422)
     query = {"district": chosen.id, "from": from_text, "to": to_text}
-    entries = report.entries or []
-    if correction is not None:
-        entry = correction["assignment_id"]
-    held = [i for i, e in enumerate(entries) if e.assignment_id == entry]
-    if held:
-        page = held[0] // ENTRIES_PER_PAGE + 1
-    pages = max(1, -(-len(entries) // ENTRIES_PER_PAGE))
-    page = min(max(page, 1), pages)
+    pages = _page_count(report)
 
     def page_url(number: int) -> str:
         return "/console/hours?" + urlencode(query | {"page": number}) + "#entries"
 
     context |= {
         "report": report,
-        "entries": entries[(page - 1) * ENTRIES_PER_PAGE : page * ENTRIES_PER_PAGE],
+        "entries": report.entries or [],
+        "entry_count": _entry_count(report),
         "page": page,
         "pages": pages,
         "previous_url": page_url(page - 1) if page > 1 else None,

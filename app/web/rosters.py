@@ -352,7 +352,7 @@ def _roster_page(
         context |= {
             "seat": seat,
             "candidates": roster_service.seat_candidates(
-                session, account, roster.id, seat.shift.id
+                session, account, roster.id, seat.shift.id, fill=fill
             ),
             "volunteers": [
                 v

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.benchmarks.roster_district import ADMIN, COORD_PASSWORD, load, roster
+from tests.benchmarks.roster_district import ADMIN, COORD_PASSWORD, ZONE, load, roster
 from tests.servers import migrate, start_server, start_worker
 
 CHROMIUM = "/usr/bin/chromium"
@@ -155,7 +155,8 @@ def main() -> None:
     server, base_url = start_server(url, scratch / "server.log", **settings)
     worker = start_worker(url, scratch / "worker.log") if url.startswith("postgresql") else None
     try:
-        last_monday = date.today() - timedelta(days=date.today().weekday() + 7)
+        today = datetime.now(ZONE).date()  # the stations' day, as the console's week list
+        last_monday = today - timedelta(days=today.weekday() + 7)
         loaded = load(base_url, args.stations, args.volunteers, args.seed, monday=last_monday)
         body = roster(base_url, loaded, args.time_limit)
         credited = publish_and_credit(base_url, loaded.headers, body["id"])
