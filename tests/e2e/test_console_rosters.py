@@ -2,8 +2,10 @@
 PostgreSQL a `uroster worker`), on both databases: a coordinator requests next week's
 roster, watches the page follow the solve until "Publish" appears, opens an empty
 seat and reads its reasons and candidates, sees a hand-made assignment refused by the
-validator, publishes and downloads the CSV. Screenshots in zh and en go to
-artifacts/console/rosters-*.png and roster-*.png."""
+validator, publishes and downloads the CSV; a duty is cancelled through the API, the
+repair gives the freed volunteer another seat and marks them; a volunteer is taken off
+a shift by hand. Screenshots in zh and en go to artifacts/console/rosters-*.png and
+roster-*.png."""
 
 import re
 from datetime import date, timedelta
@@ -26,9 +28,10 @@ NEXT = date.today() + timedelta(weeks=1)
 WEEK = f"{NEXT.isocalendar().year}-W{NEXT.isocalendar().week:02d}"
 
 
-def seed(base_url: str) -> None:
+def seed(base_url: str) -> tuple:
     """A tiny district: one station open every morning for three, three volunteers,
-    one of whom may work four hours a week; so six seats stay open."""
+    one of whom may work four hours a week; so six seats stay open. (The API client,
+    the coordinator's headers.)"""
     api, district, coordinator = district_with_coordinator(base_url)
     station = api.post(
         "/stations",
@@ -49,6 +52,7 @@ def seed(base_url: str) -> None:
     api.post(
         "/volunteers/import", headers=coordinator, files={"file": ("v.csv", csv.encode())}
     ).raise_for_status()
+    return api, coordinator
 
 
 def test_a_coordinator_requests_follows_explains_and_publishes_a_roster(database_url, tmp_path):
@@ -62,7 +66,7 @@ def test_a_coordinator_requests_follows_explains_and_publishes_a_roster(database
         running_server(database_url, tmp_path / "server.log", **settings) as base_url,
         sync_api.sync_playwright() as playwright,
     ):
-        seed(base_url)
+        api, coordinator = seed(base_url)
         # On PostgreSQL roster jobs run in `uroster worker` processes.
         worker = (
             start_worker(database_url, tmp_path / "worker.log") if kind == "postgresql" else None
@@ -129,6 +133,41 @@ def test_a_coordinator_requests_follows_explains_and_publishes_a_roster(database
                 page.get_by_role("link", name="Export CSV").click()
             assert download.value.path().read_text().startswith("assignment_id,")
             page.screenshot(path=str(SHOTS / f"roster-en-{kind}.png"), full_page=True)
+
+            # Chen Jie cancels his one duty (through the API, as his phone would); the
+            # repair gives him another seat, and the page marks him.
+            roster_id = int(re.search(r"/console/rosters/(\d+)", page.url)[1])
+            chen = next(
+                v["id"]
+                for v in api.get("/volunteers", headers=coordinator).json()["items"]
+                if v["name"] == "Chen Jie"
+            )
+            duty = next(
+                a
+                for a in api.get(f"/rosters/{roster_id}/assignments", headers=coordinator).json()
+                if a["volunteer_id"] == chen and a["status"] == "scheduled"
+            )
+            api.post(
+                f"/assignments/{duty['id']}/cancel", headers=coordinator, json={"reason": "ill"}
+            ).raise_for_status()
+            page.reload()
+            page.get_by_role("button", name="Repair").click()
+            expect(page.get_by_text("the last repair changed: 1.")).to_be_visible(timeout=60_000)
+            expect(page.locator(".people li.changed")).to_have_count(1)
+            expect(page.locator(".people li.changed")).to_contain_text("Chen Jie")
+            page.screenshot(path=str(SHOTS / f"roster-repaired-en-{kind}.png"), full_page=True)
+            assert_accessible(page)
+
+            # A volunteer taken off a shift by hand: the seat opens.
+            page.get_by_role(
+                "button", name=re.compile(r"^Open seat LH-01 \w{3} 09:00$")
+            ).first.click()
+            panel = page.locator("#shift-panel")
+            before = panel.get_by_role("button", name=re.compile("^Take .* off")).count()
+            panel.get_by_role("button", name=re.compile("^Take 李华 off")).click()
+            expect(
+                page.locator("#shift-panel").get_by_role("button", name=re.compile("^Take .* off"))
+            ).to_have_count(before - 1)
 
             page.get_by_role("main").get_by_role("link", name="Rosters", exact=True).click()
             expect(page.get_by_role("cell", name="published")).to_be_visible()
