@@ -84,6 +84,16 @@ def service_circle(session: Session, account: Account, district_id: int, week: s
         for (row, col), n in sorted(cells.items())
         if n >= MIN_CELL_VOLUNTEERS
     ]
+    circle.duties_with_travel, circle.duties_within_limit = duties_within_limit(
+        session, district_id, week
+    )
+    return circle
+
+
+def duties_within_limit(session: Session, district_id: int, week: str) -> tuple[int, int]:
+    """The week's published duties of volunteers with a home, and how many of them lie
+    within the volunteer's travel limit (the default limit for those without one)."""
+    settings = get_settings()
     duties = session.execute(
         select(
             Volunteer.home_lat, Volunteer.home_lon, Volunteer.max_travel_minutes,
@@ -101,10 +111,11 @@ def service_circle(session: Session, account: Account, district_id: int, week: s
             Assignment.status.in_(mapping.LIVE_STATUSES),
         )
     )  # fmt: skip
+    with_travel = within = 0
     for home_lat, home_lon, limit, lat, lon in duties:
         if home_lat is None or home_lon is None:
             continue
-        circle.duties_with_travel += 1
-        travel = mapping.minutes_between(home_lat, home_lon, lat, lon, speed)
-        circle.duties_within_limit += travel <= (limit or minutes)
-    return circle
+        with_travel += 1
+        travel = mapping.minutes_between(home_lat, home_lon, lat, lon, settings.travel_speed_kmh)
+        within += travel <= (limit or settings.default_max_travel_minutes)
+    return with_travel, within

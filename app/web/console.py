@@ -20,6 +20,7 @@ from app.districts.models import District
 from app.errors import NotAuthenticated, NotPermitted
 from app.hours import service as hours_service
 from app.kiosks.ratelimit import RateLimited, client_ip, limit_sign_in
+from app.rosters import circle
 from app.rosters import service as roster_service
 from app.rosters.models import Roster, RosterStatus
 from app.settings import get_settings
@@ -193,9 +194,12 @@ def dashboard(
     context |= {
         "district": chosen,
         "week": week,
+        "monday": monday,
+        "sunday": monday + timedelta(days=6),
         "roster": roster,
         "figures": figures,
         "open_by_priority": sorted(by_priority.items(), reverse=True),
         "hours": hours,
+        "travel": circle.duties_within_limit(session, chosen.id, week),
     }
     return render(request, "console/dashboard.html", context)

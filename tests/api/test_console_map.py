@@ -47,6 +47,10 @@ def test_the_circle_counts_who_lives_within_reach_and_hides_lone_homes(client, s
     assert [s["code"] for s in data["stations"]] == ["A-1"]
     assert round(data["radius_m"]) == 5000  # 15 minutes at 20 km/h
     assert "22.8" not in page.text
+    # The dashboard gives the same share of this week's duties, and leads to the map.
+    dashboard = client.get("/console", params={"lang": "en"}).text
+    tile = re.search(r"Duties within the travel limit</h2>(.*?)</div>", dashboard, re.S)[1]
+    assert "100 %" in tile and "2 of 2 published duties" in tile and "/console/map?" in tile
 
 
 def test_the_map_page_for_every_role(client, world):
