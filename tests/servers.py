@@ -7,11 +7,19 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
 UROSTER = Path(sys.executable).with_name("uroster")
+
+
+def station_today() -> date:
+    """Today where the stations are (the service's default timezone, Asia/Shanghai): the
+    console's weeks begin there, up to a day before or after the machine's own date."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def free_port() -> int:

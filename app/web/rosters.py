@@ -474,9 +474,22 @@ def add_assignment(
             ManualAssignment(shift_id=shift_id, volunteer_id=volunteer_id),
         )
     except Conflict as refused:
-        # The validator's own words, naming the broken rule; the choice is kept.
+        # The broken rule named in the page's language (the validator's own detail on
+        # English pages); the choice is kept.
+        rule = refused.extra.get("rule")
+        if i18n.language(request) == "en":
+            error = refused.detail
+        elif rule:
+            name = _(RULE_NAMES[rule]) if rule in RULE_NAMES else rule
+            error = _("This assignment breaks a hard rule: {rule}.").format(rule=name)
+        elif "already on this shift" in refused.detail:
+            error = _("The volunteer is already on this shift.")
+        else:  # the roster left draft and published meanwhile
+            error = _("A roster that is {status} cannot be edited.").format(
+                status=_(roster_service.get_roster(session, account, roster_id).status)
+            )
         return _roster_page(
-            request, session, account, roster, shift_id, refused.detail, volunteer_id, status=409
+            request, session, account, roster, shift_id, error, volunteer_id, status=409
         )
     return redirect(_roster_url(roster_id, shift_id))
 

@@ -5,7 +5,7 @@ export. The browser journey is tests/e2e/test_console_rosters.py."""
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +14,9 @@ from app.rosters.models import Roster
 from app.volunteers.models import Volunteer
 from tests.api.conftest import register_volunteer
 from tests.api.test_console import csrf, sign_in
+from tests.servers import station_today
 
-_AHEAD = date.today() + timedelta(weeks=2)  # a week ahead: repair refills only future shifts
+_AHEAD = station_today() + timedelta(weeks=2)  # a week ahead: repair refills only future shifts
 WEEK = f"{_AHEAD.isocalendar().year}-W{_AHEAD.isocalendar().week:02d}"
 
 
@@ -194,6 +195,14 @@ def test_a_manual_addition_is_checked_by_the_validator(client, session, solved, 
     assert "breaks the hard rule weekly_shifts" in refused.text
     assert 'aria-invalid="true" aria-describedby="add-error"' in refused.text
     assert f'<option value="{chen}" selected>' in refused.text
+    in_chinese = client.post(
+        f"/console/rosters/{solved}/assignments?lang=zh",
+        data={"shift_id": shift_id, "volunteer_id": chen, "csrf_token": token},
+    )
+    assert in_chinese.status_code == 409
+    assert "这项安排违反了硬性规则：已达每周班次上限。" in in_chinese.text
+    assert "weekly_shifts" not in in_chinese.text.split('id="add-error"')[1].split("</p>")[0]
+    client.get(f"/console/rosters/{solved}?lang=en")
     nobody = client.post(
         f"/console/rosters/{solved}/assignments",
         data={"shift_id": shift_id, "csrf_token": token},

@@ -9,7 +9,7 @@ Screenshots of every page in Chinese and English go to artifacts/app/."""
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -17,7 +17,7 @@ import pytest
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_console_pages import BOOTSTRAP, district_with_coordinator
 from tests.e2e.test_kiosk_page import ARGS, ARTIFACTS, CHROMIUM
-from tests.servers import migrate, running_server, start_worker
+from tests.servers import migrate, running_server, start_worker, station_today
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -34,7 +34,7 @@ FIRST_PAGE_LIMIT = 200 * 1024
 
 
 def next_week() -> str:
-    year, week, _ = (date.today() + timedelta(days=7)).isocalendar()
+    year, week, _ = (station_today() + timedelta(days=7)).isocalendar()
     return f"{year}-W{week:02d}"
 
 

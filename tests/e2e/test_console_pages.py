@@ -4,14 +4,13 @@ a coordinator signs in, reads the week's dashboard in Chinese and English, and s
 out. Screenshots of every page in both languages go to artifacts/console/."""
 
 import time
-from datetime import date
 
 import httpx
 import pytest
 
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_kiosk_page import ARGS, ARTIFACTS, CHROMIUM
-from tests.servers import migrate, running_server, start_worker
+from tests.servers import migrate, running_server, start_worker, station_today
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -65,7 +64,7 @@ def seed(base_url: str) -> dict:
     api.post(
         "/volunteers/import", headers=coordinator, files={"file": ("v.csv", csv.encode())}
     ).raise_for_status()
-    year, week, _ = date.today().isocalendar()
+    year, week, _ = station_today().isocalendar()
     roster = api.post(
         "/rosters",
         headers=coordinator,

@@ -8,7 +8,7 @@ a shift by hand. Screenshots in zh and en go to artifacts/console/rosters-*.png 
 roster-*.png."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -20,11 +20,11 @@ from tests.e2e.test_console_pages import (
     district_with_coordinator,
 )
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
-from tests.servers import migrate, running_server, start_worker
+from tests.servers import migrate, running_server, start_worker, station_today
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-NEXT = date.today() + timedelta(weeks=1)
+NEXT = station_today() + timedelta(weeks=1)
 WEEK = f"{NEXT.isocalendar().year}-W{NEXT.isocalendar().week:02d}"
 
 

@@ -5,7 +5,7 @@ gives it a weekly template and an ad hoc shift, and creates a kiosk key whose QR
 is shown once. Screenshots in Chinese and English go to artifacts/console/."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_console_pages import ADMIN, BOOTSTRAP, COORDINATOR, SHOTS
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
-from tests.servers import migrate, running_server
+from tests.servers import migrate, running_server, station_today
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -128,7 +128,7 @@ def test_a_coordinator_sets_up_a_station_on_the_map(database_url, tmp_path):
                 page.get_by_role("cell", name="周一, 周二, 周三, 周四, 周五, 周六", exact=True)
             ).to_be_visible()
 
-            shift_day = date.today() + timedelta(days=2)
+            shift_day = station_today() + timedelta(days=2)
             page.get_by_label("日期").fill(shift_day.isoformat())
             page.get_by_label("开始时间").fill("18:00")
             page.get_by_label("结束时间").fill("21:00")

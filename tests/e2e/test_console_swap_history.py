@@ -7,7 +7,7 @@ artifacts/console/roster-history-*.png."""
 
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -15,11 +15,11 @@ import pytest
 from tests.e2e.accessibility import assert_accessible
 from tests.e2e.test_console_pages import BOOTSTRAP, COORDINATOR, SHOTS, district_with_coordinator
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
-from tests.servers import migrate, running_server, start_worker
+from tests.servers import migrate, running_server, start_worker, station_today
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-NEXT = date.today() + timedelta(weeks=1)
+NEXT = station_today() + timedelta(weeks=1)
 WEEK = f"{NEXT.isocalendar().year}-W{NEXT.isocalendar().week:02d}"
 ALL_WEEK = {
     "weekly": [
