@@ -8,7 +8,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -110,19 +110,26 @@ def login(
     return response
 
 
+def sign_out(
+    request: Request, session: Session, csrf_token: str | None, login_path: str
+) -> Response:
+    """Ends the session's token (the console's and the app's sign-out)."""
+    token = web_session.session_token(request)
+    if token is not None:
+        check_csrf(request, csrf_token)
+        account_service.revoke_token(session, token)
+    response = redirect(login_path)
+    web_session.end(response)
+    return response
+
+
 @router.post("/logout")
 def logout(
     request: Request,
     session: SessionDep,
     csrf_token: Annotated[str | None, Form()] = None,
 ):
-    token = web_session.session_token(request)
-    if token is not None:
-        check_csrf(request, csrf_token)
-        account_service.revoke_token(session, token)
-    response = redirect("/console/login")
-    web_session.end(response)
-    return response
+    return sign_out(request, session, csrf_token, "/console/login")
 
 
 # -- dashboard ------------------------------------------------------------------------------

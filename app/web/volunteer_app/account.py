@@ -30,6 +30,7 @@ from app.stations.models import ShiftTemplate, Station
 from app.volunteers import service as volunteer_service
 from app.volunteers.schemas import VolunteerRegister
 from app.web import session as web_session
+from app.web.console import sign_out
 from app.web.pages import gettext_for, redirect, render
 from app.web.password_advice import password_problem
 from app.web.stations import map_context, with_map
@@ -132,13 +133,7 @@ def logout(
     session: SessionDep,
     csrf_token: Annotated[str | None, Form()] = None,
 ):
-    token = web_session.session_token(request)
-    if token is not None:
-        check_csrf(request, csrf_token)
-        account_service.revoke_token(session, token)
-    response = redirect("/app/login")
-    web_session.end(response)
-    return response
+    return sign_out(request, session, csrf_token, "/app/login")
 
 
 # -- registering ----------------------------------------------------------------------------

@@ -4,8 +4,7 @@ cannot take say why, from the rule the service names."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Form, Path, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,13 +17,12 @@ from app.settings import get_settings
 from app.stations.models import Station
 from app.volunteers.models import Volunteer
 from app.web import i18n
-from app.web.pages import gettext_for, redirect, render
+from app.web.pages import gettext_for, render
 from app.web.volunteer_app.common import (
     AppPageRoute,
     AppVolunteer,
-    check_csrf,
     local_time,
-    volunteer_account,
+    take_in_one_thread,
     volunteer_of,
 )
 from app.web.volunteer_app.forms import Translate
@@ -132,9 +130,6 @@ def open_seats(request: Request, session: SessionDep, account: AppVolunteer):
     return open_page(request, session, account)
 
 
-# Async on purpose, like the API's sign-up (app/duties/router.py): the account, the seat
-# count and the insert run in one worker-thread call, so the seat lock is never held
-# while waiting for another thread.
 @router.post("/open/{shift_id}/signup")
 async def sign_up(
     request: Request,
@@ -142,18 +137,14 @@ async def sign_up(
     shift_id: ShiftId,
     csrf_token: Annotated[str | None, Form()] = None,
 ):
-    def take_seat():
-        account = volunteer_account(request, session)
-        check_csrf(request, csrf_token)
-        try:
-            duty_service.sign_up(session, account, shift_id)
-        except Conflict as refused:
-            session.rollback()
-            _ = gettext_for(request)
-            volunteer = volunteer_of(session, account)
-            problem = signup_problem(_, refused.extra.get("reason"), volunteer)
-            return open_page(request, session, account, problem=problem, status=409)
-        return None
+    def refused(account: Account, conflict: Conflict) -> Response:
+        _ = gettext_for(request)
+        volunteer = volunteer_of(session, account)
+        problem = signup_problem(_, conflict.extra.get("reason"), volunteer)
+        return open_page(request, session, account, problem=problem, status=409)
 
-    page = await run_in_threadpool(take_seat)
-    return page if page is not None else redirect("/app?done=signed-up")
+    return await take_in_one_thread(
+        request, session, csrf_token,
+        lambda session, account: duty_service.sign_up(session, account, shift_id),
+        refused, "/app?done=signed-up",
+    )  # fmt: skip

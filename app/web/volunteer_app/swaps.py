@@ -9,8 +9,7 @@ an offer over, and then in one transaction, so the duty never stands empty.
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Path, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Form, Path, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,7 +30,7 @@ from app.web.volunteer_app.common import (
     AppVolunteer,
     check_csrf,
     local_time,
-    volunteer_account,
+    take_in_one_thread,
     volunteer_of,
 )
 from app.web.volunteer_app.duties import DutyId, duties_page
@@ -214,9 +213,6 @@ def swaps(request: Request, session: SessionDep, account: AppVolunteer):
     return swaps_page(request, session, account)
 
 
-# Async on purpose, like sign-up (open_seats.sign_up, app/duties/router.py): the account,
-# the locks and the take-over run in one worker-thread call, so a row lock is never held
-# while waiting for another thread.
 @router.post("/swaps/{offer_id}/accept")
 async def take_over(
     request: Request,
@@ -224,18 +220,14 @@ async def take_over(
     offer_id: OfferId,
     csrf_token: Annotated[str | None, Form()] = None,
 ):
-    def accept():
-        account = volunteer_account(request, session)
-        check_csrf(request, csrf_token)
-        try:
-            swap_service.accept(session, account, offer_id)
-        except Conflict as refused:
-            session.rollback()
-            _ = gettext_for(request)
-            volunteer = volunteer_of(session, account)
-            problem = accept_problem(_, refused.extra.get("reason"), volunteer)
-            return swaps_page(request, session, account, problem=problem, status=409)
-        return None
+    def refused(account: Account, conflict: Conflict) -> Response:
+        _ = gettext_for(request)
+        volunteer = volunteer_of(session, account)
+        problem = accept_problem(_, conflict.extra.get("reason"), volunteer)
+        return swaps_page(request, session, account, problem=problem, status=409)
 
-    page = await run_in_threadpool(accept)
-    return page if page is not None else redirect("/app?done=taken-over")
+    return await take_in_one_thread(
+        request, session, csrf_token,
+        lambda session, account: swap_service.accept(session, account, offer_id),
+        refused, "/app?done=taken-over",
+    )  # fmt: skip
