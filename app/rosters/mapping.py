@@ -76,7 +76,10 @@ def _windows(
     volunteer: Volunteer, days: Sequence[date], zone: ZoneInfo
 ) -> tuple[solver.AvailabilityWindow, ...]:
     """Concrete windows for the given days; windows that touch are merged so that an
-    overnight shift fits "Sat 20:00-24:00" followed by "Sun 00:00-06:00"."""
+    overnight shift fits "Sat 20:00-24:00" followed by "Sun 00:00-06:00". Where a
+    preferred stretch touches an available one, one more (not preferred) window spans
+    both, so that a shift across the two is available; the solver takes a preferred
+    window first when one covers the shift (solver.Volunteer.available_for)."""
     by_weekday: dict[int, list] = {}
     for window in volunteer.weekly:
         by_weekday.setdefault(window.weekday, []).append(window)
@@ -93,7 +96,14 @@ def _windows(
                 spans[-1][1] = end
             else:
                 spans.append([start, end, preferred])
-    return tuple(solver.AvailabilityWindow(s, e, preferred=p) for s, e, p in spans)
+    runs: list[list] = []  # touching spans of either kind, and how many they join
+    for start, end, _preferred in spans:
+        if runs and runs[-1][1] == start:
+            runs[-1][1], runs[-1][2] = end, runs[-1][2] + 1
+        else:
+            runs.append([start, end, 1])
+    mixed = [(start, end, False) for start, end, joined in runs if joined > 1]
+    return tuple(solver.AvailabilityWindow(s, e, preferred=p) for s, e, p in [*spans, *mixed])
 
 
 def solver_volunteer(

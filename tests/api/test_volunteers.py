@@ -194,6 +194,29 @@ def test_a_volunteer_who_clears_every_window_is_available_at_no_time(client, ses
     assert open_seat_ids(client, caller) == [shift.id]
 
 
+def test_a_shift_across_a_preferred_and_an_available_window_fits(client, session, world):
+    """The app's week grid marks half-hours preferred or available: a shift that starts
+    in a preferred stretch and ends in the available one next to it is available."""
+    from tests.api.test_duties import add_shift, day_after_next_monday
+
+    caller = world["volunteer"]
+    across = add_shift(session, world.station_a, day_after_next_monday(2, 9))  # Wed 09-13
+    later = add_shift(session, world.station_a, day_after_next_monday(2, 14))  # Wed 14-18
+    weekly = [
+        {"weekday": 3, "start": "08:00", "end": "11:00", "preference": "preferred"},
+        {"weekday": 3, "start": "11:00", "end": "13:30", "preference": "available"},
+    ]
+    response = client.put(
+        "/api/v1/volunteers/me/availability", headers=caller.headers, json={"weekly": weekly}
+    )
+    assert response.status_code == 200, response.text
+
+    assert open_seat_ids(client, caller) == [across.id]  # not the afternoon one
+    signup = client.post(f"/api/v1/shifts/{across.id}/signup", headers=caller.headers)
+    assert signup.status_code == 201, signup.text
+    assert later.id not in open_seat_ids(client, caller)
+
+
 def test_any_time_takes_no_weekly_windows(client, world):
     body = {
         "availability_mode": "any_time",
