@@ -5,6 +5,7 @@ from app.certificates.models import Certificate
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
+from app.notifications.models import NotificationPreference, OutboxMessage
 from app.rosters.models import Assignment as RosterAssignment
 from app.rosters.models import Roster
 from app.shifts.models import Shift
@@ -27,6 +28,8 @@ __all__ = [
     "District",
     "HoursCorrection",
     "Kiosk",
+    "NotificationPreference",
+    "OutboxMessage",
     "Roster",
     "RosterAssignment",
     "ServiceHours",

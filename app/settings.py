@@ -76,6 +76,18 @@ class Settings(BaseSettings):
     # office's own tile server on an intranet). Unset: the maps draw their markers on a
     # plain background.
     map_tile_url: str | None = None
+    # Notifications by e-mail (app/notifications). The defaults suit an office relay:
+    # no sign-in, no STARTTLS. Unset host: messages wait in the outbox, none is lost.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "U-Roster <noreply@localhost>"
+    # A failed delivery is tried again after 30 s, doubling up to an hour, and given up
+    # (kept, with its last error) after this many attempts.
+    notification_max_attempts: int = Field(default=10, ge=1)
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

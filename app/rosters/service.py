@@ -19,6 +19,7 @@ from app.db import after_commit, utcnow
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
 from app.exports import spreadsheet_safe
+from app.notifications import service as notifications
 from app.rosters import jobs, mapping
 from app.rosters.models import (
     ACTIVE_STATUSES,
@@ -356,6 +357,9 @@ def publish(session: Session, account: Account, roster_id: int) -> Roster:
         session.flush()
     roster.status = RosterStatus.published
     roster.published_at = utcnow()
+    session.flush()
+    # In this transaction: a publish that rolls back tells nobody.
+    notifications.roster_published(session, roster, earlier)
     session.flush()
     return roster
 

@@ -1,0 +1,63 @@
+"""The outbox: every message the service owes someone, recorded in the transaction of
+the change that causes it, and marked sent by the delivery that hands it over."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class Channel(StrEnum):
+    email = "email"
+
+
+class EventKind(StrEnum):
+    roster_published = "roster_published"
+
+
+class Language(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+class OutboxMessage(Base):
+    """One message to one volunteer over one channel.
+
+    `idempotency_key` names the event × recipient × channel: recording the same
+    message twice fails on its unique index, and the e-mail's Message-ID is derived
+    from it, so a message sent again after a crash is recognisably the same one."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_kind: Mapped[str] = mapped_column(String(40))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # What the message says, frozen when the change happened (the duties as published);
+    # the address is read when it is delivered, so a corrected one is used.
+    payload: Mapped[dict] = mapped_column(JSONType)
+    language: Mapped[str] = mapped_column(String(8), default=Language.zh)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(2000))
+    # When delivery should next be tried; NULL once sent or given up (see `dead`).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    dead: Mapped[bool] = mapped_column(default=False)
+
+
+class NotificationPreference(Base):
+    """A volunteer's choices about messages. Without a row: Chinese, e-mail on (every
+    volunteer with an address hears of their duties, imported ones included)."""
+
+    __tablename__ = "notification_preference"
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), default=Language.zh)
+    email_enabled: Mapped[bool] = mapped_column(default=True)

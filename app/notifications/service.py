@@ -1,0 +1,241 @@
+"""Recording messages in the outbox, and delivering those that are due.
+
+Recording only adds rows to the caller's session: the message commits with the change
+that causes it, or is rolled back with it. Delivery claims one due message at a time,
+sends it and marks it in its own short transaction, so that a worker killed mid-batch
+loses nothing and sends again at most the one message it was sending (which carries
+the same Message-ID)."""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import aiosmtplib
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.districts.models import District
+from app.notifications import mail
+from app.notifications.models import (
+    Channel,
+    EventKind,
+    Language,
+    NotificationPreference,
+    OutboxMessage,
+)
+from app.rosters import mapping
+from app.rosters.models import Assignment, Roster
+from app.settings import get_settings
+from app.volunteers.models import Volunteer, VolunteerStatus
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=1)
+
+
+def idempotency_key(kind: EventKind, event_ref: str, volunteer_id: int, channel: Channel) -> str:
+    return f"{kind.value}:{event_ref}:{volunteer_id}:{channel.value}"
+
+
+def record(
+    session: Session,
+    *,
+    kind: EventKind,
+    event_ref: str,
+    volunteer_id: int,
+    channel: Channel,
+    payload: dict,
+    language: str,
+) -> OutboxMessage:
+    """Adds the message to the caller's transaction (no commit of its own)."""
+    message = OutboxMessage(
+        event_kind=kind.value,
+        volunteer_id=volunteer_id,
+        channel=channel.value,
+        idempotency_key=idempotency_key(kind, event_ref, volunteer_id, channel),
+        payload=payload,
+        language=language,
+        attempts=0,
+        dead=False,
+        next_attempt_at=utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+def _email_recipients(session: Session, volunteer_ids: set[int]) -> dict[int, str]:
+    """Of these volunteers, those who hear by e-mail, with their language."""
+    if not volunteer_ids:
+        return {}
+    preferences = {
+        p.volunteer_id: p
+        for p in session.scalars(
+            select(NotificationPreference).where(
+                NotificationPreference.volunteer_id.in_(volunteer_ids)
+            )
+        )
+    }
+    reachable = session.scalars(
+        select(Volunteer.id).where(
+            Volunteer.id.in_(volunteer_ids),
+            Volunteer.status == VolunteerStatus.active,
+            Volunteer.email.is_not(None),
+        )
+    )
+    recipients = {}
+    for volunteer_id in reachable:
+        preference = preferences.get(volunteer_id)
+        if preference is None:
+            recipients[volunteer_id] = Language.zh.value
+        elif preference.email_enabled:
+            recipients[volunteer_id] = preference.language
+    return recipients
+
+
+def _duties_by_volunteer(assignments: list[Assignment]) -> dict[int, list[Assignment]]:
+    duties: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in assignments:
+        if assignment.shift.cancelled_at is None:
+            duties[assignment.volunteer_id].append(assignment)
+    return duties
+
+
+def _duty(assignment: Assignment) -> dict:
+    """A duty as the message tells it: in the station's local time."""
+    shift = assignment.shift
+    zone = ZoneInfo(shift.station.timezone)
+    return {
+        "shift_id": shift.id,
+        "station": shift.station.name,
+        "starts_at": shift.starts_at.astimezone(zone).isoformat(),
+        "ends_at": shift.ends_at.astimezone(zone).isoformat(),
+    }
+
+
+def roster_published(session: Session, roster: Roster, earlier: Roster | None) -> int:
+    """One message per volunteer with their duties of the week. On a republish only
+    those whose duties differ from the earlier roster's hear of it (a volunteer with
+    none left is told so). Returns the number of messages recorded."""
+    duties = _duties_by_volunteer(mapping.live_assignments(session, roster.id))
+    concerned = set(duties)
+    if earlier is not None:
+        before = _duties_by_volunteer(mapping.live_assignments(session, earlier.id))
+        shifts_of = lambda rows: {a.shift_id for a in rows}  # noqa: E731
+        concerned = {
+            volunteer_id
+            for volunteer_id in set(duties) | set(before)
+            if shifts_of(duties.get(volunteer_id, [])) != shifts_of(before.get(volunteer_id, []))
+        }
+    district = session.get_one(District, roster.district_id)
+    recipients = _email_recipients(session, concerned)
+    for volunteer_id, language in sorted(recipients.items()):
+        rows = sorted(duties.get(volunteer_id, []), key=lambda a: (a.shift.starts_at, a.id))
+        record(
+            session,
+            kind=EventKind.roster_published,
+            event_ref=f"roster-{roster.id}",
+            volunteer_id=volunteer_id,
+            channel=Channel.email,
+            payload={
+                "roster_id": roster.id,
+                "week": roster.week,
+                "district": district.name,
+                "duties": [_duty(a) for a in rows],
+            },
+            language=language,
+        )
+    return len(recipients)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    sent: int = 0
+    failed: int = 0
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s after the first failure, doubling, at most an hour."""
+    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
+
+
+def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
+    """The next due message, row-locked until this transaction ends; on PostgreSQL
+    other workers skip it and take the next one (SQLite has one worker)."""
+    return session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == Channel.email,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _give_up(message: OutboxMessage, reason: str) -> None:
+    message.dead = True
+    message.next_attempt_at = None
+    message.last_error = reason[:2000]
+
+
+def _failed(message: OutboxMessage, now: datetime, error: Exception) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if message.attempts >= get_settings().notification_max_attempts:
+        _give_up(message, message.last_error)
+    else:
+        message.next_attempt_at = now + retry_delay(message.attempts)
+
+
+def deliver_due(session: Session, now: datetime) -> Delivery:
+    """Sends every e-mail due at `now` (time is an argument: the tests and the
+    scheduler say what time it is), committing after each one. Without an SMTP host
+    nothing is sent and the messages wait."""
+    settings = get_settings()
+    if settings.smtp_host is None:
+        return Delivery()
+    sent = failed = 0
+    with mail.Mailer(settings) as mailer:
+        while (message := _claim_next(session, now)) is not None:
+            volunteer = session.get(Volunteer, message.volunteer_id)
+            if volunteer is None or volunteer.email is None:
+                # Withdrawn or the address removed since: nobody to write to.
+                _give_up(message, "The volunteer has no e-mail address any more.")
+                session.commit()
+                continue
+            try:
+                rendered = mail.render(
+                    message.event_kind, message.payload, message.language, volunteer.name
+                )
+                mailer.send(
+                    mail.compose(
+                        rendered,
+                        to_name=volunteer.name,
+                        to_address=volunteer.email,
+                        idempotency_key=message.idempotency_key,
+                        mail_from=settings.mail_from,
+                    )
+                )
+            except (aiosmtplib.SMTPException, OSError) as error:
+                _failed(message, now, error)
+                failed += 1
+                # The message's id only: addresses and names stay out of the logs.
+                log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
+                if not isinstance(error, aiosmtplib.SMTPResponseException):
+                    # Not the server refusing this message but the server unreachable or
+                    # gone: the rest wait for the next round instead of failing in turn.
+                    session.commit()
+                    break
+            else:
+                message.attempts += 1
+                message.sent_at = utcnow()
+                message.next_attempt_at = None
+                sent += 1
+            session.commit()
+    return Delivery(sent=sent, failed=failed)
