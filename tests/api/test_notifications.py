@@ -248,3 +248,32 @@ def test_an_unreachable_server_leaves_every_message_waiting(
     monkeypatch.setattr(get_settings(), "smtp_port", working_port)
     assert deliver_due(session, now + timedelta(minutes=1)).sent == recipients
     assert len(inbox.by_address()) == recipients
+
+
+def test_a_republish_tells_only_those_whose_duties_changed(
+    client, session, run_jobs, district, inbox
+):
+    first = solved_draft(client, run_jobs, district)
+    publish(client, district, first)
+    deliver_due(session, utcnow())
+    before = duty_starts(session, first)
+    leaving = next(
+        v
+        for v in session.scalars(select(Volunteer).where(Volunteer.email.in_(before)))
+        if v.id != district["volunteer"].volunteer_id  # one of those reading Chinese
+    )
+    leaving.max_shifts_per_week = 0  # out of next week's new roster
+    session.commit()
+    inbox.mails.clear()
+
+    second = solved_draft(client, run_jobs, district)
+    publish(client, district, second)
+    delivery = deliver_due(session, utcnow())
+
+    after = duty_starts(session, second)
+    changed = {a for a in set(before) | set(after) if before.get(a) != after.get(a)}
+    assert leaving.email in changed
+    assert delivery.sent == len(changed)
+    assert set(inbox.by_address()) == changed
+    [farewell] = inbox.by_address()[leaving.email]
+    assert "本周您没有值班。" in text_of(farewell)
