@@ -52,17 +52,21 @@ def serve(
 def worker(
     concurrency: int = typer.Option(1, help="roster jobs run at once by this process"),
 ) -> None:
-    """Run roster jobs: a procrastinate worker on PostgreSQL (start as many as you
-    like, on any machine that reaches the database); on SQLite, the same loop the
-    server runs in-process."""
+    """Run roster jobs and deliver notifications: a procrastinate worker on PostgreSQL
+    (start as many as you like, on any machine that reaches the database); on SQLite,
+    the same loop the server runs in-process."""
     from app.rosters import jobs
     from app.settings import get_settings
 
     logging.basicConfig(level=get_settings().log_level)
     if jobs.uses_procrastinate():
+        from app.notifications.service import nudge
         from app.rosters import tasks
 
-        tasks.queue.run_worker(queues=["rosters"], concurrency=concurrency)
+        # A round at once: what a crashed worker left in the outbox goes out now, not
+        # at the next minute's periodic round.
+        nudge()
+        tasks.queue.run_worker(queues=["rosters", "notifications"], concurrency=concurrency)
     else:
         runner = jobs.ThreadRunner(poll_seconds=2.0)
         thread = runner.start()

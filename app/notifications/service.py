@@ -6,17 +6,18 @@ sends it and marks it in its own short transaction, so that a worker killed mid-
 loses nothing and sends again at most the one message it was sending (which carries
 the same Message-ID)."""
 
+import contextlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import after_commit, get_sessionmaker, utcnow
 from app.districts.models import District
 from app.notifications import mail
 from app.notifications.models import (
@@ -64,7 +65,32 @@ def record(
         next_attempt_at=utcnow(),
     )
     session.add(message)
+    # Delivered within seconds instead of at the next periodic round; once per
+    # transaction however many messages it records.
+    if nudge not in session.info.get("after_commit", []):
+        after_commit(session, nudge)
     return message
+
+
+def nudge() -> None:
+    """Asks the workers to deliver now (called after the commit that recorded messages).
+    A lost nudge delays messages to the next periodic round but loses none, so a
+    failure here is logged, not raised into the request that has already committed."""
+    from app.rosters import jobs
+
+    try:
+        if jobs.uses_procrastinate():
+            from procrastinate.exceptions import AlreadyEnqueued
+
+            from app.rosters import tasks
+
+            # AlreadyEnqueued: a round is queued already, and it will see these rows.
+            with tasks.queue.open(), contextlib.suppress(AlreadyEnqueued):
+                tasks.deliver_notifications.defer()
+        else:
+            jobs.wake_embedded_runner()
+    except Exception:  # noqa: BLE001 - the periodic round delivers what a nudge missed
+        log.exception("notification workers not nudged")
 
 
 def _email_recipients(session: Session, volunteer_ids: set[int]) -> dict[int, str]:
@@ -132,6 +158,10 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
         }
     district = session.get_one(District, roster.district_id)
     recipients = _email_recipients(session, concerned)
+    # The week ends at midnight where its stations are (a district's stations share
+    # one zone); kept in the payload so that a message left waiting can tell it is late.
+    zones = {a.shift.station.timezone for rows in duties.values() for a in rows}
+    zone = min(zones) if zones else get_settings().default_timezone
     for volunteer_id, language in sorted(recipients.items()):
         rows = sorted(duties.get(volunteer_id, []), key=lambda a: (a.shift.starts_at, a.id))
         record(
@@ -143,12 +173,19 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
             payload={
                 "roster_id": roster.id,
                 "week": roster.week,
+                "timezone": zone,
                 "district": district.name,
                 "duties": [_duty(a) for a in rows],
             },
             language=language,
         )
     return len(recipients)
+
+
+def deliver_in_own_session(now: datetime) -> "Delivery":
+    """One delivery round as the workers run it: in a session of its own."""
+    with get_sessionmaker()() as session:
+        return deliver_due(session, now)
 
 
 @dataclass(frozen=True)
@@ -178,6 +215,30 @@ def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
     )
 
 
+def week_ends_at(week: str, zone: str) -> datetime:
+    """The end of an ISO week ("2026-W50"): the next Monday's midnight in `zone`."""
+    year, number = week.split("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    return datetime.combine(monday + timedelta(weeks=1), time(), ZoneInfo(zone))
+
+
+def stale_reason(message: OutboxMessage, now: datetime) -> str | None:
+    """Why the message is no use any more at `now`, or None. Messages can wait a long
+    time (an outbox filled before SMTP was configured, a server down for days): a
+    roster for a week that is over, or whose duties have all begun, would only
+    confuse; it is marked dead with this reason instead of sent."""
+    if message.event_kind != EventKind.roster_published:
+        return None
+    payload = message.payload
+    zone = payload.get("timezone") or get_settings().default_timezone
+    if now >= week_ends_at(payload["week"], zone):
+        return f"Not sent: week {payload['week']} had ended when it could be delivered."
+    starts = [datetime.fromisoformat(duty["starts_at"]) for duty in payload["duties"]]
+    if starts and now >= max(starts):
+        return "Not sent: every duty it lists had started when it could be delivered."
+    return None
+
+
 def _give_up(message: OutboxMessage, reason: str) -> None:
     message.dead = True
     message.next_attempt_at = None
@@ -203,6 +264,11 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
     sent = failed = 0
     with mail.Mailer(settings) as mailer:
         while (message := _claim_next(session, now)) is not None:
+            reason = stale_reason(message, now)
+            if reason is not None:
+                _give_up(message, reason)
+                session.commit()
+                continue
             volunteer = session.get(Volunteer, message.volunteer_id)
             if volunteer is None or volunteer.email is None:
                 # Withdrawn or the address removed since: nobody to write to.

@@ -212,6 +212,10 @@ class ThreadRunner:
 
     def _loop(self) -> None:
         while not self.stopping.is_set():
+            # Cleared before the work, not after: a wake-up that comes while the loop
+            # is busy (a message recorded mid-solve) makes it go round once more.
+            self.wake.clear()
+            self._deliver_notifications()
             try:
                 with session_scope() as session:
                     reap_stale(session)
@@ -220,7 +224,15 @@ class ThreadRunner:
             except Exception:  # noqa: BLE001 - the loop must survive a bad job
                 log.exception("roster worker loop")
             self.wake.wait(self.poll_seconds)
-            self.wake.clear()
+
+    def _deliver_notifications(self) -> None:
+        """The outbox is delivered by the same loop (on SQLite one writer is enough)."""
+        from app.notifications import service as notifications
+
+        try:
+            notifications.deliver_in_own_session(utcnow())
+        except Exception:  # noqa: BLE001 - a bad round must not stop the roster jobs
+            log.exception("notification delivery round")
 
 
 _thread_runner: ThreadRunner | None = None
@@ -246,6 +258,12 @@ def stop_embedded_runner() -> None:
     if _thread_runner is not None:
         _thread_runner.stop()
         _thread_runner = None
+
+
+def wake_embedded_runner() -> None:
+    """Makes the in-process loop go round now (it runs on SQLite only)."""
+    if _thread_runner is not None:
+        _thread_runner.wake.set()
 
 
 def send(roster_id: int) -> None:

@@ -32,3 +32,17 @@ def reap_stale_rosters(timestamp: int) -> None:
         resend = jobs.reap_stale(session)
     for roster_id in resend:
         solve_roster.defer(roster_id=roster_id)
+
+
+@queue.periodic(cron="* * * * *")
+@queue.task(
+    name="deliver_notifications", queue="notifications", queueing_lock="deliver_notifications"
+)
+def deliver_notifications(timestamp: int | None = None) -> None:
+    """Every minute, and on the nudge after a commit that recorded messages: delivers
+    the outbox's due messages. The queueing lock keeps at most one round waiting; rounds
+    running at once in several workers skip each other's rows (FOR UPDATE SKIP LOCKED)."""
+    from app.db import utcnow
+    from app.notifications import service as notifications
+
+    notifications.deliver_in_own_session(utcnow())

@@ -277,3 +277,53 @@ def test_a_republish_tells_only_those_whose_duties_changed(
     assert set(inbox.by_address()) == changed
     [farewell] = inbox.by_address()[leaving.email]
     assert "本周您没有值班。" in text_of(farewell)
+
+
+def local(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=STATION_ZONE)
+
+
+def test_a_stale_roster_message_is_marked_dead_with_the_reason_instead_of_sent(
+    client, session, run_jobs, district, inbox
+):
+    """Messages wait as long as SMTP is down or not configured; once delivery can run,
+    a roster whose duties have all begun, or whose week is over, is not sent."""
+    roster_id = solved_draft(client, run_jobs, district)
+    publish(client, district, roster_id)
+    starts = duty_starts(session, roster_id)
+    monday = date.fromisocalendar(YEAR, WEEK_NUMBER, 1)
+    wednesday_noon = local(monday + timedelta(days=2), 12)
+    still_ahead = {address for address, times in starts.items() if max(times) > wednesday_noon}
+    all_begun = set(starts) - still_ahead
+    assert still_ahead and all_begun  # the five shifts are spread over three people or more
+
+    midweek = deliver_due(session, wednesday_noon)
+
+    assert (midweek.sent, midweek.failed) == (len(still_ahead), 0)
+    assert set(inbox.by_address()) == still_ahead
+    dead = session.scalars(select(OutboxMessage).where(OutboxMessage.dead)).all()
+    assert len(dead) == len(all_begun)
+    assert {session.get_one(Volunteer, row.volunteer_id).email for row in dead} == all_begun
+    for row in dead:
+        assert row.sent_at is None and row.next_attempt_at is None
+        assert row.last_error == (
+            "Not sent: every duty it lists had started when it could be delivered."
+        )
+
+
+def test_a_roster_message_for_a_week_that_is_over_is_not_sent(
+    client, session, run_jobs, district, inbox
+):
+    publish(client, district, solved_draft(client, run_jobs, district))
+    next_monday = date.fromisocalendar(YEAR, WEEK_NUMBER, 1) + timedelta(weeks=1)
+    just_before = local(next_monday, 0) - timedelta(seconds=1)
+    recipients = session.scalar(select(func.count()).select_from(OutboxMessage))
+
+    assert deliver_due(session, local(next_monday, 0)).sent == 0
+    assert inbox.mails == []
+    rows = session.scalars(select(OutboxMessage)).all()
+    assert len(rows) == recipients and all(row.dead for row in rows)
+    assert {row.last_error for row in rows} == {
+        f"Not sent: week {WEEK} had ended when it could be delivered."
+    }
+    assert deliver_due(session, just_before).sent == 0  # dead stays dead
