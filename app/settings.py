@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # A failed delivery is tried again after 30 s, doubling up to an hour, and given up
     # (kept, with its last error) after this many attempts.
     notification_max_attempts: int = Field(default=10, ge=1)
+    # A message being sent is claimed for this long; if its worker dies mid-send, another
+    # sends it once the claim runs out. Longer than the SMTP timeout, so that a slow
+    # send is never taken for a dead one.
+    notification_claim_seconds: float = Field(default=300.0, gt=0)
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

@@ -200,9 +200,12 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
-    """The next due message, row-locked until this transaction ends; on PostgreSQL
-    other workers skip it and take the next one (SQLite has one worker)."""
-    return session.scalar(
+    """Takes the next due message for this worker: its next attempt moves to the end of
+    a claim period, so that other workers leave it alone while it is sent (on PostgreSQL
+    they skip the row while the claim is being written). The caller commits the claim
+    before it talks to the SMTP server: no lock is held during a send (on SQLite the
+    write lock would stop every request that writes)."""
+    message = session.scalar(
         select(OutboxMessage)
         .where(
             OutboxMessage.channel == Channel.email,
@@ -212,6 +215,22 @@ def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
         .with_for_update(skip_locked=True)
+    )
+    if message is not None:
+        # From the later of the round's time and the clock: a long round must not hand
+        # out claims that have already run out.
+        claim = timedelta(seconds=get_settings().notification_claim_seconds)
+        message.next_attempt_at = max(now, utcnow()) + claim
+    return message
+
+
+def next_attempt_due(session: Session) -> datetime | None:
+    """When the earliest waiting message is due (a retry, or a claim running out)."""
+    return session.scalar(
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_not(None))
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(1)
     )
 
 
@@ -275,33 +294,30 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
                 _give_up(message, "The volunteer has no e-mail address any more.")
                 session.commit()
                 continue
+            composed = mail.compose(
+                mail.render(message.event_kind, message.payload, message.language, volunteer.name),
+                to_name=volunteer.name,
+                to_address=volunteer.email,
+                idempotency_key=message.idempotency_key,
+                mail_from=settings.mail_from,
+            )
+            session.commit()  # the claim is on record before the server hears anything
             try:
-                rendered = mail.render(
-                    message.event_kind, message.payload, message.language, volunteer.name
-                )
-                mailer.send(
-                    mail.compose(
-                        rendered,
-                        to_name=volunteer.name,
-                        to_address=volunteer.email,
-                        idempotency_key=message.idempotency_key,
-                        mail_from=settings.mail_from,
-                    )
-                )
+                mailer.send(composed)
             except (aiosmtplib.SMTPException, OSError) as error:
                 _failed(message, now, error)
+                session.commit()
                 failed += 1
                 # The message's id only: addresses and names stay out of the logs.
                 log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
                 if not isinstance(error, aiosmtplib.SMTPResponseException):
                     # Not the server refusing this message but the server unreachable or
                     # gone: the rest wait for the next round instead of failing in turn.
-                    session.commit()
                     break
             else:
                 message.attempts += 1
                 message.sent_at = utcnow()
                 message.next_attempt_at = None
+                session.commit()
                 sent += 1
-            session.commit()
     return Delivery(sent=sent, failed=failed)

@@ -1,6 +1,10 @@
 """procrastinate tasks: the PostgreSQL job queue behind `uroster worker`."""
 
+import contextlib
+from datetime import timedelta
+
 import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
 from app.settings import get_settings
@@ -42,7 +46,14 @@ def deliver_notifications(timestamp: int | None = None) -> None:
     """Every minute, and on the nudge after a commit that recorded messages: delivers
     the outbox's due messages. The queueing lock keeps at most one round waiting; rounds
     running at once in several workers skip each other's rows (FOR UPDATE SKIP LOCKED)."""
-    from app.db import utcnow
+    from app.db import get_sessionmaker, utcnow
     from app.notifications import service as notifications
 
     notifications.deliver_in_own_session(utcnow())
+    # A retry (the first after 30 s) or a dead worker's claim running out before the
+    # next minute: a round at that moment, not at the next periodic one.
+    with get_sessionmaker()() as session:
+        due = notifications.next_attempt_due(session)
+    if due is not None and due < utcnow() + timedelta(minutes=1):
+        with contextlib.suppress(AlreadyEnqueued):  # a round is waiting already
+            deliver_notifications.configure(schedule_at=max(due, utcnow())).defer()

@@ -327,3 +327,22 @@ def test_a_roster_message_for_a_week_that_is_over_is_not_sent(
         f"Not sent: week {WEEK} had ended when it could be delivered."
     }
     assert deliver_due(session, just_before).sent == 0  # dead stays dead
+
+
+def test_a_message_claimed_by_a_worker_that_died_is_sent_once_the_claim_runs_out(
+    client, session, run_jobs, district, inbox
+):
+    from app.notifications.service import _claim_next
+
+    publish(client, district, solved_draft(client, run_jobs, district))
+    recipients = session.scalar(select(func.count()).select_from(OutboxMessage))
+    now = utcnow()
+    orphan = _claim_next(session, now)  # a worker claims it, then dies before sending
+    assert orphan is not None
+    session.commit()
+    claim = timedelta(seconds=get_settings().notification_claim_seconds)
+
+    assert deliver_due(session, now).sent == recipients - 1  # others leave it alone
+    assert deliver_due(session, now + claim - timedelta(seconds=1)).sent == 0
+    assert deliver_due(session, now + claim + timedelta(seconds=1)).sent == 1
+    assert len(inbox.by_address()) == len(inbox.mails) == recipients

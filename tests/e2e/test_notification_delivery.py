@@ -2,7 +2,7 @@
 mails are sent by the workers without being asked (the in-process loop of `uroster
 serve` on SQLite, `uroster worker` on PostgreSQL), and a worker killed with SIGKILL in
 the middle of the batch and started again loses no message and repeats none but the one
-it was sending, under the same Message-ID.
+it was sending, under the same Message-ID, once that worker's claim on it has run out.
 
 The SMTP server is aiosmtpd in this process. It holds its answer to one message of the
 batch until the worker has been killed: the worst moment, when the server has the
@@ -88,6 +88,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_the_message_in
         "smtp_host": "127.0.0.1",
         "smtp_port": str(smtp_port),
         "mail_from": "U-Roster <roster@station.example>",
+        # The killed worker's claim on the mail it was sending runs out after 2 s.
+        "smtp_timeout_seconds": "1",
+        "notification_claim_seconds": "2",
     }
     migrate(database_url)
     server, base_url = start_server(database_url, tmp_path / "server.log", **settings)
