@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('var/uroster.db').absolute()}"
@@ -95,6 +95,17 @@ class Settings(BaseSettings):
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)
+
+    @model_validator(mode="after")
+    def _claim_outlasts_a_send(self) -> "Settings":
+        # A send still running when its claim ran out could be made again by another
+        # worker: a message sent twice.
+        if self.notification_claim_seconds <= self.smtp_timeout_seconds:
+            raise ValueError(
+                "UROSTER_NOTIFICATION_CLAIM_SECONDS must be longer than "
+                "UROSTER_SMTP_TIMEOUT_SECONDS"
+            )
+        return self
 
 
 def public_url(settings: Settings) -> str:

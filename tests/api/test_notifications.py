@@ -346,3 +346,16 @@ def test_a_message_claimed_by_a_worker_that_died_is_sent_once_the_claim_runs_out
     assert deliver_due(session, now + claim - timedelta(seconds=1)).sent == 0
     assert deliver_due(session, now + claim + timedelta(seconds=1)).sent == 1
     assert len(inbox.by_address()) == len(inbox.mails) == recipients
+
+
+def test_a_claim_no_longer_than_the_smtp_timeout_is_refused_at_start(monkeypatch):
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+
+    monkeypatch.setenv("UROSTER_SMTP_TIMEOUT_SECONDS", "30")
+    monkeypatch.setenv("UROSTER_NOTIFICATION_CLAIM_SECONDS", "30")
+    with pytest.raises(ValidationError, match="NOTIFICATION_CLAIM_SECONDS must be longer"):
+        Settings()
+    monkeypatch.setenv("UROSTER_NOTIFICATION_CLAIM_SECONDS", "31")
+    assert Settings().notification_claim_seconds == 31
