@@ -18,7 +18,7 @@ import segno
 import xstatic.pkg.leaflet  # type: ignore[import-untyped]
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -47,6 +47,27 @@ router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=F
 
 ALL = PageParams(limit=500, offset=0)
 Text = Annotated[str, Form(max_length=500)]
+
+
+class StationForm(BaseModel):
+    """The station form as typed, for the new-station and the edit page alike; the
+    API's schemas (StationCreate, StationUpdate) judge it after."""
+
+    csrf_token: str | None = None
+    code: str = Field(default="", max_length=500)
+    name: str = Field(default="", max_length=500)
+    kind: str = Field(default="", max_length=500)
+    district_id: str = Field(default="", max_length=500)
+    address: str = Field(default="", max_length=500)
+    lat: str = Field(default="", max_length=500)
+    lon: str = Field(default="", max_length=500)
+    timezone: str = Field(default="", max_length=500)
+
+    def values(self, exclude: str | None = None) -> dict[str, str]:
+        skip = {"csrf_token"} | ({exclude} if exclude else set())
+        return {name: str(value) for name, value in self.model_dump(exclude=skip).items()}
+
+
 Translate = Callable[[str], str]
 Errors = dict[str, str]
 Model = TypeVar("Model", bound=BaseModel)
@@ -278,28 +299,11 @@ def create_station(
     request: Request,
     session: SessionDep,
     account: ConsoleAccount,
-    csrf_token: Annotated[str | None, Form()] = None,
-    code: Text = "",
-    name: Text = "",
-    kind: Text = "",
-    district_id: Text = "",
-    address: Text = "",
-    lat: Text = "",
-    lon: Text = "",
-    timezone: Text = "",
+    form: Annotated[StationForm, Form()],
 ):
-    check_csrf(request, csrf_token)
+    check_csrf(request, form.csrf_token)
     _ = gettext_for(request)
-    values = {
-        "code": code,
-        "name": name,
-        "kind": kind,
-        "district_id": district_id,
-        "address": address,
-        "lat": lat,
-        "lon": lon,
-        "timezone": timezone,
-    }
+    values = form.values()
     data, invalid = _validated(StationCreate, _filled(values))
     if data is None:
         errors = field_errors(_, invalid, STATION_FIELDS)
@@ -420,27 +424,12 @@ def update_station(
     session: SessionDep,
     account: ConsoleAccount,
     station_id: Id,
-    csrf_token: Annotated[str | None, Form()] = None,
-    name: Text = "",
-    kind: Text = "",
-    district_id: Text = "",
-    address: Text = "",
-    lat: Text = "",
-    lon: Text = "",
-    timezone: Text = "",
+    form: Annotated[StationForm, Form()],
 ):
-    check_csrf(request, csrf_token)
+    check_csrf(request, form.csrf_token)
     _ = gettext_for(request)
     station = station_service.get_station_in_scope(session, account, station_id)
-    values = {
-        "name": name,
-        "kind": kind,
-        "district_id": district_id,
-        "address": address,
-        "lat": lat,
-        "lon": lon,
-        "timezone": timezone,
-    }
+    values = form.values(exclude="code")  # a station's code never changes
     # Every field of the form is required here: an emptied field is a mistake, not
     # "leave as it is" (the API's null).
     errors = {field: _("Required.") for field, value in values.items() if not value.strip()}

@@ -21,15 +21,19 @@ import argparse
 import math
 import re
 import statistics
-import tempfile
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import httpx
 
-from tests.benchmarks.roster_district import ADMIN, COORD_PASSWORD, ZONE, load, roster
-from tests.servers import migrate, start_server, start_worker
+from tests.benchmarks.roster_district import (
+    ADMIN,
+    COORD_PASSWORD,
+    ZONE,
+    bench_server,
+    load,
+    roster,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 COORDINATOR = {"username": "coord@example.org", "password": COORD_PASSWORD}
@@ -147,14 +151,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--database-url", default=None, help="an empty database; default SQLite")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="uroster-console-bench-"))
-    url = args.database_url or f"sqlite:///{scratch / 'bench.db'}"
-    settings = {"bootstrap_admin_email": ADMIN["username"],
-                "bootstrap_admin_password": ADMIN["password"]}  # fmt: skip
-    migrate(url)
-    server, base_url = start_server(url, scratch / "server.log", **settings)
-    worker = start_worker(url, scratch / "worker.log") if url.startswith("postgresql") else None
-    try:
+    with bench_server(args.database_url, "console") as (url, base_url):
         today = datetime.now(ZONE).date()  # the stations' day, as the console's week list
         last_monday = today - timedelta(days=today.weekday() + 7)
         loaded = load(base_url, args.stations, args.volunteers, args.seed, monday=last_monday)
@@ -166,10 +163,6 @@ def main() -> None:
         admin = console_client(base_url, ADMIN)
         rows += time_pages(admin, {"admin": "/console/admin"}, args.repeat)
         drawn = time_grid(base_url, urls["roster"])
-    finally:
-        if worker:
-            worker.stop()
-        server.stop()
     stats = body["stats"]
     print(
         f"{url.split(':')[0]}: {args.stations} stations, {loaded.volunteers} volunteers, "

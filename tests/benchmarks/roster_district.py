@@ -17,6 +17,8 @@ import random
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -215,6 +217,26 @@ def roster(base_url: str, loaded: Loaded, time_limit: float, timeout: float = 60
     raise TimeoutError(f"roster {roster_id} not done after {timeout} s")
 
 
+@contextmanager
+def bench_server(database_url: str | None, name: str) -> Iterator[tuple[str, str]]:
+    """A migrated database (an empty one given, or a new SQLite file) served by
+    `uroster serve` with the benchmark's admin, plus `uroster worker` on PostgreSQL;
+    (database URL, base URL)."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"uroster-{name}-bench-"))
+    url = database_url or f"sqlite:///{scratch / 'bench.db'}"
+    settings = {"bootstrap_admin_email": ADMIN["username"],
+                "bootstrap_admin_password": ADMIN["password"]}  # fmt: skip
+    migrate(url)
+    server, base_url = start_server(url, scratch / "server.log", **settings)
+    worker = start_worker(url, scratch / "worker.log") if url.startswith("postgresql") else None
+    try:
+        yield url, base_url
+    finally:
+        if worker:
+            worker.stop()
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stations", type=int, default=8)
@@ -223,22 +245,11 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=30.0)
     parser.add_argument("--database-url", default=None, help="an empty database; default SQLite")
     args = parser.parse_args()
-    scratch = Path(tempfile.mkdtemp(prefix="uroster-roster-bench-"))
-    url = args.database_url or f"sqlite:///{scratch / 'bench.db'}"
-    settings = {"bootstrap_admin_email": ADMIN["username"],
-                "bootstrap_admin_password": ADMIN["password"]}  # fmt: skip
-    migrate(url)
-    server, base_url = start_server(url, scratch / "server.log", **settings)
-    worker = start_worker(url, scratch / "worker.log") if url.startswith("postgresql") else None
-    try:
+    with bench_server(args.database_url, "roster") as (url, base_url):
         t0 = time.perf_counter()
         loaded = load(base_url, args.stations, args.volunteers, args.seed)
         load_seconds = time.perf_counter() - t0
         body = roster(base_url, loaded, args.time_limit)
-    finally:
-        if worker:
-            worker.stop()
-        server.stop()
     stats = body["stats"]
     print(
         f"{url.split(':')[0]}: {args.stations} stations, {loaded.volunteers} volunteers, "

@@ -41,22 +41,63 @@ def district_with_coordinator(base_url: str) -> tuple[httpx.Client, dict, dict]:
     return api, district, {"Authorization": f"Bearer {token}"}
 
 
+def morning_station(
+    api: httpx.Client,
+    district: dict,
+    coordinator: dict,
+    *,
+    min_volunteers: int,
+    max_volunteers: int,
+) -> dict:
+    """罗湖口岸志愿服务站 (LH-01), open every morning 09:00-13:00 through a template."""
+    station = api.post(
+        "/stations",
+        headers=coordinator,
+        json={
+            "code": "LH-01",
+            "name": "罗湖口岸志愿服务站",
+            "kind": "port",
+            "district_id": district["id"],
+            "address": "人民南路",
+            "lat": 22.532,
+            "lon": 114.113,
+        },
+    ).json()
+    api.post(
+        f"/stations/{station['id']}/shift-templates",
+        headers=coordinator,
+        json={
+            "weekdays": [1, 2, 3, 4, 5, 6, 7],
+            "start": "09:00",
+            "end": "13:00",
+            "min_volunteers": min_volunteers,
+            "max_volunteers": max_volunteers,
+            "priority": 4,
+        },
+    ).raise_for_status()
+    return station  # fmt: skip
+
+
+def publish_week(api: httpx.Client, coordinator: dict, district: dict, week: str) -> int:
+    """Requests the district-week's roster, waits for its draft and publishes it."""
+    roster = api.post(
+        "/rosters",
+        headers=coordinator,
+        json={"district_id": district["id"], "week": week, "time_limit_seconds": 5},
+    ).json()
+    deadline = time.monotonic() + 60
+    while api.get(f"/rosters/{roster['id']}", headers=coordinator).json()["status"] != "draft":
+        assert time.monotonic() < deadline, "the roster was not solved in time"
+        time.sleep(0.2)
+    api.post(f"/rosters/{roster['id']}/publish", headers=coordinator).raise_for_status()
+    return roster["id"]
+
+
 def seed(base_url: str) -> dict:
     """Through the API, as an office would: a district, its coordinator, a station with a
     weekday template, three volunteers, and this week's roster published."""
     api, district, coordinator = district_with_coordinator(base_url)
-    station = api.post(
-        "/stations",
-        headers=coordinator,
-        json={"code": "LH-01", "name": "罗湖口岸志愿服务站", "kind": "port",
-              "district_id": district["id"], "address": "人民南路", "lat": 22.532, "lon": 114.113},
-    ).json()  # fmt: skip
-    api.post(
-        f"/stations/{station['id']}/shift-templates",
-        headers=coordinator,
-        json={"weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "09:00", "end": "13:00",
-              "min_volunteers": 2, "max_volunteers": 3, "priority": 4},
-    ).raise_for_status()  # fmt: skip
+    morning_station(api, district, coordinator, min_volunteers=2, max_volunteers=3)
     csv = (
         "name,phone,district_code\n"
         "王小明,13800000011,LH\n李华,13800000012,LH\nChen Jie,13800000013,LH\n"
@@ -65,20 +106,7 @@ def seed(base_url: str) -> dict:
         "/volunteers/import", headers=coordinator, files={"file": ("v.csv", csv.encode())}
     ).raise_for_status()
     year, week, _ = station_today().isocalendar()
-    roster = api.post(
-        "/rosters",
-        headers=coordinator,
-        json={
-            "district_id": district["id"],
-            "week": f"{year}-W{week:02d}",
-            "time_limit_seconds": 5,
-        },
-    ).json()
-    deadline = time.monotonic() + 60
-    while api.get(f"/rosters/{roster['id']}", headers=coordinator).json()["status"] != "draft":
-        assert time.monotonic() < deadline, "the roster was not solved in time"
-        time.sleep(0.2)
-    api.post(f"/rosters/{roster['id']}/publish", headers=coordinator).raise_for_status()
+    publish_week(api, coordinator, district, f"{year}-W{week:02d}")
     return {"district": district}
 
 

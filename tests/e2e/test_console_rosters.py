@@ -18,6 +18,7 @@ from tests.e2e.test_console_pages import (
     COORDINATOR,
     SHOTS,
     district_with_coordinator,
+    morning_station,
 )
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
 from tests.servers import migrate, running_server, start_worker, station_today
@@ -33,18 +34,7 @@ def seed(base_url: str) -> tuple:
     one of whom may work four hours a week; so six seats stay open. (The API client,
     the coordinator's headers.)"""
     api, district, coordinator = district_with_coordinator(base_url)
-    station = api.post(
-        "/stations",
-        headers=coordinator,
-        json={"code": "LH-01", "name": "罗湖口岸志愿服务站", "kind": "port",
-              "district_id": district["id"], "address": "人民南路", "lat": 22.532, "lon": 114.113},
-    ).json()  # fmt: skip
-    api.post(
-        f"/stations/{station['id']}/shift-templates",
-        headers=coordinator,
-        json={"weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "09:00", "end": "13:00",
-              "min_volunteers": 3, "max_volunteers": 3, "priority": 4},
-    ).raise_for_status()  # fmt: skip
+    morning_station(api, district, coordinator, min_volunteers=3, max_volunteers=3)
     csv = (
         "name,phone,district_code,max_hours_per_week\n"
         "王小明,13800000011,LH,\n李华,13800000012,LH,\nChen Jie,13800000013,LH,4\n"

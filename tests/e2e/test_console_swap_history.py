@@ -6,14 +6,20 @@ it over, the first cancels another duty; the roster's page lists both under
 artifacts/console/roster-history-*.png."""
 
 import re
-import time
 from datetime import timedelta
 
 import httpx
 import pytest
 
 from tests.e2e.accessibility import assert_accessible
-from tests.e2e.test_console_pages import BOOTSTRAP, COORDINATOR, SHOTS, district_with_coordinator
+from tests.e2e.test_console_pages import (
+    BOOTSTRAP,
+    COORDINATOR,
+    SHOTS,
+    district_with_coordinator,
+    morning_station,
+    publish_week,
+)
 from tests.e2e.test_kiosk_page import ARGS, CHROMIUM
 from tests.servers import migrate, running_server, start_worker, station_today
 
@@ -48,29 +54,9 @@ def seed(base_url: str) -> int:
     """One station, a morning seat every day of next week, 王小明 on all of them; then
     李华 takes over his first duty and he cancels his second. Returns the roster id."""
     api, district, coordinator = district_with_coordinator(base_url)
-    station = api.post(
-        "/stations",
-        headers=coordinator,
-        json={"code": "LH-01", "name": "罗湖口岸志愿服务站", "kind": "port",
-              "district_id": district["id"], "address": "人民南路", "lat": 22.532, "lon": 114.113},
-    ).json()  # fmt: skip
-    api.post(
-        f"/stations/{station['id']}/shift-templates",
-        headers=coordinator,
-        json={"weekdays": [1, 2, 3, 4, 5, 6, 7], "start": "09:00", "end": "13:00",
-              "min_volunteers": 1, "max_volunteers": 1, "priority": 4},
-    ).raise_for_status()  # fmt: skip
+    morning_station(api, district, coordinator, min_volunteers=1, max_volunteers=1)
     wang = volunteer(api, district["id"], "王小明", "13800000011")
-    roster = api.post(
-        "/rosters",
-        headers=coordinator,
-        json={"district_id": district["id"], "week": WEEK, "time_limit_seconds": 5},
-    ).json()
-    deadline = time.monotonic() + 60
-    while api.get(f"/rosters/{roster['id']}", headers=coordinator).json()["status"] != "draft":
-        assert time.monotonic() < deadline, "the roster was not solved in time"
-        time.sleep(0.2)
-    api.post(f"/rosters/{roster['id']}/publish", headers=coordinator).raise_for_status()
+    roster_id = publish_week(api, coordinator, district, WEEK)
     li = volunteer(api, district["id"], "李华", "13800000012")
     first, second = api.get("/volunteers/me/assignments", headers=wang).json()["items"][:2]
     offer = api.post(f"/assignments/{first['id']}/swap-offer", headers=wang).json()
@@ -81,7 +67,7 @@ def seed(base_url: str) -> int:
     api.post(
         f"/assignments/{second['id']}/cancel", headers=wang, json={"reason": "家里有事"}
     ).raise_for_status()
-    return roster["id"]
+    return roster_id
 
 
 def test_a_coordinator_reads_a_swap_in_the_roster_history(database_url, tmp_path):
