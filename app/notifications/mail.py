@@ -3,6 +3,7 @@ the SMTP connection that carries it (aiosmtplib)."""
 
 import asyncio
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -94,11 +95,17 @@ def render_roster_published(payload: dict, language: Language, name: str) -> Ren
     return Rendered(subject=subject, text=text, html=html)
 
 
+# Each kind of message has its renderer: (payload, language, volunteer's name) → mail.
+RENDERERS: dict[str, Callable[[dict, Language, str], Rendered]] = {
+    EventKind.roster_published: render_roster_published,
+}
+
+
 def render(kind: str, payload: dict, language: str, name: str) -> Rendered:
     spoken = Language(language) if language in Language.__members__ else Language.zh
-    if kind == EventKind.roster_published:
-        return render_roster_published(payload, spoken, name)
-    raise ValueError(f"No e-mail for {kind!r} messages.")
+    if kind not in RENDERERS:
+        raise ValueError(f"No e-mail for {kind!r} messages.")
+    return RENDERERS[kind](payload, spoken, name)
 
 
 def message_id(idempotency_key: str, mail_from: str) -> str:

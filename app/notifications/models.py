@@ -15,7 +15,31 @@ class Channel(StrEnum):
 
 
 class EventKind(StrEnum):
+    """What happened, as the outbox records it. `webhook_event` is its name in the
+    webhook contract (API.md)."""
+
     roster_published = "roster_published"
+    duty_changed = "duty_changed"
+    duty_cancelled = "duty_cancelled"
+    reminder = "reminder"
+    seat_offered = "seat_offered"
+    seat_taken = "seat_taken"
+    invitation = "invitation"
+
+    @property
+    def webhook_event(self) -> str:
+        return WEBHOOK_EVENTS[self]
+
+
+WEBHOOK_EVENTS = {
+    EventKind.roster_published: "roster.published",
+    EventKind.duty_changed: "duty.changed",
+    EventKind.duty_cancelled: "duty.cancelled",
+    EventKind.reminder: "duty.reminder",
+    EventKind.seat_offered: "seat.offered",
+    EventKind.seat_taken: "seat.taken",
+    EventKind.invitation: "invitation.created",
+}
 
 
 class Language(StrEnum):

@@ -9,6 +9,7 @@ the same Message-ID)."""
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -122,6 +123,24 @@ def _email_recipients(session: Session, volunteer_ids: set[int]) -> dict[int, st
     return recipients
 
 
+def tell(session: Session, *, kind: EventKind, event_ref: str, payloads: dict[int, dict]) -> int:
+    """Records one event for the volunteers concerned (volunteer id → what their message
+    says) on every channel they hear by, in the caller's transaction. Every event of
+    the service goes through here. Returns the number of e-mails recorded."""
+    recipients = _email_recipients(session, set(payloads))
+    for volunteer_id, language in sorted(recipients.items()):
+        record(
+            session,
+            kind=kind,
+            event_ref=event_ref,
+            volunteer_id=volunteer_id,
+            channel=Channel.email,
+            payload=payloads[volunteer_id],
+            language=language,
+        )
+    return len(recipients)
+
+
 def _duties_by_volunteer(assignments: list[Assignment]) -> dict[int, list[Assignment]]:
     duties: dict[int, list[Assignment]] = defaultdict(list)
     for assignment in assignments:
@@ -157,33 +176,29 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
             if shifts_of(duties.get(volunteer_id, [])) != shifts_of(before.get(volunteer_id, []))
         }
     district = session.get_one(District, roster.district_id)
-    recipients = _email_recipients(session, concerned)
     # The week ends at midnight where its stations are (a district's stations share
     # one zone); kept in the payload so that a message left waiting can tell it is late.
     zones = {a.shift.station.timezone for rows in duties.values() for a in rows}
     zone = min(zones) if zones else get_settings().default_timezone
-    for volunteer_id, language in sorted(recipients.items()):
+    payloads = {}
+    for volunteer_id in concerned:
         rows = sorted(duties.get(volunteer_id, []), key=lambda a: (a.shift.starts_at, a.id))
-        record(
-            session,
-            kind=EventKind.roster_published,
-            event_ref=f"roster-{roster.id}",
-            volunteer_id=volunteer_id,
-            channel=Channel.email,
-            payload={
-                "roster_id": roster.id,
-                "week": roster.week,
-                "timezone": zone,
-                "district": district.name,
-                "duties": [_duty(a) for a in rows],
-            },
-            language=language,
-        )
-    return len(recipients)
+        payloads[volunteer_id] = {
+            "roster_id": roster.id,
+            "week": roster.week,
+            "timezone": zone,
+            "district": district.name,
+            "duties": [_duty(a) for a in rows],
+        }
+    return tell(
+        session, kind=EventKind.roster_published, event_ref=f"roster-{roster.id}", payloads=payloads
+    )
 
 
 def deliver_in_own_session(now: datetime) -> "Delivery":
-    """One delivery round as the workers run it: in a session of its own."""
+    """One round as the workers run it (the in-process loop on SQLite, the periodic
+    procrastinate task on PostgreSQL), each step in a session of its own. Every kind
+    of work that sends something on time joins the round here."""
     with get_sessionmaker()() as session:
         return deliver_due(session, now)
 
@@ -246,9 +261,11 @@ def stale_reason(message: OutboxMessage, now: datetime) -> str | None:
     time (an outbox filled before SMTP was configured, a server down for days): a
     roster for a week that is over, or whose duties have all begun, would only
     confuse; it is marked dead with this reason instead of sent."""
-    if message.event_kind != EventKind.roster_published:
-        return None
-    payload = message.payload
+    check = STALE_CHECKS.get(message.event_kind)
+    return check(message.payload, now) if check is not None else None
+
+
+def _stale_roster(payload: dict, now: datetime) -> str | None:
     zone = payload.get("timezone") or get_settings().default_timezone
     if now >= week_ends_at(payload["week"], zone):
         return f"Not sent: week {payload['week']} had ended when it could be delivered."
@@ -256,6 +273,12 @@ def stale_reason(message: OutboxMessage, now: datetime) -> str | None:
     if starts and now >= max(starts):
         return "Not sent: every duty it lists had started when it could be delivered."
     return None
+
+
+# Per kind of message: why it is no use any more at a given time (None: still useful).
+STALE_CHECKS: dict[str, Callable[[dict, datetime], str | None]] = {
+    EventKind.roster_published: _stale_roster,
+}
 
 
 def _give_up(message: OutboxMessage, reason: str) -> None:
