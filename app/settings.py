@@ -7,6 +7,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path('var/uroster.db').absolute()}"
+# "22:00-07:00" (from-to, local time, may run past midnight) or "" (none).
+QUIET_HOURS_PATTERN = r"^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)?$"
 
 
 class Settings(BaseSettings):
@@ -92,6 +94,11 @@ class Settings(BaseSettings):
     # sends it once the claim runs out. Longer than the SMTP timeout, so that a slow
     # send is never taken for a dead one.
     notification_claim_seconds: float = Field(default=300.0, gt=0)
+    # The volunteers' defaults until they choose their own (app/notifications/
+    # preferences.py reads them): reminders this many minutes before each duty, and
+    # quiet hours (local time) in which no reminder is sent; "" for none of either.
+    reminder_lead_minutes: str = Field(default="1440,120", pattern=r"^(\d{1,5}(,\d{1,5})*)?$")
+    quiet_hours: str = Field(default="22:00-07:00", pattern=QUIET_HOURS_PATTERN)
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

@@ -76,7 +76,8 @@ class OutboxMessage(Base):
 
 class NotificationPreference(Base):
     """A volunteer's choices about messages. Without a row: Chinese, e-mail on (every
-    volunteer with an address hears of their duties, imported ones included)."""
+    volunteer with an address hears of their duties, imported ones included), and the
+    office's reminder lead times and quiet hours (settings)."""
 
     __tablename__ = "notification_preference"
 
@@ -85,3 +86,9 @@ class NotificationPreference(Base):
     )
     language: Mapped[str] = mapped_column(String(8), default=Language.zh)
     email_enabled: Mapped[bool] = mapped_column(default=True)
+    # In the settings' formats: "1440,120" and "22:00-07:00"; "" is none (no reminders,
+    # no quiet hours) and NULL the office's default, which follows the settings.
+    reminder_minutes: Mapped[str | None] = mapped_column(String(100))
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
+    # Kinds of message (EventKind values, comma-separated) unsubscribed from by e-mail.
+    muted_kinds: Mapped[str] = mapped_column(String(200), default="", server_default="")
