@@ -21,6 +21,7 @@ from app.districts import service as district_service
 from app.duties.schemas import DutyRead, OpenShiftRead
 from app.errors import Conflict, NotFound
 from app.hours.models import HoursCorrection
+from app.notifications import changes as change_notices
 from app.pagination import Page, PageParams, paginate
 from app.rosters import mapping
 from app.rosters import service as roster_service
@@ -179,6 +180,7 @@ def cancel(session: Session, account: Account, assignment_id: int, reason: str) 
     assignment.cancel_reason = reason
     assignment.cancelled_by = account.id
     session.flush()
+    change_notices.duty_cancelled(session, account, assignment)
     return assignment
 
 

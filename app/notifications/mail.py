@@ -22,15 +22,26 @@ from app.settings import Settings
 TEXTS = {
     Language.zh: {
         "subject": "{year}年第{week}周排班已发布（{first}–{last}）",
+        "subject_again": "{year}年第{week}周排班已更新（{first}–{last}）",
         "greeting": "{name}，您好：",
         "intro": "{district}第{week}周的排班已发布，您的值班如下：",
+        "intro_again": "{district}第{week}周的排班已重新发布，您的值班有以下变化：",
+        "all_duties": "本周您的全部值班：",
+        "added": "新增：",
+        "dropped": "不再值班：",
         "none": "本周您没有值班。",
         "footer": "此邮件由 U-Roster 自动发送。",
     },
     Language.en: {
         "subject": "Roster published: week {week} of {year} ({first} – {last})",
+        "subject_again": "Roster updated: week {week} of {year} ({first} – {last})",
         "greeting": "Dear {name},",
         "intro": "The roster of {district} for week {week} is published. Your duties:",
+        "intro_again": "The roster of {district} for week {week} is published again. "
+        "Your duties changed:",
+        "all_duties": "All your duties this week:",
+        "added": "New:",
+        "dropped": "No longer:",
         "none": "You have no duties this week.",
         "footer": "Sent by U-Roster.",
     },
@@ -45,7 +56,10 @@ _HTML = Environment(autoescape=True).from_string(
 <html lang="{{ lang }}"><body>
 <p>{{ greeting }}</p>
 <p>{{ intro }}</p>
-{% if duties %}<ul>{% for duty in duties %}<li>{{ duty }}</li>{% endfor %}</ul>
+{% for title, lines in changes %}<p>{{ title }}</p>
+<ul>{% for line in lines %}<li>{{ line }}</li>{% endfor %}</ul>
+{% endfor %}{% if changes %}<p>{{ all_duties }}</p>
+{% endif %}{% if duties %}<ul>{% for duty in duties %}<li>{{ duty }}</li>{% endfor %}</ul>
 {% else %}<p>{{ none }}</p>{% endif %}
 <p><small>{{ footer }}</small></p>
 </body></html>
@@ -74,7 +88,19 @@ def duty_line(duty: dict, language: Language) -> str:
     return f"{_day(starts, language)} {starts:%H:%M}–{ends:%H:%M} {duty['station']}"
 
 
+def change_sections(payload: dict, language: Language) -> list[tuple[str, list[str]]]:
+    """ "New:" and "No longer:", each with its duties, those of the two that have any
+    (payload keys `added` and `dropped`)."""
+    return [
+        (TEXTS[language][key], [duty_line(duty, language) for duty in payload[key]])
+        for key in ("added", "dropped")
+        if payload.get(key)
+    ]
+
+
 def render_roster_published(payload: dict, language: Language, name: str) -> Rendered:
+    """The volunteer's duties of the week; on a republish (the payload has `added` and
+    `dropped`) what changed first, then all of them."""
     texts = TEXTS[language]
     year, week = (int(part) for part in payload["week"].split("-W"))
     first, last = date.fromisocalendar(year, week, 1), date.fromisocalendar(year, week, 7)
@@ -82,15 +108,27 @@ def render_roster_published(payload: dict, language: Language, name: str) -> Ren
     def short(day: date) -> str:
         return f"{day.month}月{day.day}日" if language == Language.zh else f"{day.day} {day:%b}"
 
-    subject = texts["subject"].format(year=year, week=week, first=short(first), last=short(last))
+    again = "added" in payload
+    subject = texts["subject_again" if again else "subject"].format(
+        year=year, week=week, first=short(first), last=short(last)
+    )
     greeting = texts["greeting"].format(name=name)
-    intro = texts["intro"].format(district=payload["district"], week=week)
+    intro = texts["intro_again" if again else "intro"].format(
+        district=payload["district"], week=week
+    )
+    changes = change_sections(payload, language)
     duties = [duty_line(duty, language) for duty in payload["duties"]]
     body = "\n".join(f"- {line}" for line in duties) if duties else texts["none"]
-    text = f"{greeting}\n\n{intro}\n\n{body}\n\n-- \n{texts['footer']}\n"
+    changed = "".join(
+        title + "\n" + "".join(f"- {line}\n" for line in lines) + "\n" for title, lines in changes
+    )
+    if changes:
+        body = f"{texts['all_duties']}\n{body}"
+    text = f"{greeting}\n\n{intro}\n\n{changed}{body}\n\n-- \n{texts['footer']}\n"
     html = _HTML.render(
-        lang=language.value, greeting=greeting, intro=intro, duties=duties,
-        none=texts["none"], footer=texts["footer"],
+        lang=language.value, greeting=greeting, intro=intro, changes=changes,
+        all_duties=texts["all_duties"], duties=duties, none=texts["none"],
+        footer=texts["footer"],
     )  # fmt: skip
     return Rendered(subject=subject, text=text, html=html)
 

@@ -167,6 +167,7 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
     none left is told so). Returns the number of messages recorded."""
     duties = _duties_by_volunteer(mapping.live_assignments(session, roster.id))
     concerned = set(duties)
+    before: dict[int, list[Assignment]] = {}
     if earlier is not None:
         before = _duties_by_volunteer(mapping.live_assignments(session, earlier.id))
         shifts_of = lambda rows: {a.shift_id for a in rows}  # noqa: E731
@@ -180,9 +181,10 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
     # one zone); kept in the payload so that a message left waiting can tell it is late.
     zones = {a.shift.station.timezone for rows in duties.values() for a in rows}
     zone = min(zones) if zones else get_settings().default_timezone
+    by_time = lambda a: (a.shift.starts_at, a.id)  # noqa: E731
     payloads = {}
     for volunteer_id in concerned:
-        rows = sorted(duties.get(volunteer_id, []), key=lambda a: (a.shift.starts_at, a.id))
+        rows = sorted(duties.get(volunteer_id, []), key=by_time)
         payloads[volunteer_id] = {
             "roster_id": roster.id,
             "week": roster.week,
@@ -190,6 +192,16 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
             "district": district.name,
             "duties": [_duty(a) for a in rows],
         }
+        if earlier is not None:
+            # What changed against the earlier roster, told before the full list.
+            now_on = {a.shift_id for a in rows}
+            was_on = {a.shift_id for a in before.get(volunteer_id, [])}
+            payloads[volunteer_id]["added"] = [_duty(a) for a in rows if a.shift_id not in was_on]
+            payloads[volunteer_id]["dropped"] = [
+                _duty(a)
+                for a in sorted(before.get(volunteer_id, []), key=by_time)
+                if a.shift_id not in now_on
+            ]
     return tell(
         session, kind=EventKind.roster_published, event_ref=f"roster-{roster.id}", payloads=payloads
     )
@@ -281,7 +293,18 @@ STALE_CHECKS: dict[str, Callable[[dict, datetime], str | None]] = {
 }
 
 
+# Payload fields that are secrets (an invitation's code): the outbox holds them only
+# until the message is sent or given up, not for as long as the code would work.
+SECRET_FIELDS = frozenset({"code"})
+
+
+def _forget_secrets(message: OutboxMessage) -> None:
+    if SECRET_FIELDS & message.payload.keys():
+        message.payload = {k: v for k, v in message.payload.items() if k not in SECRET_FIELDS}
+
+
 def _give_up(message: OutboxMessage, reason: str) -> None:
+    _forget_secrets(message)
     message.dead = True
     message.next_attempt_at = None
     message.last_error = reason[:2000]
@@ -341,6 +364,12 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
                 message.attempts += 1
                 message.sent_at = utcnow()
                 message.next_attempt_at = None
+                _forget_secrets(message)
                 session.commit()
                 sent += 1
     return Delivery(sent=sent, failed=failed)
+
+
+# The kinds' own modules register their renderers and stale checks (they build on this
+# module, hence at its end): loaded wherever messages are delivered.
+from app.notifications import changes  # noqa: E402, F401

@@ -19,6 +19,7 @@ from app.db import after_commit, utcnow
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
 from app.exports import spreadsheet_safe
+from app.notifications import changes as change_notices
 from app.notifications import service as notifications
 from app.rosters import jobs, mapping
 from app.rosters.models import (
@@ -461,6 +462,9 @@ def add_assignment(
     )
     session.add(assignment)
     session.flush()
+    change_notices.duties_changed(
+        session, change_notices.Cause.coordinator_edit, change_notices.by_volunteer([assignment])
+    )
     return assignment
 
 
@@ -480,6 +484,11 @@ def remove_assignment(
     assignment.cancelled_at = utcnow()
     assignment.cancelled_by = account.id
     assignment.cancel_reason = REMOVED_REASON
+    change_notices.duties_changed(
+        session,
+        change_notices.Cause.coordinator_edit,
+        change_notices.by_volunteer(taken=[assignment]),
+    )
 
 
 EXPORT_COLUMNS = [

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 import solver
 from app.db import utcnow
+from app.notifications import changes as change_notices
 from app.rosters import mapping
 from app.rosters.models import (
     Assignment,
@@ -197,8 +198,14 @@ def _save_repair(session: Session, roster: Roster, work: Work, solution: solver.
         assignment.status = AssignmentStatus.cancelled
         assignment.cancelled_at = now
         assignment.cancel_reason = REPAIR_REASON
-    for volunteer_id, shift_id in sorted(added):
-        session.add(Assignment(roster_id=roster.id, shift_id=shift_id, volunteer_id=volunteer_id))
-    roster.changed_volunteer_ids = sorted(
-        {a.volunteer_id for a in removed} | {volunteer for volunteer, _ in added}
+    given = [
+        Assignment(roster_id=roster.id, shift_id=shift_id, volunteer_id=volunteer_id)
+        for volunteer_id, shift_id in sorted(added)
+    ]
+    session.add_all(given)
+    session.flush()
+    roster.changed_volunteer_ids = sorted({a.volunteer_id for a in [*removed, *given]})
+    # Only those whose duties moved hear of the repair, in the transaction that applies it.
+    change_notices.duties_changed(
+        session, change_notices.Cause.repair, change_notices.by_volunteer(given, removed)
     )

@@ -10,6 +10,7 @@ from app.accounts.models import Account
 from app.db import utcnow
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
+from app.notifications import changes as change_notices
 from app.pagination import Page, PageParams, paginate
 from app.rosters.models import Assignment, AssignmentStatus
 from app.shifts.models import Shift
@@ -184,9 +185,14 @@ def cancel_shift(session: Session, account: Account, shift_id: int) -> None:
             reason="started",
         )
     shift.cancelled_at = now
+    on_duty = session.scalars(
+        select(Assignment).where(
+            Assignment.shift_id == shift.id, Assignment.status == AssignmentStatus.scheduled
+        )
+    ).all()
     session.execute(
         update(Assignment)
-        .where(Assignment.shift_id == shift.id, Assignment.status == AssignmentStatus.scheduled)
+        .where(Assignment.id.in_([a.id for a in on_duty]))
         .values(
             status=AssignmentStatus.cancelled,
             cancelled_at=now,
@@ -194,6 +200,10 @@ def cancel_shift(session: Session, account: Account, shift_id: int) -> None:
             cancel_reason=SHIFT_CANCELLED,
         )
         .execution_options(synchronize_session="fetch")
+    )
+    # Those on it in a published roster hear of it (a draft's people do not).
+    change_notices.duties_changed(
+        session, change_notices.Cause.shift_cancelled, change_notices.by_volunteer(taken=on_duty)
     )
 
 

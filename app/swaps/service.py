@@ -23,6 +23,7 @@ from app.accounts.models import Account
 from app.db import utcnow
 from app.duties import service as duty_service
 from app.errors import Conflict, NotFound
+from app.notifications import changes as change_notices
 from app.pagination import Page, PageParams
 from app.rosters import mapping
 from app.rosters.models import (
@@ -313,4 +314,9 @@ def accept(session: Session, account: Account, offer_id: int) -> Assignment:
     offer.accepted_by = volunteer.id
     offer.new_assignment_id = taken.id
     session.flush()
+    # Both sides hear of it: the giver that the duty is no longer theirs, the taker
+    # that it is now theirs (with its place and time in the message).
+    Cause = change_notices.Cause
+    change_notices.duties_changed(session, Cause.swap_given, {duty.volunteer_id: ([], [duty])})
+    change_notices.duties_changed(session, Cause.swap_taken, {volunteer.id: ([taken], [])})
     return taken

@@ -12,6 +12,7 @@ from app.db import utcnow
 from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotFound
+from app.notifications import changes as change_notices
 from app.pagination import Page, PageParams, paginate
 from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.settings import get_settings
@@ -91,6 +92,10 @@ def register(
     )
     volunteer.account_id = account.id
     volunteer.privacy_notice_accepted_at = utcnow()
+    if claiming:
+        change_notices.retract_invitations(
+            session, volunteer.id, "Not sent: the record was claimed with its code."
+        )
     volunteer.invitation_hash = volunteer.invitation_expires_at = None
     changes = data.model_dump(
         exclude_unset=claiming, exclude={"password", "accept_privacy_notice", "invitation_code"}
@@ -116,6 +121,8 @@ def invite(session: Session, volunteer: Volunteer) -> Invitation:
     volunteer.invitation_hash = security.invitation_digest(code)
     volunteer.invitation_expires_at = utcnow() + timedelta(days=get_settings().invitation_ttl_days)
     session.flush()
+    # The code reaches the person by e-mail too, if the record has an address.
+    change_notices.invitation_created(session, volunteer, code, volunteer.invitation_expires_at)
     return Invitation(
         volunteer_id=volunteer.id, code=code, expires_at=volunteer.invitation_expires_at
     )

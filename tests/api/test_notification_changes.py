@@ -1,0 +1,253 @@
+"""Change notices and invitations by e-mail, on both databases: each change to a
+published roster (a coordinator's edit, a cancelled shift, a coordinator's cancellation,
+a swap, a repair, a republish) is made over the API, the outbox is delivered to a real
+SMTP server (aiosmtpd, started by the `inbox` fixture) and the mails that arrive are
+read back: exactly the volunteers concerned get one mail each, saying what changed, in
+their language."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.db import utcnow
+from app.notifications import changes
+from app.notifications.models import NotificationPreference, OutboxMessage
+from app.notifications.service import deliver_due
+from app.rosters import service as roster_service
+from app.rosters.models import Assignment, Roster, RosterStatus
+from app.rosters.schemas import ManualAssignment
+from app.shifts.models import Shift
+from app.volunteers.models import Volunteer
+from tests.api.conftest import register_volunteer
+from tests.api.test_notifications import STATION_ZONE, WEEK, WEEK_NUMBER, YEAR, inbox, text_of
+
+__all__ = ["inbox"]  # the SMTP server fixture, used by the tests below
+
+MONDAY = date.fromisocalendar(YEAR, WEEK_NUMBER, 1)
+WEEKDAYS = ["Mon", "Tue", "Wed"]
+
+
+def local(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=STATION_ZONE)
+
+
+@dataclass
+class Week:
+    """District A's week two weeks ahead: shifts Mon, Tue, Wed 09:00-13:00 at Luohu
+    U-station and a published roster with Wang Li (reads English) on Mon, 张小明 on
+    Tue and Chen Jie on Wed; Liu Yang has no duty. Everyone has an address."""
+
+    world: object
+    roster: Roster
+    shifts: dict[str, Shift]
+    people: dict[str, Volunteer]
+    duties: dict[str, Assignment]
+
+    def __getitem__(self, role: str):
+        return self.world[role]
+
+    def address(self, name: str) -> str:
+        return self.people[name].email or ""
+
+
+@pytest.fixture
+def week(session, world) -> Week:
+    district = world.district_a
+    chen = register_volunteer(session, "Chen Jie", "13900000100", district.id)
+    liu = register_volunteer(session, "Liu Yang", "13900000101", district.id)
+    session.flush()
+    people = {
+        "Wang Li": session.get_one(Volunteer, world["volunteer"].volunteer_id),
+        "张小明": session.get_one(Volunteer, world["other_volunteer"].volunteer_id),
+        "Chen Jie": chen,
+        "Liu Yang": liu,
+    }
+    for volunteer in people.values():
+        volunteer.email = f"v{volunteer.id}@example.org"
+    session.add(NotificationPreference(volunteer_id=people["Wang Li"].id, language="en"))
+    shifts = {}
+    for offset, weekday in enumerate(WEEKDAYS):
+        day = MONDAY + timedelta(days=offset)
+        shifts[weekday] = Shift(
+            station_id=world.station_a.id, starts_at=local(day, 9), ends_at=local(day, 13),
+            min_volunteers=1, max_volunteers=2, skill_requirements=[], priority=3,
+        )  # fmt: skip
+    session.add_all(shifts.values())
+    roster = Roster(
+        district_id=district.id, week=WEEK, status=RosterStatus.published, job_status="done",
+        time_limit_seconds=5, published_at=utcnow(),
+    )  # fmt: skip
+    session.add(roster)
+    session.flush()
+    duties = {
+        weekday: Assignment(
+            roster_id=roster.id, shift_id=shifts[weekday].id, volunteer_id=people[name].id
+        )
+        for weekday, name in (("Mon", "Wang Li"), ("Tue", "张小明"), ("Wed", "Chen Jie"))
+    }
+    session.add_all(duties.values())
+    session.commit()
+    return Week(world, roster, shifts, people, duties)
+
+
+def line(week: Week, weekday: str, english: bool) -> str:
+    """A duty as the mail names it, written out here rather than by the code under test."""
+    start = week.shifts[weekday].starts_at.astimezone(STATION_ZONE)
+    zh_days = {"Mon": "周一", "Tue": "周二", "Wed": "周三"}
+    day = (
+        f"{start:%a} {start.day} {start:%b}"
+        if english
+        else f"{start.month}月{start.day}日 {zh_days[weekday]}"
+    )
+    return f"{day} 09:00–13:00 Luohu U-station"
+
+
+def delivered(session, inbox, now: datetime | None = None) -> dict[str, EmailMessage]:
+    """Delivers what is due; each address's one mail (a second mail fails the test)."""
+    deliver_due(session, now or utcnow())
+    mails: dict[str, EmailMessage] = {}
+    for address, received in inbox.by_address().items():
+        [mails[address]] = received
+    return mails
+
+
+def body(mail: EmailMessage) -> str:
+    """The plain-text part, with the line ends it was written with (SMTP sends CRLF)."""
+    return text_of(mail).replace("\r\n", "\n")
+
+
+def outbox(session) -> list[OutboxMessage]:
+    return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def coordinator(week: Week) -> dict:
+    return week["coordinator"].headers
+
+
+# -- a coordinator's edits -------------------------------------------------------------
+
+
+def test_a_duty_added_by_a_coordinator_is_told_to_that_volunteer_only(client, session, week, inbox):
+    response = client.post(
+        f"/api/v1/rosters/{week.roster.id}/assignments",
+        headers=coordinator(week),
+        json={"shift_id": week.shifts["Tue"].id, "volunteer_id": week.people["Wang Li"].id},
+    )
+    assert response.status_code == 201, response.text
+
+    mails = delivered(session, inbox)
+
+    assert set(mails) == {week.address("Wang Li")}
+    mail = mails[week.address("Wang Li")]
+    assert mail["Subject"] == f"Duty changed: {line(week, 'Tue', english=True)}"
+    text = body(mail)
+    assert "Dear Wang Li,\n\nA coordinator changed your duties:" in text
+    assert f"New:\n- {line(week, 'Tue', english=True)}\n" in text
+    assert "No longer" not in text
+    html = mail.get_body(("html",))
+    assert html is not None and line(week, "Tue", english=True) in html.get_content()
+    [row] = outbox(session)
+    assert row.event_kind == "duty_changed"
+
+
+def test_a_duty_removed_by_a_coordinator_is_told_in_chinese_as_cancelled(
+    client, session, week, inbox
+):
+    response = client.delete(
+        f"/api/v1/rosters/{week.roster.id}/assignments/{week.duties['Tue'].id}",
+        headers=coordinator(week),
+    )
+    assert response.status_code == 204
+
+    mails = delivered(session, inbox)
+
+    assert set(mails) == {week.address("张小明")}
+    mail = mails[week.address("张小明")]
+    assert mail["Subject"] == f"值班取消：{line(week, 'Tue', english=False)}"
+    text = body(mail)
+    assert "张小明，您好：\n\n协调员调整了您的值班：" in text
+    assert f"不再值班：\n- {line(week, 'Tue', english=False)}\n" in text
+    assert "新增" not in text
+    assert [row.event_kind for row in outbox(session)] == ["duty_cancelled"]
+
+
+def test_two_changes_are_two_messages_and_one_change_is_never_recorded_twice(
+    client, session, week, inbox
+):
+    path = f"/api/v1/rosters/{week.roster.id}/assignments"
+    body = {"shift_id": week.shifts["Tue"].id, "volunteer_id": week.people["Liu Yang"].id}
+    first = client.post(path, headers=coordinator(week), json=body).json()["id"]
+    deliver_due(session, utcnow())
+    client.delete(f"{path}/{first}", headers=coordinator(week)).raise_for_status()
+    deliver_due(session, utcnow())
+    second = client.post(path, headers=coordinator(week), json=body).json()["id"]
+    deliver_due(session, utcnow())
+
+    received = inbox.by_address()[week.address("Liu Yang")]
+    assert [mail["Subject"][:5] for mail in received] == ["值班变更：", "值班取消：", "值班变更："]
+    assert len({mail["Message-ID"] for mail in received}) == 3
+    assert len(outbox(session)) == 3
+    # The same change recorded again is refused by the outbox's unique key.
+    again = session.get_one(Assignment, second)
+    savepoint = session.begin_nested()
+    with pytest.raises(IntegrityError):
+        changes.duties_changed(
+            session, changes.Cause.coordinator_edit, changes.by_volunteer([again])
+        )
+        session.flush()
+    savepoint.rollback()
+    assert len(outbox(session)) == 3
+
+
+def test_a_duty_taken_away_before_its_notice_went_out_sends_neither(client, session, week, inbox):
+    path = f"/api/v1/rosters/{week.roster.id}/assignments"
+    body = {"shift_id": week.shifts["Tue"].id, "volunteer_id": week.people["Liu Yang"].id}
+    given = client.post(path, headers=coordinator(week), json=body).json()["id"]
+    client.delete(f"{path}/{given}", headers=coordinator(week)).raise_for_status()
+
+    assert deliver_due(session, utcnow()).sent == 0
+    assert inbox.mails == []
+    [notice] = outbox(session)
+    assert notice.dead and notice.last_error == (
+        "Not sent: the duties it gives were cancelled before it was delivered."
+    )
+
+
+def test_a_draft_tells_nobody(client, session, week, inbox):
+    draft = Roster(
+        district_id=week.world.district_a.id, week=WEEK, status=RosterStatus.draft,
+        job_status="done", time_limit_seconds=5,
+    )  # fmt: skip
+    session.add(draft)
+    session.commit()
+    path = f"/api/v1/rosters/{draft.id}/assignments"
+    body = {"shift_id": week.shifts["Tue"].id, "volunteer_id": week.people["Liu Yang"].id}
+    added = client.post(path, headers=coordinator(week), json=body)
+    assert added.status_code == 201, added.text
+    client.delete(f"{path}/{added.json()['id']}", headers=coordinator(week)).raise_for_status()
+    client.post(path, headers=coordinator(week), json=body).raise_for_status()
+    # The shift is cancelled: Liu Yang is on it in the draft only, 张小明 in the published.
+    client.delete(f"/api/v1/shifts/{week.shifts['Tue'].id}", headers=coordinator(week))
+
+    mails = delivered(session, inbox)
+
+    assert set(mails) == {week.address("张小明")}
+    assert [row.volunteer_id for row in outbox(session)] == [week.people["张小明"].id]
+
+
+def test_a_rolled_back_change_records_and_sends_nothing(session, week, inbox):
+    savepoint = session.begin_nested()
+    roster_service.add_assignment(
+        session, week["coordinator"].account, week.roster.id,
+        ManualAssignment(shift_id=week.shifts["Tue"].id, volunteer_id=week.people["Liu Yang"].id),
+    )  # fmt: skip
+    assert len(outbox(session)) == 1  # recorded in the change's own transaction
+    savepoint.rollback()
+
+    assert outbox(session) == []
+    assert deliver_due(session, utcnow()).sent == 0
+    assert inbox.mails == []
