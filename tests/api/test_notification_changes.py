@@ -23,6 +23,7 @@ from app.rosters.schemas import ManualAssignment
 from app.shifts.models import Shift
 from app.volunteers.models import Volunteer
 from tests.api.conftest import register_volunteer
+from tests.api.test_import import upload
 from tests.api.test_notifications import STATION_ZONE, WEEK, WEEK_NUMBER, YEAR, inbox, text_of
 
 __all__ = ["inbox"]  # the SMTP server fixture, used by the tests below
@@ -247,6 +248,226 @@ def test_a_rolled_back_change_records_and_sends_nothing(session, week, inbox):
     )  # fmt: skip
     assert len(outbox(session)) == 1  # recorded in the change's own transaction
     savepoint.rollback()
+
+    assert outbox(session) == []
+    assert deliver_due(session, utcnow()).sent == 0
+    assert inbox.mails == []
+
+
+# -- cancelled shifts and cancellations --------------------------------------------------
+
+
+def test_a_cancelled_shift_is_told_to_those_on_it(client, session, week, inbox):
+    client.post(
+        f"/api/v1/rosters/{week.roster.id}/assignments",
+        headers=coordinator(week),
+        json={"shift_id": week.shifts["Tue"].id, "volunteer_id": week.people["Wang Li"].id},
+    ).raise_for_status()
+    deliver_due(session, utcnow())
+    inbox.mails.clear()
+
+    response = client.delete(f"/api/v1/shifts/{week.shifts['Tue'].id}", headers=coordinator(week))
+    assert response.status_code == 204
+
+    mails = delivered(session, inbox)
+    assert set(mails) == {week.address("Wang Li"), week.address("张小明")}
+    english = mails[week.address("Wang Li")]
+    assert english["Subject"] == f"Duty cancelled: {line(week, 'Tue', english=True)}"
+    assert "A shift you were on has been cancelled:" in body(english)
+    assert f"No longer:\n- {line(week, 'Tue', english=True)}\n" in body(english)
+    chinese = mails[week.address("张小明")]
+    assert chinese["Subject"] == f"值班取消：{line(week, 'Tue', english=False)}"
+    assert "您所在的班次已取消：" in body(chinese)
+
+
+def test_a_coordinators_cancellation_is_told_with_its_reason(client, session, week, inbox):
+    response = client.post(
+        f"/api/v1/assignments/{week.duties['Wed'].id}/cancel",
+        headers=coordinator(week),
+        json={"reason": "站点装修，暂停服务"},
+    )
+    assert response.status_code == 200, response.text
+
+    mails = delivered(session, inbox)
+
+    assert set(mails) == {week.address("Chen Jie")}
+    text = body(mails[week.address("Chen Jie")])
+    assert "协调员取消了您的值班：" in text
+    assert f"不再值班：\n- {line(week, 'Wed', english=False)}\n" in text
+    assert "原因：站点装修，暂停服务" in text
+
+
+def test_a_volunteer_cancelling_their_own_duty_hears_nothing_and_an_unsent_notice_of_it_dies(
+    client, session, week, inbox
+):
+    given = client.post(
+        f"/api/v1/rosters/{week.roster.id}/assignments",
+        headers=coordinator(week),
+        json={"shift_id": week.shifts["Tue"].id, "volunteer_id": week.people["Wang Li"].id},
+    ).json()["id"]
+    volunteer = week["volunteer"].headers
+    for duty in (week.duties["Mon"].id, given):
+        cancelled = client.post(
+            f"/api/v1/assignments/{duty}/cancel", headers=volunteer, json={"reason": "ill"}
+        )
+        assert cancelled.status_code == 200, cancelled.text
+
+    assert deliver_due(session, utcnow()).sent == 0
+    assert inbox.mails == []
+    [notice] = outbox(session)  # the coordinator's "new duty", dead before it went out
+    assert notice.event_kind == "duty_changed" and notice.dead
+
+
+# -- swaps and repairs -------------------------------------------------------------------
+
+
+def test_a_swap_is_told_to_the_giver_and_the_taker(client, session, week, inbox):
+    offer = client.post(
+        f"/api/v1/assignments/{week.duties['Mon'].id}/swap-offer",
+        headers=week["volunteer"].headers,
+    )
+    assert offer.status_code == 201, offer.text
+    taken = client.post(
+        f"/api/v1/swap-offers/{offer.json()['offer_id']}/accept",
+        headers=week["other_volunteer"].headers,
+    )
+    assert taken.status_code == 200, taken.text
+
+    mails = delivered(session, inbox)
+
+    assert set(mails) == {week.address("Wang Li"), week.address("张小明")}
+    giver = mails[week.address("Wang Li")]
+    assert giver["Subject"] == f"Duty cancelled: {line(week, 'Mon', english=True)}"
+    assert "Another volunteer has taken over the duty you offered:" in body(giver)
+    taker = mails[week.address("张小明")]
+    assert taker["Subject"] == f"值班变更：{line(week, 'Mon', english=False)}"
+    assert f"您已接替以下值班：\n\n新增：\n- {line(week, 'Mon', english=False)}\n" in body(taker)
+
+
+def test_a_repair_tells_only_the_volunteers_whose_duties_it_moved(
+    client, session, run_jobs, week, inbox
+):
+    chen = week.people["Chen Jie"]
+    chen.availability_mode = "windows"  # and no windows: she can no longer come
+    session.commit()
+
+    queued = client.post(f"/api/v1/rosters/{week.roster.id}/repair", headers=coordinator(week))
+    assert queued.status_code == 202, queued.text
+    assert run_jobs() == [week.roster.id]
+    session.refresh(week.duties["Wed"])
+    assert week.duties["Wed"].status == "cancelled"
+    [refill] = session.scalars(
+        select(Assignment).where(
+            Assignment.roster_id == week.roster.id,
+            Assignment.shift_id == week.shifts["Wed"].id,
+            Assignment.status == "scheduled",
+        )
+    )
+    newcomer = session.get_one(Volunteer, refill.volunteer_id)
+
+    mails = delivered(session, inbox)
+
+    assert set(mails) == {chen.email, newcomer.email}
+    lost = body(mails[chen.email])
+    assert "因人员变动，排班已调整，您的值班有以下变化：" in lost
+    assert f"不再值班：\n- {line(week, 'Wed', english=False)}\n" in lost
+    gained = body(mails[newcomer.email])
+    wed = line(week, "Wed", english=newcomer.id == week.people["Wang Li"].id)
+    assert f"- {wed}\n" in gained and ("New:" in gained or "新增：" in gained)
+
+
+# -- a republished roster ------------------------------------------------------------------
+
+
+def test_a_republish_says_what_changed_besides_the_week(client, session, week, inbox):
+    """The draft moves Wang Li from Monday to Tuesday, gives Monday to Liu Yang and
+    leaves 张小明 without duties; Chen Jie keeps Wednesday and hears nothing."""
+    draft = Roster(
+        district_id=week.world.district_a.id, week=WEEK, status=RosterStatus.draft,
+        job_status="done", time_limit_seconds=5,
+    )  # fmt: skip
+    session.add(draft)
+    session.flush()
+    for weekday, name in (("Mon", "Liu Yang"), ("Tue", "Wang Li"), ("Wed", "Chen Jie")):
+        session.add(
+            Assignment(
+                roster_id=draft.id,
+                shift_id=week.shifts[weekday].id,
+                volunteer_id=week.people[name].id,
+            )  # fmt: skip
+        )
+    session.commit()
+
+    published = client.post(f"/api/v1/rosters/{draft.id}/publish", headers=coordinator(week))
+    assert published.status_code == 200, published.text
+
+    mails = delivered(session, inbox)
+    assert set(mails) == {week.address(n) for n in ("Wang Li", "Liu Yang", "张小明")}
+    english = mails[week.address("Wang Li")]
+    assert english["Subject"].startswith(f"Roster updated: week {WEEK_NUMBER} of {YEAR}")
+    assert (
+        f"New:\n- {line(week, 'Tue', english=True)}\n\n"
+        f"No longer:\n- {line(week, 'Mon', english=True)}\n\n"
+        f"All your duties this week:\n- {line(week, 'Tue', english=True)}\n"
+    ) in body(english)
+    html = english.get_body(("html",))
+    assert html is not None and "No longer:" in html.get_content()
+    liu = body(mails[week.address("Liu Yang")])
+    assert f"新增：\n- {line(week, 'Mon', english=False)}\n\n本周您的全部值班：" in liu
+    assert "不再值班" not in liu
+    assert mails[week.address("Liu Yang")]["Subject"].startswith(
+        f"{YEAR}年第{WEEK_NUMBER}周排班已更新"
+    )
+    left = body(mails[week.address("张小明")])
+    assert f"不再值班：\n- {line(week, 'Tue', english=False)}\n" in left
+    assert "本周您没有值班。" in left
+
+
+# -- stale notices -------------------------------------------------------------------------
+
+
+def test_a_change_notice_whose_duty_has_started_is_not_sent(client, session, week, inbox):
+    client.delete(
+        f"/api/v1/rosters/{week.roster.id}/assignments/{week.duties['Tue'].id}",
+        headers=coordinator(week),
+    ).raise_for_status()
+    tuesday_nine = local(MONDAY + timedelta(days=1), 9)
+
+    assert deliver_due(session, tuesday_nine).sent == 0
+    assert inbox.mails == []
+    [notice] = outbox(session)
+    assert notice.dead and notice.last_error == (
+        "Not sent: every duty it names had started when it could be delivered."
+    )
+
+
+def test_a_change_notice_is_sent_while_its_duty_is_ahead(client, session, week, inbox):
+    client.delete(
+        f"/api/v1/rosters/{week.roster.id}/assignments/{week.duties['Tue'].id}",
+        headers=coordinator(week),
+    ).raise_for_status()
+    just_before = local(MONDAY + timedelta(days=1), 9) - timedelta(minutes=1)
+
+    assert deliver_due(session, just_before).sent == 1
+
+
+# -- what sends nothing --------------------------------------------------------------------
+
+
+def test_importing_volunteers_or_changing_an_address_sends_nothing(client, session, week, inbox):
+    text = (
+        "name,phone,email,district_code\n"
+        "Zhao Min,13900000201,zhao@example.org,A\n"
+        "Wang Li,13800000001,wang.li@example.org,A\n"  # an update of an existing record
+    )
+    imported = upload(client, coordinator(week), text)
+    assert imported.json() == {"created": 1, "updated": 1, "errors": []}
+    changed = client.patch(
+        f"/api/v1/volunteers/{week.people['Chen Jie'].id}",
+        headers=coordinator(week),
+        json={"email": "chen.new@example.org"},
+    )
+    assert changed.status_code == 200, changed.text
 
     assert outbox(session) == []
     assert deliver_due(session, utcnow()).sent == 0
