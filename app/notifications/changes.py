@@ -319,18 +319,20 @@ def render_invitation(payload: dict, language: Language, name: str) -> mail.Rend
     texts = TEXTS[language]
     expires = datetime.fromisoformat(payload["expires_at"])
     day = date(expires.year, expires.month, expires.day)
-    shown = (
-        f"{day.year}年{day.month}月{day.day}日 {expires:%H:%M}"
+    on_day = (
+        f"{day.year}年{day.month}月{day.day}日"
         if language == Language.zh
-        else f"{day.day} {day:%b} {day.year} {expires:%H:%M}"
+        else f"{day.day} {day:%b} {day.year}"
     )
+    shown = f"{on_day} {expires:%H:%M}"
     after = [
         texts["invitation_code"].format(code=payload["code"]),
         texts["invitation_url"].format(url=payload["register_url"]),
         texts["invitation_expires"].format(expires=shown),
         texts["invitation_once"],
     ]
-    subject = texts["invitation_subject"].format(expires=shown)
+    # The day only: a space between Chinese words does not survive header encoding.
+    subject = texts["invitation_subject"].format(expires=on_day)
     return _mail(language, subject, name, texts["invitation_intro"], [], after)
 
 

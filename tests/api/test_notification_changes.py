@@ -5,6 +5,8 @@ SMTP server (aiosmtpd, started by the `inbox` fixture) and the mails that arrive
 read back: exactly the volunteers concerned get one mail each, saying what changed, in
 their language."""
 
+import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
@@ -20,9 +22,12 @@ from app.notifications.service import deliver_due
 from app.rosters import service as roster_service
 from app.rosters.models import Assignment, Roster, RosterStatus
 from app.rosters.schemas import ManualAssignment
+from app.settings import get_settings
 from app.shifts.models import Shift
 from app.volunteers.models import Volunteer
 from tests.api.conftest import register_volunteer
+from tests.api.test_console import csrf
+from tests.api.test_console_volunteers import as_role
 from tests.api.test_import import upload
 from tests.api.test_notifications import STATION_ZONE, WEEK, WEEK_NUMBER, YEAR, inbox, text_of
 
@@ -472,3 +477,125 @@ def test_importing_volunteers_or_changing_an_address_sends_nothing(client, sessi
     assert outbox(session) == []
     assert deliver_due(session, utcnow()).sent == 0
     assert inbox.mails == []
+
+
+# -- invitations ---------------------------------------------------------------------------
+
+IMPORTED = "name,phone,email,district_code\n陈晓,13900000301,chen.xiao@example.org,A\n"
+
+
+@pytest.fixture
+def imported(client, session, week, monkeypatch) -> Volunteer:
+    """An imported volunteer with an address and no account; links point at the office's
+    public address."""
+    monkeypatch.setattr(get_settings(), "public_url", "https://roster.example.org/")
+    assert upload(client, coordinator(week), IMPORTED).json()["created"] == 1
+    return session.scalars(select(Volunteer).where(Volunteer.name == "陈晓")).one()
+
+
+def invite(client, week, volunteer: Volunteer) -> dict:
+    response = client.post(
+        f"/api/v1/volunteers/{volunteer.id}/invitation", headers=coordinator(week)
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_an_invitation_code_reaches_the_imported_volunteer_by_email_and_never_the_logs(
+    client, session, week, imported, inbox, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    invitation = invite(client, week, imported)
+    code = invitation["code"]
+
+    mails = delivered(session, inbox)
+
+    assert set(mails) == {"chen.xiao@example.org"}
+    mail = mails["chen.xiao@example.org"]
+    expires = datetime.fromisoformat(invitation["expires_at"]).astimezone(STATION_ZONE)
+    day = f"{expires.year}年{expires.month}月{expires.day}日"
+    shown = f"{day} {expires:%H:%M}"
+    assert mail["Subject"] == f"U-Roster 注册邀请码（{day}前有效）"
+    assert mail["To"] == "陈晓 <chen.xiao@example.org>"
+    text = body(mail)
+    assert f"邀请码：{code}\n" in text
+    assert "注册页面：https://roster.example.org/app/register\n" in text
+    assert f"有效期至：{shown}\n" in text
+    html = mail.get_body(("html",))
+    assert html is not None and code in html.get_content()
+    # A secret: in the mail, nowhere in the logs, and gone from the outbox once sent.
+    # (mail.log is the test's own SMTP server, which logs what it receives.)
+    ours = [record for record in caplog.records if not record.name.startswith("mail.log")]
+    assert any(record.name == "httpx" for record in ours)  # the logs were listened to
+    assert not [record for record in ours if code in record.getMessage()]
+    [row] = outbox(session)
+    assert row.event_kind == "invitation" and row.sent_at is not None
+    assert code not in str(row.payload) and "code" not in row.payload
+    # The code in the mail works.
+    claimed = client.post(
+        "/api/v1/volunteers",
+        json={"name": "陈晓", "phone": "13900000301", "password": "copper-heron-meadow",
+              "accept_privacy_notice": True, "invitation_code": code},
+    )  # fmt: skip
+    assert claimed.status_code == 201, claimed.text
+
+
+def test_a_new_code_replaces_the_invitation_still_waiting(client, session, week, imported, inbox):
+    first = invite(client, week, imported)["code"]
+    second = invite(client, week, imported)["code"]
+
+    mails = delivered(session, inbox)
+
+    text = body(mails["chen.xiao@example.org"])
+    assert second in text and first not in text
+    replaced, sent = outbox(session)
+    assert replaced.dead and replaced.last_error == "Not sent: a newer invitation code replaced it."
+    assert "code" not in replaced.payload  # the dead one forgets its code too
+    assert sent.sent_at is not None
+
+
+def test_an_invitation_claimed_or_expired_before_it_went_out_is_not_sent(
+    client, session, week, imported, inbox
+):
+    invitation = invite(client, week, imported)
+    expires = datetime.fromisoformat(invitation["expires_at"])
+    assert deliver_due(session, expires).sent == 0
+    [expired] = outbox(session)
+    assert expired.dead and expired.last_error == (
+        "Not sent: the invitation code had expired when it could be delivered."
+    )
+
+    code = invite(client, week, imported)["code"]
+    client.post(
+        "/api/v1/volunteers",
+        json={"name": "陈晓", "phone": "13900000301", "password": "copper-heron-meadow",
+              "accept_privacy_notice": True, "invitation_code": code},
+    ).raise_for_status()  # fmt: skip
+    assert deliver_due(session, utcnow()).sent == 0
+    assert inbox.mails == []
+    claimed = outbox(session)[1]
+    assert claimed.dead and claimed.last_error == "Not sent: the record was claimed with its code."
+
+
+def test_without_an_address_the_code_is_only_handed_to_the_coordinator(
+    client, session, week, imported, inbox
+):
+    imported.email = None
+    session.commit()
+    assert invite(client, week, imported)["code"]
+    assert outbox(session) == []
+
+
+def test_the_consoles_invitation_is_mailed_too(client, session, week, imported, inbox, monkeypatch):
+    # An https public address makes the session cookie Secure; the test client speaks http.
+    monkeypatch.setattr(get_settings(), "public_url", None)
+    as_role(client, week.world, "coordinator")
+    path = f"/console/volunteers/{imported.id}"
+    page = client.get(path, params={"lang": "en"})
+    response = client.post(path, data={"csrf_token": csrf(page.text)})
+    assert response.status_code == 200
+    code = re.search(r'id="invitation-code"[^>]*value="([^"]+)"', response.text)[1]
+
+    mails = delivered(session, inbox)
+
+    assert f"邀请码：{code}\n" in body(mails["chen.xiao@example.org"])
