@@ -141,13 +141,18 @@ def _retract_notices_of_cancelled(session: Session, volunteer_id: int) -> set[in
     the notice dies exactly when the cancellation commits. Returns the assignments
     those notices gave: the volunteer never heard of them."""
     session.flush()
+    now = utcnow()
     waiting = session.scalars(
-        select(OutboxMessage).where(
+        select(OutboxMessage)
+        .where(
             OutboxMessage.volunteer_id == volunteer_id,
             OutboxMessage.event_kind == EventKind.duty_changed,
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.dead.is_(False),
         )
+        # Waits for a worker's claim of these rows to commit, and reads it.
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all()
     unheard_of: set[int] = set()
     for message in waiting:
@@ -158,10 +163,14 @@ def _retract_notices_of_cancelled(session: Session, volunteer_id: int) -> set[in
             .limit(1)
         )
         if live is None:
+            # Claimed (due later than now), a worker may be sending it at this moment: then
+            # the volunteer may well hear of the duty, and must hear that it is gone.
+            in_flight = message.next_attempt_at is not None and message.next_attempt_at > now
             notifications._give_up(
                 message, "Not sent: the duties it gives were cancelled before it was delivered."
             )
-            unheard_of |= given
+            if not in_flight:
+                unheard_of |= given
     return unheard_of
 
 
@@ -173,7 +182,7 @@ def invitation_created(
 ) -> int:
     """Records the invitation mail to the imported volunteer (if they have an address),
     in the transaction that stores the code's digest. The code is in the outbox only
-    until the mail is sent or given up (service.forget_secrets). An earlier invitation
+    until the mail is sent or given up (service._forget_secrets). An earlier invitation
     still waiting is withdrawn: its code no longer works."""
     retract_invitations(session, volunteer.id, "Not sent: a newer invitation code replaced it.")
     zone = ZoneInfo(get_settings().default_timezone)

@@ -20,7 +20,7 @@ from app.notifications import changes
 from app.notifications.models import NotificationPreference, OutboxMessage
 from app.notifications.service import deliver_due
 from app.rosters import service as roster_service
-from app.rosters.models import Assignment, Roster, RosterStatus
+from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.rosters.schemas import ManualAssignment
 from app.settings import get_settings
 from app.shifts.models import Shift
@@ -381,6 +381,32 @@ def test_a_repair_tells_only_the_volunteers_whose_duties_it_moved(
     assert f"- {wed}\n" in gained and ("New:" in gained or "新增：" in gained)
 
 
+def test_a_moved_duty_is_one_message_naming_the_week(session, week, inbox):
+    """A repair can take one duty from a volunteer and give them another: one change,
+    one message with both, its subject naming the week rather than one duty."""
+    chen = week.people["Chen Jie"]
+    old = week.duties["Wed"]
+    old.status = AssignmentStatus.cancelled
+    new = Assignment(roster_id=week.roster.id, shift_id=week.shifts["Tue"].id, volunteer_id=chen.id)
+    session.add(new)
+    session.flush()
+    changes.duties_changed(session, changes.Cause.repair, changes.by_volunteer([new], [old]))
+    session.commit()
+
+    mails = delivered(session, inbox)
+
+    mail = mails[chen.email]
+    assert mail["Subject"] == f"值班变更：{YEAR}年第{WEEK_NUMBER}周"
+    assert (
+        f"新增：\n- {line(week, 'Tue', english=False)}\n\n"
+        f"不再值班：\n- {line(week, 'Wed', english=False)}\n"
+    ) in body(mail)
+    [row] = outbox(session)
+    assert row.event_kind == "duty_changed" and row.idempotency_key.startswith(
+        f"duty_changed:change+{new.id}:"
+    )
+
+
 # -- a republished roster ------------------------------------------------------------------
 
 
@@ -599,3 +625,25 @@ def test_the_consoles_invitation_is_mailed_too(client, session, week, imported, 
     mails = delivered(session, inbox)
 
     assert f"邀请码：{code}\n" in body(mails["chen.xiao@example.org"])
+
+
+def test_a_duty_taken_away_while_its_notice_is_being_sent_is_told_too(client, session, week, inbox):
+    """A worker has claimed the "new duty" notice and is talking to the SMTP server when
+    the coordinator takes the duty away: the volunteer may get that notice, so they are
+    told of the removal as well."""
+    from app.notifications.service import _claim_next
+
+    path = f"/api/v1/rosters/{week.roster.id}/assignments"
+    seat = {"shift_id": week.shifts["Tue"].id, "volunteer_id": week.people["Liu Yang"].id}
+    given = client.post(path, headers=coordinator(week), json=seat).json()["id"]
+    assert _claim_next(session, utcnow()) is not None
+    session.commit()
+
+    client.delete(f"{path}/{given}", headers=coordinator(week)).raise_for_status()
+
+    notice, removal = outbox(session)
+    assert notice.event_kind == "duty_changed" and notice.dead
+    assert removal.event_kind == "duty_cancelled" and not removal.dead
+    assert deliver_due(session, utcnow()).sent == 1
+    [mail] = inbox.mails
+    assert mail["Subject"] == f"值班取消：{line(week, 'Tue', english=False)}"
