@@ -150,7 +150,9 @@ def _retract_notices_of_cancelled(session: Session, volunteer_id: int) -> set[in
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.dead.is_(False),
         )
-        # Waits for a worker's claim of these rows to commit, and reads it.
+        # Waits for a worker's claim of these rows to commit, and reads it; in id order,
+        # so that two changes for the same volunteer lock them in the same order.
+        .order_by(OutboxMessage.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
