@@ -189,7 +189,7 @@ def invitation_created(
     retract_invitations(session, volunteer.id, "Not sent: a newer invitation code replaced it.")
     zone = ZoneInfo(get_settings().default_timezone)
     payload = {
-        "code": code,
+        "invitation_code": code,
         "expires_at": expires_at.astimezone(zone).isoformat(),
         "register_url": f"{public_url(get_settings())}/app/register",
     }
@@ -337,7 +337,7 @@ def render_invitation(payload: dict, language: Language, name: str) -> mail.Rend
     )
     shown = f"{on_day} {expires:%H:%M}"
     after = [
-        texts["invitation_code"].format(code=payload["code"]),
+        texts["invitation_code"].format(code=payload["invitation_code"]),
         texts["invitation_url"].format(url=payload["register_url"]),
         texts["invitation_expires"].format(expires=shown),
         texts["invitation_once"],

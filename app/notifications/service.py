@@ -295,7 +295,7 @@ STALE_CHECKS: dict[str, Callable[[dict, datetime], str | None]] = {
 
 # Payload fields that are secrets (an invitation's code): the outbox holds them only
 # until the message is sent or given up, not for as long as the code would work.
-SECRET_FIELDS = frozenset({"code"})
+SECRET_FIELDS = frozenset({"invitation_code"})
 
 
 def _forget_secrets(message: OutboxMessage) -> None:

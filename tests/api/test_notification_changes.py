@@ -556,7 +556,7 @@ def test_an_invitation_code_reaches_the_imported_volunteer_by_email_and_never_th
     assert not [record for record in ours if code in record.getMessage()]
     [row] = outbox(session)
     assert row.event_kind == "invitation" and row.sent_at is not None
-    assert code not in str(row.payload) and "code" not in row.payload
+    assert code not in str(row.payload) and "invitation_code" not in row.payload
     # The code in the mail works.
     claimed = client.post(
         "/api/v1/volunteers",
@@ -576,7 +576,7 @@ def test_a_new_code_replaces_the_invitation_still_waiting(client, session, week,
     assert second in text and first not in text
     replaced, sent = outbox(session)
     assert replaced.dead and replaced.last_error == "Not sent: a newer invitation code replaced it."
-    assert "code" not in replaced.payload  # the dead one forgets its code too
+    assert "invitation_code" not in replaced.payload  # the dead one forgets its code too
     assert sent.sent_at is not None
 
 
