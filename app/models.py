@@ -18,6 +18,7 @@ from app.volunteers.models import (
     VolunteerSkill,
     WithdrawnPhone,
 )
+from app.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "AccessToken",
@@ -39,6 +40,8 @@ __all__ = [
     "SwapOffer",
     "Volunteer",
     "VolunteerSkill",
+    "Webhook",
+    "WebhookDelivery",
     "WithdrawnPhone",
     "coordinator_district",
 ]
