@@ -2,6 +2,7 @@
 
 from app.accounts.models import AccessToken, Account, coordinator_district
 from app.certificates.models import Certificate
+from app.digests.models import DigestRun
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
@@ -26,6 +27,7 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityWindow",
     "Certificate",
+    "DigestRun",
     "District",
     "HoursCorrection",
     "Kiosk",

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     # What a webhook body tells of a volunteer beyond their id: "name,phone" where an
     # office's SMS gateway needs them; none by default.
     webhook_personal_fields: str = Field(default="", pattern=r"^((name|phone)(,(name|phone))?)?$")
+    # The coordinators' daily digest (app/digests) at this local time (the default
+    # timezone): by e-mail to each coordinator, and to these Apprise URLs (chat bots such
+    # as "wecombot://KEY", "dingtalk://TOKEN", "feishu://TOKEN"), separated by spaces.
+    digest_time: str = Field(default="07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    digest_apprise_urls: str = ""
     # The volunteers' defaults until they choose their own (app/notifications/
     # preferences.py reads them): reminders this many minutes before each duty, and
     # quiet hours (local time) in which no reminder is sent; "" for none of either.

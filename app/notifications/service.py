@@ -204,11 +204,14 @@ def deliver_in_own_session(now: datetime) -> "Delivery":
     """One round as the workers run it (the in-process loop on SQLite, the periodic
     procrastinate task on PostgreSQL), each step in a session of its own. Every kind
     of work that sends something on time joins the round here."""
+    from app.digests import service as digests
     from app.webhooks import delivery as webhook_delivery  # (it imports this module)
 
-    webhook_delivery.deliver_in_own_session(now)
     with get_sessionmaker()() as session:
-        return deliver_due(session, now)
+        delivery = deliver_due(session, now)
+    webhook_delivery.deliver_in_own_session(now)
+    digests.send_due_in_own_session(now)
+    return delivery
 
 
 @dataclass(frozen=True)
