@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.notifications import service as notifications
 from app.settings import get_settings
+from app.volunteers.models import Volunteer, VolunteerStatus
 from app.webhooks.models import Webhook, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,16 @@ def _claim_next(session: Session, now: datetime, skipped: set[int]) -> WebhookDe
     return delivery
 
 
+def _done(delivery: WebhookDelivery) -> None:
+    """Delivered or given up: the body, which may name the volunteer, is not kept."""
+    delivery.next_attempt_at = None
+    delivery.body = ""
+
+
 def _give_up(delivery: WebhookDelivery, reason: str) -> None:
     delivery.dead = True
-    delivery.next_attempt_at = None
     delivery.last_error = reason[:2000]
+    _done(delivery)
 
 
 def _post(client: httpx.Client, webhook: Webhook, delivery: WebhookDelivery) -> str | None:
@@ -79,14 +86,20 @@ def deliver_due(session: Session, now: datetime) -> notifications.Delivery:
     that fails is left alone for the rest of the round: a gateway that is down costs
     one timeout per round, not one per waiting delivery."""
     settings = get_settings()
+    withdrawn = VolunteerStatus.withdrawn
     sent = failed = 0
     skipped: set[int] = set()
     client: httpx.Client | None = None  # made at the first delivery: most rounds have none
     try:
         while (delivery := _claim_next(session, now, skipped)) is not None:
             webhook = session.get_one(Webhook, delivery.webhook_id)
+            reason = None
             if webhook.deleted_at is not None:
-                _give_up(delivery, "Not sent: the webhook was deleted.")
+                reason = "Not sent: the webhook was deleted."
+            elif session.get_one(Volunteer, delivery.volunteer_id).status == withdrawn:
+                reason = "Not sent: the volunteer has withdrawn."
+            if reason is not None:
+                _give_up(delivery, reason)
                 session.commit()
                 continue
             session.commit()  # the claim is on record before the receiver hears anything
@@ -99,7 +112,7 @@ def deliver_due(session: Session, now: datetime) -> notifications.Delivery:
             delivery.attempts += 1
             if error is None:
                 delivery.delivered_at = utcnow()
-                delivery.next_attempt_at = None
+                _done(delivery)
                 sent += 1
             else:
                 delivery.last_error = error[:2000]

@@ -39,7 +39,8 @@ class WebhookDelivery(Base):
     event: Mapped[str] = mapped_column(String(40))
     # Sent as X-URoster-Delivery and as the body's id: `kind:event-ref:volunteer:webhook`.
     idempotency_key: Mapped[str] = mapped_column(String(200))
-    # The exact JSON text that is sent and signed, frozen when the change happened.
+    # The exact JSON text that is sent and signed, frozen when the change happened;
+    # emptied once delivered or given up (it may name the volunteer).
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -81,7 +81,12 @@ def delete_webhook(session: Session, webhook_id: int) -> None:
             WebhookDelivery.delivered_at.is_(None),
             WebhookDelivery.dead.is_(False),
         )
-        .values(dead=True, next_attempt_at=None, last_error="Not sent: the webhook was deleted.")
+        .values(
+            dead=True,
+            next_attempt_at=None,
+            body="",
+            last_error="Not sent: the webhook was deleted.",
+        )
     )
 
 

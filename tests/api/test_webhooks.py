@@ -306,16 +306,41 @@ def test_the_body_is_frozen_when_the_event_happens(client, session, world, recei
     volunteer = session.get_one(Volunteer, world["volunteer"].volunteer_id)
     tell_duty_changed(session, [volunteer.id])
     [recorded] = session.scalars(select(WebhookDelivery)).all()
+    frozen = recorded.body
     volunteer.name = "Wang Lihua"  # corrected after the event
     session.commit()
 
     webhook_delivery.deliver_due(session, utcnow() + timedelta(hours=1))
 
     [request] = receiver.requests
-    assert request.body == recorded.body.encode()
+    assert request.body == frozen.encode()
     body = json.loads(request.body)
     assert body["data"]["name"] == "Wang Li"  # as it was when the duty changed
     assert body["occurred_at"] == recorded.created_at.isoformat()
+    session.refresh(recorded)
+    assert recorded.body == ""  # delivered: the name is not kept
+
+
+def test_nothing_is_sent_about_a_volunteer_who_has_withdrawn_and_nothing_kept(
+    client, session, world, receiver, monkeypatch
+):
+    from app.volunteers import service as volunteer_service
+
+    monkeypatch.setattr(get_settings(), "webhook_personal_fields", "name,phone")
+    webhook = register(client, world, receiver.url)
+    volunteer = session.get_one(Volunteer, world["volunteer"].volunteer_id)
+    tell_duty_changed(session, [volunteer.id])
+    volunteer_service.withdraw(session, volunteer)
+    session.commit()
+
+    assert webhook_delivery.deliver_due(session, utcnow()).sent == 0
+
+    assert receiver.requests == []
+    [item] = deliveries(client, world, webhook["id"])["items"]
+    assert item["status"] == "dead"
+    assert item["last_error"] == "Not sent: the volunteer has withdrawn."
+    [row] = session.scalars(select(WebhookDelivery)).all()
+    assert row.body == "" and "Wang Li" not in str(item)
 
 
 def test_a_rolled_back_change_records_no_delivery(client, session, world, receiver):
@@ -497,6 +522,7 @@ def test_a_deleted_webhook_hears_nothing_more_and_its_waiting_deliveries_are_giv
     assert receiver.requests == []
     [given_up] = session.scalars(select(WebhookDelivery)).all()  # none recorded after
     assert given_up.dead and given_up.last_error == "Not sent: the webhook was deleted."
+    assert given_up.body == ""
     assert client.get("/api/v1/webhooks", headers=headers).json()["total"] == 0
     assert_problem(client.delete(f"/api/v1/webhooks/{webhook['id']}", headers=headers), 404)
     gone = client.get(f"/api/v1/webhooks/{webhook['id']}/deliveries", headers=headers)
