@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import db
 from app.accounts.models import Account, Role
-from app.db import get_sessionmaker, utcnow
+from app.db import utcnow
 from app.digests.models import DigestRun
 from app.districts.models import District
 from app.notifications import mail
@@ -265,5 +266,5 @@ def send_due(session: Session, now: datetime) -> DigestRun | None:
 
 
 def send_due_in_own_session(now: datetime) -> None:
-    with get_sessionmaker()() as session:
+    with db.get_sessionmaker()() as session:
         send_due(session, now)

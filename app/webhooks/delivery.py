@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import db
 from app.db import utcnow
 from app.notifications import service as notifications
 from app.settings import get_settings
@@ -147,7 +148,5 @@ def next_attempt_due(session: Session) -> datetime | None:
 
 
 def deliver_in_own_session(now: datetime) -> notifications.Delivery:
-    from app.db import get_sessionmaker
-
-    with get_sessionmaker()() as session:
+    with db.get_sessionmaker()() as session:
         return deliver_due(session, now)

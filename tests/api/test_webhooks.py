@@ -566,3 +566,31 @@ def test_a_webhook_timeout_as_long_as_the_claim_is_refused_at_start(monkeypatch)
         Settings()
     monkeypatch.setenv("UROSTER_WEBHOOK_TIMEOUT_SECONDS", "59")
     assert Settings().webhook_timeout_seconds == 59
+
+
+def test_the_workers_round_delivers_webhooks_and_the_digest(
+    client, session, world, receiver, monkeypatch
+):
+    """The round the workers run (notifications.deliver_in_own_session: the SQLite loop,
+    the procrastinate task) sends webhook deliveries and the day's digest too, whether
+    or not SMTP is set."""
+    from contextlib import nullcontext
+
+    import app.db
+    from app.digests.models import DigestRun
+
+    in_test_session = lambda: lambda: nullcontext(session)  # noqa: E731
+    monkeypatch.setattr(notifications, "get_sessionmaker", in_test_session)
+    monkeypatch.setattr(app.db, "get_sessionmaker", in_test_session)
+    monkeypatch.setattr(get_settings(), "smtp_host", None)
+    monkeypatch.setattr(get_settings(), "digest_time", "00:00")
+    monkeypatch.setattr(get_settings(), "digest_apprise_urls", "json://127.0.0.1:9/bot")
+    register(client, world, receiver.url)
+    tell_duty_changed(session, [world["volunteer"].volunteer_id])
+
+    notifications.deliver_in_own_session(utcnow())
+
+    [request] = receiver.requests
+    assert request.headers["X-URoster-Event"] == "duty.changed"
+    # Nothing to report on this quiet day, but the day's digest has been taken.
+    assert session.scalar(select(func.count()).select_from(DigestRun)) == 1
