@@ -594,3 +594,29 @@ def test_the_workers_round_delivers_webhooks_and_the_digest(
     assert request.headers["X-URoster-Event"] == "duty.changed"
     # Nothing to report on this quiet day, but the day's digest has been taken.
     assert session.scalar(select(func.count()).select_from(DigestRun)) == 1
+
+
+def test_a_webhook_delivery_alone_wakes_the_workers_after_the_commit(
+    client, session, world, receiver, monkeypatch
+):
+    """The volunteer has no e-mail address: only the webhook hears, and the commit still
+    makes the in-process loop go round now instead of at its next poll."""
+    import threading
+
+    from app.rosters import jobs
+
+    runner = type("Runner", (), {"wake": threading.Event()})()
+    monkeypatch.setattr(jobs, "_thread_runner", runner)
+    register(client, world, receiver.url)
+    assert session.get_one(Volunteer, world["volunteer"].volunteer_id).email is None
+
+    notifications.tell(
+        session,
+        kind=EventKind.reminder,
+        event_ref="assignment-3:120",
+        payloads={world["volunteer"].volunteer_id: {"shift_id": 3}},
+    )
+    assert not runner.wake.is_set()  # not before the commit
+    session.commit()
+
+    assert runner.wake.is_set()
