@@ -32,7 +32,14 @@ def _only_private_networks(host: str, port: int | None) -> bool:
         except (OSError, UnicodeError):
             return False
         addresses = [ipaddress.ip_address(info[4][0]) for info in found]
-    return all(address.is_loopback or address.is_private for address in addresses)
+    return all(_inside_the_office(address) for address in addresses)
+
+
+def _inside_the_office(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    # ::ffff:8.8.8.8 is 8.8.8.8 (Python 3.11 counts the whole ::ffff:0:0/96 as private).
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_private
 
 
 def create_webhook(session: Session, data: WebhookCreate) -> Webhook:

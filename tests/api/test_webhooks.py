@@ -204,6 +204,7 @@ def test_the_secret_is_shown_once_and_generated_when_absent(client, session, wor
         "http://10.1.2.3/sms",
         "http://192.168.0.10:8080/",
         "http://[::1]:9000/hook",
+        "http://[fd00::20]/hook",
         "https://8.8.8.8/hook",
         "https://gateway.example.org/hook",
     ],
@@ -217,6 +218,8 @@ def test_https_anywhere_and_plain_http_inside_the_office_are_accepted(client, wo
     [
         ({"url": "http://8.8.8.8/hook"}, "url"),  # plain http over the internet
         ({"url": "http://gateway.invalid/hook"}, "url"),  # a name that does not resolve
+        ({"url": "http://[::ffff:8.8.8.8]/hook"}, "url"),  # 8.8.8.8 in IPv6 clothing
+        ({"url": "http://100.64.0.1/hook"}, "url"),  # a carrier's shared space, not ours
         ({"url": "ftp://10.0.0.1/hook"}, "url"),
         ({"url": "not a url"}, "url"),
         ({"url": "https://x.example.org/" + "a" * 2000}, "url"),
