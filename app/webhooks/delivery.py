@@ -74,12 +74,14 @@ def _post(client: httpx.Client, webhook: Webhook, delivery: WebhookDelivery) -> 
         SIGNATURE_HEADER: signature(webhook.secret, body),
     }
     try:
-        response = client.post(webhook.url, content=body, headers=headers)
+        # The status is the answer: the response's body is never read (a receiver cannot
+        # fill the worker's memory or hold it by sending one).
+        with client.stream("POST", webhook.url, content=body, headers=headers) as response:
+            if response.is_success:
+                return None
+            return f"HTTP {response.status_code} {response.reason_phrase}".strip()
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-    if response.is_success:
-        return None
-    return f"HTTP {response.status_code} {response.reason_phrase}".strip()
 
 
 def deliver_due(session: Session, now: datetime) -> notifications.Delivery:
