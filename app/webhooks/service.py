@@ -32,7 +32,7 @@ def _only_private_networks(host: str, port: int | None) -> bool:
         except (OSError, UnicodeError):
             return False
         addresses = [ipaddress.ip_address(info[4][0]) for info in found]
-    return all(_inside_the_office(address) for address in addresses)
+    return bool(addresses) and all(_inside_the_office(address) for address in addresses)
 
 
 def _inside_the_office(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
