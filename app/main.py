@@ -50,6 +50,7 @@ from app.web.stations import LEAFLET_STATIC
 from app.web.stations import router as console_stations_router
 from app.web.volunteer_app import routers as volunteer_app_routers
 from app.web.volunteers import router as console_volunteers_router
+from app.webhooks.router import router as webhooks_router
 
 log = logging.getLogger("uroster")
 WEB_STATIC = Path(__file__).resolve().parent / "web" / "static"
@@ -162,6 +163,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         kiosks_router,
         hours_router,
         certificates_router,
+        webhooks_router,
         kiosk_page_router,
         verify_page_router,
         console_router,

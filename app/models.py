@@ -2,6 +2,7 @@
 
 from app.accounts.models import AccessToken, Account, coordinator_district
 from app.certificates.models import Certificate
+from app.digests.models import DigestRun
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
@@ -18,6 +19,7 @@ from app.volunteers.models import (
     VolunteerSkill,
     WithdrawnPhone,
 )
+from app.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "AccessToken",
@@ -25,6 +27,7 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityWindow",
     "Certificate",
+    "DigestRun",
     "District",
     "HoursCorrection",
     "Kiosk",
@@ -39,6 +42,8 @@ __all__ = [
     "SwapOffer",
     "Volunteer",
     "VolunteerSkill",
+    "Webhook",
+    "WebhookDelivery",
     "WithdrawnPhone",
     "coordinator_district",
 ]

@@ -94,6 +94,17 @@ class Settings(BaseSettings):
     # sends it once the claim runs out. Longer than the SMTP timeout, so that a slow
     # send is never taken for a dead one.
     notification_claim_seconds: float = Field(default=300.0, gt=0)
+    # Webhooks (app/webhooks): an attempt fails if the receiver has not answered in time
+    # (retried like e-mail, with the same claim period and attempt limit).
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # What a webhook body tells of a volunteer beyond their id: "name,phone" where an
+    # office's SMS gateway needs them; none by default.
+    webhook_personal_fields: str = Field(default="", pattern=r"^((name|phone)(,(name|phone))?)?$")
+    # The coordinators' daily digest (app/digests) at this local time (the default
+    # timezone): by e-mail to each coordinator, and to these Apprise URLs (chat bots such
+    # as "wecombot://KEY", "dingtalk://TOKEN", "feishu://TOKEN"), separated by spaces.
+    digest_time: str = Field(default="07:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    digest_apprise_urls: str = ""
     # The volunteers' defaults until they choose their own (app/notifications/
     # preferences.py reads them): reminders this many minutes before each duty, and
     # quiet hours (local time) in which no reminder is sent; "" for none of either.
@@ -111,6 +122,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "UROSTER_NOTIFICATION_CLAIM_SECONDS must be longer than "
                 "UROSTER_SMTP_TIMEOUT_SECONDS"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _claim_outlasts_a_webhook_call(self) -> "Settings":
+        if self.notification_claim_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "UROSTER_NOTIFICATION_CLAIM_SECONDS must be longer than "
+                "UROSTER_WEBHOOK_TIMEOUT_SECONDS"
             )
         return self
 

@@ -32,6 +32,7 @@ from app.rosters import mapping
 from app.rosters.models import Assignment, Roster
 from app.settings import get_settings
 from app.volunteers.models import Volunteer, VolunteerStatus
+from app.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,10 @@ def tell(session: Session, *, kind: EventKind, event_ref: str, payloads: dict[in
             payload=payloads[volunteer_id],
             language=language,
         )
+    # Webhooks hear of every event, e-mail or not (the office's SMS and chat gateways).
+    recorded = webhooks.fan_out(session, kind=kind, event_ref=event_ref, payloads=payloads)
+    if recorded and nudge not in session.info.get("after_commit", []):
+        after_commit(session, nudge)
     return len(recipients)
 
 
@@ -211,8 +216,14 @@ def deliver_in_own_session(now: datetime) -> "Delivery":
     """One round as the workers run it (the in-process loop on SQLite, the periodic
     procrastinate task on PostgreSQL), each step in a session of its own. Every kind
     of work that sends something on time joins the round here."""
+    from app.digests import service as digests
+    from app.webhooks import delivery as webhook_delivery  # (it imports this module)
+
     with get_sessionmaker()() as session:
-        return deliver_due(session, now)
+        delivery = deliver_due(session, now)
+    webhook_delivery.deliver_in_own_session(now)
+    digests.send_due_in_own_session(now)
+    return delivery
 
 
 @dataclass(frozen=True)
@@ -253,12 +264,16 @@ def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
 
 def next_attempt_due(session: Session) -> datetime | None:
     """When the earliest waiting message is due (a retry, or a claim running out)."""
-    return session.scalar(
+    from app.webhooks import delivery as webhook_delivery
+
+    due = session.scalar(
         select(OutboxMessage.next_attempt_at)
         .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at.is_not(None))
         .order_by(OutboxMessage.next_attempt_at)
         .limit(1)
     )
+    webhook_due = webhook_delivery.next_attempt_due(session)
+    return min((d for d in (due, webhook_due) if d is not None), default=None)
 
 
 def week_ends_at(week: str, zone: str) -> datetime:

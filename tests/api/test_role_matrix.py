@@ -20,6 +20,7 @@ import pytest
 from tests.api.conftest import ROLES, Caller, World
 from tests.api.test_certificates import add_certificates
 from tests.api.test_duties import add_duties
+from tests.api.test_webhooks import add_webhook
 
 A, V, OV, C, OC, AD = ROLES  # anonymous, volunteer, other_volunteer, coordinator, ...
 KIOSKS = ["kiosk", "other_kiosk", "revoked_kiosk"]
@@ -438,6 +439,19 @@ CALLS = {
     # The API documentation pages, outside the OpenAPI document like the kiosk page.
     "GET /docs (page)": Call("GET", lambda w: "/docs", codes(*[200] * 6)),
     "GET /redoc (page)": Call("GET", lambda w: "/redoc", codes(*[200] * 6)),
+    "POST /webhooks": Call(
+        "POST",
+        lambda w: "/api/v1/webhooks",
+        ADMIN_ONLY(201),
+        json=lambda w, role: {"url": "http://127.0.0.1:9/hook", "events": ["duty.changed"]},
+    ),
+    "GET /webhooks": Call("GET", lambda w: "/api/v1/webhooks", ADMIN_ONLY(200)),
+    "DELETE /webhooks/{id}": Call(
+        "DELETE", lambda w: f"/api/v1/webhooks/{w.webhook_id}", ADMIN_ONLY(204)
+    ),
+    "GET /webhooks/{id}/deliveries": Call(
+        "GET", lambda w: f"/api/v1/webhooks/{w.webhook_id}/deliveries", ADMIN_ONLY(200)
+    ),
 }
 
 
@@ -478,6 +492,7 @@ def world_with_template(world, session):
     add_certificates(world, session)
     add_duties(world, session)
     add_swap_offer(world, session)
+    add_webhook(world, session)
     return world
 
 
@@ -575,6 +590,7 @@ def test_every_route_is_in_the_matrix(app):
             "shift_id",
             "kiosk_id",
             "coordinator_id",
+            "webhook_id",
         ):
             template = template.replace("{" + name + "}", "{id}")
         for method in operations:

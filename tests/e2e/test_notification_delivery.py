@@ -90,6 +90,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_the_message_in
         "mail_from": "U-Roster <roster@station.example>",
         # The killed worker's claim on the mail it was sending runs out after 2 s.
         "smtp_timeout_seconds": "1",
+        "webhook_timeout_seconds": "1",  # a claim outlasts every kind of send
         "notification_claim_seconds": "2",
     }
     migrate(database_url)
