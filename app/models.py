@@ -5,7 +5,7 @@ from app.certificates.models import Certificate
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
-from app.notifications.models import NotificationPreference, OutboxMessage
+from app.notifications.models import NotificationPreference, OutboxMessage, SigningKey
 from app.rosters.models import Assignment as RosterAssignment
 from app.rosters.models import Roster
 from app.shifts.models import Shift
@@ -35,6 +35,7 @@ __all__ = [
     "ServiceHours",
     "Shift",
     "ShiftTemplate",
+    "SigningKey",
     "Station",
     "SwapOffer",
     "Volunteer",

@@ -118,14 +118,25 @@ def message_id(idempotency_key: str, mail_from: str) -> str:
 
 
 def compose(
-    rendered: Rendered, *, to_name: str, to_address: str, idempotency_key: str, mail_from: str
+    rendered: Rendered,
+    *,
+    to_name: str,
+    to_address: str,
+    idempotency_key: str,
+    mail_from: str,
+    unsubscribe_url: str,
 ) -> EmailMessage:
+    """`unsubscribe_url` stops this kind of message for this recipient
+    (unsubscribe.url): mail clients show an "Unsubscribe" button that POSTs to it
+    (RFC 8058 one-click; the relay's DKIM signature must cover both headers)."""
     message = EmailMessage()
     message["Subject"] = rendered.subject
     message["From"] = mail_from
     local, _, domain = to_address.rpartition("@")
     message["To"] = Address(display_name=to_name, username=local, domain=domain)
     message["Message-ID"] = message_id(idempotency_key, mail_from)
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message
