@@ -396,6 +396,64 @@ def test_the_signing_key_is_made_again_if_it_was_lost(session, world):
     assert session.get(SigningKey, unsubscribe.PURPOSE) is not None
 
 
+RACING_KINDS = ["reminder", "duty_changed", "seat_offered", "seat_taken"]
+
+
+@pytest.fixture
+def committed_volunteer(engine):
+    """A volunteer committed for real, so that sessions of their own see it."""
+    from sqlalchemy import delete
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        volunteer = Volunteer(name="Race", phone="+8613900000777", email="race@example.org")
+        session.add(volunteer)
+        session.commit()
+        volunteer_id = volunteer.id
+    yield volunteer_id
+    with Session(engine) as session:
+        session.execute(
+            delete(NotificationPreference).where(
+                NotificationPreference.volunteer_id == volunteer_id
+            )
+        )
+        session.execute(delete(Volunteer).where(Volunteer.id == volunteer_id))
+        session.commit()
+
+
+def test_links_clicked_at_once_each_mute_their_kind(engine, committed_volunteer):
+    """Four links of one volunteer followed at the same moment (a mail client working
+    through a folder): the first makes the preference row, none undoes another."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        paths = [unsubscribe.token(session, committed_volunteer, kind) for kind in RACING_KINDS]
+    barrier = threading.Barrier(len(paths))
+    failures: list[Exception] = []
+
+    def follow(token: str) -> None:
+        try:
+            with Session(engine) as session:
+                barrier.wait()
+                assert unsubscribe.unsubscribe(session, token) is not None
+                session.commit()
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=follow, args=(path,)) for path in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    with Session(engine) as session:
+        row = session.get_one(NotificationPreference, committed_volunteer)
+        assert row.muted_kinds.split(",") == sorted(RACING_KINDS)
+
+
 # -- the confirmation page at the link's address --------------------------------------------
 
 
