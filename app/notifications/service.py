@@ -317,14 +317,19 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
                 _give_up(message, "The volunteer has no e-mail address any more.")
                 session.commit()
                 continue
+            # Stops this kind of message for this volunteer: a header and the last line.
+            unsubscribe_url = unsubscribe.url(session, message.volunteer_id, message.event_kind)
             composed = mail.compose(
-                mail.render(message.event_kind, message.payload, message.language, volunteer.name),
+                mail.render(
+                    message.event_kind, message.payload, message.language, volunteer.name,
+                    unsubscribe_url=unsubscribe_url,
+                ),
                 to_name=volunteer.name,
                 to_address=volunteer.email,
                 idempotency_key=message.idempotency_key,
                 mail_from=settings.mail_from,
-                unsubscribe_url=unsubscribe.url(session, message.volunteer_id, message.event_kind),
-            )
+                unsubscribe_url=unsubscribe_url,
+            )  # fmt: skip
             session.commit()  # the claim is on record before the server hears anything
             try:
                 mailer.send(composed)

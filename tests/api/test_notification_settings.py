@@ -17,7 +17,7 @@ from app.settings import get_settings
 from app.volunteers.models import Volunteer
 from tests.api.conftest import ROLES, assert_problem
 from tests.api.test_app_pages import as_caller, csrf
-from tests.api.test_notifications import STATION_ZONE, WEEK
+from tests.api.test_notifications import STATION_ZONE, WEEK, text_of
 from tests.api.test_notifications import inbox as smtp_inbox
 
 # The SMTP server (aiosmtpd) of the notification tests, under a name of this module.
@@ -285,6 +285,7 @@ def test_every_mail_carries_a_one_click_unsubscribe_link_for_its_kind(
 ):
     monkeypatch.setattr(get_settings(), "public_url", "https://roster.example.org/")
     mine, theirs = addressed
+    client.patch(SETTINGS, headers=world["other_volunteer"].headers, json={"language": "en"})
     service.tell(
         session,
         kind=EventKind.roster_published,
@@ -300,6 +301,18 @@ def test_every_mail_carries_a_one_click_unsubscribe_link_for_its_kind(
         assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert mail["List-Unsubscribe"].startswith("<https://roster.example.org/unsubscribe/")
         links[mail["X-Envelope-To"]] = unsubscribe_path(mail)
+        # The same link under the text, for mail clients that show no button for it.
+        url = mail["List-Unsubscribe"][1:-1]
+        english = mail["X-Envelope-To"] == f"v{theirs}@example.org"
+        question, action = (
+            ("Don't want e-mails like this?", "Unsubscribe")
+            if english
+            else ("不想再收到此类邮件？", "退订")
+        )
+        assert text_of(mail).rstrip().endswith(f"{question} {action}: {url}")
+        html = mail.get_body(("html",)).get_content()
+        link = f'<a href="{url}">{action}</a></small></p>'
+        assert link in html and html.index(link) < html.index("</body>")
     mine_link = links[f"v{mine}@example.org"]
     assert mine_link != links[f"v{theirs}@example.org"]  # one per recipient
     assert mine_link.startswith(f"/unsubscribe/{mine}.roster_published.")
@@ -342,6 +355,26 @@ def test_a_link_stops_only_its_own_kind(client, session, world, addressed):
 
     assert stored(session, mine).muted_kinds == "reminder"
     assert stored(session, theirs) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"data": {"List-Unsubscribe": "One-Click"}},  # application/x-www-form-urlencoded
+        {"files": {"List-Unsubscribe": (None, "One-Click")}},  # multipart/form-data
+        {"content": b""},
+        {"json": {"anything": True}},
+    ],
+    ids=["urlencoded", "multipart", "empty", "json"],
+)
+def test_one_click_takes_whatever_body_the_mail_client_sends(client, session, world, body):
+    volunteer_id = world["volunteer"].volunteer_id
+    path = f"/unsubscribe/{unsubscribe.token(session, volunteer_id, 'seat_offered')}"
+
+    response = client.post(path, **body)
+
+    assert response.status_code == 200, response.text
+    assert stored(session, volunteer_id).muted_kinds == "seat_offered"
 
 
 def forged_paths(session, volunteer_id: int) -> list[str]:
