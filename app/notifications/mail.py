@@ -152,19 +152,21 @@ def compose(
     to_address: str,
     idempotency_key: str,
     mail_from: str,
-    unsubscribe_url: str,
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
     """`unsubscribe_url` stops this kind of message for this recipient
     (unsubscribe.url): mail clients show an "Unsubscribe" button that POSTs to it
-    (RFC 8058 one-click; the relay's DKIM signature must cover both headers)."""
+    (RFC 8058 one-click; the relay's DKIM signature must cover both headers). Every
+    volunteer's notification has one; a mail that is none (to a coordinator) has none."""
     message = EmailMessage()
     message["Subject"] = rendered.subject
     message["From"] = mail_from
     local, _, domain = to_address.rpartition("@")
     message["To"] = Address(display_name=to_name, username=local, domain=domain)
     message["Message-ID"] = message_id(idempotency_key, mail_from)
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if unsubscribe_url is not None:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message

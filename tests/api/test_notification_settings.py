@@ -680,3 +680,15 @@ def test_the_links_token_stays_out_of_the_access_log(session, world):
     path = f"/unsubscribe/{unsubscribe.token(session, world['volunteer'].volunteer_id, 'reminder')}"
     line = redact(f'127.0.0.1 - "POST {path}?done=true HTTP/1.1" 303')
     assert line == '127.0.0.1 - "POST /unsubscribe/[redacted]?done=true HTTP/1.1" 303'
+
+
+def test_a_mail_that_is_no_volunteers_notification_has_no_unsubscribe_header():
+    from app.notifications import mail
+
+    rendered = mail.Rendered("Digest", "text", "<p>html</p>")
+    common = {"to_name": "Coord", "to_address": "c@example.org", "idempotency_key": "k",
+              "mail_from": "U-Roster <r@example.org>"}  # fmt: skip
+    plain = mail.compose(rendered, **common)
+    assert "List-Unsubscribe" not in plain and "List-Unsubscribe-Post" not in plain
+    linked = mail.compose(rendered, **common, unsubscribe_url="https://x.example/unsubscribe/t")
+    assert linked["List-Unsubscribe"] == "<https://x.example/unsubscribe/t>"
