@@ -23,6 +23,8 @@ from app.hours.router import router as hours_router
 from app.kiosk_page.router import router as kiosk_page_router
 from app.kiosks.ratelimit import RateLimiter
 from app.kiosks.router import router as kiosks_router
+from app.notifications.router import router as notifications_router
+from app.notifications.router import unsubscribe_router
 from app.ops.docs import install_docs
 from app.ops.logs import redact_access_log
 from app.ops.metrics import Metrics, RequestContextMiddleware
@@ -159,6 +161,8 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         swaps_router,
         shifts_router,
         volunteers_router,
+        notifications_router,
+        unsubscribe_router,
         rosters_router,
         kiosks_router,
         hours_router,

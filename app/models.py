@@ -6,7 +6,7 @@ from app.digests.models import DigestRun
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
-from app.notifications.models import NotificationPreference, OutboxMessage
+from app.notifications.models import NotificationPreference, OutboxMessage, SigningKey
 from app.rosters.models import Assignment as RosterAssignment
 from app.rosters.models import Roster
 from app.shifts.models import Shift
@@ -38,6 +38,7 @@ __all__ = [
     "ServiceHours",
     "Shift",
     "ShiftTemplate",
+    "SigningKey",
     "Station",
     "SwapOffer",
     "Volunteer",

@@ -13,6 +13,7 @@ from types import TracebackType
 
 import aiosmtplib
 from jinja2 import Environment
+from markupsafe import Markup
 
 from app.notifications.models import EventKind, Language
 from app.settings import Settings
@@ -139,11 +140,38 @@ RENDERERS: dict[str, Callable[[dict, Language, str], Rendered]] = {
 }
 
 
-def render(kind: str, payload: dict, language: str, name: str) -> Rendered:
+# The last line of every mail, for mail clients that offer no button for the
+# List-Unsubscribe header: (question, link text).
+UNSUBSCRIBE_LINE = {
+    Language.zh: ("不想再收到此类邮件？", "退订"),
+    Language.en: ("Don't want e-mails like this?", "Unsubscribe"),
+}
+
+
+def render(
+    kind: str, payload: dict, language: str, name: str, *, unsubscribe_url: str | None = None
+) -> Rendered:
+    """The mail of this kind; with `unsubscribe_url`, a line under it that leads there."""
     spoken = Language(language) if language in Language.__members__ else Language.zh
     if kind not in RENDERERS:
         raise ValueError(f"No e-mail for {kind!r} messages.")
-    return RENDERERS[kind](payload, spoken, name)
+    rendered = RENDERERS[kind](payload, spoken, name)
+    if unsubscribe_url is None:
+        return rendered
+    return _with_unsubscribe_line(rendered, spoken, unsubscribe_url)
+
+
+def _with_unsubscribe_line(rendered: Rendered, language: Language, url: str) -> Rendered:
+    question, action = UNSUBSCRIBE_LINE[language]
+    text = f"{rendered.text.rstrip()}\n{question} {action}: {url}\n"
+    # Markup escapes what it is given; str() so that joining it escapes nothing else.
+    line = str(
+        Markup('<p><small>{} <a href="{}">{}</a></small></p>\n').format(question, url, action)
+    )
+    html = rendered.html
+    end = html.rfind("</body>")
+    html = html + line if end < 0 else html[:end] + line + html[end:]
+    return Rendered(subject=rendered.subject, text=text, html=html)
 
 
 def message_id(idempotency_key: str, mail_from: str) -> str:
@@ -156,14 +184,27 @@ def message_id(idempotency_key: str, mail_from: str) -> str:
 
 
 def compose(
-    rendered: Rendered, *, to_name: str, to_address: str, idempotency_key: str, mail_from: str
+    rendered: Rendered,
+    *,
+    to_name: str,
+    to_address: str,
+    idempotency_key: str,
+    mail_from: str,
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
+    """`unsubscribe_url` stops this kind of message for this recipient
+    (unsubscribe.url): mail clients show an "Unsubscribe" button that POSTs to it
+    (RFC 8058 one-click; the relay's DKIM signature must cover both headers). Every
+    volunteer's notification has one; a mail that is none (to a coordinator) has none."""
     message = EmailMessage()
     message["Subject"] = rendered.subject
     message["From"] = mail_from
     local, _, domain = to_address.rpartition("@")
     message["To"] = Address(display_name=to_name, username=local, domain=domain)
     message["Message-ID"] = message_id(idempotency_key, mail_from)
+    if unsubscribe_url is not None:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     return message

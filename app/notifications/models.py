@@ -92,3 +92,16 @@ class NotificationPreference(Base):
     quiet_hours: Mapped[str | None] = mapped_column(String(11))
     # Kinds of message (EventKind values, comma-separated) unsubscribed from by e-mail.
     muted_kinds: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+class SigningKey(Base):
+    """A secret of the service, one per purpose, made by the migration that adds the
+    purpose (and again by `unsubscribe.signing_key` if the row was ever lost). Kept in
+    the database because every API process and worker must sign alike and links in
+    mails already sent must keep working after a restart; no setting to configure."""
+
+    __tablename__ = "signing_key"
+
+    purpose: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # 32 random bytes, hex.
+    secret: Mapped[str] = mapped_column(String(128))

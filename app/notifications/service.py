@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 
 from app.db import after_commit, get_sessionmaker, utcnow
 from app.districts.models import District
-from app.notifications import mail
+from app.notifications import mail, unsubscribe
 from app.notifications.models import (
     Channel,
     EventKind,
-    Language,
     NotificationPreference,
     OutboxMessage,
 )
+from app.notifications.preferences import choices
 from app.rosters import mapping
 from app.rosters.models import Assignment, Roster
 from app.settings import get_settings
@@ -95,8 +95,10 @@ def nudge() -> None:
         log.exception("notification workers not nudged")
 
 
-def _email_recipients(session: Session, volunteer_ids: set[int]) -> dict[int, str]:
-    """Of these volunteers, those who hear by e-mail, with their language."""
+def _email_recipients(session: Session, volunteer_ids: set[int], kind: EventKind) -> dict[int, str]:
+    """Of these volunteers, those who hear of this kind of event by e-mail, with their
+    language: an active volunteer with an address, e-mail not turned off, and this
+    kind not unsubscribed from (muting reminders leaves the change notices coming)."""
     if not volunteer_ids:
         return {}
     preferences = {
@@ -116,11 +118,9 @@ def _email_recipients(session: Session, volunteer_ids: set[int]) -> dict[int, st
     )
     recipients = {}
     for volunteer_id in reachable:
-        preference = preferences.get(volunteer_id)
-        if preference is None:
-            recipients[volunteer_id] = Language.zh.value
-        elif preference.email_enabled:
-            recipients[volunteer_id] = preference.language
+        chosen = choices(preferences.get(volunteer_id))
+        if chosen.email and kind.value not in chosen.muted_kinds:
+            recipients[volunteer_id] = chosen.language.value
     return recipients
 
 
@@ -128,7 +128,7 @@ def tell(session: Session, *, kind: EventKind, event_ref: str, payloads: dict[in
     """Records one event for the volunteers concerned (volunteer id → what their message
     says) on every channel they hear by, in the caller's transaction. Every event of
     the service goes through here. Returns the number of e-mails recorded."""
-    recipients = _email_recipients(session, set(payloads))
+    recipients = _email_recipients(session, set(payloads), kind)
     for volunteer_id, language in sorted(recipients.items()):
         record(
             session,
@@ -355,13 +355,19 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
                 _give_up(message, "The volunteer has no e-mail address any more.")
                 session.commit()
                 continue
+            # Stops this kind of message for this volunteer: a header and the last line.
+            unsubscribe_url = unsubscribe.url(session, message.volunteer_id, message.event_kind)
             composed = mail.compose(
-                mail.render(message.event_kind, message.payload, message.language, volunteer.name),
+                mail.render(
+                    message.event_kind, message.payload, message.language, volunteer.name,
+                    unsubscribe_url=unsubscribe_url,
+                ),
                 to_name=volunteer.name,
                 to_address=volunteer.email,
                 idempotency_key=message.idempotency_key,
                 mail_from=settings.mail_from,
-            )
+                unsubscribe_url=unsubscribe_url,
+            )  # fmt: skip
             session.commit()  # the claim is on record before the server hears anything
             try:
                 mailer.send(composed)

@@ -6,10 +6,12 @@ import re
 # The calendar feed's URL is its credential (calendar apps cannot send a header).
 SECRET_PATHS = re.compile(r"(/calendar/)[^/?#\s]+(\.ics)")
 REDACTED = r"\1[redacted]\2"
+# So is an e-mail's unsubscribe link (app/notifications/unsubscribe.py).
+UNSUBSCRIBE_PATHS = re.compile(r"(/unsubscribe/)[^/?#\s]+")
 
 
 def redact(text: str) -> str:
-    return SECRET_PATHS.sub(REDACTED, text)
+    return UNSUBSCRIBE_PATHS.sub(r"\1[redacted]", SECRET_PATHS.sub(REDACTED, text))
 
 
 class RedactSecrets(logging.Filter):

@@ -351,6 +351,22 @@ CALLS = {
     "GET /calendar/{feed_token}.ics": Call(
         "GET", lambda w: f"/api/v1/calendar/{w.feed_token}.ics", codes(*[200] * 6)
     ),
+    "GET /volunteers/me/notification-settings": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/notification-settings", VOLUNTEER_SELF(200)
+    ),
+    "PATCH /volunteers/me/notification-settings": Call(
+        "PATCH",
+        lambda w: "/api/v1/volunteers/me/notification-settings",
+        VOLUNTEER_SELF(200),
+        json=lambda w, role: {"language": "en"},
+    ),
+    # The link in an e-mail is the credential (RFC 8058 one-click): anyone holding it.
+    "POST /unsubscribe/{token}": Call(
+        "POST", lambda w: w.unsubscribe_path, codes(*[200] * 6), kiosk=kiosks(200, 200, 200)
+    ),
+    "GET /unsubscribe/{token} (page)": Call(
+        "GET", lambda w: w.unsubscribe_path, codes(*[200] * 6), kiosk=kiosks(200, 200, 200)
+    ),
     "POST /stations/{id}/kiosks": Call(
         "POST",
         lambda w: f"/api/v1/stations/{w.station_a.id}/kiosks",
@@ -493,7 +509,15 @@ def world_with_template(world, session):
     add_duties(world, session)
     add_swap_offer(world, session)
     add_webhook(world, session)
+    world.unsubscribe_path = unsubscribe_path(world, session)
     return world
+
+
+def unsubscribe_path(world, session) -> str:
+    from app.notifications import unsubscribe
+
+    token = unsubscribe.token(session, world["volunteer"].volunteer_id, "reminder")
+    return f"/unsubscribe/{token}"
 
 
 def add_swap_offer(world, session):

@@ -317,3 +317,128 @@ def test_a_new_volunteer_uses_the_app_on_a_phone(database_url, tmp_path):
         finally:
             browser.close()
     assert errors == []
+
+
+def unsubscribe_link(database_url: str, base_url: str, volunteer_id: int, kind: str) -> str:
+    """The link the volunteer's e-mails of `kind` carry, signed with the database's key
+    (as the delivering worker signs it)."""
+    from sqlalchemy.orm import Session
+
+    from app.db import make_engine
+    from app.notifications import unsubscribe
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return f"{base_url}/unsubscribe/{unsubscribe.token(session, volunteer_id, kind)}"
+    finally:
+        engine.dispose()
+
+
+def test_a_volunteer_chooses_how_they_hear_and_unsubscribes_from_a_mail(tmp_path):
+    """The notifications section of the settings page on a phone, by keyboard, with a
+    refused form, and the page an e-mail's unsubscribe link opens. On SQLite only: the
+    same forms run over both databases in tests/api/test_notification_settings.py."""
+    expect = sync_api.expect
+    database_url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    migrate(database_url)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with (
+        running_server(database_url, tmp_path / "server.log", **BOOTSTRAP) as base_url,
+        sync_api.sync_playwright() as playwright,
+    ):
+        api, district, _coordinator = office(base_url)
+        headers = api_volunteer(api, district, "林晓华", VOLUNTEER["phone"])
+        me = api.patch("/volunteers/me", headers=headers, json={"email": "lin@example.org"})
+        me.raise_for_status()
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(
+            viewport=PHONE, user_agent=WECHAT, locale="zh-CN", is_mobile=True, has_touch=True
+        )
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "response",
+            lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and r.status != 422
+            else None,
+        )  # fmt: skip
+        expect.set_options(timeout=15_000)
+        try:
+            page.goto(f"{base_url}/app/login?next=/app/settings")
+            page.get_by_label("手机号").fill(VOLUNTEER["phone"])
+            page.get_by_label("密码").fill("walnut-signal-meadow-93")
+            page.get_by_role("button", name="登录").click()
+            section = page.get_by_role("region", name="通知")
+            expect(section.get_by_text("邮件将发送到 lin@example.org。")).to_be_visible()
+            expect(section.get_by_label("给我发送邮件")).to_be_checked()
+            expect(section.get_by_label("提前 1 天")).to_be_checked()
+            expect(section.get_by_label("提前 2 小时")).to_be_checked()
+            expect(section.get_by_label("免打扰开始")).to_have_value("22:00")
+
+            # By keyboard: untick "2 hours", tick "30 minutes", type another time, choose
+            # English messages, and quiet hours that end when they start.
+            section.get_by_label("提前 2 小时").focus()
+            page.keyboard.press("Space")
+            page.keyboard.press("Tab")  # 1 hour before
+            page.keyboard.press("Tab")  # 30 minutes before
+            page.keyboard.press("Space")
+            page.keyboard.press("Tab")
+            page.keyboard.type("45")
+            section.get_by_label("通知语言").select_option(label="English")
+            section.get_by_label("免打扰结束").fill("22:00")
+            section.get_by_role("button", name="保存").focus()
+            page.keyboard.press("Enter")
+            expect(page.locator("#quiet_hours-error")).to_have_text(
+                "免打扰时段的结束时间不能与开始时间相同。"
+            )
+            section = page.get_by_role("region", name="通知")
+            expect(section.get_by_label("提前 2 小时")).not_to_be_checked()  # kept as typed
+            expect(section.get_by_label("提前 30 分钟")).to_be_checked()
+            expect(section.get_by_label("其他时间（提前分钟数）")).to_have_value("45")
+            assert_touch_targets(page)
+            shoot(page, "settings-notifications-refused", "sqlite", address="/app/settings")
+
+            section.get_by_label("免打扰结束").fill("06:30")
+            section.get_by_role("button", name="保存").click()
+            expect(page.get_by_role("status")).to_have_text("通知设置已保存。")
+            chosen = api.get("/volunteers/me/notification-settings", headers=headers).json()
+            assert chosen == {
+                "channels": {"email": True},
+                "language": "en",
+                "quiet_hours": {"start": "22:00", "end": "06:30"},
+                "reminder_minutes": [1440, 45, 30],
+                "muted_kinds": [],
+            }
+
+            # A reminder's unsubscribe link, opened by someone not signed in: it asks first.
+            link = unsubscribe_link(database_url, base_url, me.json()["id"], "reminder")
+            mail_client = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True)
+            other = mail_client.new_page()
+            other.goto(link)
+            expect(other.get_by_text("不再接收此类邮件：值班前提醒？")).to_be_visible()
+            assert api.get("/volunteers/me/notification-settings", headers=headers).json()[
+                "muted_kinds"
+            ] == []  # fmt: skip
+            assert_touch_targets(other)
+            shoot(other, "unsubscribe", "sqlite")
+            other.get_by_role("button", name="退订").click()
+            expect(other.get_by_role("status")).to_have_text("您已不再接收此类邮件：值班前提醒。")
+            shoot(other, "unsubscribe-done", "sqlite")
+            mail_client.close()
+
+            # Back in the app the kind is unticked; ticking it brings the reminders back.
+            page.reload()
+            section = page.get_by_role("region", name="通知")
+            reminders = section.get_by_label("值班前提醒", exact=True)
+            expect(reminders).not_to_be_checked()
+            reminders.check()
+            section.get_by_role("button", name="保存").click()
+            expect(page.get_by_role("status")).to_have_text("通知设置已保存。")
+            muted = api.get("/volunteers/me/notification-settings", headers=headers).json()
+            assert muted["muted_kinds"] == []
+            assert_touch_targets(page)
+            shoot(page, "settings-notifications", "sqlite", address="/app/settings")
+        finally:
+            browser.close()
+    assert errors == []

@@ -1,8 +1,10 @@
 """The volunteer's account pages: sign in and out, register (or claim an imported
-record with an invitation code), and settings (language, password, withdrawal).
+record with an invitation code), and settings (language, notifications, password,
+withdrawal).
 
 The same services as the API: account_service.sign_in, volunteer_service.register,
-account_service.change_password, duty_service.withdraw_volunteer.
+notification preferences.update, account_service.change_password,
+duty_service.withdraw_volunteer.
 """
 
 import re
@@ -24,6 +26,7 @@ from app.districts import service as district_service
 from app.duties import service as duty_service
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
 from app.kiosks.ratelimit import RateLimited, client_ip, limit_sign_in
+from app.notifications import preferences
 from app.pagination import PageParams
 from app.settings import get_settings
 from app.stations.models import ShiftTemplate, Station
@@ -34,7 +37,14 @@ from app.web.console import sign_out
 from app.web.pages import gettext_for, redirect, render
 from app.web.password_advice import password_problem
 from app.web.stations import map_context, with_map
-from app.web.volunteer_app.common import AppPageRoute, AppVolunteer, check_csrf, volunteer_of
+from app.web.volunteer_app import notification_form
+from app.web.volunteer_app.common import (
+    AppPageRoute,
+    AppVolunteer,
+    check_csrf,
+    volunteer_account,
+    volunteer_of,
+)
 from app.web.volunteer_app.forms import (
     LIMITS,
     NotANumber,
@@ -302,18 +312,28 @@ def settings_page(
     account: Account,
     *,
     errors: dict[str, str] | None = None,
+    notifications: notification_form.NotificationValues | None = None,
     status: int = 200,
 ):
     _ = gettext_for(request)
     notices = {
         "password": _("Your password was changed. Other devices were signed out."),
         "language": _("The language was saved."),
+        "notifications": _("Your notification settings were saved."),
     }
+    volunteer = volunteer_of(session, account)
+    if notifications is None:
+        current = preferences.settings_of(session, volunteer.id)
+        notifications = notification_form.values_of(current)
     context = {
         "account": account,
         "errors": errors or {},
         "min_length": passwords.MIN_LENGTH,
         "notice": notices.get(request.query_params.get("done", "")),
+        "notifications": notifications,
+        "email_address": volunteer.email,
+        "lead_labels": notification_form.lead_labels(_),
+        "kinds": [kind.value for kind in notification_form.KINDS_ON_PAGE],
     }
     return render(request, "app/settings.html", context, status=status)
 
@@ -321,6 +341,34 @@ def settings_page(
 @router.get("/settings")
 def settings(request: Request, session: SessionDep, account: AppVolunteer):
     return settings_page(request, session, account)
+
+
+@router.post("/settings/notifications")
+async def save_notifications(request: Request, session: SessionDep):
+    # Read by hand: lead times and kinds arrive as lists of ticked boxes.
+    form = await request.form()
+    texts = {key: str(value)[:1000] for key, value in form.items() if isinstance(value, str)}
+    leads = [str(value) for value in form.getlist("reminder")][:20]
+    kinds = [str(value) for value in form.getlist("kind")][:20]
+    return await run_in_threadpool(change_notifications, request, session, texts, leads, kinds)
+
+
+def change_notifications(
+    request: Request, session: Session, form: dict[str, str], leads: list[str], kinds: list[str]
+):
+    account = volunteer_account(request, session)
+    check_csrf(request, form.get("csrf_token"))
+    _ = gettext_for(request)
+    volunteer = volunteer_of(session, account)
+    current = preferences.settings_of(session, volunteer.id)
+    typed = notification_form.read_form(form, leads, kinds, current)
+    change, errors = notification_form.changes(typed, current, _)
+    if change is None:
+        return settings_page(
+            request, session, account, errors=errors, notifications=typed, status=422
+        )
+    preferences.update(session, volunteer.id, change)
+    return redirect("/app/settings?done=notifications#notifications-title")
 
 
 @router.post("/settings/password")
