@@ -2,6 +2,7 @@
 
 from app.accounts.models import AccessToken, Account, coordinator_district
 from app.certificates.models import Certificate
+from app.cover.models import CoverOffer, SeatCover
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
@@ -25,12 +26,14 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityWindow",
     "Certificate",
+    "CoverOffer",
     "District",
     "HoursCorrection",
     "Kiosk",
     "NotificationPreference",
     "OutboxMessage",
     "Roster",
+    "SeatCover",
     "RosterAssignment",
     "ServiceHours",
     "Shift",

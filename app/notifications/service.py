@@ -18,6 +18,8 @@ import aiosmtplib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cover import messages as cover_messages
+from app.cover import service as cover
 from app.db import after_commit, get_sessionmaker, utcnow
 from app.districts.models import District
 from app.notifications import mail
@@ -200,6 +202,7 @@ def deliver_in_own_session(now: datetime) -> "Delivery":
     procrastinate task on PostgreSQL), each step in a session of its own. Every kind
     of work that sends something on time joins the round here."""
     with get_sessionmaker()() as session:
+        cover.run_waves(session, now)  # short-notice cover: its offers go out below
         return deliver_due(session, now)
 
 
@@ -278,6 +281,8 @@ def _stale_roster(payload: dict, now: datetime) -> str | None:
 # Per kind of message: why it is no use any more at a given time (None: still useful).
 STALE_CHECKS: dict[str, Callable[[dict, datetime], str | None]] = {
     EventKind.roster_published: _stale_roster,
+    EventKind.seat_offered: cover_messages.stale_seat_message,
+    EventKind.seat_taken: cover_messages.stale_seat_message,
 }
 
 
