@@ -80,26 +80,39 @@ def best_fitting(
     session: Session, roster: Roster, shift: Shift, *, leave_out: set[int], wanted: int
 ) -> list[int]:
     """Up to `wanted` volunteers who could take a seat on the shift now, nearest first,
-    but those in `leave_out` (offered already)."""
-    try:
-        ranked = roster_service.ranked_candidates(session, roster, shift.id, limit=None)
-    except NotFound:  # no longer a shift of the roster's week (a retired pattern)
-        return []
+    but those in `leave_out` (offered already). The candidates are checked against the
+    rules a circle at a time (four times the wanted, then wider), not the whole
+    district at once."""
     holders = duty_service.seat_holders(session, roster.id, shift.id)
+    checked: set[int] = set()
     chosen: list[int] = []
-    for candidate in ranked:
-        if len(chosen) == wanted:
-            break
-        if candidate["rule"] is not None or candidate["volunteer_id"] in leave_out:
-            continue
-        volunteer = session.get_one(Volunteer, candidate["volunteer_id"])
-        # The sign-up's own check too (it also weighs duties in the weeks around): an
-        # offer the volunteer could not take is no offer.
-        if duty_service.may_take_seats(volunteer) and (
-            duty_service.seat_violations(session, volunteer, [(shift, holders)])[0] is None
-        ):
-            chosen.append(volunteer.id)
-    return chosen
+    circle = len(leave_out) + 4 * wanted
+    while True:
+        try:
+            ranked = roster_service.ranked_candidates(session, roster, shift.id, limit=circle)
+        except NotFound:  # no longer a shift of the roster's week (a retired pattern)
+            return []
+        for candidate in ranked:
+            volunteer_id = candidate["volunteer_id"]
+            if len(chosen) == wanted:
+                return chosen
+            if volunteer_id in checked or volunteer_id in leave_out:
+                continue
+            checked.add(volunteer_id)
+            if candidate["rule"] is None and _may_take(session, volunteer_id, shift, holders):
+                chosen.append(volunteer_id)
+        if len(chosen) == wanted or len(ranked) < circle:
+            return chosen  # enough, or nobody further away
+        circle *= 4
+
+
+def _may_take(session: Session, volunteer_id: int, shift: Shift, holders: list[int]) -> bool:
+    """The sign-up's own check too (it also weighs duties in the weeks around): an
+    offer the volunteer could not take is no offer."""
+    volunteer = session.get_one(Volunteer, volunteer_id)
+    return duty_service.may_take_seats(volunteer) and (
+        duty_service.seat_violations(session, volunteer, [(shift, holders)])[0] is None
+    )
 
 
 # -- opening a cover and its waves ----------------------------------------------------

@@ -21,6 +21,7 @@ from app.migrate import upgrade
 from app.notifications.models import NotificationPreference, OutboxMessage
 from app.notifications.service import deliver_due
 from app.rosters.models import Assignment, Roster
+from app.settings import get_settings
 from app.shifts.models import Shift
 from app.stations.models import Station
 from app.volunteers.models import Volunteer
@@ -465,3 +466,21 @@ def test_two_offered_volunteers_taking_it_at_once_one_wins(own_engine: Engine):
         assert cover is not None and cover.state == "filled"
         assert offers(session, cover) == {1: {winner: "taken", loser: "gone"}}
         assert told(session, "seat_taken") == {loser}
+
+
+def test_the_circle_widens_past_those_who_do_not_fit(client, session, world, monkeypatch):
+    """One offer at a time: the nearest five are never available, so the first circle
+    checked (four volunteers) holds nobody and the next, wider one is searched."""
+    monkeypatch.setattr(get_settings(), "cover_wave_size", 1)
+    shift, holder, duty = held_seat(session, world, soon(24))
+    near = near_volunteers(session, world, world.station_a)
+    for caller in near[:5]:
+        session.get_one(Volunteer, caller.volunteer_id).availability_mode = "windows"
+    session.commit()
+
+    assert cancel(client, holder, duty.id).status_code == 200
+
+    cover = cover_of(session, shift.id)
+    assert cover is not None and offers(session, cover) == {1: {"Near Six": "offered"}}
+    assert cover_service.run_waves(session, utcnow() + timedelta(minutes=21)) == 1
+    assert offers(session, cover_of(session, shift.id))[2] == {"Near Seven": "offered"}
