@@ -20,6 +20,7 @@ class CoverState(StrEnum):
 class OfferState(StrEnum):
     offered = "offered"  # told, no answer yet
     taken = "taken"  # this volunteer signed up for the seat
+    declined = "declined"  # this volunteer said no
     gone = "gone"  # someone else filled it (or the shift went): told so
     expired = "expired"  # the shift started unanswered
 

@@ -11,12 +11,21 @@ class CoverOfferRead(BaseModel):
     name: str
     wave: int
     offered_at: datetime
-    state: Literal["offered", "taken", "gone", "expired"] = Field(
-        description="offered (no answer yet), taken (this volunteer signed up), gone (told "
-        "that someone else filled it or the shift was cancelled), expired (the shift "
-        "started unanswered)"
+    state: Literal["offered", "taken", "declined", "gone", "expired"] = Field(
+        description="offered (no answer yet), taken (this volunteer signed up), declined "
+        "(said no), gone (told that someone else filled it or the shift was cancelled), "
+        "expired (the shift started unanswered)"
     )
     settled_at: datetime | None
+
+
+class DeclinedRead(BaseModel):
+    shift_id: int
+    state: Literal["declined"]
+    next_wave_at: datetime | None = Field(
+        description="when the seat goes to the next volunteers (now, once every offer of "
+        "the wave has been declined)"
+    )
 
 
 class CoverRead(BaseModel):

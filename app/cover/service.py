@@ -27,7 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Account
 from app.cover.models import CoverOffer, CoverState, OfferState, SeatCover
+from app.db import after_commit
 from app.duties import service as duty_service
 from app.errors import NotFound
 from app.notifications import service as notifications
@@ -37,6 +39,7 @@ from app.rosters import service as roster_service
 from app.rosters.models import Assignment, AssignmentStatus, Roster
 from app.settings import get_settings, public_url
 from app.shifts.models import Shift
+from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer
 from solver.validate import skill_shortfall
 
@@ -288,6 +291,59 @@ def seat_signed_up(
         offer.settled_at = now
     if open_seats(session, roster, shift) == 0:
         _close(session, cover, CoverState.filled, now)
+
+
+def decline(session: Session, account: Account, shift_id: int, now: datetime) -> SeatCover:
+    """The volunteer says no to the seat they were offered. Once nobody offered it in
+    this round is left to answer, the next wave is due at once instead of at its time.
+    404 for anyone without an unanswered offer of the shift's open cover."""
+    volunteer = volunteer_service.volunteer_of(session, account)
+    cover = _locked_cover(session, shift_id)
+    offer = None
+    if cover is not None and cover.state == CoverState.open:
+        offer = session.scalar(
+            select(CoverOffer).where(
+                CoverOffer.cover_id == cover.id,
+                CoverOffer.round == cover.round,
+                CoverOffer.volunteer_id == volunteer.id,
+                CoverOffer.state == OfferState.offered,
+            )
+        )
+    if cover is None or offer is None:
+        raise NotFound(f"You have no open offer of a seat on shift {shift_id}.")
+    offer.state = OfferState.declined
+    offer.settled_at = now
+    session.flush()
+    unanswered = session.scalar(
+        select(CoverOffer.id).where(
+            CoverOffer.cover_id == cover.id,
+            CoverOffer.round == cover.round,
+            CoverOffer.state == OfferState.offered,
+        )
+    )
+    if unanswered is None:
+        cover.next_wave_at = now
+        # The workers' round sends that wave; asked to run now rather than at its time.
+        if notifications.nudge not in session.info.get("after_commit", []):
+            after_commit(session, notifications.nudge)
+    session.flush()
+    return cover
+
+
+def offered_shift_ids(session: Session, volunteer_id: int) -> set[int]:
+    """The shifts whose open cover holds an unanswered offer to the volunteer."""
+    return set(
+        session.scalars(
+            select(SeatCover.shift_id)
+            .join(CoverOffer, CoverOffer.cover_id == SeatCover.id)
+            .where(
+                SeatCover.state == CoverState.open,
+                CoverOffer.round == SeatCover.round,
+                CoverOffer.volunteer_id == volunteer_id,
+                CoverOffer.state == OfferState.offered,
+            )
+        )
+    )
 
 
 def run_waves(session: Session, now: datetime) -> int:

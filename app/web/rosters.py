@@ -383,6 +383,7 @@ COVER_STATES = {
 OFFER_STATES = {
     "offered": N_("No answer yet"),
     "taken": N_("Took the seat"),
+    "declined": N_("Declined"),
     "gone": N_("Told that it has gone"),
     "expired": N_("Unanswered when the shift started"),
 }

@@ -3,6 +3,7 @@ shift is offered, three by three and nearest first, to the volunteers who could 
 it; the first to sign up gets it and the others hear that it has gone. Time is an
 argument of run_waves (no sleeping); mails go to a real SMTP server (aiosmtpd)."""
 
+import re
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -484,3 +485,85 @@ def test_the_circle_widens_past_those_who_do_not_fit(client, session, world, mon
     assert cover is not None and offers(session, cover) == {1: {"Near Six": "offered"}}
     assert cover_service.run_waves(session, utcnow() + timedelta(minutes=21)) == 1
     assert offers(session, cover_of(session, shift.id))[2] == {"Near Seven": "offered"}
+
+
+# -- saying no -------------------------------------------------------------------------
+
+
+def decline(client, caller: Caller, shift_id: int):
+    return client.post(f"/api/v1/shifts/{shift_id}/decline", headers=caller.headers)
+
+
+def test_when_a_whole_wave_declines_the_next_goes_out_at_once(client, session, world):
+    shift, holder, duty = held_seat(session, world, soon(24))
+    near = near_volunteers(session, world, world.station_a)
+    assert cancel(client, holder, duty.id).status_code == 200
+
+    first = decline(client, near[0], shift.id)
+    assert first.status_code == 200, first.text
+    assert first.json() | {"state": "declined", "shift_id": shift.id} == first.json()
+    assert decline(client, near[1], shift.id).status_code == 200
+    assert cover_service.run_waves(session, utcnow()) == 0  # Near Three may still answer
+    last = decline(client, near[2], shift.id)
+    assert last.status_code == 200
+    declined_at = datetime.fromisoformat(last.json()["next_wave_at"])
+
+    assert cover_service.run_waves(session, declined_at) == 3  # not 20 minutes later
+    cover = cover_of(session, shift.id)
+    assert cover is not None
+    assert offers(session, cover) == {
+        1: dict.fromkeys(NEAR[:3], "declined"),
+        2: dict.fromkeys(NEAR[3:6], "offered"),
+    }
+    # Said no is said: no second "no", and no "it has gone" later either.
+    assert_problem(decline(client, near[0], shift.id), 404)
+    assert sign_up(client, near[3], shift.id).status_code == 201
+    assert told(session, "seat_taken") == set(NEAR[4:6])
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("anonymous", 401), ("coordinator", 403), ("admin", 403), ("volunteer", 404),
+     ("near", 200)],
+)  # fmt: skip
+def test_only_the_volunteer_offered_the_seat_may_decline_it(client, session, world, role, status):
+    shift, holder, duty = held_seat(session, world, soon(24))
+    near = near_volunteers(session, world, world.station_a)
+    assert cancel(client, holder, duty.id).status_code == 200
+    caller = near[0] if role == "near" else world[role]  # Wang Li was not offered it
+
+    response = decline(client, caller, shift.id)
+
+    assert response.status_code == status, response.text
+    cover = cover_of(session, shift.id)
+    assert cover is not None
+    expected = "declined" if status == 200 else "offered"
+    assert offers(session, cover)[1]["Near One"] == expected
+
+
+def test_the_app_shows_my_offer_first_and_lets_me_say_no(client, session, world):
+    shift, holder, duty = held_seat(session, world, soon(24))
+    near = near_volunteers(session, world, world.station_a)
+    add_shift(session, world.station_a, soon(50))  # an open seat not offered to anyone
+    assert cancel(client, holder, duty.id).status_code == 200
+    client.cookies.set("uroster_session", near[2].token)
+
+    page = client.get("/app/open?lang=en")
+
+    assert page.status_code == 200
+    seats = re.findall(r'action="/app/open/(\d+)/(signup|decline)"', page.text)
+    assert seats[:2] == [(str(shift.id), "signup"), (str(shift.id), "decline")]
+    assert len(seats) == 3  # the other seat: sign up only
+    assert page.text.count("Offered to you at short notice") == 1
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    assert client.post(f"/app/open/{shift.id}/decline", data={}).status_code == 403
+    said_no = client.post(
+        f"/app/open/{shift.id}/decline", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert said_no.status_code == 200
+    assert "Thank you for saying so" in said_no.text
+    assert "Not for me" not in said_no.text
+    again = client.post(f"/app/open/{shift.id}/decline", data={"csrf_token": token})
+    assert again.status_code == 404 and "This offer is no longer open." in again.text
+    cover = cover_of(session, shift.id)
+    assert cover is not None and offers(session, cover)[1]["Near Three"] == "declined"
