@@ -16,8 +16,10 @@ TEXTS = {
     Language.zh: {
         "offered_subject": "急需补位：{duty}",
         "offered_intro": "{station}的一个岗位刚刚空出，时间和条件都适合您：",
-        "offered_action": "先到先得：打开 {url} ，在这个班次旁点击“报名”即可。",
-        "offered_action_html": "先到先得：打开“空缺岗位”页面，在这个班次旁点击“报名”即可。",
+        "offered_action": "先到先得：打开 {url} ，在这个班次旁点击“报名”即可；"
+        "去不了请点“我去不了”，岗位会更快转给其他人。",
+        "offered_action_html": "先到先得：打开“空缺岗位”页面，在这个班次旁点击“报名”即可；"
+        "去不了请点“我去不了”，岗位会更快转给其他人。",
         "open_link": "打开空缺岗位",
         "gone_subject": "岗位已补上：{duty}",
         "cancelled_subject": "班次已取消：{duty}",
@@ -31,9 +33,10 @@ TEXTS = {
         "offered_intro": "A seat at {station} has just opened, and it fits your availability "
         "and limits:",
         "offered_action": "First come, first served: open {url} and press “Sign up” next to "
-        "this shift.",
+        "this shift. If you cannot come, press “Not for me”, and it goes to others sooner.",
         "offered_action_html": "First come, first served: open the open seats page and press "
-        "“Sign up” next to this shift.",
+        "“Sign up” next to this shift. If you cannot come, press “Not for me”, and it goes "
+        "to others sooner.",
         "open_link": "Open seats",
         "gone_subject": "Seat filled: {duty}",
         "cancelled_subject": "Shift cancelled: {duty}",

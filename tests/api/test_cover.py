@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.models import Account
 from app.cover import service as cover_service
@@ -397,8 +397,10 @@ def own_engine(request, tmp_path: Path):
         engine.dispose()
 
 
-def test_two_offered_volunteers_taking_it_at_once_one_wins(own_engine: Engine):
-    with Session(own_engine, expire_on_commit=False) as session:
+def committed_cancellation(engine: Engine) -> tuple[int, dict[int, str]]:
+    """Committed for real: a one-seat shift a day ahead whose holder has just cancelled,
+    offered to Racer One and Racer Two. (the shift's id, {account id: racer's name})"""
+    with Session(engine, expire_on_commit=False) as session:
         district_a, _, station, _ = two_districts(session)
         session.flush()
         holder, first, second = (
@@ -429,8 +431,29 @@ def test_two_offered_volunteers_taking_it_at_once_one_wins(own_engine: Engine):
         cover = cover_of(session, shift_id)
         assert cover is not None
         assert offers(session, cover) == {1: {"Racer One": "offered", "Racer Two": "offered"}}
-        racers = {first.account_id: "Racer One", second.account_id: "Racer Two"}
+        return shift_id, {first.account_id: "Racer One", second.account_id: "Racer Two"}
 
+
+def test_the_workers_delivery_round_runs_the_waves(own_engine: Engine, monkeypatch):
+    """deliver_in_own_session, the round the workers run, ends the cover of a shift that
+    has begun (in its own session, on the database the service is configured with)."""
+    from app.notifications import service as notifications
+
+    shift_id, _ = committed_cancellation(own_engine)
+    monkeypatch.setattr(notifications, "get_sessionmaker", lambda: sessionmaker(own_engine))
+    with Session(own_engine) as session:
+        starts = session.get_one(Shift, shift_id).starts_at
+
+    notifications.deliver_in_own_session(starts + timedelta(seconds=1))
+
+    with Session(own_engine) as session:
+        cover = cover_of(session, shift_id)
+        assert cover is not None and cover.state == "started"
+        assert offers(session, cover) == {1: {"Racer One": "expired", "Racer Two": "expired"}}
+
+
+def test_two_offered_volunteers_taking_it_at_once_one_wins(own_engine: Engine):
+    shift_id, racers = committed_cancellation(own_engine)
     barrier = threading.Barrier(2)
     won: list[str] = []
     refused: list[str | None] = []
