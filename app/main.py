@@ -15,6 +15,7 @@ from app.accounts import service as account_service
 from app.accounts.router import router as accounts_router
 from app.certificates.router import router as certificates_router
 from app.certificates.verify import router as verify_page_router
+from app.cover.router import router as cover_router
 from app.db import get_sessionmaker
 from app.districts.router import router as districts_router
 from app.duties.router import router as duties_router
@@ -158,6 +159,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         districts_router,
         stations_router,
         duties_router,
+        cover_router,
         swaps_router,
         shifts_router,
         volunteers_router,

@@ -2,6 +2,7 @@
 
 from app.accounts.models import AccessToken, Account, coordinator_district
 from app.certificates.models import Certificate
+from app.cover.models import CoverOffer, SeatCover
 from app.digests.models import DigestRun
 from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
@@ -27,6 +28,7 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityWindow",
     "Certificate",
+    "CoverOffer",
     "DigestRun",
     "District",
     "HoursCorrection",
@@ -35,6 +37,7 @@ __all__ = [
     "OutboxMessage",
     "Roster",
     "RosterAssignment",
+    "SeatCover",
     "ServiceHours",
     "Shift",
     "ShiftTemplate",

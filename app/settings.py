@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     # quiet hours (local time) in which no reminder is sent; "" for none of either.
     reminder_lead_minutes: str = Field(default="1440,120", pattern=r"^(\d{1,5}(,\d{1,5})*)?$")
     quiet_hours: str = Field(default="22:00-07:00", pattern=QUIET_HOURS_PATTERN)
+    # Short-notice cover (app/cover): a seat that opens less than this many hours before
+    # its start is offered to the best-fitting volunteers, this many per open seat at a
+    # time, to a wider circle every this many minutes until it is taken or starts.
+    cover_notice_hours: float = Field(default=72.0, gt=0)
+    cover_wave_size: int = Field(default=3, ge=1)
+    cover_wave_minutes: float = Field(default=20.0, gt=0)
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

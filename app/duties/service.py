@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 import solver
 from app.accounts.models import Account, Role
 from app.accounts.security import new_token, token_digest
+from app.cover import service as cover
 from app.db import utcnow
 from app.districts import service as district_service
 from app.duties.schemas import DutyRead, OpenShiftRead
@@ -181,6 +182,7 @@ def cancel(session: Session, account: Account, assignment_id: int, reason: str) 
     assignment.cancelled_by = account.id
     session.flush()
     change_notices.duty_cancelled(session, account, assignment)
+    cover.open_seat_cover(session, assignment.shift, now)  # a seat open at short notice
     return assignment
 
 
@@ -502,6 +504,7 @@ def sign_up(session: Session, account: Account, shift_id: int) -> Assignment:
             session.flush()
     except IntegrityError:
         raise already_on(shift_id) from None
+    cover.seat_signed_up(session, shift, roster, volunteer.id, utcnow())
     return assignment
 
 
@@ -573,9 +576,14 @@ def withdraw_volunteer(session: Session, volunteer: Volunteer) -> None:
             Shift.starts_at > now,
         )
     )
+    reopened = []
     for assignment in future:
         assignment.status = AssignmentStatus.cancelled
         assignment.cancelled_at = now
         assignment.cancel_reason = WITHDREW_REASON
+        reopened.append(assignment.shift)
+    session.flush()
+    for shift in reopened:
+        cover.open_seat_cover(session, shift, now)
     volunteer.calendar_token_hash = None
     volunteer_service.withdraw(session, volunteer)

@@ -15,6 +15,7 @@ import aiosmtplib
 from jinja2 import Environment
 from markupsafe import Markup
 
+from app.cover import messages as cover_messages
 from app.notifications.models import EventKind, Language
 from app.settings import Settings
 
@@ -137,6 +138,8 @@ def render_roster_published(payload: dict, language: Language, name: str) -> Ren
 # Each kind of message has its renderer: (payload, language, volunteer's name) → mail.
 RENDERERS: dict[str, Callable[[dict, Language, str], Rendered]] = {
     EventKind.roster_published: render_roster_published,
+    EventKind.seat_offered: cover_messages.render_seat_offered,
+    EventKind.seat_taken: cover_messages.render_seat_taken,
 }
 
 

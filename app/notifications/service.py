@@ -18,6 +18,8 @@ import aiosmtplib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cover import messages as cover_messages
+from app.cover import service as cover
 from app.db import after_commit, get_sessionmaker, utcnow
 from app.districts.models import District
 from app.notifications import mail, unsubscribe
@@ -220,6 +222,7 @@ def deliver_in_own_session(now: datetime) -> "Delivery":
     from app.webhooks import delivery as webhook_delivery  # (it imports this module)
 
     with get_sessionmaker()() as session:
+        cover.run_waves(session, now)  # short-notice cover: its offers go out below
         delivery = deliver_due(session, now)
     webhook_delivery.deliver_in_own_session(now)
     digests.send_due_in_own_session(now)
@@ -305,6 +308,8 @@ def _stale_roster(payload: dict, now: datetime) -> str | None:
 # Per kind of message: why it is no use any more at a given time (None: still useful).
 STALE_CHECKS: dict[str, Callable[[dict, datetime], str | None]] = {
     EventKind.roster_published: _stale_roster,
+    EventKind.seat_offered: cover_messages.stale_seat_message,
+    EventKind.seat_taken: cover_messages.stale_seat_message,
 }
 
 

@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
+from app.cover import service as cover_service
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep
 from app.pagination import PageDep, PageRead
 from app.rosters import history, service
@@ -104,8 +105,10 @@ def list_assignments(session: SessionDep, account: CoordinatorAccount, roster_id
 
 @router.get("/rosters/{roster_id}/unfilled", response_model=list[UnfilledRead])
 def list_unfilled(session: SessionDep, account: CoordinatorAccount, roster_id: Id):
-    """Every seat still open, with the solver's reasons."""
-    return service.unfilled(session, service.get_roster(session, account, roster_id))
+    """Every seat still open, with the solver's reasons and its short-notice cover."""
+    seats = service.unfilled(session, service.get_roster(session, account, roster_id))
+    covers = cover_service.cover_views(session, [seat["shift_id"] for seat in seats])
+    return [seat | {"cover": covers.get(seat["shift_id"])} for seat in seats]
 
 
 @router.get("/rosters/{roster_id}/history", response_model=PageRead[HistoryItemRead])

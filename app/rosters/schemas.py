@@ -2,6 +2,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.cover.schemas import CoverRead
 from app.types import Id, IsoWeek
 
 
@@ -78,6 +79,11 @@ class UnfilledRead(BaseModel):
     missing: int
     missing_skills: dict[str, int]
     reasons: list[str]
+    cover: CoverRead | None = Field(
+        default=None,
+        description="the short-notice cover of the seat, if it opened within "
+        "UROSTER_COVER_NOTICE_HOURS of its start",
+    )
 
 
 class ManualAssignment(BaseModel):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Bundle, Session
 
 import solver
 from app.accounts.models import Account
+from app.cover import service as cover
 from app.db import after_commit, utcnow
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
@@ -228,6 +229,18 @@ def seat_candidates(
     first hard rule that stops them from taking it next to their live assignments
     (None: they could take it). Nearest first; the unknown distances last."""
     roster = get_roster(session, account, roster_id)
+    return ranked_candidates(session, roster, shift_id, limit, fill)
+
+
+def ranked_candidates(
+    session: Session,
+    roster: Roster,
+    shift_id: int,
+    limit: int | None = 10,
+    fill: ShiftFill | None = None,
+) -> list[dict]:
+    """seat_candidates for a roster the caller may read (the short-notice cover runs it
+    for the service itself); `limit` None checks the whole district."""
     target = session.get(Shift, shift_id)
     if target is None or target.station.district_id != roster.district_id:
         raise NotFound(f"Shift {shift_id} is not in this roster's district and week.")
@@ -361,6 +374,7 @@ def publish(session: Session, account: Account, roster_id: int) -> Roster:
     session.flush()
     # In this transaction: a publish that rolls back tells nobody.
     notifications.roster_published(session, roster, earlier)
+    cover.cover_open_seats(session, roster, utcnow())  # seats left open close to their start
     session.flush()
     return roster
 
@@ -489,6 +503,9 @@ def remove_assignment(
         change_notices.Cause.coordinator_edit,
         change_notices.by_volunteer(taken=[assignment]),
     )
+    if roster.status == RosterStatus.published:
+        session.flush()
+        cover.open_seat_cover(session, assignment.shift, utcnow())
 
 
 EXPORT_COLUMNS = [

@@ -7,6 +7,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.cover import service as cover
 from app.db import utcnow
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
@@ -145,6 +146,8 @@ def create_shift(session: Session, account: Account, data: ShiftCreate) -> Shift
     )
     session.add(shift)
     session.flush()
+    # An ad hoc shift added to a published week close to its start needs people now.
+    cover.open_seat_cover(session, shift, utcnow())
     return shift
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.cover import service as cover_service
 from app.deps import SessionDep
 from app.districts import service as district_service
 from app.duties.service import WITHDREW_REASON
@@ -368,8 +369,53 @@ def _roster_page(
             ],
             "add_error": add_error,
             "chosen_volunteer": chosen_volunteer,
+            "cover": _cover_panel(session, seat.shift, _),
         }
     return render(request, "console/rosters/roster.html", context, status)
+
+
+# The short-notice cover (app/cover) as the open-seat panel tells it.
+COVER_STATES = {
+    "filled": N_("Filled at {time}."),
+    "started": N_("The shift started at {time} with the seat still open."),
+    "withdrawn": N_("Ended at {time}: the shift was cancelled."),
+}
+OFFER_STATES = {
+    "offered": N_("No answer yet"),
+    "taken": N_("Took the seat"),
+    "declined": N_("Declined"),
+    "gone": N_("Told that it has gone"),
+    "expired": N_("Unanswered when the shift started"),
+}
+
+
+def _cover_panel(session: Session, shift: Shift, _: Any) -> dict | None:
+    """Who was offered the seat and when, their answers and the next wave, in the
+    station's local time; None when the seat never opened at short notice."""
+    cover = cover_service.cover_views(session, [shift.id]).get(shift.id)
+    if cover is None:
+        return None
+    zone = ZoneInfo(shift.station.timezone)
+
+    def at(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%m-%d %H:%M") if moment else ""
+
+    if cover.state != "open":
+        said = _(COVER_STATES[cover.state]).format(time=at(cover.closed_at))
+    elif cover.waves:
+        said = _("Open: wave {waves} of offers sent; the next goes out at {time}.").format(
+            waves=cover.waves, time=at(cover.next_wave_at)
+        )
+    else:
+        said = _("Open: nobody who fits has been found yet; the next look is at {time}.").format(
+            time=at(cover.next_wave_at)
+        )
+    offers = [
+        {"name": o.name, "wave": o.wave, "offered_at": at(o.offered_at),
+         "answer": _(OFFER_STATES[o.state]), "settled_at": at(o.settled_at)}
+        for o in cover.offers
+    ]  # fmt: skip
+    return {"said": said, "offers": offers}
 
 
 def _roster_url(roster_id: int, shift_id: int | None = None) -> str:

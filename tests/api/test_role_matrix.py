@@ -316,6 +316,11 @@ CALLS = {
     "POST /shifts/{id}/signup": Call(
         "POST", lambda w: f"/api/v1/shifts/{w.open_shift.id}/signup", VOLUNTEER_SELF(201)
     ),
+    # Only a volunteer offered the seat at short notice may say no (tests/api/test_cover.py);
+    # in this world nobody is, so volunteers are told there is no such offer.
+    "POST /shifts/{id}/decline": Call(
+        "POST", lambda w: f"/api/v1/shifts/{w.open_shift.id}/decline", VOLUNTEER_SELF(404)
+    ),
     # Swaps are the volunteers' business; the duty's own volunteer offers it.
     "POST /assignments/{id}/swap-offer": Call(
         "POST",

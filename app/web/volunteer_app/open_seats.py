@@ -9,18 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.cover import service as cover_service
+from app.db import utcnow
 from app.deps import SessionDep
 from app.duties import service as duty_service
-from app.errors import Conflict
+from app.errors import Conflict, NotFound
 from app.rosters.mapping import distance_km
 from app.settings import get_settings
 from app.stations.models import Station
 from app.volunteers.models import Volunteer
 from app.web import i18n
-from app.web.pages import gettext_for, render
+from app.web.pages import gettext_for, redirect, render
 from app.web.volunteer_app.common import (
     AppPageRoute,
     AppVolunteer,
+    check_csrf,
     local_time,
     take_in_one_thread,
     volunteer_of,
@@ -105,17 +108,20 @@ def open_page(
             select(Station).where(Station.id.in_({seat.station_id for seat, _ in seats}))
         )
     }
+    offered = cover_service.offered_shift_ids(session, volunteer.id)
     fitting, other = [], []
     for seat, violation in seats:
         view = seat_view(seat, stations[seat.station_id], volunteer, language)
         if violation is None:
-            fitting.append(view)
+            fitting.append(view | {"offered": seat.id in offered})
         else:
             other.append(view | {"why": rule_reason(_, violation.rule, volunteer)})
-    # Nearest first; without a home, soonest first.
-    fitting.sort(key=lambda s: (s["distance"] or 0, s["start_at"]))
+    # Seats offered to me at short notice first, then nearest; without a home, soonest.
+    fitting.sort(key=lambda s: (not s["offered"], s["distance"] or 0, s["start_at"]))
+    notices = {"declined": _("Thank you for saying so; the seat goes to others.")}
     context = {
         "account": account,
+        "notice": notices.get(request.query_params.get("done", "")),
         "fitting": fitting,
         "other": other,
         "problem": problem,
@@ -148,3 +154,22 @@ async def sign_up(
         lambda session, account: duty_service.sign_up(session, account, shift_id),
         refused, "/app?done=signed-up",
     )  # fmt: skip
+
+
+@router.post("/open/{shift_id}/decline")
+def decline(
+    request: Request,
+    session: SessionDep,
+    account: AppVolunteer,
+    shift_id: ShiftId,
+    csrf_token: Annotated[str | None, Form()] = None,
+):
+    """No to a seat offered at short notice: the next volunteers hear of it sooner."""
+    check_csrf(request, csrf_token)
+    try:
+        cover_service.decline(session, account, shift_id, utcnow())
+    except NotFound:
+        _ = gettext_for(request)
+        problem = _("This offer is no longer open.")
+        return open_page(request, session, account, problem=problem, status=404)
+    return redirect("/app/open?done=declined")
