@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import db
 from app.accounts.models import Account, Role
 from app.db import utcnow
 from app.digests.models import DigestRun
@@ -263,8 +262,3 @@ def send_due(session: Session, now: datetime) -> DigestRun | None:
     if errors:
         log.warning("Digest of %s: %s", day, run.error)
     return run
-
-
-def send_due_in_own_session(now: datetime) -> None:
-    with db.get_sessionmaker()() as session:
-        send_due(session, now)

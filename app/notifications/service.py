@@ -214,18 +214,24 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
     )
 
 
-def deliver_in_own_session(now: datetime) -> "Delivery":
+def deliver_in_own_session(
+    now: datetime, sessions: Callable[[], Session] | None = None
+) -> "Delivery":
     """One round as the workers run it (the in-process loop on SQLite, the periodic
-    procrastinate task on PostgreSQL), each step in a session of its own. Every kind
-    of work that sends something on time joins the round here."""
+    procrastinate task on PostgreSQL), each step in a session of its own (`sessions`
+    makes them; the service's database by default). Every kind of work that sends
+    something on time joins the round here."""
     from app.digests import service as digests
     from app.webhooks import delivery as webhook_delivery  # (it imports this module)
 
-    with get_sessionmaker()() as session:
+    sessions = sessions or get_sessionmaker()
+    with sessions() as session:
         cover.run_waves(session, now)  # short-notice cover: its offers go out below
         delivery = deliver_due(session, now)
-    webhook_delivery.deliver_in_own_session(now)
-    digests.send_due_in_own_session(now)
+    with sessions() as session:
+        webhook_delivery.deliver_due(session, now)
+    with sessions() as session:
+        digests.send_due(session, now)
     return delivery
 
 

@@ -12,7 +12,6 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import db
 from app.db import utcnow
 from app.notifications import service as notifications
 from app.settings import get_settings
@@ -147,8 +146,3 @@ def next_attempt_due(session: Session) -> datetime | None:
         .order_by(WebhookDelivery.next_attempt_at)
         .limit(1)
     )
-
-
-def deliver_in_own_session(now: datetime) -> notifications.Delivery:
-    with db.get_sessionmaker()() as session:
-        return deliver_due(session, now)

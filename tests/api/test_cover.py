@@ -434,17 +434,16 @@ def committed_cancellation(engine: Engine) -> tuple[int, dict[int, str]]:
         return shift_id, {first.account_id: "Racer One", second.account_id: "Racer Two"}
 
 
-def test_the_workers_delivery_round_runs_the_waves(own_engine: Engine, monkeypatch):
+def test_the_workers_delivery_round_runs_the_waves(own_engine: Engine):
     """deliver_in_own_session, the round the workers run, ends the cover of a shift that
     has begun (in its own session, on the database the service is configured with)."""
     from app.notifications import service as notifications
 
     shift_id, _ = committed_cancellation(own_engine)
-    monkeypatch.setattr(notifications, "get_sessionmaker", lambda: sessionmaker(own_engine))
     with Session(own_engine) as session:
         starts = session.get_one(Shift, shift_id).starts_at
 
-    notifications.deliver_in_own_session(starts + timedelta(seconds=1))
+    notifications.deliver_in_own_session(starts + timedelta(seconds=1), sessionmaker(own_engine))
 
     with Session(own_engine) as session:
         cover = cover_of(session, shift_id)

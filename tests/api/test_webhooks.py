@@ -579,19 +579,15 @@ def test_the_workers_round_delivers_webhooks_and_the_digest(
     or not SMTP is set."""
     from contextlib import nullcontext
 
-    import app.db
     from app.digests.models import DigestRun
 
-    in_test_session = lambda: lambda: nullcontext(session)  # noqa: E731
-    monkeypatch.setattr(notifications, "get_sessionmaker", in_test_session)
-    monkeypatch.setattr(app.db, "get_sessionmaker", in_test_session)
     monkeypatch.setattr(get_settings(), "smtp_host", None)
     monkeypatch.setattr(get_settings(), "digest_time", "00:00")
     monkeypatch.setattr(get_settings(), "digest_apprise_urls", "json://127.0.0.1:9/bot")
     register(client, world, receiver.url)
     tell_duty_changed(session, [world["volunteer"].volunteer_id])
 
-    notifications.deliver_in_own_session(utcnow())
+    notifications.deliver_in_own_session(utcnow(), lambda: nullcontext(session))
 
     [request] = receiver.requests
     assert request.headers["X-URoster-Event"] == "duty.changed"
