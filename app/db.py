@@ -100,8 +100,11 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Runs `callback` once the session's transaction has committed (never on rollback):
-    jobs are sent to workers only when the rows they read are there."""
-    session.info.setdefault("after_commit", []).append(callback)
+    jobs are sent to workers only when the rows they read are there. The same callback
+    registered again in one transaction runs once (one nudge for many messages)."""
+    callbacks = session.info.setdefault("after_commit", [])
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 @event.listens_for(Session, "after_commit")

@@ -132,11 +132,14 @@ def _locked_cover(session: Session, shift_id: int) -> SeatCover | None:
     )
 
 
-def open_seat_cover(session: Session, shift: Shift, now: datetime) -> SeatCover | None:
+def open_seat_cover(
+    session: Session, shift: Shift, now: datetime, *, wave_now: bool = True
+) -> SeatCover | None:
     """Called where a seat may have opened (after the change is flushed, in its
     transaction): if the shift is in a published roster, starts within the notice
     window and has a seat that needs somebody, its cover opens (or goes on, if open)
-    and the first wave of offers is recorded with the change. None: no cover."""
+    and the first wave of offers is recorded with the change (or, without `wave_now`,
+    left to the workers' next round). None: no cover."""
     if not _in_service(shift) or not _within_notice(shift, now):
         return None
     roster = _roster_of(session, shift)
@@ -164,17 +167,24 @@ def open_seat_cover(session: Session, shift: Shift, now: datetime) -> SeatCover 
         cover.waves = 0
         cover.opened_at = now
         cover.closed_at = None
-    _send_wave(session, cover, shift, roster, seats, now)
+    if wave_now:
+        _send_wave(session, cover, shift, roster, seats, now)
+    else:
+        cover.next_wave_at = now
     return cover
 
 
 def cover_open_seats(session: Session, roster: Roster, now: datetime) -> int:
     """After a publish: a cover for every seat of the week left open within the notice
-    window. Returns the number of covers open."""
+    window. Their first waves are the workers' (each ranks candidates with the solver's
+    checks: many open seats would hold up the publish), nudged after the commit.
+    Returns the number of covers open."""
     covers = 0
     for shift in mapping.week_shifts(session, roster.district_id, roster.week):
-        if _within_notice(shift, now) and open_seat_cover(session, shift, now) is not None:
+        if _within_notice(shift, now) and open_seat_cover(session, shift, now, wave_now=False):
             covers += 1
+    if covers:
+        after_commit(session, notifications.nudge)
     return covers
 
 
@@ -324,8 +334,7 @@ def decline(session: Session, account: Account, shift_id: int, now: datetime) ->
     if unanswered is None:
         cover.next_wave_at = now
         # The workers' round sends that wave; asked to run now rather than at its time.
-        if notifications.nudge not in session.info.get("after_commit", []):
-            after_commit(session, notifications.nudge)
+        after_commit(session, notifications.nudge)
     session.flush()
     return cover
 

@@ -69,10 +69,8 @@ def record(
         next_attempt_at=utcnow(),
     )
     session.add(message)
-    # Delivered within seconds instead of at the next periodic round; once per
-    # transaction however many messages it records.
-    if nudge not in session.info.get("after_commit", []):
-        after_commit(session, nudge)
+    # Delivered within seconds instead of at the next periodic round.
+    after_commit(session, nudge)
     return message
 
 
@@ -143,7 +141,7 @@ def tell(session: Session, *, kind: EventKind, event_ref: str, payloads: dict[in
         )
     # Webhooks hear of every event, e-mail or not (the office's SMS and chat gateways).
     recorded = webhooks.fan_out(session, kind=kind, event_ref=event_ref, payloads=payloads)
-    if recorded and nudge not in session.info.get("after_commit", []):
+    if recorded:
         after_commit(session, nudge)
     return len(recipients)
 
