@@ -14,6 +14,7 @@ from types import TracebackType
 import aiosmtplib
 from jinja2 import Environment
 
+from app.notifications import reminders
 from app.notifications.models import EventKind, Language
 from app.settings import Settings
 
@@ -98,6 +99,7 @@ def render_roster_published(payload: dict, language: Language, name: str) -> Ren
 # Each kind of message has its renderer: (payload, language, volunteer's name) → mail.
 RENDERERS: dict[str, Callable[[dict, Language, str], Rendered]] = {
     EventKind.roster_published: render_roster_published,
+    EventKind.reminder: reminders.render_reminder,
 }
 
 

@@ -8,10 +8,11 @@ the same Message-ID)."""
 
 import contextlib
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.db import after_commit, get_sessionmaker, utcnow
 from app.districts.models import District
-from app.notifications import mail
+from app.notifications import mail, reminders
 from app.notifications.models import (
     Channel,
     EventKind,
@@ -36,6 +37,9 @@ from app.volunteers.models import Volunteer, VolunteerStatus
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
+# Messages claimed per commit (see _claim). A worker killed mid-batch leaves the rest
+# of its batch to the next worker once the claim runs out.
+CLAIM_BATCH = 50
 LONGEST_WAIT = timedelta(hours=1)
 
 
@@ -199,6 +203,7 @@ def deliver_in_own_session(now: datetime) -> "Delivery":
     """One round as the workers run it (the in-process loop on SQLite, the periodic
     procrastinate task on PostgreSQL), each step in a session of its own. Every kind
     of work that sends something on time joins the round here."""
+    reminders.schedule_in_own_session(now)
     with get_sessionmaker()() as session:
         return deliver_due(session, now)
 
@@ -214,29 +219,43 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
 
 
-def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
-    """Takes the next due message for this worker: its next attempt moves to the end of
-    a claim period, so that other workers leave it alone while it is sent (on PostgreSQL
-    they skip the row while the claim is being written). The caller commits the claim
-    before it talks to the SMTP server: no lock is held during a send (on SQLite the
-    write lock would stop every request that writes)."""
-    message = session.scalar(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.channel == Channel.email,
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.next_attempt_at <= now,
+def _claim(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[OutboxMessage]:
+    """Takes the next due messages (at most `limit`) for this worker: their next attempt
+    moves to the end of a claim period, so that other workers leave them alone while
+    they are sent (on PostgreSQL they skip the rows while the claim is being written).
+    The caller commits the claim before it talks to the SMTP server: no lock is held
+    during a send (on SQLite the write lock would stop every request that writes).
+    Claiming a batch at a time, not one message, is what lets 10,000 reminders due at
+    once go out within a minute; each is still marked sent on its own as soon as the
+    server has accepted it."""
+    messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == Channel.email,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
     )
-    if message is not None:
-        # From the later of the round's time and the clock: a long round must not hand
-        # out claims that have already run out.
-        claim = timedelta(seconds=get_settings().notification_claim_seconds)
-        message.next_attempt_at = max(now, utcnow()) + claim
-    return message
+    # From the later of the round's time and the clock: a long round must not hand
+    # out claims that have already run out.
+    claimed_until = max(now, utcnow()) + timedelta(
+        seconds=get_settings().notification_claim_seconds
+    )
+    for message in messages:
+        message.next_attempt_at = claimed_until
+    return messages
+
+
+def _release(session: Session, messages: list[OutboxMessage], now: datetime) -> None:
+    """Hands claimed messages that this round will not send back to the next one."""
+    for message in messages:
+        message.next_attempt_at = now
+    session.commit()
 
 
 def next_attempt_due(session: Session) -> datetime | None:
@@ -256,16 +275,17 @@ def week_ends_at(week: str, zone: str) -> datetime:
     return datetime.combine(monday + timedelta(weeks=1), time(), ZoneInfo(zone))
 
 
-def stale_reason(message: OutboxMessage, now: datetime) -> str | None:
+def stale_reason(message: OutboxMessage, now: datetime, session: Session) -> str | None:
     """Why the message is no use any more at `now`, or None. Messages can wait a long
     time (an outbox filled before SMTP was configured, a server down for days): a
     roster for a week that is over, or whose duties have all begun, would only
-    confuse; it is marked dead with this reason instead of sent."""
+    confuse; it is marked dead with this reason instead of sent. A check may read the
+    database (has the duty been cancelled since?) in the delivering session."""
     check = STALE_CHECKS.get(message.event_kind)
-    return check(message.payload, now) if check is not None else None
+    return check(message.payload, now, session) if check is not None else None
 
 
-def _stale_roster(payload: dict, now: datetime) -> str | None:
+def _stale_roster(payload: dict, now: datetime, session: Session) -> str | None:
     zone = payload.get("timezone") or get_settings().default_timezone
     if now >= week_ends_at(payload["week"], zone):
         return f"Not sent: week {payload['week']} had ended when it could be delivered."
@@ -276,8 +296,10 @@ def _stale_roster(payload: dict, now: datetime) -> str | None:
 
 
 # Per kind of message: why it is no use any more at a given time (None: still useful).
-STALE_CHECKS: dict[str, Callable[[dict, datetime], str | None]] = {
+# (payload, now, session): the session lets a check see what changed since.
+STALE_CHECKS: dict[str, Callable[[dict, datetime, Session], str | None]] = {
     EventKind.roster_published: _stale_roster,
+    EventKind.reminder: reminders.stale_reminder,
 }
 
 
@@ -296,51 +318,88 @@ def _failed(message: OutboxMessage, now: datetime, error: Exception) -> None:
         message.next_attempt_at = now + retry_delay(message.attempts)
 
 
+class _Outcome(Enum):
+    sent = "sent"
+    given_up = "given_up"
+    refused = "refused"  # the server refused this message: retried later
+    unreachable = "unreachable"  # the server is down or gone: the round stops
+
+
 def deliver_due(session: Session, now: datetime) -> Delivery:
     """Sends every e-mail due at `now` (time is an argument: the tests and the
-    scheduler say what time it is), committing after each one. Without an SMTP host
-    nothing is sent and the messages wait."""
+    scheduler say what time it is), claiming them a batch at a time and committing
+    after each one. Without an SMTP host nothing is sent and the messages wait."""
     settings = get_settings()
     if settings.smtp_host is None:
         return Delivery()
-    sent = failed = 0
+    longest_send = timedelta(seconds=settings.smtp_timeout_seconds)
+    outcomes: Counter[_Outcome] = Counter()
     with mail.Mailer(settings) as mailer:
-        while (message := _claim_next(session, now)) is not None:
-            reason = stale_reason(message, now)
-            if reason is not None:
-                _give_up(message, reason)
-                session.commit()
-                continue
-            volunteer = session.get(Volunteer, message.volunteer_id)
-            if volunteer is None or volunteer.email is None:
-                # Withdrawn or the address removed since: nobody to write to.
-                _give_up(message, "The volunteer has no e-mail address any more.")
-                session.commit()
-                continue
-            composed = mail.compose(
-                mail.render(message.event_kind, message.payload, message.language, volunteer.name),
-                to_name=volunteer.name,
-                to_address=volunteer.email,
-                idempotency_key=message.idempotency_key,
-                mail_from=settings.mail_from,
-            )
-            session.commit()  # the claim is on record before the server hears anything
-            try:
-                mailer.send(composed)
-            except (aiosmtplib.SMTPException, OSError) as error:
-                _failed(message, now, error)
-                session.commit()
-                failed += 1
-                # The message's id only: addresses and names stay out of the logs.
-                log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
-                if not isinstance(error, aiosmtplib.SMTPResponseException):
+        while batch := _claim(session, now):
+            claimed_until = batch[0].next_attempt_at
+            assert claimed_until is not None
+            session.commit()  # the claims are on record before the server hears anything
+            recipients = {
+                volunteer.id: volunteer
+                for volunteer in session.scalars(
+                    select(Volunteer).where(Volunteer.id.in_({m.volunteer_id for m in batch}))
+                )
+            }
+            for position, message in enumerate(batch):
+                if utcnow() + longest_send >= claimed_until:
+                    # A send begun now could outlast the claim (a slow server), and
+                    # another worker could send the message as well: claim afresh.
+                    _release(session, batch[position:], now)
+                    break
+                outcome = _deliver(session, mailer, message, recipients, now)
+                outcomes[outcome] += 1
+                if outcome is _Outcome.unreachable:
                     # Not the server refusing this message but the server unreachable or
                     # gone: the rest wait for the next round instead of failing in turn.
-                    break
-            else:
-                message.attempts += 1
-                message.sent_at = utcnow()
-                message.next_attempt_at = None
-                session.commit()
-                sent += 1
-    return Delivery(sent=sent, failed=failed)
+                    _release(session, batch[position + 1 :], now)
+                    return Delivery(sent=outcomes[_Outcome.sent], failed=1)
+    failed = outcomes[_Outcome.refused] + outcomes[_Outcome.unreachable]
+    return Delivery(sent=outcomes[_Outcome.sent], failed=failed)
+
+
+def _deliver(
+    session: Session,
+    mailer: mail.Mailer,
+    message: OutboxMessage,
+    recipients: dict[int, Volunteer],
+    now: datetime,
+) -> _Outcome:
+    """Sends one claimed message, or gives it up, and commits what became of it."""
+    settings = get_settings()
+    reason = stale_reason(message, now, session)
+    volunteer = recipients.get(message.volunteer_id)
+    if reason is None and (volunteer is None or volunteer.email is None):
+        # Withdrawn or the address removed since: nobody to write to.
+        reason = "The volunteer has no e-mail address any more."
+    if reason is not None:
+        _give_up(message, reason)
+        session.commit()
+        return _Outcome.given_up
+    assert volunteer is not None and volunteer.email is not None
+    composed = mail.compose(
+        mail.render(message.event_kind, message.payload, message.language, volunteer.name),
+        to_name=volunteer.name,
+        to_address=volunteer.email,
+        idempotency_key=message.idempotency_key,
+        mail_from=settings.mail_from,
+    )
+    try:
+        mailer.send(composed)
+    except (aiosmtplib.SMTPException, OSError) as error:
+        _failed(message, now, error)
+        session.commit()
+        # The message's id only: addresses and names stay out of the logs.
+        log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
+        if isinstance(error, aiosmtplib.SMTPResponseException):
+            return _Outcome.refused
+        return _Outcome.unreachable
+    message.attempts += 1
+    message.sent_at = utcnow()
+    message.next_attempt_at = None
+    session.commit()  # marked sent at once: a worker killed later does not send it again
+    return _Outcome.sent
