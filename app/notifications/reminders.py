@@ -29,13 +29,14 @@ station's time as well.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, Select, func, select, text
+from sqlalchemy import Row, Select, bindparam, func, select, text
 from sqlalchemy.orm import Session, aliased
 
 from app.db import get_sessionmaker
@@ -261,16 +262,17 @@ def schedule_reminders(session: Session, now: datetime) -> int:
             labels = _as_recent_or_more(due, choices.reminder_minutes)
             owed.append(_Owed(duty, due, [key(duty, label) for label in labels]))
     recorded = _recorded(session, (k for o in owed for k in o.superseded_by))
-    count = 0
+    # One event per shift and lead time, told to every volunteer of the shift it is due
+    # to (each gets their own message): a few calls of `tell`, not one per volunteer.
+    events: dict[str, dict[int, dict]] = defaultdict(dict)
     for o in owed:
         if recorded.isdisjoint(o.superseded_by):
-            count += service.tell(
-                session,
-                kind=EventKind.reminder,
-                event_ref=event_ref(o.duty.shift_id, o.due.label),
-                payloads={o.duty.volunteer_id: _payload(o.duty, o.due)},
-            )
-    return count
+            ref = event_ref(o.duty.shift_id, o.due.label)
+            events[ref][o.duty.volunteer_id] = _payload(o.duty, o.due)
+    return sum(
+        service.tell(session, kind=EventKind.reminder, event_ref=ref, payloads=payloads)
+        for ref, payloads in events.items()
+    )
 
 
 def schedule_in_own_session(now: datetime) -> int:
@@ -287,33 +289,44 @@ def schedule_in_own_session(now: datetime) -> int:
 # -- at delivery -----------------------------------------------------------------------
 
 
+def _still_theirs() -> Select:
+    """For an assignment id: whether its shift was cancelled, and how many scheduled
+    assignments of the same volunteer on the same shift a published roster holds (a
+    republish moves the duty onto a new row of the new roster)."""
+    given = aliased(Assignment)
+    live = (
+        select(func.count())
+        .select_from(Assignment)
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .where(
+            Assignment.shift_id == given.shift_id,
+            Assignment.volunteer_id == given.volunteer_id,
+            Assignment.status == AssignmentStatus.scheduled,
+            Roster.status == RosterStatus.published,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(Shift.cancelled_at, live)
+        .select_from(given)
+        .join(Shift, Shift.id == given.shift_id)
+        .where(given.id == bindparam("assignment_id"))
+    )
+
+
+# Built once: run for every reminder at delivery, 10,000 at a time.
+_STILL_THEIRS = _still_theirs()
+
+
 def stale_reminder(payload: dict, now: datetime, session: Session) -> str | None:
     """A reminder of a duty that has started, or is no longer the volunteer's (the
     shift cancelled, the assignment cancelled, or dropped by a republish), is not sent."""
     if now >= datetime.fromisoformat(payload["starts_at"]):
         return "Not sent: the duty had started when it could be delivered."
-    given = aliased(Assignment)
-    row = session.execute(
-        select(
-            Shift.cancelled_at,
-            select(func.count())
-            .select_from(Assignment)
-            .join(Roster, Roster.id == Assignment.roster_id)
-            .where(
-                Assignment.shift_id == given.shift_id,
-                Assignment.volunteer_id == given.volunteer_id,
-                Assignment.status == AssignmentStatus.scheduled,
-                Roster.status == RosterStatus.published,
-            )
-            .scalar_subquery(),
-        )
-        .select_from(given)
-        .join(Shift, Shift.id == given.shift_id)
-        .where(given.id == payload["assignment_id"])
-    ).one_or_none()
-    if row is None or row[0] is not None:
+    found = session.execute(_STILL_THEIRS, {"assignment_id": payload["assignment_id"]}).first()
+    if found is None or found.cancelled_at is not None:
         return "Not sent: the shift was cancelled before it could be delivered."
-    if row[1] == 0:
+    if found[1] == 0:
         return "Not sent: the duty was cancelled before it could be delivered."
     return None
 

@@ -16,7 +16,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.db import after_commit, get_sessionmaker, utcnow
@@ -378,7 +378,7 @@ def _deliver(
         reason = "The volunteer has no e-mail address any more."
     if reason is not None:
         _give_up(message, reason)
-        session.commit()
+        _commit_outcome(session)
         return _Outcome.given_up
     assert volunteer is not None and volunteer.email is not None
     composed = mail.compose(
@@ -401,5 +401,17 @@ def _deliver(
     message.attempts += 1
     message.sent_at = utcnow()
     message.next_attempt_at = None
-    session.commit()  # marked sent at once: a worker killed later does not send it again
+    _commit_outcome(session)  # marked sent at once: a worker killed later does not resend it
     return _Outcome.sent
+
+
+def _commit_outcome(session: Session) -> None:
+    """Commits what became of one message. On PostgreSQL without waiting for the WAL to
+    reach the disk (synchronous_commit off, for this transaction only): that wait was
+    half the time of a delivery. A killed worker loses nothing by it (the server has the
+    commit); only a crash of the database server itself could forget the last few
+    fractions of a second of marks, and those mails would go again under the same
+    Message-ID: at-least-once still holds, and nothing is lost."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.commit()
