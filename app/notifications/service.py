@@ -335,7 +335,7 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
     longest_send = timedelta(seconds=settings.smtp_timeout_seconds)
     outcomes: Counter[_Outcome] = Counter()
     with mail.Mailer(settings) as mailer:
-        while batch := _claim(session, now):
+        while batch := _claim(session, now, CLAIM_BATCH):
             claimed_until = batch[0].next_attempt_at
             assert claimed_until is not None
             session.commit()  # the claims are on record before the server hears anything

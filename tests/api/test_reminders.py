@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.notifications import reminders
@@ -338,3 +338,61 @@ def test_the_workers_round_schedules_and_delivers(office, session, inbox, monkey
     assert notifications.deliver_in_own_session(starts - 24 * HOUR).sent == 0
     [mail] = inbox.mails
     assert mail["Subject"].startswith("值班提醒：")
+
+
+def test_a_batch_whose_claim_would_run_out_mid_send_is_claimed_afresh_not_sent_twice(
+    office, session, inbox, monkeypatch
+):
+    """A batch is claimed for `notification_claim_seconds`; a send that might outlast
+    the claim (a slow server) is not begun: the rest of the batch is handed back and
+    claimed again. The clock here jumps 100 s at each reading."""
+    starts = local(DAY, 15)
+    for volunteer in (office.wang, office.zhang) * 3:
+        office.give(volunteer, starts, given_at=LONG_AGO)
+    assert len(office.schedule(starts - 2 * HOUR)) == 6
+    monkeypatch.setattr(notifications, "CLAIM_BATCH", 4)
+    monkeypatch.setattr(get_settings(), "notification_claim_seconds", 300)
+    monkeypatch.setattr(get_settings(), "smtp_timeout_seconds", 30)
+    clock = [starts - 2 * HOUR]
+
+    def jumpy_clock() -> datetime:
+        clock[0] += timedelta(seconds=100)
+        return clock[0]
+
+    monkeypatch.setattr(notifications, "utcnow", jumpy_clock)
+    claimed: list[int] = []
+    claim = notifications._claim
+
+    def counted_claim(*args):
+        batch = claim(*args)
+        claimed.append(len(batch))
+        return batch
+
+    monkeypatch.setattr(notifications, "_claim", counted_claim)
+
+    assert deliver_due(session, starts - 2 * HOUR).sent == 6
+
+    # Each claim lasts for one send here: the others are handed back and claimed again.
+    assert claimed == [4, 4, 4, 3, 2, 1, 0]
+
+    assert len(inbox.mails) == len({mail["Message-ID"] for mail in inbox.mails}) == 6
+    rows = session.scalars(select(OutboxMessage)).all()
+    assert all(row.sent_at is not None and row.attempts == 1 and not row.dead for row in rows)
+
+
+def test_a_worker_scheduling_at_the_same_moment_on_postgresql_leaves_it_to_the_other(
+    office, session, inbox
+):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer through at a time (BEGIN IMMEDIATE)")
+    starts = local(DAY, 15)
+    office.give(office.wang, starts, given_at=LONG_AGO)
+    with session.get_bind().engine.connect() as other_worker:
+        other_worker.execute(
+            text("SELECT pg_advisory_lock(:key)"), {"key": reminders.SCHEDULER_LOCK}
+        )
+        assert office.schedule(starts - 24 * HOUR) == []
+        other_worker.execute(
+            text("SELECT pg_advisory_unlock(:key)"), {"key": reminders.SCHEDULER_LOCK}
+        )
+    assert len(office.schedule(starts - 24 * HOUR)) == 1
