@@ -345,11 +345,15 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
                     select(Volunteer).where(Volunteer.id.in_({m.volunteer_id for m in batch}))
                 )
             }
+            stop = False
             for position, message in enumerate(batch):
                 if utcnow() + longest_send >= claimed_until:
                     # A send begun now could outlast the claim (a slow server), and
-                    # another worker could send the message as well: claim afresh.
+                    # another worker could send the message as well: claim afresh. If
+                    # not even the first send fits in a fresh claim, the next round
+                    # tries again, rather than this one claiming in circles.
                     _release(session, batch[position:], now)
+                    stop = position == 0
                     break
                 outcome = _deliver(session, mailer, message, recipients, now)
                 outcomes[outcome] += 1
@@ -357,7 +361,10 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
                     # Not the server refusing this message but the server unreachable or
                     # gone: the rest wait for the next round instead of failing in turn.
                     _release(session, batch[position + 1 :], now)
-                    return Delivery(sent=outcomes[_Outcome.sent], failed=1)
+                    stop = True
+                    break
+            if stop:
+                break
     failed = outcomes[_Outcome.refused] + outcomes[_Outcome.unreachable]
     return Delivery(sent=outcomes[_Outcome.sent], failed=failed)
 

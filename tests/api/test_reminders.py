@@ -380,6 +380,33 @@ def test_a_batch_whose_claim_would_run_out_mid_send_is_claimed_afresh_not_sent_t
     assert all(row.sent_at is not None and row.attempts == 1 and not row.dead for row in rows)
 
 
+def test_a_round_in_which_not_even_one_send_fits_a_claim_stops_and_leaves_all_due(
+    office, session, inbox, monkeypatch
+):
+    """The clock jumps 300 s at each reading, a whole claim: the round hands the batch
+    back and ends, instead of claiming in circles; the next round sends it."""
+    starts = local(DAY, 15)
+    office.give(office.wang, starts, given_at=LONG_AGO)
+    office.give(office.zhang, starts, given_at=LONG_AGO)
+    assert len(office.schedule(starts - 2 * HOUR)) == 2
+    monkeypatch.setattr(get_settings(), "notification_claim_seconds", 300)
+    monkeypatch.setattr(get_settings(), "smtp_timeout_seconds", 30)
+    clock = [starts - 2 * HOUR]
+
+    def jumpy_clock() -> datetime:
+        clock[0] += timedelta(seconds=300)
+        return clock[0]
+
+    with monkeypatch.context() as patched:
+        patched.setattr(notifications, "utcnow", jumpy_clock)
+        assert deliver_due(session, starts - 2 * HOUR).sent == 0
+
+    assert inbox.mails == []
+    rows = session.scalars(select(OutboxMessage)).all()
+    assert {row.next_attempt_at for row in rows} == {starts - 2 * HOUR}  # due, not claimed
+    assert deliver_due(session, starts - 2 * HOUR).sent == 2
+
+
 def test_a_worker_scheduling_at_the_same_moment_on_postgresql_leaves_it_to_the_other(
     office, session, inbox
 ):
