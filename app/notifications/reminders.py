@@ -207,6 +207,7 @@ def _payload(duty: Row, due: Due) -> dict:
         "assignment_id": duty.id,
         "shift_id": duty.shift_id,
         "station": duty.name,
+        "timezone": duty.timezone,
         "starts_at": duty.starts_at.astimezone(zone).isoformat(),
         "ends_at": duty.ends_at.astimezone(zone).isoformat(),
         "lead_minutes": due.lead,
@@ -329,6 +330,15 @@ def stale_reminder(payload: dict, now: datetime, session: Session) -> str | None
     if found[1] == 0:
         return "Not sent: the duty was cancelled before it could be delivered."
     return None
+
+
+def not_before(payload: dict, now: datetime, choices: preferences.Choices) -> datetime | None:
+    """Quiet hours hold a reminder back at delivery too: one recorded just before them
+    but held up into them (the server down, a retry) waits for their end. If the duty
+    starts by then, the staleness check marks it dead at that moment."""
+    zone = ZoneInfo(payload.get("timezone") or get_settings().default_timezone)
+    until = out_of_quiet_hours(now, zone, choices.quiet_hours)
+    return until if until > now else None
 
 
 # -- the mail --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from app.notifications.models import (
     NotificationPreference,
     OutboxMessage,
 )
+from app.notifications.preferences import Choices, choices
 from app.rosters import mapping
 from app.rosters.models import Assignment, Roster
 from app.settings import get_settings
@@ -303,6 +304,14 @@ STALE_CHECKS: dict[str, Callable[[dict, datetime, Session], str | None]] = {
 }
 
 
+# Per kind of message: the earliest moment it may go to a recipient with these choices
+# (None: at once). Reminders keep out of quiet hours even when their delivery was held
+# up into them (the server down, a retry); every other kind goes at once.
+NOT_BEFORE: dict[str, Callable[[dict, datetime, Choices], datetime | None]] = {
+    EventKind.reminder: reminders.not_before,
+}
+
+
 def _give_up(message: OutboxMessage, reason: str) -> None:
     message.dead = True
     message.next_attempt_at = None
@@ -321,6 +330,7 @@ def _failed(message: OutboxMessage, now: datetime, error: Exception) -> None:
 class _Outcome(Enum):
     sent = "sent"
     given_up = "given_up"
+    held = "held"  # not yet: see NOT_BEFORE
     refused = "refused"  # the server refused this message: retried later
     unreachable = "unreachable"  # the server is down or gone: the round stops
 
@@ -339,10 +349,19 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
             claimed_until = batch[0].next_attempt_at
             assert claimed_until is not None
             session.commit()  # the claims are on record before the server hears anything
+            volunteer_ids = {m.volunteer_id for m in batch}
             recipients = {
                 volunteer.id: volunteer
                 for volunteer in session.scalars(
-                    select(Volunteer).where(Volunteer.id.in_({m.volunteer_id for m in batch}))
+                    select(Volunteer).where(Volunteer.id.in_(volunteer_ids))
+                )
+            }
+            chosen = {
+                preference.volunteer_id: preference
+                for preference in session.scalars(
+                    select(NotificationPreference).where(
+                        NotificationPreference.volunteer_id.in_(volunteer_ids)
+                    )
                 )
             }
             stop = False
@@ -355,7 +374,8 @@ def deliver_due(session: Session, now: datetime) -> Delivery:
                     _release(session, batch[position:], now)
                     stop = position == 0
                     break
-                outcome = _deliver(session, mailer, message, recipients, now)
+                preference = chosen.get(message.volunteer_id)
+                outcome = _deliver(session, mailer, message, recipients, preference, now)
                 outcomes[outcome] += 1
                 if outcome is _Outcome.unreachable:
                     # Not the server refusing this message but the server unreachable or
@@ -374,9 +394,11 @@ def _deliver(
     mailer: mail.Mailer,
     message: OutboxMessage,
     recipients: dict[int, Volunteer],
+    preference: NotificationPreference | None,
     now: datetime,
 ) -> _Outcome:
-    """Sends one claimed message, or gives it up, and commits what became of it."""
+    """Sends one claimed message, gives it up, or holds it back, and commits what
+    became of it."""
     settings = get_settings()
     reason = stale_reason(message, now, session)
     volunteer = recipients.get(message.volunteer_id)
@@ -387,6 +409,12 @@ def _deliver(
         _give_up(message, reason)
         _commit_outcome(session)
         return _Outcome.given_up
+    hold = NOT_BEFORE.get(message.event_kind)
+    until = hold(message.payload, now, choices(preference)) if hold is not None else None
+    if until is not None and until > now:
+        message.next_attempt_at = until  # the claim ends; the round that reaches it sends it
+        _commit_outcome(session)
+        return _Outcome.held
     assert volunteer is not None and volunteer.email is not None
     composed = mail.compose(
         mail.render(message.event_kind, message.payload, message.language, volunteer.name),

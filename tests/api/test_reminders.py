@@ -187,6 +187,30 @@ def test_quiet_hours_hold_back_reminders_only_not_other_messages(office, session
     assert "排班已发布" in mail["Subject"]
 
 
+def test_a_reminder_whose_delivery_is_held_up_into_quiet_hours_waits_for_their_end(
+    office, session, inbox
+):
+    """Recorded before 22:00 but not delivered then (the server down, say): at 22:30 it
+    waits for 07:00, when it goes if the duty is still ahead, or is dead if not."""
+    next_day = DAY + timedelta(days=1)
+    morning = office.give(office.wang, local(next_day, 9), given_at=LONG_AGO)
+    night = office.give(office.zhang, local(DAY, 23, 30), given_at=LONG_AGO)
+    session.get_one(NotificationPreference, office.wang.id).reminder_minutes = "720"
+    session.commit()
+    assert set(office.schedule(local(DAY, 21, 30))) == {ref(morning, "720"), ref(night, "120")}
+
+    assert deliver_due(session, local(DAY, 22, 30)).sent == 0
+    assert deliver_due(session, local(next_day, 6, 59)).sent == 0
+    assert deliver_due(session, local(next_day, 7)).sent == 1
+
+    assert list(inbox.by_address()) == ["wang@example.org"]
+    [night_reminder] = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.volunteer_id == office.zhang.id)
+    )
+    assert night_reminder.dead
+    assert night_reminder.last_error == "Not sent: the duty had started when it could be delivered."
+
+
 def test_a_duty_given_after_its_lead_times_gets_one_reminder_at_once(office, session, inbox):
     starts = local(DAY, 15)
     short_notice = office.give(office.wang, starts, given_at=starts - 90 * MINUTE)
