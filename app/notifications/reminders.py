@@ -281,7 +281,11 @@ def schedule_in_own_session(now: datetime) -> int:
     does not keep the round from delivering what is already in the outbox."""
     try:
         with get_sessionmaker().begin() as session:
-            return schedule_reminders(session, now)
+            scheduled = schedule_reminders(session, now)
+            # No nudge for these: the round that scheduled them delivers them next
+            # (and inside a procrastinate worker the nudge cannot open the queue).
+            session.info.pop("after_commit", None)
+            return scheduled
     except Exception:  # noqa: BLE001 - the next round schedules again
         log.exception("reminders not scheduled")
         return 0
