@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
 from enum import Enum
 from zoneinfo import ZoneInfo
 
@@ -399,30 +400,22 @@ def _deliver(
 ) -> _Outcome:
     """Sends one claimed message, gives it up, or holds it back, and commits what
     became of it."""
-    settings = get_settings()
-    reason = stale_reason(message, now, session)
-    volunteer = recipients.get(message.volunteer_id)
-    if reason is None and (volunteer is None or volunteer.email is None):
-        # Withdrawn or the address removed since: nobody to write to.
-        reason = "The volunteer has no e-mail address any more."
-    if reason is not None:
-        _give_up(message, reason)
+    try:
+        prepared = _prepare(session, message, recipients, preference, now)
+    except (KeyError, ValueError, TypeError) as error:
+        # A payload its kind cannot read, or a kind with no e-mail: it would fail the
+        # same way at every round, and stop the messages behind it.
+        log.error("Outbox message %s cannot be composed: %s", message.id, type(error).__name__)
+        prepared = f"Not sent: the message cannot be composed ({type(error).__name__})."
+    if isinstance(prepared, str):
+        _give_up(message, prepared)
         _commit_outcome(session)
         return _Outcome.given_up
-    hold = NOT_BEFORE.get(message.event_kind)
-    until = hold(message.payload, now, choices(preference)) if hold is not None else None
-    if until is not None and until > now:
-        message.next_attempt_at = until  # the claim ends; the round that reaches it sends it
+    if isinstance(prepared, datetime):
+        message.next_attempt_at = prepared  # the claim ends; the round that reaches it sends it
         _commit_outcome(session)
         return _Outcome.held
-    assert volunteer is not None and volunteer.email is not None
-    composed = mail.compose(
-        mail.render(message.event_kind, message.payload, message.language, volunteer.name),
-        to_name=volunteer.name,
-        to_address=volunteer.email,
-        idempotency_key=message.idempotency_key,
-        mail_from=settings.mail_from,
-    )
+    composed = prepared
     try:
         mailer.send(composed)
     except (aiosmtplib.SMTPException, OSError) as error:
@@ -438,6 +431,34 @@ def _deliver(
     message.next_attempt_at = None
     _commit_outcome(session)  # marked sent at once: a worker killed later does not resend it
     return _Outcome.sent
+
+
+def _prepare(
+    session: Session,
+    message: OutboxMessage,
+    recipients: dict[int, Volunteer],
+    preference: NotificationPreference | None,
+    now: datetime,
+) -> EmailMessage | str | datetime:
+    """The mail to send now; or why the message will never be sent; or when it may be."""
+    reason = stale_reason(message, now, session)
+    if reason is not None:
+        return reason
+    volunteer = recipients.get(message.volunteer_id)
+    if volunteer is None or volunteer.email is None:
+        # Withdrawn or the address removed since: nobody to write to.
+        return "The volunteer has no e-mail address any more."
+    hold = NOT_BEFORE.get(message.event_kind)
+    until = hold(message.payload, now, choices(preference)) if hold is not None else None
+    if until is not None and until > now:
+        return until
+    return mail.compose(
+        mail.render(message.event_kind, message.payload, message.language, volunteer.name),
+        to_name=volunteer.name,
+        to_address=volunteer.email,
+        idempotency_key=message.idempotency_key,
+        mail_from=get_settings().mail_from,
+    )
 
 
 def _commit_outcome(session: Session) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.notifications import reminders
 from app.notifications import service as notifications
-from app.notifications.models import NotificationPreference, OutboxMessage
+from app.notifications.models import Channel, EventKind, NotificationPreference, OutboxMessage
 from app.notifications.reminders import schedule_reminders
 from app.notifications.service import deliver_due
 from app.rosters.models import Assignment, Roster, RosterStatus
@@ -429,6 +429,26 @@ def test_a_round_in_which_not_even_one_send_fits_a_claim_stops_and_leaves_all_du
     rows = session.scalars(select(OutboxMessage)).all()
     assert {row.next_attempt_at for row in rows} == {starts - 2 * HOUR}  # due, not claimed
     assert deliver_due(session, starts - 2 * HOUR).sent == 2
+
+
+def test_a_message_that_cannot_be_composed_is_dead_and_does_not_stop_the_others(
+    office, session, inbox
+):
+    starts = local(DAY, 15)
+    office.give(office.zhang, starts, given_at=LONG_AGO)
+    assert len(office.schedule(starts - 2 * HOUR)) == 1
+    unreadable = notifications.record(
+        session, kind=EventKind.reminder, event_ref="reminder:0:120",
+        volunteer_id=office.wang.id, channel=Channel.email, payload={}, language="en",
+    )  # fmt: skip
+    unreadable.next_attempt_at = starts - 3 * HOUR  # first in line
+    session.commit()
+
+    assert deliver_due(session, starts - 2 * HOUR).sent == 1
+
+    assert list(inbox.by_address()) == ["zhang@example.org"]
+    assert unreadable.dead and unreadable.next_attempt_at is None
+    assert unreadable.last_error == "Not sent: the message cannot be composed (KeyError)."
 
 
 def test_a_worker_scheduling_at_the_same_moment_on_postgresql_leaves_it_to_the_other(
