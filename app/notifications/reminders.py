@@ -25,7 +25,9 @@ Rules, per duty (a volunteer on a shift):
 Quiet hours are read in the station's time zone. The duty is at the station and the
 volunteer lives within travel of it, and the service keeps no time zone per volunteer
 (their weekly availability is wall-clock time too); the mail states the duty in the
-station's time as well.
+station's time as well. They also hold back a reminder whose delivery was held up into
+them (`not_before`), and at delivery a reminder whose duty has started or is no longer
+the volunteer's is not sent (`stale_reminder`).
 """
 
 import logging
@@ -73,7 +75,6 @@ class Due:
     """The reminder of a duty that is due: its lead time in minutes (None: `late`)."""
 
     lead: int | None
-    at: datetime
 
     @property
     def label(self) -> str:
@@ -113,7 +114,7 @@ def due_reminder(
     if not moments:  # every lead time had passed when the duty was given
         moments = {None: given_at}
     due = [
-        Due(lead, at)
+        Due(lead)
         for lead, nominal in moments.items()
         if (at := out_of_quiet_hours(nominal, zone, quiet)) <= now and at < starts_at
     ]
