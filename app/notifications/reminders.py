@@ -141,8 +141,13 @@ def _longest_lead(session: Session) -> int:
         .where(NotificationPreference.reminder_minutes.is_not(None))
         .distinct()
     )
-    texts = [get_settings().reminder_lead_minutes, *stored]
-    return max((minutes for t in texts for minutes in preferences.parse_minutes(t)), default=0)
+    longest = 0
+    for minutes in [get_settings().reminder_lead_minutes, *stored]:
+        try:
+            longest = max([longest, *preferences.parse_minutes(minutes)])
+        except ValueError:  # unreadable: that volunteer is skipped below, not everyone
+            continue
+    return longest
 
 
 def _window(now: datetime, longest: int) -> Select:
@@ -249,7 +254,12 @@ def schedule_reminders(session: Session, now: datetime) -> int:
         return 0
     owed: list[_Owed] = []
     for duty in session.execute(_window(now, longest)):
-        choices = preferences.choices(duty.NotificationPreference)
+        try:
+            choices = preferences.choices(duty.NotificationPreference)
+        except ValueError:
+            # A stored choice that cannot be read must not stop everyone's reminders.
+            log.error("volunteer %s: notification preferences unreadable", duty.volunteer_id)
+            continue
         if not choices.email or EventKind.reminder in choices.muted_kinds:
             continue
         due = due_reminder(

@@ -347,6 +347,21 @@ def test_a_volunteers_own_lead_times_override_the_default(office, session, inbox
     assert office.schedule(starts - 30 * MINUTE) == [ref(own, "30")]
 
 
+def test_a_volunteer_with_no_lead_times_or_unreadable_ones_does_not_stop_the_others(
+    office, session, inbox
+):
+    starts = local(DAY, 15)
+    office.give(office.wang, starts, given_at=LONG_AGO)
+    others = office.give(office.zhang, starts, given_at=LONG_AGO)
+    session.get_one(NotificationPreference, office.wang.id).reminder_minutes = ""
+    session.commit()
+    assert office.schedule(starts - 24 * HOUR) == [ref(others, "1440")]
+    # Written around the API's checks: that volunteer is skipped, not everyone.
+    session.get_one(NotificationPreference, office.wang.id).reminder_minutes = "soon"
+    session.commit()
+    assert office.schedule(starts - 2 * HOUR) == [ref(others, "120")]
+
+
 def test_the_workers_round_schedules_and_delivers(office, session, inbox, monkeypatch):
     """`deliver_in_own_session` is what the workers run: scheduling joins the round."""
     in_test = sessionmaker(
