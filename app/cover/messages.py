@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from jinja2 import Environment
+from sqlalchemy.orm import Session
 
 from app.notifications.models import Language
 
@@ -98,7 +99,7 @@ def render_seat_taken(payload: dict, language: Language, name: str) -> "Rendered
     return Rendered(subject=subject, text=text, html=html)
 
 
-def stale_seat_message(payload: dict, now: datetime) -> str | None:
+def stale_seat_message(payload: dict, now: datetime, session: Session) -> str | None:
     """An offer, or news that the seat has gone, is no use once the shift has begun."""
     if now >= datetime.fromisoformat(payload["starts_at"]):
         return "Not sent: the shift had started when it could be delivered."

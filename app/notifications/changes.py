@@ -217,14 +217,14 @@ def retract_invitations(session: Session, volunteer_id: int, reason: str) -> Non
 # -- staleness -----------------------------------------------------------------------
 
 
-def _stale_change(payload: dict, now: datetime) -> str | None:
+def _stale_change(payload: dict, now: datetime, session: Session) -> str | None:
     duties = payload["added"] + payload["dropped"]
     if duties and all(datetime.fromisoformat(d["starts_at"]) <= now for d in duties):
         return "Not sent: every duty it names had started when it could be delivered."
     return None
 
 
-def _stale_invitation(payload: dict, now: datetime) -> str | None:
+def _stale_invitation(payload: dict, now: datetime, session: Session) -> str | None:
     if now >= datetime.fromisoformat(payload["expires_at"]):
         return "Not sent: the invitation code had expired when it could be delivered."
     return None

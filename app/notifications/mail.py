@@ -16,6 +16,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from app.cover import messages as cover_messages
+from app.notifications import reminders
 from app.notifications.models import EventKind, Language
 from app.settings import Settings
 
@@ -140,6 +141,7 @@ RENDERERS: dict[str, Callable[[dict, Language, str], Rendered]] = {
     EventKind.roster_published: render_roster_published,
     EventKind.seat_offered: cover_messages.render_seat_offered,
     EventKind.seat_taken: cover_messages.render_seat_taken,
+    EventKind.reminder: reminders.render_reminder,
 }
 
 

@@ -8,28 +8,30 @@ the same Message-ID)."""
 
 import contextlib
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.cover import messages as cover_messages
 from app.cover import service as cover
 from app.db import after_commit, get_sessionmaker, utcnow
 from app.districts.models import District
-from app.notifications import mail, unsubscribe
+from app.notifications import mail, reminders, unsubscribe
 from app.notifications.models import (
     Channel,
     EventKind,
     NotificationPreference,
     OutboxMessage,
 )
-from app.notifications.preferences import choices
+from app.notifications.preferences import Choices, choices
 from app.rosters import mapping
 from app.rosters.models import Assignment, Roster
 from app.settings import get_settings
@@ -39,6 +41,9 @@ from app.webhooks import service as webhooks
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = timedelta(seconds=30)
+# Messages claimed per commit (see _claim). A worker killed mid-batch leaves the rest
+# of its batch to the next worker once the claim runs out.
+CLAIM_BATCH = 50
 LONGEST_WAIT = timedelta(hours=1)
 
 
@@ -82,13 +87,19 @@ def nudge() -> None:
 
     try:
         if jobs.uses_procrastinate():
-            from procrastinate.exceptions import AlreadyEnqueued
+            from procrastinate.exceptions import AlreadyEnqueued, AppNotOpen
 
             from app.rosters import tasks
 
             # AlreadyEnqueued: a round is queued already, and it will see these rows.
-            with tasks.queue.open(), contextlib.suppress(AlreadyEnqueued):
-                tasks.deliver_notifications.defer()
+            try:
+                with contextlib.suppress(AlreadyEnqueued):
+                    # Inside a worker (a repair's changes) the queue is open already,
+                    # and opening it again is refused.
+                    tasks.deliver_notifications.defer()
+            except AppNotOpen:  # in the web app
+                with tasks.queue.open(), contextlib.suppress(AlreadyEnqueued):
+                    tasks.deliver_notifications.defer()
         else:
             jobs.wake_embedded_runner()
     except Exception:  # noqa: BLE001 - the periodic round delivers what a nudge missed
@@ -223,6 +234,7 @@ def deliver_in_own_session(
     from app.webhooks import delivery as webhook_delivery  # (it imports this module)
 
     sessions = sessions or get_sessionmaker()
+    reminders.schedule_in_own_session(now, sessions)
     with sessions() as session:
         cover.run_waves(session, now)  # short-notice cover: its offers go out below
         delivery = deliver_due(session, now)
@@ -244,29 +256,43 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_WAIT)
 
 
-def _claim_next(session: Session, now: datetime) -> OutboxMessage | None:
-    """Takes the next due message for this worker: its next attempt moves to the end of
-    a claim period, so that other workers leave it alone while it is sent (on PostgreSQL
-    they skip the row while the claim is being written). The caller commits the claim
-    before it talks to the SMTP server: no lock is held during a send (on SQLite the
-    write lock would stop every request that writes)."""
-    message = session.scalar(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.channel == Channel.email,
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.next_attempt_at <= now,
+def _claim(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[OutboxMessage]:
+    """Takes the next due messages (at most `limit`) for this worker: their next attempt
+    moves to the end of a claim period, so that other workers leave them alone while
+    they are sent (on PostgreSQL they skip the rows while the claim is being written).
+    The caller commits the claim before it talks to the SMTP server: no lock is held
+    during a send (on SQLite the write lock would stop every request that writes).
+    Claiming a batch at a time, not one message, is what lets 10,000 reminders due at
+    once go out within a minute; each is still marked sent on its own as soon as the
+    server has accepted it."""
+    messages = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == Channel.email,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
     )
-    if message is not None:
-        # From the later of the round's time and the clock: a long round must not hand
-        # out claims that have already run out.
-        claim = timedelta(seconds=get_settings().notification_claim_seconds)
-        message.next_attempt_at = max(now, utcnow()) + claim
-    return message
+    # From the later of the round's time and the clock: a long round must not hand
+    # out claims that have already run out.
+    claimed_until = max(now, utcnow()) + timedelta(
+        seconds=get_settings().notification_claim_seconds
+    )
+    for message in messages:
+        message.next_attempt_at = claimed_until
+    return messages
+
+
+def _release(session: Session, messages: list[OutboxMessage], now: datetime) -> None:
+    """Hands claimed messages that this round will not send back to the next one."""
+    for message in messages:
+        message.next_attempt_at = now
+    session.commit()
 
 
 def next_attempt_due(session: Session) -> datetime | None:
@@ -290,16 +316,17 @@ def week_ends_at(week: str, zone: str) -> datetime:
     return datetime.combine(monday + timedelta(weeks=1), time(), ZoneInfo(zone))
 
 
-def stale_reason(message: OutboxMessage, now: datetime) -> str | None:
+def stale_reason(message: OutboxMessage, now: datetime, session: Session) -> str | None:
     """Why the message is no use any more at `now`, or None. Messages can wait a long
     time (an outbox filled before SMTP was configured, a server down for days): a
     roster for a week that is over, or whose duties have all begun, would only
-    confuse; it is marked dead with this reason instead of sent."""
+    confuse; it is marked dead with this reason instead of sent. A check may read the
+    database (has the duty been cancelled since?) in the delivering session."""
     check = STALE_CHECKS.get(message.event_kind)
-    return check(message.payload, now) if check is not None else None
+    return check(message.payload, now, session) if check is not None else None
 
 
-def _stale_roster(payload: dict, now: datetime) -> str | None:
+def _stale_roster(payload: dict, now: datetime, session: Session) -> str | None:
     zone = payload.get("timezone") or get_settings().default_timezone
     if now >= week_ends_at(payload["week"], zone):
         return f"Not sent: week {payload['week']} had ended when it could be delivered."
@@ -310,10 +337,20 @@ def _stale_roster(payload: dict, now: datetime) -> str | None:
 
 
 # Per kind of message: why it is no use any more at a given time (None: still useful).
-STALE_CHECKS: dict[str, Callable[[dict, datetime], str | None]] = {
+# (payload, now, session): the session lets a check see what changed since.
+STALE_CHECKS: dict[str, Callable[[dict, datetime, Session], str | None]] = {
     EventKind.roster_published: _stale_roster,
     EventKind.seat_offered: cover_messages.stale_seat_message,
     EventKind.seat_taken: cover_messages.stale_seat_message,
+    EventKind.reminder: reminders.stale_reminder,
+}
+
+
+# Per kind of message: the earliest moment it may go to a recipient with these choices
+# (None: at once). Reminders keep out of quiet hours even when their delivery was held
+# up into them (the server down, a retry); every other kind goes at once.
+NOT_BEFORE: dict[str, Callable[[dict, datetime, Choices], datetime | None]] = {
+    EventKind.reminder: reminders.not_before,
 }
 
 
@@ -343,63 +380,153 @@ def _failed(message: OutboxMessage, now: datetime, error: Exception) -> None:
         message.next_attempt_at = now + retry_delay(message.attempts)
 
 
+class _Outcome(Enum):
+    sent = "sent"
+    given_up = "given_up"
+    held = "held"  # not yet: see NOT_BEFORE
+    refused = "refused"  # the server refused this message: retried later
+    unreachable = "unreachable"  # the server is down or gone: the round stops
+
+
 def deliver_due(session: Session, now: datetime) -> Delivery:
     """Sends every e-mail due at `now` (time is an argument: the tests and the
-    scheduler say what time it is), committing after each one. Without an SMTP host
-    nothing is sent and the messages wait."""
+    scheduler say what time it is), claiming them a batch at a time and committing
+    after each one. Without an SMTP host nothing is sent and the messages wait."""
     settings = get_settings()
     if settings.smtp_host is None:
         return Delivery()
-    sent = failed = 0
+    longest_send = timedelta(seconds=settings.smtp_timeout_seconds)
+    outcomes: Counter[_Outcome] = Counter()
     with mail.Mailer(settings) as mailer:
-        while (message := _claim_next(session, now)) is not None:
-            reason = stale_reason(message, now)
-            if reason is not None:
-                _give_up(message, reason)
-                session.commit()
-                continue
-            volunteer = session.get(Volunteer, message.volunteer_id)
-            if volunteer is None or volunteer.email is None:
-                # Withdrawn or the address removed since: nobody to write to.
-                _give_up(message, "The volunteer has no e-mail address any more.")
-                session.commit()
-                continue
-            # Stops this kind of message for this volunteer: a header and the last line.
-            unsubscribe_url = unsubscribe.url(session, message.volunteer_id, message.event_kind)
-            composed = mail.compose(
-                mail.render(
-                    message.event_kind, message.payload, message.language, volunteer.name,
-                    unsubscribe_url=unsubscribe_url,
-                ),
-                to_name=volunteer.name,
-                to_address=volunteer.email,
-                idempotency_key=message.idempotency_key,
-                mail_from=settings.mail_from,
-                unsubscribe_url=unsubscribe_url,
-            )  # fmt: skip
-            session.commit()  # the claim is on record before the server hears anything
-            try:
-                mailer.send(composed)
-            except (aiosmtplib.SMTPException, OSError) as error:
-                _failed(message, now, error)
-                session.commit()
-                failed += 1
-                # The message's id only: addresses and names stay out of the logs.
-                log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
-                if not isinstance(error, aiosmtplib.SMTPResponseException):
+        while batch := _claim(session, now, CLAIM_BATCH):
+            claimed_until = batch[0].next_attempt_at
+            assert claimed_until is not None
+            session.commit()  # the claims are on record before the server hears anything
+            volunteer_ids = {m.volunteer_id for m in batch}
+            recipients = {
+                volunteer.id: volunteer
+                for volunteer in session.scalars(
+                    select(Volunteer).where(Volunteer.id.in_(volunteer_ids))
+                )
+            }
+            chosen = {
+                preference.volunteer_id: preference
+                for preference in session.scalars(
+                    select(NotificationPreference).where(
+                        NotificationPreference.volunteer_id.in_(volunteer_ids)
+                    )
+                )
+            }
+            stop = False
+            for position, message in enumerate(batch):
+                if utcnow() + longest_send >= claimed_until:
+                    # A send begun now could outlast the claim (a slow server), and
+                    # another worker could send the message as well: claim afresh. If
+                    # not even the first send fits in a fresh claim, the next round
+                    # tries again, rather than this one claiming in circles.
+                    _release(session, batch[position:], now)
+                    stop = position == 0
+                    break
+                preference = chosen.get(message.volunteer_id)
+                outcome = _deliver(session, mailer, message, recipients, preference, now)
+                outcomes[outcome] += 1
+                if outcome is _Outcome.unreachable:
                     # Not the server refusing this message but the server unreachable or
                     # gone: the rest wait for the next round instead of failing in turn.
+                    _release(session, batch[position + 1 :], now)
+                    stop = True
                     break
-            else:
-                message.attempts += 1
-                message.sent_at = utcnow()
-                message.next_attempt_at = None
-                _forget_secrets(message)
-                session.commit()
-                sent += 1
-    return Delivery(sent=sent, failed=failed)
+            if stop:
+                break
+    failed = outcomes[_Outcome.refused] + outcomes[_Outcome.unreachable]
+    return Delivery(sent=outcomes[_Outcome.sent], failed=failed)
 
 
-# The kinds' own modules register their renderers and stale checks (they build on this
-# module, hence at its end): loaded wherever messages are delivered.
-from app.notifications import changes  # noqa: E402, F401
+def _deliver(
+    session: Session,
+    mailer: mail.Mailer,
+    message: OutboxMessage,
+    recipients: dict[int, Volunteer],
+    preference: NotificationPreference | None,
+    now: datetime,
+) -> _Outcome:
+    """Sends one claimed message, gives it up, or holds it back, and commits what
+    became of it."""
+    try:
+        prepared = _prepare(session, message, recipients, preference, now)
+    except (KeyError, ValueError, TypeError) as error:
+        # A payload its kind cannot read, or a kind with no e-mail: it would fail the
+        # same way at every round, and stop the messages behind it.
+        log.error("Outbox message %s cannot be composed: %s", message.id, type(error).__name__)
+        prepared = f"Not sent: the message cannot be composed ({type(error).__name__})."
+    if isinstance(prepared, str):
+        _give_up(message, prepared)
+        _commit_outcome(session)
+        return _Outcome.given_up
+    if isinstance(prepared, datetime):
+        message.next_attempt_at = prepared  # the claim ends; the round that reaches it sends it
+        _commit_outcome(session)
+        return _Outcome.held
+    composed = prepared
+    try:
+        mailer.send(composed)
+    except (aiosmtplib.SMTPException, OSError) as error:
+        _failed(message, now, error)
+        session.commit()
+        # The message's id only: addresses and names stay out of the logs.
+        log.warning("Outbox message %s not sent: %s", message.id, type(error).__name__)
+        if isinstance(error, aiosmtplib.SMTPResponseException):
+            return _Outcome.refused
+        return _Outcome.unreachable
+    message.attempts += 1
+    message.sent_at = utcnow()
+    message.next_attempt_at = None
+    _forget_secrets(message)
+    _commit_outcome(session)  # marked sent at once: a worker killed later does not resend it
+    return _Outcome.sent
+
+
+def _prepare(
+    session: Session,
+    message: OutboxMessage,
+    recipients: dict[int, Volunteer],
+    preference: NotificationPreference | None,
+    now: datetime,
+) -> EmailMessage | str | datetime:
+    """The mail to send now; or why the message will never be sent; or when it may be."""
+    reason = stale_reason(message, now, session)
+    if reason is not None:
+        return reason
+    volunteer = recipients.get(message.volunteer_id)
+    if volunteer is None or volunteer.email is None:
+        # Withdrawn or the address removed since: nobody to write to.
+        return "The volunteer has no e-mail address any more."
+    hold = NOT_BEFORE.get(message.event_kind)
+    until = hold(message.payload, now, choices(preference)) if hold is not None else None
+    if until is not None and until > now:
+        return until
+    # Stops this kind of message for this volunteer: a header and the last line.
+    unsubscribe_url = unsubscribe.url(session, message.volunteer_id, message.event_kind)
+    return mail.compose(
+        mail.render(
+            message.event_kind, message.payload, message.language, volunteer.name,
+            unsubscribe_url=unsubscribe_url,
+        ),
+        to_name=volunteer.name,
+        to_address=volunteer.email,
+        idempotency_key=message.idempotency_key,
+        mail_from=get_settings().mail_from,
+        unsubscribe_url=unsubscribe_url,
+    )  # fmt: skip
+
+
+def _commit_outcome(session: Session) -> None:
+    """Commits what became of one message. On PostgreSQL without waiting for the WAL to
+    reach the disk (synchronous_commit off, for this transaction only): that wait was
+    half the time of a delivery. A killed worker loses nothing by it (the server has the
+    commit); only a crash of the database server itself could forget the last few
+    fractions of a second of marks, and those mails would go again under the same
+    Message-ID: at-least-once still holds, and nothing is lost."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    session.commit()
