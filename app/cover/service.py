@@ -21,7 +21,6 @@ shift); the round skips a cover somebody holds and sees it again at the next rou
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -188,17 +187,6 @@ def cover_open_seats(session: Session, roster: Roster, now: datetime) -> int:
     return covers
 
 
-def _seat(shift: Shift) -> dict:
-    """The shift as the messages tell it: in the station's local time."""
-    zone = ZoneInfo(shift.station.timezone)
-    return {
-        "shift_id": shift.id,
-        "station": shift.station.name,
-        "starts_at": shift.starts_at.astimezone(zone).isoformat(),
-        "ends_at": shift.ends_at.astimezone(zone).isoformat(),
-    }
-
-
 def _event_ref(cover: SeatCover) -> str:
     return f"cover-{cover.id}-{cover.round}"
 
@@ -240,7 +228,9 @@ def _send_wave(
             CoverOffer(cover_id=cover.id, round=cover.round, wave=cover.waves,
                        volunteer_id=volunteer_id, offered_at=now, state=OfferState.offered)
         )  # fmt: skip
-    payload = _seat(shift) | {"url": f"{public_url(settings)}/app/open#seat-{shift.id}"}
+    payload = notifications.shift_as_told(shift) | {
+        "url": f"{public_url(settings)}/app/open#seat-{shift.id}"
+    }
     notifications.tell(
         session,
         kind=EventKind.seat_offered,
@@ -271,7 +261,9 @@ def _close(session: Session, cover: SeatCover, state: CoverState, now: datetime)
         offer.settled_at = now
     if state != CoverState.started and outstanding:
         shift = session.get_one(Shift, cover.shift_id)
-        payload = _seat(shift) | {"why": "filled" if state == CoverState.filled else "cancelled"}
+        payload = notifications.shift_as_told(shift) | {
+            "why": "filled" if state == CoverState.filled else "cancelled"
+        }
         notifications.tell(
             session,
             kind=EventKind.seat_taken,

@@ -35,6 +35,7 @@ from app.notifications.preferences import Choices, choices
 from app.rosters import mapping
 from app.rosters.models import Assignment, Roster
 from app.settings import get_settings
+from app.shifts.models import Shift
 from app.volunteers.models import Volunteer, VolunteerStatus
 from app.webhooks import service as webhooks
 
@@ -166,8 +167,11 @@ def _duties_by_volunteer(assignments: list[Assignment]) -> dict[int, list[Assign
 
 
 def _duty(assignment: Assignment) -> dict:
-    """A duty as the message tells it: in the station's local time."""
-    shift = assignment.shift
+    return shift_as_told(assignment.shift)
+
+
+def shift_as_told(shift: Shift) -> dict:
+    """A shift as messages tell it: in the station's local time."""
     zone = ZoneInfo(shift.station.timezone)
     return {
         "shift_id": shift.id,

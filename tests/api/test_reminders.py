@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +22,8 @@ from app.rosters.models import Assignment, Roster, RosterStatus
 from app.settings import get_settings
 from app.shifts.models import Shift
 from app.volunteers.models import Volunteer
-from tests.api.test_notifications import Inbox, free_port, text_of
+from tests.api.test_notifications import inbox as inbox  # the fixture: an SMTP server
+from tests.api.test_notifications import text_of
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date.today() + timedelta(days=30)  # the duties' local date
@@ -35,20 +35,12 @@ def local(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
 
 
-@pytest.fixture
-def inbox(monkeypatch):
-    handler = Inbox()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
+@pytest.fixture(autouse=True)
+def office_defaults(monkeypatch):
+    """The reminders' defaults as shipped, whatever the environment says."""
     settings = get_settings()
-    monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(settings, "smtp_port", port)
-    monkeypatch.setattr(settings, "mail_from", "U-Roster <roster@station.example>")
     monkeypatch.setattr(settings, "reminder_lead_minutes", "1440,120")
     monkeypatch.setattr(settings, "quiet_hours", "22:00-07:00")
-    yield handler
-    controller.stop()
 
 
 @dataclass
