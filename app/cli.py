@@ -55,6 +55,7 @@ def worker(
     """Run roster jobs and deliver notifications: a procrastinate worker on PostgreSQL
     (start as many as you like, on any machine that reaches the database); on SQLite,
     the same loop the server runs in-process."""
+    from app import models  # noqa: F401  (every table mapped before the first job)
     from app.rosters import jobs
     from app.settings import get_settings
 

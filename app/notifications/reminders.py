@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -304,6 +305,7 @@ def schedule_in_own_session(now: datetime, sessions: Callable[[], Session]) -> i
 # -- at delivery -----------------------------------------------------------------------
 
 
+@cache  # built once, at first use (not at import, before every model is mapped)
 def _still_theirs() -> Select:
     """For an assignment id: whether its shift was cancelled, and how many scheduled
     assignments of the same volunteer on the same shift a published roster holds (a
@@ -329,16 +331,12 @@ def _still_theirs() -> Select:
     )
 
 
-# Built once: run for every reminder at delivery, 10,000 at a time.
-_STILL_THEIRS = _still_theirs()
-
-
 def stale_reminder(payload: dict, now: datetime, session: Session) -> str | None:
     """A reminder of a duty that has started, or is no longer the volunteer's (the
     shift cancelled, the assignment cancelled, or dropped by a republish), is not sent."""
     if now >= datetime.fromisoformat(payload["starts_at"]):
         return "Not sent: the duty had started when it could be delivered."
-    found = session.execute(_STILL_THEIRS, {"assignment_id": payload["assignment_id"]}).first()
+    found = session.execute(_still_theirs(), {"assignment_id": payload["assignment_id"]}).first()
     if found is None or found.cancelled_at is not None:
         return "Not sent: the shift was cancelled before it could be delivered."
     if found[1] == 0:
