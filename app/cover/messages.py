@@ -1,6 +1,6 @@
 """What the short-notice cover says by e-mail: a seat offered, and a seat gone (filled by
-someone else, or its shift cancelled). Registered in notifications.mail.RENDERERS and
-notifications.service.STALE_CHECKS."""
+someone else, or its shift cancelled). Looked up by notifications.mail.renderers() and
+notifications.service.stale_checks()."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING

@@ -12,8 +12,8 @@ is made of the assignments it created or cancelled, and an assignment is created
 and cancelled at most once, so two changes are two messages and one change can never be
 recorded twice (the outbox's unique key would refuse it).
 
-The renderers and staleness checks of these kinds register themselves at the end of
-this module (mail.RENDERERS, service.STALE_CHECKS).
+Their renderers and staleness checks are looked up by `mail.renderers()` and
+`service.stale_checks()`.
 """
 
 from collections.abc import Iterable, Sequence
@@ -217,14 +217,14 @@ def retract_invitations(session: Session, volunteer_id: int, reason: str) -> Non
 # -- staleness -----------------------------------------------------------------------
 
 
-def _stale_change(payload: dict, now: datetime, session: Session) -> str | None:
+def stale_change(payload: dict, now: datetime, session: Session) -> str | None:
     duties = payload["added"] + payload["dropped"]
     if duties and all(datetime.fromisoformat(d["starts_at"]) <= now for d in duties):
         return "Not sent: every duty it names had started when it could be delivered."
     return None
 
 
-def _stale_invitation(payload: dict, now: datetime, session: Session) -> str | None:
+def stale_invitation(payload: dict, now: datetime, session: Session) -> str | None:
     if now >= datetime.fromisoformat(payload["expires_at"]):
         return "Not sent: the invitation code had expired when it could be delivered."
     return None
@@ -345,19 +345,3 @@ def render_invitation(payload: dict, language: Language, name: str) -> mail.Rend
     # The day only: a space between Chinese words does not survive header encoding.
     subject = texts["invitation_subject"].format(expires=on_day)
     return _mail(language, subject, name, texts["invitation_intro"], [], after)
-
-
-mail.RENDERERS.update(
-    {
-        EventKind.duty_changed: render_change,
-        EventKind.duty_cancelled: render_change,
-        EventKind.invitation: render_invitation,
-    }
-)
-notifications.STALE_CHECKS.update(
-    {
-        EventKind.duty_changed: _stale_change,
-        EventKind.duty_cancelled: _stale_change,
-        EventKind.invitation: _stale_invitation,
-    }
-)

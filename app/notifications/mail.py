@@ -9,14 +9,13 @@ from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
+from functools import cache
 from types import TracebackType
 
 import aiosmtplib
 from jinja2 import Environment
 from markupsafe import Markup
 
-from app.cover import messages as cover_messages
-from app.notifications import reminders
 from app.notifications.models import EventKind, Language
 from app.settings import Settings
 
@@ -136,13 +135,22 @@ def render_roster_published(payload: dict, language: Language, name: str) -> Ren
     return Rendered(subject=subject, text=text, html=html)
 
 
-# Each kind of message has its renderer: (payload, language, volunteer's name) → mail.
-RENDERERS: dict[str, Callable[[dict, Language, str], Rendered]] = {
-    EventKind.roster_published: render_roster_published,
-    EventKind.seat_offered: cover_messages.render_seat_offered,
-    EventKind.seat_taken: cover_messages.render_seat_taken,
-    EventKind.reminder: reminders.render_reminder,
-}
+@cache
+def renderers() -> dict[str, Callable[[dict, Language, str], Rendered]]:
+    """Each kind of message's renderer: (payload, language, volunteer's name) → mail.
+    Gathered at first use: the kinds' own modules build on this one."""
+    from app.cover import messages as cover_messages
+    from app.notifications import changes, reminders
+
+    return {
+        EventKind.roster_published: render_roster_published,
+        EventKind.duty_changed: changes.render_change,
+        EventKind.duty_cancelled: changes.render_change,
+        EventKind.invitation: changes.render_invitation,
+        EventKind.reminder: reminders.render_reminder,
+        EventKind.seat_offered: cover_messages.render_seat_offered,
+        EventKind.seat_taken: cover_messages.render_seat_taken,
+    }
 
 
 # The last line of every mail, for mail clients that offer no button for the
@@ -158,9 +166,9 @@ def render(
 ) -> Rendered:
     """The mail of this kind; with `unsubscribe_url`, a line under it that leads there."""
     spoken = Language(language) if language in Language.__members__ else Language.zh
-    if kind not in RENDERERS:
+    if kind not in renderers():
         raise ValueError(f"No e-mail for {kind!r} messages.")
-    rendered = RENDERERS[kind](payload, spoken, name)
+    rendered = renderers()[kind](payload, spoken, name)
     if unsubscribe_url is None:
         return rendered
     return _with_unsubscribe_line(rendered, spoken, unsubscribe_url)

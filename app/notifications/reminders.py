@@ -1,6 +1,6 @@
 """Reminders before each duty, at the volunteer's lead times (default 24 h and 2 h).
 
-Every round of the workers (`service.deliver_in_own_session`) starts with
+Every round of the workers (`rounds.run_round`) starts with
 `schedule_reminders(session, now)`. In one query it reads the live duties that start
 within the longest lead time anyone has, works out for each the one reminder that is
 due at `now` (if any), and records it through `service.tell` like any other event.

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from enum import Enum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.cover import messages as cover_messages
-from app.cover import service as cover
-from app.db import after_commit, get_sessionmaker, utcnow
+from app.db import after_commit, utcnow
 from app.districts.models import District
 from app.notifications import mail, reminders, unsubscribe
 from app.notifications.models import (
@@ -227,28 +226,6 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
     )
 
 
-def deliver_in_own_session(
-    now: datetime, sessions: Callable[[], Session] | None = None
-) -> "Delivery":
-    """One round as the workers run it (the in-process loop on SQLite, the periodic
-    procrastinate task on PostgreSQL), each step in a session of its own (`sessions`
-    makes them; the service's database by default). Every kind of work that sends
-    something on time joins the round here."""
-    from app.digests import service as digests
-    from app.webhooks import delivery as webhook_delivery  # (it imports this module)
-
-    sessions = sessions or get_sessionmaker()
-    reminders.schedule_in_own_session(now, sessions)
-    with sessions() as session:
-        cover.run_waves(session, now)  # short-notice cover: its offers go out below
-        delivery = deliver_due(session, now)
-    with sessions() as session:
-        webhook_delivery.deliver_due(session, now)
-    with sessions() as session:
-        digests.send_due(session, now)
-    return delivery
-
-
 @dataclass(frozen=True)
 class Delivery:
     sent: int = 0
@@ -326,7 +303,7 @@ def stale_reason(message: OutboxMessage, now: datetime, session: Session) -> str
     roster for a week that is over, or whose duties have all begun, would only
     confuse; it is marked dead with this reason instead of sent. A check may read the
     database (has the duty been cancelled since?) in the delivering session."""
-    check = STALE_CHECKS.get(message.event_kind)
+    check = stale_checks().get(message.event_kind)
     return check(message.payload, now, session) if check is not None else None
 
 
@@ -340,14 +317,23 @@ def _stale_roster(payload: dict, now: datetime, session: Session) -> str | None:
     return None
 
 
-# Per kind of message: why it is no use any more at a given time (None: still useful).
-# (payload, now, session): the session lets a check see what changed since.
-STALE_CHECKS: dict[str, Callable[[dict, datetime, Session], str | None]] = {
-    EventKind.roster_published: _stale_roster,
-    EventKind.seat_offered: cover_messages.stale_seat_message,
-    EventKind.seat_taken: cover_messages.stale_seat_message,
-    EventKind.reminder: reminders.stale_reminder,
-}
+@cache
+def stale_checks() -> dict[str, Callable[[dict, datetime, Session], str | None]]:
+    """Per kind of message: why it is no use any more at a given time (None: still
+    useful); the session lets a check see what changed since. Gathered at first use:
+    the kinds' own modules build on this one."""
+    from app.cover import messages as cover_messages
+    from app.notifications import changes
+
+    return {
+        EventKind.roster_published: _stale_roster,
+        EventKind.duty_changed: changes.stale_change,
+        EventKind.duty_cancelled: changes.stale_change,
+        EventKind.invitation: changes.stale_invitation,
+        EventKind.reminder: reminders.stale_reminder,
+        EventKind.seat_offered: cover_messages.stale_seat_message,
+        EventKind.seat_taken: cover_messages.stale_seat_message,
+    }
 
 
 # Per kind of message: the earliest moment it may go to a recipient with these choices

@@ -227,10 +227,10 @@ class ThreadRunner:
 
     def _deliver_notifications(self) -> None:
         """The outbox is delivered by the same loop (on SQLite one writer is enough)."""
-        from app.notifications import service as notifications
+        from app.notifications import rounds
 
         try:
-            notifications.deliver_in_own_session(utcnow())
+            rounds.run_round(utcnow())
         except Exception:  # noqa: BLE001 - a bad round must not stop the roster jobs
             log.exception("notification delivery round")
 

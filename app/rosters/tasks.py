@@ -47,9 +47,10 @@ def deliver_notifications(timestamp: int | None = None) -> None:
     the outbox's due messages. The queueing lock keeps at most one round waiting; rounds
     running at once in several workers skip each other's rows (FOR UPDATE SKIP LOCKED)."""
     from app.db import get_sessionmaker, utcnow
+    from app.notifications import rounds
     from app.notifications import service as notifications
 
-    notifications.deliver_in_own_session(utcnow())
+    rounds.run_round(utcnow())
     # A retry (the first after 30 s) or a dead worker's claim running out before the
     # next minute: a round at that moment, not at the next periodic one.
     with get_sessionmaker()() as session:

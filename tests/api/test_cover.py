@@ -19,6 +19,7 @@ from app.db import make_engine, utcnow
 from app.duties import service as duty_service
 from app.errors import Conflict
 from app.migrate import upgrade
+from app.notifications import rounds
 from app.notifications.models import NotificationPreference, OutboxMessage
 from app.notifications.service import deliver_due
 from app.rosters.models import Assignment, Roster
@@ -440,15 +441,14 @@ def committed_cancellation(engine: Engine) -> tuple[int, dict[int, str]]:
 
 
 def test_the_workers_delivery_round_runs_the_waves(own_engine: Engine):
-    """deliver_in_own_session, the round the workers run, ends the cover of a shift that
+    """rounds.run_round, the round the workers run, ends the cover of a shift that
     has begun (in its own session, on the database the service is configured with)."""
-    from app.notifications import service as notifications
 
     shift_id, _ = committed_cancellation(own_engine)
     with Session(own_engine) as session:
         starts = session.get_one(Shift, shift_id).starts_at
 
-    notifications.deliver_in_own_session(starts + timedelta(seconds=1), sessionmaker(own_engine))
+    rounds.run_round(starts + timedelta(seconds=1), sessionmaker(own_engine))
 
     with Session(own_engine) as session:
         cover = cover_of(session, shift_id)

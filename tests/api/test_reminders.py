@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.notifications import reminders
+from app.notifications import reminders, rounds
 from app.notifications import service as notifications
 from app.notifications.models import Channel, EventKind, NotificationPreference, OutboxMessage
 from app.notifications.reminders import schedule_reminders
@@ -358,16 +358,16 @@ def test_a_volunteer_with_no_lead_times_or_unreadable_ones_does_not_stop_the_oth
 
 
 def test_the_workers_round_schedules_and_delivers(office, session, inbox):
-    """`deliver_in_own_session` is what the workers run: scheduling joins the round."""
+    """`rounds.run_round` is what the workers run: scheduling joins the round."""
     in_test = sessionmaker(
         bind=session.get_bind(), join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     starts = local(DAY, 15)
     office.give(office.zhang, starts, given_at=LONG_AGO)
 
-    assert notifications.deliver_in_own_session(starts - 25 * HOUR, in_test).sent == 0
-    assert notifications.deliver_in_own_session(starts - 24 * HOUR, in_test).sent == 1
-    assert notifications.deliver_in_own_session(starts - 24 * HOUR, in_test).sent == 0
+    assert rounds.run_round(starts - 25 * HOUR, in_test).sent == 0
+    assert rounds.run_round(starts - 24 * HOUR, in_test).sent == 1
+    assert rounds.run_round(starts - 24 * HOUR, in_test).sent == 0
     [mail] = inbox.mails
     assert mail["Subject"].startswith("值班提醒：")
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db import utcnow
+from app.notifications import rounds
 from app.notifications import service as notifications
 from app.notifications.models import EventKind
 from app.settings import get_settings
@@ -574,7 +575,7 @@ def test_a_webhook_timeout_as_long_as_the_claim_is_refused_at_start(monkeypatch)
 def test_the_workers_round_delivers_webhooks_and_the_digest(
     client, session, world, receiver, monkeypatch
 ):
-    """The round the workers run (notifications.deliver_in_own_session: the SQLite loop,
+    """The round the workers run (rounds.run_round: the SQLite loop,
     the procrastinate task) sends webhook deliveries and the day's digest too, whether
     or not SMTP is set."""
     from contextlib import nullcontext
@@ -587,7 +588,7 @@ def test_the_workers_round_delivers_webhooks_and_the_digest(
     register(client, world, receiver.url)
     tell_duty_changed(session, [world["volunteer"].volunteer_id])
 
-    notifications.deliver_in_own_session(utcnow(), lambda: nullcontext(session))
+    rounds.run_round(utcnow(), lambda: nullcontext(session))
 
     [request] = receiver.requests
     assert request.headers["X-URoster-Event"] == "duty.changed"
