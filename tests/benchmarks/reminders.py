@@ -14,9 +14,9 @@ duplicates (at most the mail in flight at the kill, each listed), lost ones (mus
 0), and the CPU time used (the machine's load changes the times a lot).
 
 Quiet hours are switched off (UROSTER_QUIET_HOURS=""), so that the figures do not
-depend on the time of day; the claim period is 8 s (SMTP timeout 5 s), so that the
-rest of the batch the killed worker had claimed goes out 8 s later rather than after
-the default 5 minutes.
+depend on the time of day; the claim period is 8 s (SMTP and webhook timeouts 5 s), so
+that the rest of the batch the killed worker had claimed goes out 8 s later rather
+than after the default 5 minutes.
 """
 
 import argparse
@@ -46,6 +46,7 @@ SETTINGS = {
     "quiet_hours": "",
     "reminder_lead_minutes": "1440,120",
     "smtp_timeout_seconds": "5",
+    "webhook_timeout_seconds": "5",
     "notification_claim_seconds": "8",
     "log_level": "WARNING",
 }
