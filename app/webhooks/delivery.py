@@ -31,7 +31,7 @@ def signature(secret: str, body: bytes) -> str:
 
 
 def _claim_next(session: Session, now: datetime, skipped: set[int]) -> WebhookDelivery | None:
-    """As notifications.service._claim_next: the next due delivery, its next attempt
+    """As notifications.service._claim, one row: the next due delivery, its next attempt
     moved to the end of a claim period (on PostgreSQL other workers skip the row while
     the claim is written). Receivers that failed in this round are `skipped`."""
     query = select(WebhookDelivery).where(
