@@ -17,10 +17,14 @@ Rules, per duty (a volunteer on a shift):
   `late`, instead.
 - Never twice: the event ref names the duty (`reminder:<shift>:<minutes>`, the
   volunteer is in the idempotency key) and a reminder is not recorded when one as
-  close to the start (a shorter lead, or `late`) is already in the outbox. The duty is
-  named by its shift, not by its assignment row, because a republished roster gives
-  every unchanged duty a new assignment row: keyed by assignment, a republish within
-  two hours of a duty would remind everyone on it again.
+  close to the start (a shorter lead, or `late`) is already recorded, in the outbox or
+  among the webhook deliveries. The duty is named by its shift, not by its assignment
+  row, because a republished roster gives every unchanged duty a new assignment row:
+  keyed by assignment, a republish within two hours of a duty would remind everyone on
+  it again.
+- Who: volunteers who hear by e-mail (and have not muted reminders); everyone, when an
+  office gateway's webhook carries `duty.reminder` (the volunteer with no address
+  hears by SMS).
 
 Quiet hours are read in the station's time zone. The duty is at the station and the
 volunteer lives within travel of it, and the service keeps no time zone per volunteer
@@ -55,6 +59,8 @@ from app.settings import get_settings
 from app.shifts.models import Shift
 from app.stations.models import Station
 from app.volunteers.models import Volunteer, VolunteerStatus
+from app.webhooks import service as webhooks
+from app.webhooks.models import WebhookDelivery
 
 if TYPE_CHECKING:
     from app.notifications.mail import Rendered
@@ -150,11 +156,11 @@ def _longest_lead(session: Session) -> int:
     return longest
 
 
-def _window(now: datetime, longest: int) -> Select:
-    """The live duties of volunteers who hear by e-mail, starting in (now, now + longest]:
-    scheduled in a published roster, the shift not cancelled. The shift's start is
-    indexed, so this reads the window, not every duty."""
-    return (
+def _window(now: datetime, longest: int, *, email_only: bool) -> Select:
+    """The live duties starting in (now, now + longest]: scheduled in a published
+    roster, the shift not cancelled; `email_only`: of volunteers with an address. The
+    shift's start is indexed, so this reads the window, not every duty."""
+    query = (
         select(
             Assignment.id,
             Assignment.volunteer_id,
@@ -181,9 +187,9 @@ def _window(now: datetime, longest: int) -> Select:
             Roster.status == RosterStatus.published,
             Assignment.status == AssignmentStatus.scheduled,
             Volunteer.status == VolunteerStatus.active,
-            Volunteer.email.is_not(None),
         )
     )
+    return query.where(Volunteer.email.is_not(None)) if email_only else query
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
@@ -192,16 +198,12 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _recorded(session: Session, keys: Iterable[str]) -> set[str]:
-    """Which of these idempotency keys are in the outbox (looked up on its unique index)."""
+    """Which of these idempotency keys are in the outbox or among the webhook deliveries
+    (looked up on their unique indexes)."""
     found: set[str] = set()
     for chunk in _chunks(sorted(set(keys)), KEYS_PER_QUERY):
-        found.update(
-            session.scalars(
-                select(OutboxMessage.idempotency_key).where(
-                    OutboxMessage.idempotency_key.in_(chunk)
-                )
-            )
-        )
+        for column in (OutboxMessage.idempotency_key, WebhookDelivery.idempotency_key):
+            found.update(session.scalars(select(column).where(column.in_(chunk))))
     return found
 
 
@@ -243,24 +245,31 @@ def schedule_reminders(session: Session, now: datetime) -> int:
     # Imported here: service (and mail) name this module's functions in their tables.
     from app.notifications import service
 
-    def key(duty: Row, label: str) -> str:
+    def keys(duty: Row, label: str) -> list[str]:
+        """The keys of the duty's reminder: as an e-mail, and through the webhooks."""
         ref = event_ref(duty.shift_id, label)
-        return service.idempotency_key(EventKind.reminder, ref, duty.volunteer_id, Channel.email)
+        return [
+            service.idempotency_key(EventKind.reminder, ref, duty.volunteer_id, Channel.email),
+            webhooks.delivery_key(EventKind.reminder, ref, duty.volunteer_id),
+        ]
 
     if not _take_scheduler_lock(session):
         return 0  # another worker is scheduling at this very moment
     longest = _longest_lead(session)
     if longest == 0:
         return 0
+    # An office gateway (SMS) that carries reminders: everyone is reminded, e-mail or not.
+    by_webhook = webhooks.any_subscribed(session, EventKind.reminder)
     owed: list[_Owed] = []
-    for duty in session.execute(_window(now, longest)):
+    for duty in session.execute(_window(now, longest, email_only=not by_webhook)):
         try:
             choices = preferences.choices(duty.NotificationPreference)
         except ValueError:
             # A stored choice that cannot be read must not stop everyone's reminders.
             log.error("volunteer %s: notification preferences unreadable", duty.volunteer_id)
             continue
-        if not choices.email or EventKind.reminder in choices.muted_kinds:
+        by_email = choices.email and EventKind.reminder not in choices.muted_kinds
+        if not by_email and not by_webhook:
             continue
         due = due_reminder(
             starts_at=duty.starts_at,
@@ -272,7 +281,7 @@ def schedule_reminders(session: Session, now: datetime) -> int:
         )
         if due is not None:
             labels = _as_recent_or_more(due, choices.reminder_minutes)
-            owed.append(_Owed(duty, due, [key(duty, label) for label in labels]))
+            owed.append(_Owed(duty, due, [k for label in labels for k in keys(duty, label)]))
     recorded = _recorded(session, (k for o in owed for k in o.superseded_by))
     # One event per shift and lead time, told to every volunteer of the shift it is due
     # to (each gets their own message): a few calls of `tell`, not one per volunteer.

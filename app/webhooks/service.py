@@ -139,18 +139,29 @@ def personal_fields() -> list[str]:
     return fields.split(",") if fields else []
 
 
-def fan_out(session: Session, *, kind: EventKind, event_ref: str, payloads: dict[int, dict]) -> int:
-    """Records, in the caller's transaction, one delivery per volunteer concerned and
-    active webhook subscribed to the event; whether the volunteer hears by e-mail does
-    not matter (a webhook is the office's own gateway). Returns the number recorded."""
+def _subscribed_webhooks(session: Session, kind: EventKind) -> list[Webhook]:
     event = kind.webhook_event
-    webhooks = [
+    return [
         webhook
         for webhook in session.scalars(
             select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id)
         )
         if event in webhook.events
     ]
+
+
+def any_subscribed(session: Session, kind: EventKind) -> bool:
+    """Whether an active webhook carries this kind of event (then every volunteer hears
+    of it, with an e-mail address or without)."""
+    return bool(_subscribed_webhooks(session, kind))
+
+
+def fan_out(session: Session, *, kind: EventKind, event_ref: str, payloads: dict[int, dict]) -> int:
+    """Records, in the caller's transaction, one delivery per volunteer concerned and
+    active webhook subscribed to the event; whether the volunteer hears by e-mail does
+    not matter (a webhook is the office's own gateway). Returns the number recorded."""
+    event = kind.webhook_event
+    webhooks = _subscribed_webhooks(session, kind)
     if not webhooks or not payloads:
         return 0
     volunteers = session.scalars(

@@ -328,6 +328,33 @@ def test_volunteers_with_reminders_muted_or_email_off_get_none(office, session, 
         assert office.schedule(now) == []
 
 
+def test_an_office_gateway_reminds_volunteers_without_e_mail_too_once(office, session, inbox):
+    """With a webhook that carries reminders (an SMS gateway), a volunteer who has no
+    address, or has turned e-mail off, is reminded through it, once per lead time."""
+    from app.webhooks.models import Webhook, WebhookDelivery
+
+    starts = local(DAY, 15)
+    office.zhang.email = None
+    office.give(office.zhang, starts, given_at=LONG_AGO)
+    office.give(office.wang, starts + HOUR, given_at=LONG_AGO)
+    session.get_one(NotificationPreference, office.wang.id).email_enabled = False
+    session.commit()
+    assert office.schedule(starts - 24 * HOUR) == []  # nobody hears by e-mail, no gateway
+
+    session.add(Webhook(url="http://127.0.0.1:9/sms", events=["duty.reminder"], secret="s" * 16))
+    session.commit()
+    for now in (starts - 24 * HOUR, starts - 24 * HOUR + MINUTE, starts - 2 * HOUR):
+        assert office.schedule(now) == []  # no e-mail is recorded
+    deliveries = session.scalars(select(WebhookDelivery)).all()
+    assert {d.event for d in deliveries} == {"duty.reminder"}
+    # Keys are reminder:reminder:<shift>:<lead>:<volunteer>:webhook.
+    told = sorted((d.volunteer_id, d.idempotency_key.split(":")[3]) for d in deliveries)
+    # 张小明 at 24 h and 2 h before his duty; Wang Li's is an hour later: 24 h so far.
+    assert told == sorted(
+        [(office.zhang.id, "1440"), (office.zhang.id, "120"), (office.wang.id, "1440")]
+    )
+
+
 def test_a_volunteers_own_lead_times_override_the_default(office, session, inbox):
     starts = local(DAY, 15)
     own = office.give(office.wang, starts, given_at=LONG_AGO)
