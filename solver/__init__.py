@@ -18,18 +18,21 @@ from solver.problem import (
     Volunteer,
     Weights,
 )
+from solver.recruitment import Advice, Profile, advise
 from solver.repair import repair
 from solver.solution import Progress, Reason, Solution, UnfilledSeat
 from solver.solve import solve
 from solver.validate import Report, Violation, validate
 
 __all__ = [
+    "Advice",
     "Assignment",
     "AvailabilityWindow",
     "DayRequest",
     "FixedDuty",
     "Id",
     "Problem",
+    "Profile",
     "Progress",
     "Reason",
     "Report",
@@ -39,6 +42,7 @@ __all__ = [
     "Violation",
     "Volunteer",
     "Weights",
+    "advise",
     "repair",
     "solve",
     "validate",

@@ -1,0 +1,596 @@
+"""Recruitment advice: whom to recruit so that a solved roster's open seats get filled.
+
+`advise(problem, solution)` answers the fewest volunteers, described as *profiles*
+(skills, one weekday, a start-end window, a station they live within the service
+circle of), that would fill as many of the roster's open seats as any number of
+such volunteers can. It is a covering problem over candidate profiles, solved with
+CP-SAT like the roster itself, and pure like the rest of `solver/`: the time limit,
+seed and workers come from the arguments.
+
+Candidate profiles come from the open seats: a seat's skills, its weekday and hours,
+its station; and, so that one volunteer may take several seats of a day, the hull
+of two seats' hours and the union of a day's skills near a station. A profile's
+volunteer is a synthetic `Volunteer` living at the station, available on that
+weekday in that window only and held to the limits of `like` (weekly hours and
+shifts, rest, overlap...), so "how many seats one such volunteer can take" is
+decided by the solver's own rules (`solver.rules`), on a side problem that holds
+one copy of the volunteer per possible recruit and the open seats only.
+
+Honest by construction: the advice comes with a roster (`Advice.roster`), the given
+one plus the advised volunteers on the seats they were counted for, and that roster
+has passed `validate`. Solving again with `Advice.problem_with_recruits(problem)`
+can therefore reach at least the promised seats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time as clock
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+from ortools.sat.python import cp_model
+
+from solver.problem import Assignment, AvailabilityWindow, Id, Problem, Shift, Volunteer
+from solver.rules import LINKED, STATIC
+from solver.solution import Solution
+from solver.validate import validate
+from solver.variables import Variables
+
+# The district plan's service circle: a recruit lives within 15 minutes of a station.
+CIRCLE_MINUTES = 15
+# What a recruit is held to when the caller gives no template: no weekly limits, but
+# the no-overlap rule still keeps one person to one seat at a time.
+ANYONE = Volunteer(id="recruit")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """`volunteers_needed` people like this fill `seats_filled` open seats.
+
+    `start_minute` and `end_minute` count minutes from midnight of the weekday in
+    the stations' local time (`zone`); an end past 1440 runs into the next day.
+    `weekday` is ISO (1 = Monday)."""
+
+    skills: frozenset[str]
+    weekday: int
+    start_minute: int
+    end_minute: int
+    near_station: Id
+    volunteers_needed: int
+    seats_filled: int
+    zone: tzinfo | None = field(default=None, compare=False)
+
+    @property
+    def start(self) -> str:
+        return _clock_text(self.start_minute)
+
+    @property
+    def end(self) -> str:
+        return _clock_text(self.end_minute)
+
+
+@dataclass(frozen=True)
+class Advice:
+    """The profiles to recruit, the open seats they fill, and the roster that proves it.
+
+    `roster` is the given roster with the advised volunteers (`volunteers(problem)`)
+    on the seats they were counted for, minus the people they displace (someone
+    without the skill who sat on a skill seat); it has passed `validate` on
+    `problem_with_recruits(problem)`."""
+
+    open_seats: int
+    profiles: tuple[Profile, ...]
+    roster: tuple[Assignment, ...]
+    status: str
+    wall_seconds: float
+    circle_minutes: int = CIRCLE_MINUTES
+    station_travel: Mapping[tuple[Id, Id], int] = field(default_factory=dict)
+    like: Volunteer = ANYONE
+
+    @property
+    def seats_filled(self) -> int:
+        return sum(p.seats_filled for p in self.profiles)
+
+    @property
+    def volunteers_needed(self) -> int:
+        return sum(p.volunteers_needed for p in self.profiles)
+
+    def volunteers(self, problem: Problem) -> tuple[Volunteer, ...]:
+        """One synthetic volunteer per advised recruit, ids `recruit-<profile>-<n>`."""
+        return tuple(
+            recruit(problem, p, recruit_id(i, n), self.circle_minutes, self.like)
+            for i, p in enumerate(self.profiles)
+            for n in range(p.volunteers_needed)
+        )
+
+    def problem_with_recruits(self, problem: Problem) -> Problem:
+        """The problem with the advised volunteers added, their travel included."""
+        recruits = self.volunteers(problem)
+        homes = [p.near_station for p in self.profiles for _ in range(p.volunteers_needed)]
+        travel = dict(problem.travel_minutes)
+        for v, home in zip(recruits, homes, strict=True):
+            travel.update(
+                travel_from_home(problem, v.id, home, self.station_travel, self.circle_minutes)
+            )
+        return dataclasses.replace(
+            problem, volunteers=(*problem.volunteers, *recruits), travel_minutes=travel
+        )
+
+
+def _clock_text(minute: int) -> str:
+    """ "HH:MM"; midnight at the end of the day reads "24:00", later times wrap."""
+    if minute == 24 * 60:
+        return "24:00"
+    minute %= 24 * 60
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def recruit_id(profile: int, n: int) -> str:
+    return f"recruit-{profile}-{n}"
+
+
+# -- the open seats of a roster ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenSeats:
+    """What adding people to one shift can fill.
+
+    `skill[k]` skill seats no one on the shift holds in a best matching, `plain`
+    seats below the minimum headcount beyond those, `room` people the maximum
+    headcount still admits, and `displaceable`: people on the shift who sit on no
+    skill seat and may leave it (not pinned, no minimum of their own), whom a skill
+    holder can replace when the shift is full."""
+
+    shift: Shift
+    skill: Mapping[str, int]
+    plain: int
+    room: int
+    displaceable: tuple[Id, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(self.skill.values()) + self.plain
+
+    @property
+    def most_newcomers(self) -> int:
+        return self.room + len(self.displaceable)
+
+
+def open_seats(problem: Problem, assignments: Iterable[Assignment]) -> dict[Id, OpenSeats]:
+    """Open seats per shift: the people a shift still needs, skill seats included.
+
+    A shift short of both people and skill holders needs max(short of headcount,
+    open skill seats) people: a newcomer holding the skill fills one of each."""
+    on_shift: dict[Id, list[Volunteer]] = defaultdict(list)
+    for a in assignments:
+        on_shift[a.shift].append(problem.volunteer(a.volunteer))
+    pinned = set(problem.pinned)
+    out = {}
+    for s in problem.shifts:
+        here = on_shift[s.id]
+        matched = skill_matching(s, [v.skills for v in here])
+        skill = dict(s.skill_needs)
+        for seat_skill in matched.values():
+            skill[seat_skill] -= 1
+        skill = {k: n for k, n in skill.items() if n > 0}
+        short = max(0, s.min_headcount - len(here))
+        plain = max(0, short - sum(skill.values()))
+        displaceable = tuple(
+            v.id
+            for i, v in enumerate(here)
+            if i not in matched and Assignment(v.id, s.id) not in pinned and may_leave(v)
+        )
+        seats = OpenSeats(s, skill, plain, max(0, s.max_headcount - len(here)), displaceable)
+        if seats.count:
+            out[s.id] = seats
+    return out
+
+
+def may_leave(v: Volunteer) -> bool:
+    """Taking a shift away never breaks a limit, only a minimum (Curtois & Qu's
+    rules; the app sets none): someone with a minimum stays where they are."""
+    return (
+        v.min_total_minutes is None
+        and v.min_consecutive_days is None
+        and v.min_consecutive_days_off is None
+    )
+
+
+def skill_matching(shift: Shift, holders: Sequence[frozenset[str]]) -> dict[int, str]:
+    """A best matching of the people on a shift to its skill seats (one seat each):
+    person index -> the skill of the seat they sit on. Augmenting paths, as
+    `validate.max_skill_seats` counts them."""
+    seats = [skill for skill, n in sorted(shift.skill_needs.items()) for _ in range(n)]
+    owner: dict[int, int] = {}
+
+    def augment(person: int, seen: set[int]) -> bool:
+        for i, skill in enumerate(seats):
+            if skill in holders[person] and i not in seen:
+                seen.add(i)
+                if i not in owner or augment(owner[i], seen):
+                    owner[i] = person
+                    return True
+        return False
+
+    for person in range(len(holders)):
+        augment(person, set())
+    return {person: seats[i] for i, person in owner.items()}
+
+
+# -- candidate profiles --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    skills: frozenset[str]
+    weekday: int
+    start_minute: int
+    end_minute: int
+    home: Id
+    zone: tzinfo | None
+
+    def as_profile(self, volunteers: int, seats: int) -> Profile:
+        return Profile(
+            self.skills,
+            self.weekday,
+            self.start_minute,
+            self.end_minute,
+            self.home,
+            volunteers,
+            seats,
+            self.zone,
+        )
+
+
+def minutes_into_day(s: Shift) -> tuple[int, int]:
+    """The shift's hours as minutes from midnight of its (local) day."""
+    midnight = datetime.combine(s.on_day, datetime.min.time(), tzinfo=s.start.tzinfo)
+    start = int((s.start - midnight).total_seconds()) // 60
+    return start, start + s.minutes
+
+
+def seat_skill_sets(seats: OpenSeats) -> list[frozenset[str]]:
+    """The skills a newcomer needs for each kind of open seat of a shift."""
+    need = seats.shift.required_skills
+    sets = [need | {k} for k in seats.skill]
+    if seats.plain:
+        sets.append(need)
+    return sets
+
+
+def reachable(
+    home: Id, station: Id, station_travel: Mapping[tuple[Id, Id], int], circle: int
+) -> bool:
+    """Someone living at `home` lives within the circle of `station`; travel between
+    two stations that the caller does not know is taken as out of reach, so the
+    advice never counts on it."""
+    if home == station:
+        return True
+    minutes = station_travel.get((home, station))
+    return minutes is not None and minutes <= circle
+
+
+def candidate_profiles(
+    problem: Problem,
+    seats: Mapping[Id, OpenSeats],
+    station_travel: Mapping[tuple[Id, Id], int],
+    circle: int,
+) -> list[Candidate]:
+    """Per weekday and home station (every station with an open seat): the hours of
+    each open seat nearby and the hull of any two, each with the skills of each seat
+    kind nearby and with their union. The hulls and the union let one recruit take
+    several seats of a day; the plain ones are what an office can ask for."""
+    homes = sorted({o.shift.station for o in seats.values()}, key=str)
+    by_day: dict[tuple[int, tzinfo | None], list[OpenSeats]] = defaultdict(list)
+    for o in seats.values():
+        by_day[o.shift.on_day.isoweekday(), o.shift.start.tzinfo].append(o)
+    out: set[Candidate] = set()
+    for (weekday, zone), day_seats in by_day.items():
+        for home in homes:
+            near = [
+                o for o in day_seats if reachable(home, o.shift.station, station_travel, circle)
+            ]
+            if not near:
+                continue
+            hours = sorted({minutes_into_day(o.shift) for o in near})
+            windows = {(min(a[0], b[0]), max(a[1], b[1])) for a in hours for b in hours}
+            skill_sets = {k for o in near for k in seat_skill_sets(o)}
+            skill_sets.add(frozenset().union(*skill_sets))
+            for start, end in windows:
+                for skills in skill_sets:
+                    out.add(Candidate(skills, weekday, start, end, home, zone))
+    return sorted(
+        out,
+        key=lambda c: (c.weekday, str(c.home), c.start_minute, c.end_minute, sorted(c.skills)),
+    )
+
+
+def recruit(
+    problem: Problem, profile: Profile | Candidate, id: Id, circle: int, like: Volunteer
+) -> Volunteer:
+    """A volunteer of this profile: `like`'s limits, the profile's skills, available
+    on the profile's weekday of every week of the horizon in its window, nothing else.
+    A minimum of `like` is dropped: a recruit is not made to work."""
+    windows = []
+    for day in problem.days():
+        if day.isoweekday() == profile.weekday:
+            midnight = datetime.combine(day, datetime.min.time(), tzinfo=profile.zone)
+            windows.append(
+                AvailabilityWindow(
+                    midnight + timedelta(minutes=profile.start_minute),
+                    midnight + timedelta(minutes=profile.end_minute),
+                )
+            )
+    return dataclasses.replace(
+        like,
+        id=id,
+        skills=profile.skills,
+        availability=tuple(windows),
+        unavailable_dates=frozenset(),
+        max_travel_minutes=circle,
+        preferred_stations=frozenset(),
+        min_total_minutes=None,
+        min_consecutive_days=None,
+        min_consecutive_days_off=None,
+        fixed_duties=(),
+    )
+
+
+def travel_from_home(
+    problem: Problem,
+    volunteer: Id,
+    home: Id,
+    station_travel: Mapping[tuple[Id, Id], int],
+    circle: int,
+) -> dict[tuple[Id, Id], int]:
+    """A recruit's travel to every station: none to the home station, the stations'
+    own travel to the others, one minute beyond the circle where it is unknown (the
+    solver does not limit unknown travel; a recruit must not count on it)."""
+    stations = {s.station for s in problem.shifts}
+    return {
+        (volunteer, st): 0 if st == home else station_travel.get((home, st), circle + 1)
+        for st in stations
+    }
+
+
+# -- the covering model --------------------------------------------------------
+
+
+def side_problem(
+    problem: Problem,
+    seats: Mapping[Id, OpenSeats],
+    candidates: Sequence[Candidate],
+    station_travel: Mapping[tuple[Id, Id], int],
+    circle: int,
+    like: Volunteer,
+) -> tuple[Problem, list[int]]:
+    """The open seats as shifts (skill needs = open skill seats, maximum headcount =
+    newcomers the shift admits) and, per candidate, as many copies of its recruit as
+    open seats it may take: the solver's rules then decide what each copy can do.
+    Returns the problem and the candidate index of each copy."""
+    shifts = []
+    for o in seats.values():
+        cap = o.most_newcomers
+        if not cap:
+            continue
+        skill = dict(o.skill)
+        while sum(skill.values()) > cap:  # more open skill seats than newcomers fit
+            k = max(skill, key=lambda k: (skill[k], k))
+            skill[k] -= 1
+        shifts.append(
+            dataclasses.replace(o.shift, min_headcount=0, max_headcount=cap, skill_needs=skill)
+        )
+    bare = dataclasses.replace(
+        problem,
+        shifts=tuple(shifts),
+        volunteers=(),
+        travel_minutes={},
+        pinned=(),
+        forbidden=(),
+        previous=(),
+        requests=(),
+    )
+    volunteers, travel, owner = [], {}, []
+    for ci, c in enumerate(candidates):
+        probe = recruit(bare, c, f"c{ci}", circle, like)
+        reach = travel_from_home(bare, probe.id, c.home, station_travel, circle)
+        with_probe = dataclasses.replace(bare, volunteers=(probe,), travel_minutes=reach)
+        fits = sum(
+            s.max_headcount for s in shifts if all(rule(with_probe, probe, s) for rule in STATIC)
+        )
+        for n in range(min(fits, sum(o.count for o in seats.values()))):
+            v = dataclasses.replace(probe, id=f"c{ci}-{n}")
+            volunteers.append(v)
+            travel.update(travel_from_home(bare, v.id, c.home, station_travel, circle))
+            owner.append(ci)
+    return dataclasses.replace(bare, volunteers=tuple(volunteers), travel_minutes=travel), owner
+
+
+def advise(
+    problem: Problem,
+    solution: Solution,
+    station_travel: Mapping[tuple[Id, Id], int] | None = None,
+    circle_minutes: int = CIRCLE_MINUTES,
+    like: Volunteer = ANYONE,
+    time_limit_seconds: float = 10.0,
+    seed: int = 0,
+    workers: int = 2,
+) -> Advice:
+    """The fewest recruits, as profiles, that fill the most of `solution`'s open seats.
+
+    `station_travel[(a, b)]` is the travel minutes from station a to station b (a
+    recruit living at a); without it a recruit only serves their home station.
+    `like` gives the recruits' limits (weekly hours and shifts, rest...). The
+    objective, in this order: seats filled, recruits, distinct profiles, then the
+    plainest profiles (fewest skills, shortest windows), so that an office is asked
+    for people it can find."""
+    started = clock.perf_counter()
+    travel = dict(station_travel or {})
+    seats = open_seats(problem, solution.assignments)
+    total = sum(o.count for o in seats.values())
+    candidates = candidate_profiles(problem, seats, travel, circle_minutes)
+    side, owner = side_problem(problem, seats, candidates, travel, circle_minutes, like)
+    model = cp_model.CpModel()
+    vars = Variables(model, side, STATIC)
+    for rule in LINKED:
+        rule(vars)
+    filled = newcomers_fill_seats(vars, seats)
+    used = copies_used(vars, owner)
+    profiles_used = candidates_used(owner, used)
+    plainness = [
+        (len(c.skills) * 24 * 60 + c.end_minute - c.start_minute) * profiles_used[ci]
+        for ci, c in enumerate(candidates)
+        if ci in profiles_used
+    ]
+    # Lexicographic weights: each level outweighs everything below it.
+    unit_plain = 1
+    most_plain = sum((len(c.skills) + 2) * 24 * 60 for c in candidates) + 1
+    unit_profile = most_plain
+    unit_recruit = unit_profile * (len(candidates) + 1)
+    unit_seat = unit_recruit * (len(owner) + 1)
+    model.minimize(
+        unit_seat * (total - sum(filled))
+        + unit_recruit * sum(used)
+        + unit_profile * sum(profiles_used.values())
+        + unit_plain * sum(plainness)
+    )
+    search = cp_model.CpSolver()
+    search.parameters.max_time_in_seconds = time_limit_seconds
+    search.parameters.random_seed = seed
+    search.parameters.num_workers = workers
+    status = search.solve(model)
+    name = search.status_name(status)
+    wall = clock.perf_counter() - started
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # An empty advice is true (it promises nothing); CP-SAT found nothing in time.
+        return Advice(
+            total, (), tuple(solution.assignments), name, wall, circle_minutes, travel, like
+        )
+    taken = vars.extract(search)
+    return assemble(
+        problem, solution, seats, candidates, side, owner, taken, vars, search,
+        name, started, circle_minutes, travel, like,
+    )  # fmt: skip
+
+
+def newcomers_fill_seats(vars: Variables, seats: Mapping[Id, OpenSeats]) -> list:
+    """Every recruit on a shift fills an open seat there: a skill seat (the skills
+    rule matches holders to the open skill seats) or a plain one, and plain seats only
+    while the shift has room, since displacing someone for a plain seat fills
+    nothing. Returns the number of recruits per shift, i.e. the seats they fill."""
+    m, p = vars.model, vars.problem
+    filled = []
+    for si, s in enumerate(p.shifts):
+        xs = [vars.x[vi, si] for vi in vars.volunteers_on[si]]
+        if not xs:
+            continue
+        o = seats[s.id]
+        on_skill_seats = [
+            vars.seat[vi, si, k]
+            for vi in vars.volunteers_on[si]
+            for k in s.skill_needs
+            if (vi, si, k) in vars.seat
+        ]
+        m.add(sum(xs) - sum(on_skill_seats) <= min(o.plain, o.room))
+        filled.append(sum(xs))
+    return filled
+
+
+def copies_used(vars: Variables, owner: Sequence[int]) -> list:
+    """used[copy] = the copy takes some seat; copies of a candidate are used in
+    order, which removes their symmetry."""
+    m = vars.model
+    used: list[cp_model.IntVar] = []
+    for vi in range(len(vars.problem.volunteers)):
+        u = m.new_bool_var(f"used_{vi}")
+        xs = [vars.x[vi, si] for si in vars.shifts_of[vi]]
+        for x in xs:
+            m.add_implication(x, u)
+        m.add(sum(xs) >= u)
+        if vi and owner[vi - 1] == owner[vi]:
+            m.add_implication(u, used[vi - 1])
+        used.append(u)
+    return used
+
+
+def candidates_used(owner: Sequence[int], used: Sequence) -> dict[int, cp_model.IntVar]:
+    """One bool per candidate that has copies: some copy of it is used (the first,
+    by the order of `copies_used`)."""
+    first: dict[int, cp_model.IntVar] = {}
+    for vi, ci in enumerate(owner):
+        first.setdefault(ci, used[vi])
+    return first
+
+
+def assemble(
+    problem: Problem,
+    solution: Solution,
+    seats: Mapping[Id, OpenSeats],
+    candidates: Sequence[Candidate],
+    side: Problem,
+    owner: Sequence[int],
+    taken: Sequence[Assignment],
+    vars: Variables,
+    search: cp_model.CpSolver,
+    status: str,
+    started: float,
+    circle: int,
+    travel: Mapping[tuple[Id, Id], int],
+    like: Volunteer,
+) -> Advice:
+    """Profiles from the used copies, and the roster that proves them: the given one,
+    the recruits renamed as `Advice.volunteers` names them, and for each recruit on a
+    full shift one displaceable person taken off (the recruit holds the skill of a
+    seat that person sat on without it)."""
+    copy_index = {v.id: vi for vi, v in enumerate(side.volunteers)}
+    by_copy: dict[int, list[Id]] = defaultdict(list)
+    for a in taken:
+        by_copy[copy_index[a.volunteer]].append(a.shift)
+    by_candidate: dict[int, list[int]] = defaultdict(list)
+    for vi in sorted(by_copy):
+        by_candidate[owner[vi]].append(vi)
+    profiles: list[Profile] = []
+    recruits: list[Assignment] = []
+    for pi, (ci, copies) in enumerate(sorted(by_candidate.items())):
+        n_seats = sum(len(by_copy[vi]) for vi in copies)
+        profiles.append(candidates[ci].as_profile(len(copies), n_seats))
+        for n, vi in enumerate(copies):
+            recruits.extend(Assignment(recruit_id(pi, n), sid) for sid in by_copy[vi])
+    roster = list(solution.assignments)
+    newcomers: dict[Id, int] = defaultdict(int)
+    for a in recruits:
+        newcomers[a.shift] += 1
+    for sid, n in newcomers.items():
+        o = seats[sid]
+        for gone in o.displaceable[: max(0, n - o.room)]:
+            roster.remove(Assignment(gone, sid))
+    roster.extend(recruits)
+    advice = Advice(
+        open_seats=sum(o.count for o in seats.values()),
+        profiles=tuple(profiles),
+        roster=tuple(roster),
+        status=status,
+        wall_seconds=clock.perf_counter() - started,
+        circle_minutes=circle,
+        station_travel=dict(travel),
+        like=like,
+    )
+    check_promise(problem, solution, advice)
+    return advice
+
+
+def check_promise(problem: Problem, solution: Solution, advice: Advice) -> None:
+    """The advice's roster breaks no rule and leaves the promised seats fewer open;
+    anything else is a bug here, as for every roster the solver returns."""
+    grown = advice.problem_with_recruits(problem)
+    report = validate(grown, advice.roster)
+    assert report.ok, f"recruitment roster breaks {report.violations[:3]}"
+    before = sum(o.count for o in open_seats(problem, solution.assignments).values())
+    after = sum(o.count for o in open_seats(grown, advice.roster).values())
+    assert before - after >= advice.seats_filled, (
+        f"recruitment roster fills {before - after} seats, promised {advice.seats_filled}"
+    )
