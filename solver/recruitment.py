@@ -280,32 +280,42 @@ def candidate_profiles(
     station_travel: Mapping[tuple[Id, Id], int],
     circle: int,
 ) -> list[Candidate]:
-    """Per weekday and home station (every station with an open seat): the hours of
-    each open seat nearby and the hull of any two, each with the skills of each seat
-    kind nearby and with their union. The hulls and the union let one recruit take
-    several seats of a day; the plain ones are what an office can ask for."""
+    """Per weekday and home station (every station with an open seat): the widest
+    profile, every skill asked for nearby that day and the hours from the first open
+    seat nearby to the end of the last. A recruit with more skills or a wider window
+    can do all a narrower one can, so the fewest recruits are found among these; each
+    recruit is then described by the skills and hours of the seats they take
+    (`narrowest`), which is what an office asks for."""
     homes = sorted({o.shift.station for o in seats.values()}, key=str)
     by_day: dict[tuple[int, tzinfo | None], list[OpenSeats]] = defaultdict(list)
     for o in seats.values():
         by_day[o.shift.on_day.isoweekday(), o.shift.start.tzinfo].append(o)
-    out: set[Candidate] = set()
-    for (weekday, zone), day_seats in by_day.items():
+    out = []
+    for (weekday, zone), day_seats in sorted(by_day.items(), key=lambda kv: kv[0][0]):
         for home in homes:
             near = [
                 o for o in day_seats if reachable(home, o.shift.station, station_travel, circle)
             ]
             if not near:
                 continue
-            hours = sorted({minutes_into_day(o.shift) for o in near})
-            windows = {(min(a[0], b[0]), max(a[1], b[1])) for a in hours for b in hours}
-            skill_sets = {k for o in near for k in seat_skill_sets(o)}
-            skill_sets.add(frozenset().union(*skill_sets))
-            for start, end in windows:
-                for skills in skill_sets:
-                    out.add(Candidate(skills, weekday, start, end, home, zone))
-    return sorted(
-        out,
-        key=lambda c: (c.weekday, str(c.home), c.start_minute, c.end_minute, sorted(c.skills)),
+            hours = [minutes_into_day(o.shift) for o in near]
+            skills = frozenset().union(*(k for o in near for k in seat_skill_sets(o)))
+            start, end = min(h[0] for h in hours), max(h[1] for h in hours)
+            out.append(Candidate(skills, weekday, start, end, home, zone))
+    return out
+
+
+def narrowest(candidate: Candidate, seats: Sequence[tuple[Shift, str | None]]) -> Candidate:
+    """The profile of one recruit: the skills of the seats they take (the shift's
+    required skills, and the seat's skill for a skill seat), the hours from the
+    first seat's start to the last one's end, the candidate's weekday and home."""
+    skills = frozenset().union(*(s.required_skills | ({k} if k else set()) for s, k in seats))
+    hours = [minutes_into_day(s) for s, _ in seats]
+    return dataclasses.replace(
+        candidate,
+        skills=skills,
+        start_minute=min(h[0] for h in hours),
+        end_minute=max(h[1] for h in hours),
     )
 
 
@@ -440,24 +450,8 @@ def advise(
         rule(vars)
     filled = newcomers_fill_seats(vars, seats)
     used = copies_used(vars, owner)
-    profiles_used = candidates_used(owner, used)
-    plainness = [
-        (len(c.skills) * 24 * 60 + c.end_minute - c.start_minute) * profiles_used[ci]
-        for ci, c in enumerate(candidates)
-        if ci in profiles_used
-    ]
-    # Lexicographic weights: each level outweighs everything below it.
-    unit_plain = 1
-    most_plain = sum((len(c.skills) + 2) * 24 * 60 for c in candidates) + 1
-    unit_profile = most_plain
-    unit_recruit = unit_profile * (len(candidates) + 1)
-    unit_seat = unit_recruit * (len(owner) + 1)
-    model.minimize(
-        unit_seat * (total - sum(filled))
-        + unit_recruit * sum(used)
-        + unit_profile * sum(profiles_used.values())
-        + unit_plain * sum(plainness)
-    )
+    # Seats first: one more seat filled is worth more than every recruit together.
+    model.minimize((len(owner) + 1) * (total - sum(filled)) + sum(used))
     search = cp_model.CpSolver()
     search.parameters.max_time_in_seconds = time_limit_seconds
     search.parameters.random_seed = seed
@@ -517,15 +511,6 @@ def copies_used(vars: Variables, owner: Sequence[int]) -> list:
     return used
 
 
-def candidates_used(owner: Sequence[int], used: Sequence) -> dict[int, cp_model.IntVar]:
-    """One bool per candidate that has copies: some copy of it is used (the first,
-    by the order of `copies_used`)."""
-    first: dict[int, cp_model.IntVar] = {}
-    for vi, ci in enumerate(owner):
-        first.setdefault(ci, used[vi])
-    return first
-
-
 def assemble(
     problem: Problem,
     solution: Solution,
@@ -547,19 +532,33 @@ def assemble(
     full shift one displaceable person taken off (the recruit holds the skill of a
     seat that person sat on without it)."""
     copy_index = {v.id: vi for vi, v in enumerate(side.volunteers)}
-    by_copy: dict[int, list[Id]] = defaultdict(list)
+    by_copy: dict[int, list[tuple[Shift, str | None]]] = defaultdict(list)
     for a in taken:
-        by_copy[copy_index[a.volunteer]].append(a.shift)
-    by_candidate: dict[int, list[int]] = defaultdict(list)
+        vi, si = copy_index[a.volunteer], vars.s_index[a.shift]
+        s = side.shifts[si]
+        skill = next(
+            (
+                k
+                for k in s.skill_needs
+                if (vi, si, k) in vars.seat and search.boolean_value(vars.seat[vi, si, k])
+            ),
+            None,
+        )
+        by_copy[vi].append((s, skill))
+    by_profile: dict[Candidate, list[int]] = defaultdict(list)
     for vi in sorted(by_copy):
-        by_candidate[owner[vi]].append(vi)
+        by_profile[narrowest(candidates[owner[vi]], by_copy[vi])].append(vi)
     profiles: list[Profile] = []
     recruits: list[Assignment] = []
-    for pi, (ci, copies) in enumerate(sorted(by_candidate.items())):
+    in_order = sorted(
+        by_profile.items(),
+        key=lambda kv: (kv[0].weekday, kv[0].start_minute, str(kv[0].home), sorted(kv[0].skills)),
+    )
+    for pi, (candidate, copies) in enumerate(in_order):
         n_seats = sum(len(by_copy[vi]) for vi in copies)
-        profiles.append(candidates[ci].as_profile(len(copies), n_seats))
+        profiles.append(candidate.as_profile(len(copies), n_seats))
         for n, vi in enumerate(copies):
-            recruits.extend(Assignment(recruit_id(pi, n), sid) for sid in by_copy[vi])
+            recruits.extend(Assignment(recruit_id(pi, n), s.id) for s, _ in by_copy[vi])
     roster = list(solution.assignments)
     newcomers: dict[Id, int] = defaultdict(int)
     for a in recruits:
