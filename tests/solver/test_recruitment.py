@@ -122,6 +122,22 @@ def test_without_station_travel_a_recruit_serves_the_home_station_only():
     assert advice.volunteers_needed == 2 and advice.seats_filled == 2
 
 
+def test_a_recruit_comes_on_the_weekday_of_every_week_of_the_horizon():
+    p = problem([shift("first", day=5), shift("second", day=12)], [])
+    advice, _ = advised(p, like=Volunteer("like", max_shifts_per_week=1))
+    (profile,) = advice.profiles
+    assert (profile.weekday, profile.volunteers_needed, profile.seats_filled) == (SATURDAY, 1, 2)
+    (v,) = advice.volunteers(p)
+    assert [w.start.date().isoweekday() for w in v.availability or ()] == [SATURDAY, SATURDAY]
+    assert resolved_open(p, advice) == 0
+
+
+def test_profile_hours_read_as_a_clock_and_midnight_ends_the_day():
+    night = Profile(frozenset(), 6, 22 * 60, 30 * 60, "S", 1, 1)
+    evening = Profile(frozenset(), 6, 18 * 60, 24 * 60, "S", 1, 1)
+    assert (night.start, night.end, evening.end) == ("22:00", "06:00", "24:00")
+
+
 def test_a_full_roster_needs_nobody():
     p = problem([shift("a", day=0)], [Volunteer(1)])
     advice, before = advised(p)
