@@ -38,15 +38,10 @@ def _at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=TZ) + timedelta(hours=hour)
 
 
-def generate(
-    stations: int = 40,
-    volunteers: int = 600,
-    seed: int = 1,
-    time_limit: float = 60.0,
-    workers: int = 2,
-) -> Problem:
-    rng = random.Random(seed)
-    days = [MONDAY + timedelta(days=i) for i in range(7)]
+def _stations(
+    rng: random.Random, stations: int, days: list[date]
+) -> tuple[dict[str, tuple[float, float]], list[Shift]]:
+    """The stations' places in the 10 km square and their week of shifts."""
     n_port = max(1, stations // 4)
     places = {}
     shifts = []
@@ -81,6 +76,32 @@ def generate(
                         kind=kind,
                     )
                 )
+    return places, shifts
+
+
+def station_travel(stations: int = 40, seed: int = 1) -> dict[tuple[Id, Id], int]:
+    """Travel minutes between the generated stations, as a volunteer living at one
+    would take to reach another (the recruitment advice's `station_travel`)."""
+    days = [MONDAY + timedelta(days=i) for i in range(7)]
+    places, _ = _stations(random.Random(seed), stations, days)
+    return {
+        (a, b): round(5 + 3 * math.hypot(pa[0] - pb[0], pa[1] - pb[1]))
+        for a, pa in places.items()
+        for b, pb in places.items()
+        if a != b
+    }
+
+
+def generate(
+    stations: int = 40,
+    volunteers: int = 600,
+    seed: int = 1,
+    time_limit: float = 60.0,
+    workers: int = 2,
+) -> Problem:
+    rng = random.Random(seed)
+    days = [MONDAY + timedelta(days=i) for i in range(7)]
+    places, shifts = _stations(rng, stations, days)
     people = []
     travel: dict[tuple[Id, Id], int] = {}
     for i in range(volunteers):
