@@ -292,17 +292,39 @@ def candidate_profiles(
         by_day[o.shift.on_day.isoweekday(), o.shift.start.tzinfo].append(o)
     out = []
     for (weekday, zone), day_seats in sorted(by_day.items(), key=lambda kv: kv[0][0]):
-        for home in homes:
-            near = [
-                o for o in day_seats if reachable(home, o.shift.station, station_travel, circle)
-            ]
-            if not near:
-                continue
-            hours = [minutes_into_day(o.shift) for o in near]
-            skills = frozenset().union(*(k for o in near for k in seat_skill_sets(o)))
+        near = {
+            home: frozenset(
+                o.shift.id
+                for o in day_seats
+                if reachable(home, o.shift.station, station_travel, circle)
+            )
+            for home in homes
+        }
+        for home in widest_homes(near):
+            mine = [o for o in day_seats if o.shift.id in near[home]]
+            hours = [minutes_into_day(o.shift) for o in mine]
+            skills = frozenset().union(*(k for o in mine for k in seat_skill_sets(o)))
             start, end = min(h[0] for h in hours), max(h[1] for h in hours)
             out.append(Candidate(skills, weekday, start, end, home, zone))
     return out
+
+
+def widest_homes(near: Mapping[Id, frozenset[Id]]) -> list[Id]:
+    """The homes whose open seats nearby no other home's include: a recruit living
+    at a home within reach of more seats can do all one living at the other can (the
+    widest profile there holds every skill and hour of the other's), so the other
+    home only makes the covering search longer. Of homes with the same seats nearby
+    the first stays."""
+    homes = [h for h in near if near[h]]
+    return [
+        h
+        for i, h in enumerate(homes)
+        if not any(
+            near[h] < near[g] or (near[h] == near[g] and j < i)
+            for j, g in enumerate(homes)
+            if g != h
+        )
+    ]
 
 
 def narrowest(candidate: Candidate, seats: Sequence[tuple[Shift, str | None]]) -> Candidate:
@@ -434,41 +456,85 @@ def advise(
 
     `station_travel[(a, b)]` is the travel minutes from station a to station b (a
     recruit living at a); without it a recruit only serves their home station.
-    `like` gives the recruits' limits (weekly hours and shifts, rest...). The
-    objective, in this order: seats filled, recruits, distinct profiles, then the
-    plainest profiles (fewest skills, shortest windows), so that an office is asked
-    for people it can find."""
+    `like` gives the recruits' limits (weekly hours and shifts, rest...). Seats
+    filled come first, then the number of recruits. A profile has one weekday, so
+    each weekday is a covering problem of its own, solved in turn with an equal
+    share of the time left."""
     started = clock.perf_counter()
     travel = dict(station_travel or {})
     seats = open_seats(problem, solution.assignments)
-    total = sum(o.count for o in seats.values())
-    candidates = candidate_profiles(problem, seats, travel, circle_minutes)
-    side, owner = side_problem(problem, seats, candidates, travel, circle_minutes, like)
+    days: dict[tuple[int, tzinfo | None], list[Candidate]] = defaultdict(list)
+    for c in candidate_profiles(problem, seats, travel, circle_minutes):
+        days[c.weekday, c.zone].append(c)
+    recruits: list[tuple[Candidate, list[tuple[Shift, str | None]]]] = []
+    statuses = []
+    for i, ((weekday, zone), candidates) in enumerate(days.items()):
+        day_seats = {
+            sid: o
+            for sid, o in seats.items()
+            if (o.shift.on_day.isoweekday(), o.shift.start.tzinfo) == (weekday, zone)
+        }
+        share = max(0.1, time_limit_seconds - (clock.perf_counter() - started)) / (len(days) - i)
+        status, found = cover(
+            problem, day_seats, candidates, travel, circle_minutes, like, share, seed, workers
+        )
+        statuses.append(status)
+        recruits.extend(found)
+    # the weakest day's status: OPTIMAL only if every day's covering is proven
+    order = ("OPTIMAL", "FEASIBLE", "UNKNOWN", "INFEASIBLE", "MODEL_INVALID")
+    status = max(statuses, key=order.index, default="OPTIMAL")
+    return assemble(
+        problem, solution, seats, recruits, status, started, circle_minutes, travel, like
+    )
+
+
+def cover(
+    problem: Problem,
+    seats: Mapping[Id, OpenSeats],
+    candidates: Sequence[Candidate],
+    travel: Mapping[tuple[Id, Id], int],
+    circle: int,
+    like: Volunteer,
+    time_limit: float,
+    seed: int,
+    workers: int,
+) -> tuple[str, list[tuple[Candidate, list[tuple[Shift, str | None]]]]]:
+    """One day's covering problem: CP-SAT's status and, per recruit used, their
+    candidate and the seats they take (the shift, and the skill of a skill seat)."""
+    side, owner = side_problem(problem, seats, candidates, travel, circle, like)
     model = cp_model.CpModel()
     vars = Variables(model, side, STATIC)
     for rule in LINKED:
         rule(vars)
     filled = newcomers_fill_seats(vars, seats)
     used = copies_used(vars, owner)
+    total = sum(o.count for o in seats.values())
     # Seats first: one more seat filled is worth more than every recruit together.
     model.minimize((len(owner) + 1) * (total - sum(filled)) + sum(used))
     search = cp_model.CpSolver()
-    search.parameters.max_time_in_seconds = time_limit_seconds
+    search.parameters.max_time_in_seconds = time_limit
     search.parameters.random_seed = seed
     search.parameters.num_workers = workers
     status = search.solve(model)
-    name = search.status_name(status)
-    wall = clock.perf_counter() - started
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # An empty advice is true (it promises nothing); CP-SAT found nothing in time.
-        return Advice(
-            total, (), tuple(solution.assignments), name, wall, circle_minutes, travel, like
-        )
-    taken = vars.extract(search)
-    return assemble(
-        problem, solution, seats, candidates, side, owner, taken, vars, search,
-        name, started, circle_minutes, travel, like,
-    )  # fmt: skip
+        # Nothing found in time: this day promises nothing, which is true.
+        return search.status_name(status), []
+    by_copy: dict[int, list[tuple[Shift, str | None]]] = defaultdict(list)
+    for vi, si in vars.x:
+        if search.boolean_value(vars.x[vi, si]):
+            s = side.shifts[si]
+            skill = next(
+                (
+                    k
+                    for k in sorted(s.skill_needs)
+                    if (vi, si, k) in vars.seat and search.boolean_value(vars.seat[vi, si, k])
+                ),
+                None,
+            )
+            by_copy[vi].append((s, skill))
+    return search.status_name(status), [
+        (candidates[owner[vi]], taken) for vi, taken in sorted(by_copy.items())
+    ]
 
 
 def newcomers_fill_seats(vars: Variables, seats: Mapping[Id, OpenSeats]) -> list:
@@ -515,50 +581,30 @@ def assemble(
     problem: Problem,
     solution: Solution,
     seats: Mapping[Id, OpenSeats],
-    candidates: Sequence[Candidate],
-    side: Problem,
-    owner: Sequence[int],
-    taken: Sequence[Assignment],
-    vars: Variables,
-    search: cp_model.CpSolver,
+    found: Sequence[tuple[Candidate, list[tuple[Shift, str | None]]]],
     status: str,
     started: float,
     circle: int,
     travel: Mapping[tuple[Id, Id], int],
     like: Volunteer,
 ) -> Advice:
-    """Profiles from the used copies, and the roster that proves them: the given one,
-    the recruits renamed as `Advice.volunteers` names them, and for each recruit on a
-    full shift one displaceable person taken off (the recruit holds the skill of a
+    """Profiles from the recruits found, and the roster that proves them: the given
+    one, the recruits named as `Advice.volunteers` names them, and for each recruit on
+    a full shift one displaceable person taken off (the recruit holds the skill of a
     seat that person sat on without it)."""
-    copy_index = {v.id: vi for vi, v in enumerate(side.volunteers)}
-    by_copy: dict[int, list[tuple[Shift, str | None]]] = defaultdict(list)
-    for a in taken:
-        vi, si = copy_index[a.volunteer], vars.s_index[a.shift]
-        s = side.shifts[si]
-        skill = next(
-            (
-                k
-                for k in s.skill_needs
-                if (vi, si, k) in vars.seat and search.boolean_value(vars.seat[vi, si, k])
-            ),
-            None,
-        )
-        by_copy[vi].append((s, skill))
-    by_profile: dict[Candidate, list[int]] = defaultdict(list)
-    for vi in sorted(by_copy):
-        by_profile[narrowest(candidates[owner[vi]], by_copy[vi])].append(vi)
+    by_profile: dict[Candidate, list[list[tuple[Shift, str | None]]]] = defaultdict(list)
+    for candidate, taken in found:
+        by_profile[narrowest(candidate, taken)].append(taken)
     profiles: list[Profile] = []
     recruits: list[Assignment] = []
     in_order = sorted(
         by_profile.items(),
         key=lambda kv: (kv[0].weekday, kv[0].start_minute, str(kv[0].home), sorted(kv[0].skills)),
     )
-    for pi, (candidate, copies) in enumerate(in_order):
-        n_seats = sum(len(by_copy[vi]) for vi in copies)
-        profiles.append(candidate.as_profile(len(copies), n_seats))
-        for n, vi in enumerate(copies):
-            recruits.extend(Assignment(recruit_id(pi, n), s.id) for s, _ in by_copy[vi])
+    for pi, (candidate, people) in enumerate(in_order):
+        profiles.append(candidate.as_profile(len(people), sum(len(t) for t in people)))
+        for n, taken in enumerate(people):
+            recruits.extend(Assignment(recruit_id(pi, n), s.id) for s, _ in taken)
     roster = list(solution.assignments)
     newcomers: dict[Id, int] = defaultdict(int)
     for a in recruits:
