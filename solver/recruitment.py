@@ -508,9 +508,13 @@ def cover(
         rule(vars)
     filled = newcomers_fill_seats(vars, seats)
     used = copies_used(vars, owner)
+    homes = homes_used(owner, used)
     total = sum(o.count for o in seats.values())
-    # Seats first: one more seat filled is worth more than every recruit together.
-    model.minimize((len(owner) + 1) * (total - sum(filled)) + sum(used))
+    # Seats first, then recruits, then homes (fewer profiles to ask for): each level
+    # outweighs everything below it.
+    per_recruit = len(homes) + 1
+    per_seat = per_recruit * (len(owner) + 1)
+    model.minimize(per_seat * (total - sum(filled)) + per_recruit * sum(used) + sum(homes))
     search = cp_model.CpSolver()
     search.parameters.max_time_in_seconds = time_limit
     search.parameters.random_seed = seed
@@ -575,6 +579,15 @@ def copies_used(vars: Variables, owner: Sequence[int]) -> list:
             m.add_implication(u, used[vi - 1])
         used.append(u)
     return used
+
+
+def homes_used(owner: Sequence[int], used: Sequence[cp_model.IntVar]) -> list:
+    """Per candidate (one home on this day), whether any of its copies is used: its
+    first one is, as copies are used in order (`copies_used`)."""
+    first: dict[int, cp_model.IntVar] = {}
+    for vi, ci in enumerate(owner):
+        first.setdefault(ci, used[vi])
+    return list(first.values())
 
 
 def assemble(
