@@ -460,6 +460,8 @@ def advise(
     filled come first, then the number of recruits. A profile has one weekday, so
     each weekday is a covering problem of its own, solved in turn with an equal
     share of the time left."""
+    if not solution.has_roster:
+        raise ValueError(f"no roster to advise on: the solution is {solution.status}")
     started = clock.perf_counter()
     travel = dict(station_travel or {})
     seats = open_seats(problem, solution.assignments)

@@ -6,6 +6,7 @@ import itertools
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from builders import MONDAY, at, problem, shift
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from solver import (
     AvailabilityWindow,
     Problem,
     Profile,
+    Solution,
     Volunteer,
     Weights,
     advise,
@@ -136,6 +138,23 @@ def test_profile_hours_read_as_a_clock_and_midnight_ends_the_day():
     night = Profile(frozenset(), 6, 22 * 60, 30 * 60, "S", 1, 1)
     evening = Profile(frozenset(), 6, 18 * 60, 24 * 60, "S", 1, 1)
     assert (night.start, night.end, evening.end) == ("22:00", "06:00", "24:00")
+
+
+def test_a_recruit_keeps_the_templates_limits_but_not_its_minimums():
+    p = problem([shift("a", day=5)], [])
+    like = Volunteer("like", max_shifts_per_week=2, min_total_minutes=600, min_consecutive_days=2)
+    advice, _ = advised(p, like=like)
+    (v,) = advice.volunteers(p)
+    assert v.max_shifts_per_week == 2
+    assert (v.min_total_minutes, v.min_consecutive_days) == (None, None)
+    assert v.max_travel_minutes == 15 and v.preferred_stations == frozenset()
+
+
+def test_no_advice_without_a_roster():
+    p = problem([shift("a", day=5)], [])
+    nothing = Solution.without_roster("UNKNOWN", 0.0, 1.0)
+    with pytest.raises(ValueError, match="no roster to advise on"):
+        advise(p, nothing)
 
 
 def test_a_full_roster_needs_nobody():
