@@ -7,14 +7,21 @@ such volunteers can. It is a covering problem over candidate profiles, solved wi
 CP-SAT like the roster itself, and pure like the rest of `solver/`: the time limit,
 seed and workers come from the arguments.
 
-Candidate profiles come from the open seats: a seat's skills, its weekday and hours,
-its station; and, so that one volunteer may take several seats of a day, the hull
-of two seats' hours and the union of a day's skills near a station. A profile's
-volunteer is a synthetic `Volunteer` living at the station, available on that
-weekday in that window only and held to the limits of `like` (weekly hours and
-shifts, rest, overlap...), so "how many seats one such volunteer can take" is
-decided by the solver's own rules (`solver.rules`), on a side problem that holds
-one copy of the volunteer per possible recruit and the open seats only.
+Candidate profiles come from the open seats: per weekday and station with an open
+seat, the widest one (every skill the open seats nearby ask for, their hours from
+the first start to the last end), since a recruit with more skills or hours can do
+all a narrower one can; each recruit found is then described by the skills and
+hours of the seats they take (`narrowest`). A profile's volunteer is a synthetic
+`Volunteer` living at the station, available on that weekday in that window only
+and held to the limits of `like` (weekly hours and shifts, rest, overlap...), so
+"how many seats one such volunteer can take" is decided by the solver's own rules
+(`solver.rules`), on a side problem that holds one copy of the volunteer per
+possible recruit and the open seats only.
+
+The advice keeps everyone already on the roster where they are (but for someone
+sitting without the skill on a skill seat, whom a recruit with it replaces): a
+recruit who would take a volunteer's seat so that the volunteer fills another is
+not considered.
 
 Honest by construction: the advice comes with a roster (`Advice.roster`), the given
 one plus the advised volunteers on the seats they were counted for, and that roster
