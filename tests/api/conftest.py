@@ -183,6 +183,11 @@ def two_districts(session: Session) -> tuple[District, District, Station, Statio
 
 @pytest.fixture
 def world(session: Session) -> World:
+    return make_world(session)
+
+
+def make_world(session: Session) -> World:
+    """Two districts with a station each, and a caller of every role (committed)."""
     district_a, district_b, station_a, station_b = two_districts(session)
     admin = account_service.create_admin(session, email="admin@example.org", password="admin-pass")
     coord_a = account_service.create_coordinator(
