@@ -43,7 +43,7 @@ from ortools.sat.python import cp_model
 from solver.problem import Assignment, AvailabilityWindow, Id, Problem, Shift, Volunteer
 from solver.rules import LINKED, STATIC
 from solver.solution import Solution
-from solver.validate import validate
+from solver.validate import skill_matching, validate
 from solver.variables import Variables
 
 # The district plan's service circle: a recruit lives within 15 minutes of a station.
@@ -205,27 +205,6 @@ def may_leave(v: Volunteer) -> bool:
         and v.min_consecutive_days is None
         and v.min_consecutive_days_off is None
     )
-
-
-def skill_matching(shift: Shift, holders: Sequence[frozenset[str]]) -> dict[int, str]:
-    """A best matching of the people on a shift to its skill seats (one seat each):
-    person index -> the skill of the seat they sit on. Augmenting paths, as
-    `validate.max_skill_seats` counts them."""
-    seats = [skill for skill, n in sorted(shift.skill_needs.items()) for _ in range(n)]
-    owner: dict[int, int] = {}
-
-    def augment(person: int, seen: set[int]) -> bool:
-        for i, skill in enumerate(seats):
-            if skill in holders[person] and i not in seen:
-                seen.add(i)
-                if i not in owner or augment(owner[i], seen):
-                    owner[i] = person
-                    return True
-        return False
-
-    for person in range(len(holders)):
-        augment(person, set())
-    return {person: seats[i] for i, person in owner.items()}
 
 
 # -- candidate profiles --------------------------------------------------------

@@ -258,6 +258,12 @@ def saturday_of(day: date) -> date:
 
 def max_skill_seats(shift: Shift, holders: Sequence[frozenset[str]]) -> int:
     """Skill seats filled by the best matching of assignees to seats (one seat each)."""
+    return len(skill_matching(shift, holders))
+
+
+def skill_matching(shift: Shift, holders: Sequence[frozenset[str]]) -> dict[int, str]:
+    """A best matching of the people on a shift to its skill seats (one seat each):
+    person index -> the skill of the seat they sit on (augmenting paths)."""
     seats = [skill for skill, n in sorted(shift.skill_needs.items()) for _ in range(n)]
     owner: dict[int, int] = {}
 
@@ -270,7 +276,9 @@ def max_skill_seats(shift: Shift, holders: Sequence[frozenset[str]]) -> int:
                     return True
         return False
 
-    return sum(augment(p, set()) for p in range(len(holders)))
+    for person in range(len(holders)):
+        augment(person, set())
+    return {person: seats[i] for i, person in owner.items()}
 
 
 def skill_shortfall(shift: Shift, holders: Sequence[frozenset[str]]) -> dict[str, int]:

@@ -453,10 +453,3 @@ def cover_views(session: Session, shift_ids: list[int]) -> dict[int, CoverView]:
         )  # fmt: skip
         for cover in covers
     }
-
-
-def roster_covers(session: Session, roster: Roster) -> list[CoverView]:
-    """The covers of the roster's week's shifts, by shift start."""
-    shifts = mapping.week_shifts(session, roster.district_id, roster.week)
-    views = cover_views(session, [shift.id for shift in shifts])
-    return [views[shift.id] for shift in shifts if shift.id in views]

@@ -21,7 +21,7 @@ from app.rosters import mapping
 from app.rosters import service as roster_service
 from app.settings import get_settings
 from app.volunteers.models import Volunteer
-from tests.api.conftest import register_volunteer
+from tests.api.test_rosters import weekday_mornings_and_four_volunteers
 
 _AHEAD = date.today() + timedelta(weeks=2)
 YEAR, WEEK_NUMBER = _AHEAD.isocalendar().year, _AHEAD.isocalendar().week
@@ -79,25 +79,7 @@ def district(client, session, world):
     """District A's station with Mon-Fri 09:00-13:00 shifts (1..2 people, lang:en x1)
     and four volunteers with e-mail addresses and two shifts a week at most; Wang Li
     reads English, the others Chinese (the default)."""
-    client.post(
-        f"/api/v1/stations/{world.station_a.id}/shift-templates",
-        headers=world["coordinator"].headers,
-        json={
-            "weekdays": [1, 2, 3, 4, 5],
-            "start": "09:00",
-            "end": "13:00",
-            "min_volunteers": 1,
-            "max_volunteers": 2,
-            "skill_requirements": [{"skill": "lang:en", "count": 1}],
-            "priority": 3,
-        },  # fmt: skip
-    ).raise_for_status()
-    for i, name in enumerate(["Chen Jie", "Liu Yang"]):
-        register_volunteer(
-            session, name, f"1390000010{i}", world.district_a.id, skills=["lang:en"],
-            max_shifts_per_week=2,
-        )  # fmt: skip
-    session.flush()
+    weekday_mornings_and_four_volunteers(client, session, world)
     for volunteer in session.scalars(
         select(Volunteer).where(Volunteer.district_id == world.district_a.id)
     ):

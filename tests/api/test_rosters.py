@@ -23,10 +23,14 @@ SUNDAY = (_AHEAD + timedelta(days=6 - _AHEAD.weekday())).isoformat()
 def district(client, session, world):
     """District A: station A-1 with Mon-Fri 09:00-13:00 (1..2 people, lang:en x1) and
     four volunteers: Wang Li (lang:en), 张小明, and two more with lang:en."""
-    coordinator = world["coordinator"].headers
+    return weekday_mornings_and_four_volunteers(client, session, world)
+
+
+def weekday_mornings_and_four_volunteers(client, session, world):
+    """The `district` fixture's ground, for other test modules to build on."""
     client.post(
         f"/api/v1/stations/{world.station_a.id}/shift-templates",
-        headers=coordinator,
+        headers=world["coordinator"].headers,
         json={
             "weekdays": [1, 2, 3, 4, 5],
             "start": "09:00",
