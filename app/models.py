@@ -8,11 +8,13 @@ from app.districts.models import District
 from app.hours.models import HoursCorrection, ServiceHours
 from app.kiosks.models import Kiosk
 from app.notifications.models import NotificationPreference, OutboxMessage, SigningKey
+from app.organisations.models import Organisation, organisation_district
 from app.rosters.models import Assignment as RosterAssignment
 from app.rosters.models import Roster
 from app.shifts.models import Shift
 from app.stations.models import ShiftTemplate, Station
 from app.swaps.models import SwapOffer
+from app.teams.models import Adoption, Team, TeamMember
 from app.volunteers.models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -24,6 +26,7 @@ from app.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "AccessToken",
+    "Adoption",
     "Account",
     "AvailabilityException",
     "AvailabilityWindow",
@@ -34,6 +37,7 @@ __all__ = [
     "HoursCorrection",
     "Kiosk",
     "NotificationPreference",
+    "Organisation",
     "OutboxMessage",
     "Roster",
     "RosterAssignment",
@@ -44,10 +48,13 @@ __all__ = [
     "SigningKey",
     "Station",
     "SwapOffer",
+    "Team",
+    "TeamMember",
     "Volunteer",
     "VolunteerSkill",
     "Webhook",
     "WebhookDelivery",
     "WithdrawnPhone",
     "coordinator_district",
+    "organisation_district",
 ]

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     cover_notice_hours: float = Field(default=72.0, gt=0)
     cover_wave_size: int = Field(default=3, ge=1)
     cover_wave_minutes: float = Field(default=20.0, gt=0)
+    # Teams (app/teams): seats a team adopted are kept for its members until this many
+    # hours before the shift starts; then anyone may take them and cover offers them.
+    adoption_release_hours: float = Field(default=48.0, ge=0)
     # argon2id cost; the defaults follow pwdlib's recommendation. Tests lower them.
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=1024)

@@ -15,6 +15,8 @@ class Role(StrEnum):
     admin = "admin"
     coordinator = "coordinator"
     volunteer = "volunteer"
+    # An organisation's own administrator: its teams, their members and hours only.
+    org_admin = "org_admin"
 
 
 coordinator_district = Table(
@@ -36,6 +38,8 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The one organisation an org_admin administers (None for every other role).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     districts: Mapped[list["District"]] = relationship(
