@@ -161,3 +161,19 @@ def test_a_teams_report_checks_its_period_and_detail(client, team_world):
         {"detail": "entries"},  # entries are a district's
     ):
         assert_problem(hours(client, w, "lead", team_id=w.team_a.id, **bad), 422)
+
+
+def test_a_lead_reads_the_members_hours_of_the_team(client, teams_served):
+    w = teams_served
+    response = client.get(
+        f"/api/v1/teams/{w.team_a.id}/hours", headers=w["lead"].headers, params=DECEMBER
+    )
+    body = ok(response)
+    assert (body["team_id"], body["from"], body["to"]) == (w.team_a.id, "2026-12-01", "2026-12-31")
+    assert [(m["name"], m["hours"], m["duties"]) for m in body["members"]] == [
+        ("Chen Lead", 0.0, 0),
+        ("Wang Li", 6.5, 2),
+        ("张小明", 4.25, 2),
+    ]
+    assert body["total_hours"] == 10.75
+    assert set(body["members"][0]) == {"volunteer_id", "name", "hours", "duties"}
