@@ -363,3 +363,25 @@ def test_a_volunteer_who_moved_away_is_not_approved(client, session, team_world)
     body = assert_problem(client.post(path, headers=w["lead"].headers), 409)
     assert body["reason"] == "other_district"
     assert session.get_one(TeamMember, (w.team_a.id, other_id)).status == "pending"
+
+
+def test_a_message_to_the_team_goes_to_webhooks_too(client, session, team_world):
+    """Members without an e-mail address hear of it through the office's gateway."""
+    import json
+
+    from app.webhooks.models import WebhookDelivery
+
+    w = team_world
+    hook = client.post(
+        "/api/v1/webhooks", headers=w["admin"].headers,
+        json={"url": "http://127.0.0.1:9/hook", "events": ["team.message"]},
+    )  # fmt: skip
+    assert hook.status_code == 201, hook.text
+    message = {"subject": "Rain plan", "body": "Meet indoors."}
+    sent = client.post(f"{TEAMS}/{w.team_b.id}/messages", headers=w["admin"].headers, json=message)
+    assert sent.json() == {"recipients": 1}
+    [delivery] = session.scalars(select(WebhookDelivery)).all()
+    assert (delivery.event, delivery.volunteer_id) == ("team.message", w.lead_b_id)
+    body = json.loads(delivery.body)
+    assert body["event"] == "team.message"
+    assert body["data"]["subject"] == "Rain plan" and body["data"]["team"] == "Team B"
