@@ -59,6 +59,8 @@ def create_team(session: Session, account: Account, data: TeamCreate) -> Team:
         raise NotPermitted("Only a coordinator or an organisation's administrator may do this.")
     organisation_id = data.organisation_id
     if account.role == Role.org_admin:
+        if account.organisation_id is None:  # an org_admin without an organisation
+            raise NotPermitted("This account administers no organisation.")
         if organisation_id is None:
             organisation_id = account.organisation_id
         if organisation_id != account.organisation_id:

@@ -241,10 +241,14 @@ def add_teams(session: Session, world: World) -> World:
     from app.organisations.models import Organisation
     from app.teams.models import Team, TeamMember
 
-    org_a = Organisation(code="ORG-A", name="Luohu Youth Volunteers", districts=[world.district_a])
+    org_a = Organisation(
+        code="ORG-A", name="Luohu Youth Volunteers", contact_name="Zhao Min",
+        contact_phone="+8613900000001", districts=[world.district_a],
+    )  # fmt: skip
     org_b = Organisation(
-        code="ORG-B", name="Port Friends", districts=[world.district_a, world.district_b]
-    )
+        code="ORG-B", name="Port Friends", contact_name="Qian Li",
+        contact_phone="+8613900000002", districts=[world.district_a, world.district_b],
+    )  # fmt: skip
     session.add_all([org_a, org_b])
     session.flush()
     org_admin = account_service.create_account(

@@ -385,3 +385,20 @@ def test_a_message_to_the_team_goes_to_webhooks_too(client, session, team_world)
     body = json.loads(delivery.body)
     assert body["event"] == "team.message"
     assert body["data"]["subject"] == "Rain plan" and body["data"]["team"] == "Team B"
+
+
+def test_an_organisation_admin_without_an_organisation_creates_nothing(client, session, team_world):
+    from app.accounts import service as account_service
+    from app.accounts.models import Role
+    from tests.api.conftest import make_caller
+
+    w = team_world
+    stray = account_service.create_account(
+        session, role=Role.org_admin, name="Stray", password="x-pass", email="stray@example.org"
+    )
+    caller = make_caller(session, "stray", stray)
+    session.commit()
+    body = {"district_id": w.district_a.id, "name": "Nobody's"}
+    assert_problem(client.post(TEAMS, headers=caller.headers, json=body), 403)
+    # Nor does it reach any team's people.
+    assert_problem(client.get(f"{TEAMS}/{w.team_a.id}/members", headers=caller.headers), 404)
