@@ -43,6 +43,7 @@ from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.swaps.router import router as swaps_router
+from app.teams.adoptions_router import router as adoptions_router
 from app.volunteers.router import router as volunteers_router
 from app.web.admin import router as console_admin_router
 from app.web.console import router as console_router
@@ -170,6 +171,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         hours_router,
         certificates_router,
         webhooks_router,
+        adoptions_router,
         kiosk_page_router,
         verify_page_router,
         console_router,
