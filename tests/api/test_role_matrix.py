@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from tests.api.conftest import ALL_ROLES, ROLES, TEAM_ROLES, Caller, World, add_teams, make_world
+from tests.api.test_adoptions import add_adoptions
 from tests.api.test_certificates import add_certificates
 from tests.api.test_duties import add_duties
 from tests.api.test_webhooks import add_webhook
@@ -678,6 +679,41 @@ TEAM_CALLS = {
         codes(401, 403, 403, 200, 200, 200, org_admin=404, lead=403),
         query=lambda w: PERIOD | {"organisation_id": w.org_b.id},
     ),
+    # adoptions (tests/api/test_adoptions.py add_adoptions: team A adopting a Saturday
+    # seat of station A-ADOPT)
+    "POST /stations/{id}/adoptions": Call(
+        "POST",
+        lambda w: f"/api/v1/stations/{w.adoption_station.id}/adoptions",
+        COORDINATOR_A(201),
+        json=lambda w, role: {
+            "team_id": w.team.id,
+            "weekdays": [7],
+            "start": "08:00",
+            "end": "12:00",
+            "seats": 1,
+        },  # fmt: skip
+    ),
+    "GET /stations/{id}/adoptions": Call(
+        "GET", lambda w: f"/api/v1/stations/{w.adoption_station.id}/adoptions", COORDINATOR_A(200)
+    ),
+    "DELETE /stations/{id}/adoptions/{adoption_id}": Call(
+        "DELETE",
+        lambda w: f"/api/v1/stations/{w.adoption_station.id}/adoptions/{w.adoption.id}",
+        COORDINATOR_A(204),
+    ),
+    # those who oversee team A (its lead puts himself on the seat); any other: 404
+    "GET /teams/{team_id}/open-seats": Call(
+        "GET", lambda w: f"/api/v1/teams/{w.team.id}/open-seats", OVERSEE_TEAM_A(200)
+    ),
+    "POST /teams/{team_id}/assignments": Call(
+        "POST",
+        lambda w: f"/api/v1/teams/{w.team.id}/assignments",
+        OVERSEE_TEAM_A(201),
+        json=lambda w, role: {
+            "shift_id": w.adopted_shift.id,
+            "volunteer_id": w["lead"].volunteer_id,
+        },  # fmt: skip
+    ),
 }
 CALLS |= TEAM_CALLS
 
@@ -756,6 +792,7 @@ def build_world_with_template(world: World, session: Session) -> World:
     add_duties(world, session)
     add_swap_offer(world, session)
     add_webhook(world, session)
+    add_adoptions(world, session, team=world.team_a)
     world.unsubscribe_path = unsubscribe_path(world, session)
     # Loaded while the building session is open: the calls read it after it has closed.
     assert world.kiosk_duty.shift is not None
