@@ -610,7 +610,7 @@ def test_one_asking_to_join_cannot_be_put_on_a_seat(client, session, world, team
     ("lang", "message"),
     [
         ("en", "This member cannot take this seat: outside the times they can serve."),
-        ("zh", "该队员不能担任这个岗位：不在他可服务的时间内。"),
+        ("zh", "该队员不能担任这个岗位：不在其可服务的时间内。"),
     ],
 )
 def test_the_validators_refusal_is_said_next_to_the_field(
