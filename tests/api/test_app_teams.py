@@ -5,6 +5,7 @@ next to what it is about, who may use each page, and CSRF. The browser journey i
 tests/e2e/test_app_teams.py; the services' own rules are tested through the API by
 the teams' and adoptions' tests."""
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,13 +16,16 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
+from app.accounts import service as account_service
+from app.accounts.models import Role
 from app.db import utcnow
 from app.hours.models import ServiceHours
 from app.notifications.models import EventKind, OutboxMessage
+from app.organisations.models import Organisation
 from app.rosters.models import Assignment, AssignmentStatus
 from app.teams.models import Adoption, MembershipStatus, Team, TeamMember
 from app.volunteers.models import AvailabilityMode, Volunteer
-from tests.api.conftest import Caller, World
+from tests.api.conftest import Caller, World, make_caller
 from tests.api.test_app_pages import as_caller, csrf
 from tests.api.test_duties import LOCAL, add_shift, another_volunteer, assign
 from tests.api.test_kiosks import new_kiosk
@@ -420,14 +424,39 @@ def test_strangers_and_kiosks_are_sent_to_sign_in(client, session, world, teams,
     nothing_changed(session, world, teams)
 
 
-@pytest.mark.parametrize("role", ["coordinator", "other_coordinator", "admin"])
+def organisation_admin(session, team: Team) -> Caller:
+    """An administrator of the organisation the team belongs to."""
+    organisation = Organisation(code="HB", name="Harbour Friends", districts=[])
+    session.add(organisation)
+    session.flush()
+    team.organisation_id = organisation.id
+    account = account_service.create_account(
+        session, role=Role.org_admin, name="Org Admin", password="org-pass",
+        email="org@example.org",
+    )  # fmt: skip
+    account.organisation_id = organisation.id
+    session.commit()
+    return make_caller(session, "org_admin", account)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "other_coordinator", "admin", "org_admin"])
 def test_coordinators_and_admins_are_sent_to_the_console(client, session, world, teams, role):
-    as_caller(client, world, role)
+    """The office's people, an administrator of the team's organisation too, run teams
+    in the console: the app's pages are refused them and change nothing."""
+    if role == "org_admin":
+        as_(client, organisation_admin(session, teams.harbour))
+    else:
+        as_caller(client, world, role)
     for path in ["/app/teams", f"/app/teams/{teams.harbour.id}", *lead_pages(teams.harbour)]:
         page = client.get(path, params={"lang": "en"}, follow_redirects=False)
         assert page.status_code == 403, path
         assert "coordinators use the console" in page.text and "Chen Jie" not in page.text
-    token = csrf(client.get("/console").text)
+    # With their session's own form token (as the console's forms carry it): still refused.
+    token = hashlib.sha256(
+        f"uroster-csrf\0{client.cookies['uroster_session']}".encode()
+    ).hexdigest()
+    if role != "org_admin":  # the console serves the same token to the others
+        assert token == csrf(client.get("/console").text)
     for path, data in lead_posts(teams.harbour, world, teams):
         response = client.post(path, data={"csrf_token": token} | data, follow_redirects=False)
         assert response.status_code == 403, path
