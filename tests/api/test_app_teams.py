@@ -168,7 +168,7 @@ def test_a_volunteer_asks_to_join_and_the_request_shows_as_pending(client, sessi
     ("lang", "message"),
     [
         ("en", "You have asked to join this team already; a lead will decide."),
-        ("zh", "您已经申请加入这支队伍，等待负责人审批。"),
+        ("zh", "您已经申请加入这支队伍，等待队长审批。"),
     ],
 )
 def test_asking_twice_is_refused_next_to_the_team(client, session, world, teams, lang, message):
@@ -262,7 +262,7 @@ def test_a_member_sees_the_team_and_their_own_status_only(client, world, teams):
     assert "<h1>港湾志愿队</h1>" in page.text and "District A" in page.text
     assert "You are a member of this team." in page.text
     # No one else's name, no lead's controls.
-    for hidden in ["Wang Li", "Chen Jie", "Approve", "Requests to join", "Adopted seats"]:
+    for hidden in ["Wang Li", "Chen Jie", "Approve", "Requests to join", "Open adopted seats"]:
         assert hidden not in page.text
 
     as_(client, teams.pending)
@@ -308,11 +308,11 @@ def test_the_lead_approves_and_declines(client, session, world, teams):
     assert membership(session, teams.harbour, teams.pending.volunteer_id) == ("approved", False)
     assert membership(session, teams.harbour, fourth.volunteer_id) is None
     page = client.get(team_page, params={"lang": "zh", "done": "approved"})
-    assert "该志愿者现已成为队员。" in page.text
+    assert "该志愿者现已成为队伍成员。" in page.text
     assert "目前没有待审批的入队申请。" in page.text
     # Chen is a member now: the team's page is theirs to see.
     as_(client, teams.pending)
-    assert "您是这支队伍的队员。" in client.get(team_page, params={"lang": "zh"}).text
+    assert "您是这支队伍的成员。" in client.get(team_page, params={"lang": "zh"}).text
 
 
 def test_a_request_taken_back_meanwhile_is_said_where_it_stood(client, session, world, teams):
@@ -526,7 +526,7 @@ def test_the_lead_sees_the_members_duties_of_this_week_and_the_next(client, sess
 def test_a_week_without_duties_says_so_in_chinese(client, world, teams):
     as_caller(client, world, "volunteer")
     page = client.get(f"/app/teams/{teams.harbour.id}/duties", params={"lang": "zh"})
-    assert "这一周没有队员值班。" in page.text
+    assert "这一周没有成员值班。" in page.text
 
 
 # -- open adopted seats, and assigning a member -----------------------------------------------
@@ -639,7 +639,7 @@ def test_one_asking_to_join_cannot_be_put_on_a_seat(client, session, world, team
     ("lang", "message"),
     [
         ("en", "This member cannot take this seat: outside the times they can serve."),
-        ("zh", "该队员不能担任这个岗位：不在其可服务的时间内。"),
+        ("zh", "该成员不能担任这个岗位：不在其可服务的时间内。"),
     ],
 )
 def test_the_validators_refusal_is_said_next_to_the_field(

@@ -133,11 +133,9 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             assert_reflows_at_200_percent(b)
             shoot(b, "teams-join", kind)
             card.get_by_role("button", name="申请加入").click()
-            expect(b.get_by_role("status")).to_have_text(
-                "已提交入队申请。队伍负责人审批后会显示在这里。"
-            )
+            expect(b.get_by_role("status")).to_have_text("已提交入队申请。队长审批后会显示在这里。")
             mine = b.locator("li.my-team").filter(has_text=TEAM)
-            expect(mine).to_contain_text("已申请加入：由队伍负责人审批。")
+            expect(mine).to_contain_text("已申请加入：由队长审批。")
             expect(mine.get_by_role("button", name="撤回申请")).to_be_visible()
             shoot(b, "teams-pending", kind, address="/app/teams")
             b.goto(f"{base_url}/app/teams?lang=en")
@@ -150,7 +148,7 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             a = phone_page(browser, base_url, LEAD, errors)
             a.get_by_role("link", name="队伍").click()
             led = a.locator("li.my-team").filter(has_text=TEAM)
-            expect(led.locator(".badge")).to_have_text("负责人")
+            expect(led.locator(".badge")).to_have_text("队长")
             led.get_by_role("link", name="管理队伍").click()
             expect(a.get_by_role("heading", name=TEAM)).to_be_visible()
             request = a.locator("li.request").filter(has_text="李华")
@@ -160,12 +158,12 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             shoot(a, "teams-members", kind)
             request.get_by_role("button", name="批准").focus()
             a.keyboard.press("Enter")
-            expect(a.get_by_role("status")).to_have_text("该志愿者现已成为队员。")
+            expect(a.get_by_role("status")).to_have_text("该志愿者现已成为队伍成员。")
             expect(a.locator("ul.members")).to_contain_text("李华")
             expect(a.locator("li.request")).to_have_count(0)
 
             # The adopted seats: A on one is refused (his one shift a week), B is put on it.
-            a.get_by_role("link", name="认领岗位").click()
+            a.get_by_role("link", name="认领空缺").click()
             seats = a.locator("li.adopted-seat")
             expect(seats.first).to_be_visible()
             seat = seats.first
@@ -175,14 +173,14 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             assert_touch_targets(a)
             shoot(a, "teams-seats", kind)
             seat.get_by_role("button", name="安排").click()  # nobody chosen
-            field = a.locator(f'form[action="{action}"]').get_by_label("队员")
+            field = a.locator(f'form[action="{action}"]').get_by_label("成员")
             expect(field).to_have_attribute("aria-invalid", "true")
-            expect(a.get_by_role("alert")).to_have_text("请从列表中选择一名队员。")
+            expect(a.get_by_role("alert")).to_have_text("请从列表中选择一名成员。")
             field.select_option(label="王队长")
             a.locator(f'form[action="{action}"]').get_by_role("button", name="安排").click()
-            field = a.locator(f'form[action="{action}"]').get_by_label("队员")
+            field = a.locator(f'form[action="{action}"]').get_by_label("成员")
             expect(a.get_by_role("alert")).to_have_text(
-                "该队员不能担任这个岗位：超出其本周的班次上限。"
+                "该成员不能担任这个岗位：超出其本周的班次上限。"
             )
             expect(field).to_have_value(str(lead["id"]))  # the choice stays
             assert_touch_targets(a)
@@ -193,7 +191,7 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             a.keyboard.press("Tab")
             expect(a.locator(f'form[action="{action}"]').get_by_role("button")).to_be_focused()
             a.keyboard.press("Enter")
-            expect(a.get_by_role("status")).to_have_text("已为队员安排岗位，会显示在其值班中。")
+            expect(a.get_by_role("status")).to_have_text("已为成员安排岗位，会显示在其值班中。")
             expect(a.locator(f'form[action="{action}"]')).to_have_count(0)
 
             # B finds the duty under My duties.
@@ -205,7 +203,7 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             shoot(b, "teams-member-duty", kind)
             b.get_by_role("link", name="队伍").click()
             b.locator("li.my-team").get_by_role("link", name=re.compile("队伍页面")).click()
-            expect(b.get_by_text("您是这支队伍的队员。")).to_be_visible()
+            expect(b.get_by_text("您是这支队伍的成员。")).to_be_visible()
             assert "王队长" not in b.content()  # a member sees no one else
             shoot(b, "teams-member-view", kind)
 
@@ -214,7 +212,7 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             a.get_by_role("link", name="下周").click()
             expect(a.locator("li.team-duty").filter(has_text="李华")).to_contain_text(when)
             shoot(a, "teams-duties", kind)
-            a.get_by_role("link", name="队员时长").click()
+            a.get_by_role("link", name="成员时长").click()
             expect(a.get_by_text("总时长：")).to_be_visible()
             a.get_by_label("开始日期").fill("2026-03-10")
             a.get_by_label("结束日期").fill("2026-03-01")
@@ -228,7 +226,7 @@ def test_a_member_joins_and_the_lead_puts_her_on_an_adopted_seat(database_url, t
             a.get_by_label("主题").fill("周六集合")
             a.get_by_label("消息内容").fill("8:30 在罗湖站门口集合，请穿志愿者马甲。")
             a.get_by_role("button", name="发送消息").click()
-            expect(a.get_by_role("status")).to_have_text("消息已发送给队伍的 1 名队员。")
+            expect(a.get_by_role("status")).to_have_text("消息已发送给队伍的 1 名成员。")
             assert_touch_targets(a)
             shoot(a, "teams-message", kind)
         finally:
