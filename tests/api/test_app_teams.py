@@ -610,7 +610,7 @@ def test_the_lead_puts_a_member_on_an_adopted_seat(client, session, world, teams
     assert "09:00–13:00" in card_of(duties.text, "Luohu U-station")
 
 
-@pytest.mark.parametrize("chosen", ["", "abc", "-3", "99999999999"])
+@pytest.mark.parametrize("chosen", ["", "abc", "-3", "99999999999", "7" * 500])
 def test_no_member_chosen_is_said_next_to_the_field(client, session, world, teams, adopted, chosen):
     as_caller(client, world, "volunteer")
     refused = assign_from_seats(client, teams, adopted.id, chosen)
@@ -771,6 +771,7 @@ def test_the_hours_default_to_this_year(client, world, teams):
     ("period", "field", "message"),
     [
         ({"from": "March"}, "from", "Enter a date, e.g. 2026-01-31."),
+        ({"to": "2026-03-01" * 100}, "to", "Enter a date, e.g. 2026-01-31."),
         ({"from": "2026-02-30", "to": "2026-03-01"}, "from", "Enter a date, e.g. 2026-01-31."),
         ({"from": "2026-03-10", "to": "2026-03-01"}, "to",
          "Must not lie before the start of the period."),
@@ -845,6 +846,10 @@ def outbox(session, kind) -> list:
         ({"subject": "Hello", "body": ""}, "body", "Write the message, at most 5000 characters."),
         ({"subject": "Hello", "body": "y" * 5001}, "body",
          "Write the message, at most 5000 characters."),
+        ({"subject": "Hello", "body": "a\x00b"}, "body",
+         "The message holds a character that cannot be sent; remove it."),
+        ({"subject": "a\nb", "body": "Hello"}, "subject",
+         "Enter a subject of one line, at most 200 characters."),
     ],
 )  # fmt: skip
 def test_a_refused_message_says_why_next_to_the_field_and_keeps_the_text(

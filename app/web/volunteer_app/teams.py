@@ -583,7 +583,7 @@ async def assign(
     session: SessionDep,
     team_id: TeamId,
     shift_id: ShiftId,
-    volunteer_id: Annotated[str, Form(max_length=20)] = "",
+    volunteer_id: Annotated[str, Form()] = "",
     csrf_token: Annotated[str | None, Form()] = None,
 ):
     """A lead puts a member on an adopted seat. The account, the locks and the write run
@@ -646,8 +646,8 @@ def team_hours(
     session: SessionDep,
     account: AppVolunteer,
     team_id: TeamId,
-    from_day: Annotated[str, Query(alias="from", max_length=40)] = "",
-    to_day: Annotated[str, Query(alias="to", max_length=40)] = "",
+    from_day: Annotated[str, Query(alias="from")] = "",
+    to_day: Annotated[str, Query(alias="to")] = "",
 ):
     """The members' verified hours of a period (`from`, `to`: days, both included; by
     default this year to today). A bad day is said next to its field."""
@@ -736,6 +736,11 @@ def message_problem(_: Translate, field: str) -> str:
     return _("Write the message, at most {count} characters.").format(count=BODY_MAX)
 
 
+def unsendable(text: str) -> bool:
+    """Whether the text holds a control character other than line breaks and tabs."""
+    return any(ord(c) < 32 and c not in "\n\r\t" or ord(c) == 127 for c in text)
+
+
 @router.get("/teams/{team_id}/message")
 def message_page(request: Request, session: SessionDep, account: AppVolunteer, team_id: TeamId):
     return message_form(request, led(session, account, team_id), account)
@@ -758,11 +763,17 @@ def send_message(
     check_csrf(request, csrf_token)
     team = led(session, account, team_id)
     _ = gettext_for(request)
+    errors: dict[str, str] = {}
     try:
         message = TeamMessageCreate(subject=subject, body=body)
     except ValidationError as refused:
         # The schema's own fields: ("body",) is the message's body here, not the request's.
         errors = {str(e["loc"][0]): message_problem(_, str(e["loc"][0])) for e in refused.errors()}
+    if "body" not in errors and unsendable(body):
+        # A control character (a NUL above all) no mail or chat carries, and PostgreSQL
+        # does not store in the outbox's JSON.
+        errors["body"] = _("The message holds a character that cannot be sent; remove it.")
+    if errors:
         values = {"subject": subject, "body": body}
         return message_form(request, team, account, values=values, errors=errors, status=422)
     count = team_service.send_team_message(
