@@ -337,6 +337,23 @@ def test_a_request_taken_back_meanwhile_is_said_where_it_stood(client, session, 
     assert membership(session, teams.harbour, teams.pending.volunteer_id) is None
 
 
+def test_a_volunteer_who_moved_away_is_not_approved(client, session, world, teams):
+    moved = session.get(Volunteer, teams.pending.volunteer_id)
+    moved.district_id = world.district_b.id
+    session.commit()
+    team_page = f"/app/teams/{teams.harbour.id}"
+    as_caller(client, world, "volunteer")
+
+    refused = post(client, f"{team_page}/members/{moved.id}/approve?lang=en", page=team_page)
+
+    assert refused.status_code == 409
+    assert (
+        f'<p class="field-error" id="member-{moved.id}-error" role="alert">This volunteer has '
+        "moved to another district and cannot join this team.</p>"
+    ) in card_of(refused.text, "Chen Jie")
+    assert membership(session, teams.harbour, moved.id) == ("pending", False)
+
+
 def test_decline_is_for_requests_not_members(client, session, world, teams):
     """A member is not removed by a lead's Decline (removing is the coordinator's)."""
     team_page = f"/app/teams/{teams.harbour.id}"

@@ -41,6 +41,7 @@ from app.teams import service as team_service
 from app.teams.adoption_schemas import OpenAdoptedSeatRead
 from app.teams.models import MembershipStatus, Team
 from app.teams.schemas import TeamMessageCreate
+from app.teams.service import MemberView
 from app.types import FIRST_YEAR, LAST_YEAR
 from app.web import i18n
 from app.web.pages import gettext_for, redirect, render
@@ -252,7 +253,7 @@ def lead_page(
     return render(request, f"app/teams/{template}", context, status=status)
 
 
-def members_of(session: Session, account: Account, team_id: int) -> list:
+def members_of(session: Session, account: Account, team_id: int) -> list[MemberView]:
     members, _total = team_service.list_members(
         session, account, team_id, limit=MEMBERS_SHOWN, offset=0
     )
@@ -325,14 +326,11 @@ def member_view(request: Request, session: Session, account: Account, team_id: i
 
 
 def decision_problem(_: Translate, reason: str | None) -> str:
-    messages = {
-        "approved": _("This volunteer is a member already."),
-        "already_member": _("This volunteer is a member already."),
-        "not_pending": _("This request is no longer open."),
-        "lead": _("A lead cannot be removed here; ask your coordinator."),
-        "last_lead": _("A lead cannot be removed here; ask your coordinator."),
-    }
-    return messages.get(reason or "", _("This request is no longer open."))
+    """What a refused approve or decline says: the request is gone (taken back, or
+    decided in another tab), or its volunteer moved to another district meanwhile."""
+    if reason == "other_district":
+        return _("This volunteer has moved to another district and cannot join this team.")
+    return _("This request is no longer open.")
 
 
 def decide(
