@@ -691,6 +691,19 @@ def test_an_overlapping_duty_is_refused(client, session, world, teams, adopted):
     assert on_shift(session, adopted.id) == []
 
 
+def test_a_member_who_moved_to_another_district_is_refused(client, session, world, teams, adopted):
+    moved = session.get(Volunteer, world["other_volunteer"].volunteer_id)
+    moved.district_id = world.district_b.id
+    session.commit()
+    as_caller(client, world, "volunteer")
+    refused = assign_from_seats(client, teams, adopted.id, moved.id)
+    assert refused.status_code == 409
+    assert "This member has moved to another district." in card_of(
+        refused.text, f"/seats/{adopted.id}/assign"
+    )
+    assert on_shift(session, adopted.id) == []
+
+
 def test_a_seat_filled_meanwhile_is_said_above_the_list(client, session, world, teams, adopted):
     as_caller(client, world, "volunteer")
     stale = csrf(client.get(f"/app/teams/{teams.harbour.id}/seats").text)

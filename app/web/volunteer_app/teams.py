@@ -483,10 +483,11 @@ def assign_problem(_: Translate, reason: str | None) -> str:
         "not_published": _("This week's roster is not published yet."),
         "not_member": _("Choose a member of the team from the list."),
         "not_adopted": _("This shift has no open seat adopted by the team."),
+        "inactive": _("This member is not an active volunteer of a district now."),
+        "other_district": _("This member has moved to another district."),
         "station_closed": _("This station is closed."),
         "retired": _("This shift is no longer offered."),
         "availability": _("This member cannot take this seat: outside the times they can serve."),
-        "unavailable_date": _("This member cannot take this seat: they are away that day."),
         "skills": _(
             "This member cannot take this seat: it is kept for volunteers with other skills."
         ),
