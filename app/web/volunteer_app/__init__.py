@@ -1,6 +1,6 @@
 """The volunteer app at /app: phone-first pages for volunteers, one module per page
-group (account, duties, availability, open seats, swaps, hours, certificates), on the
-console's base."""
+group (account, duties, availability, open seats, swaps, hours, certificates, teams),
+on the console's base."""
 
 from app.web.volunteer_app import (
     account,
@@ -10,6 +10,7 @@ from app.web.volunteer_app import (
     hours,
     open_seats,
     swaps,
+    teams,
 )
 
 routers = (
@@ -20,4 +21,5 @@ routers = (
     swaps.router,
     hours.router,
     certificates.router,
+    teams.router,
 )
