@@ -117,6 +117,23 @@ Address = Annotated[
 ]
 
 
+def _check_message_text(value: str) -> str:
+    # Line breaks and tabs belong in a message; other control characters (a NUL, which
+    # PostgreSQL refuses to store) and bidirectional overrides do not.
+    if any(ch in BIDI_CONTROLS for ch in value):
+        raise ValueError("must not contain bidirectional control characters")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        raise ValueError("must not contain control characters other than line breaks")
+    return value
+
+
+# A text of several lines people write to others (a message to a team).
+MessageText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5000),
+    AfterValidator(_check_message_text),
+]
+
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Priority = Annotated[int, Field(ge=1, le=5, description="1 lowest … 5 most important")]

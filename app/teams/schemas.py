@@ -1,17 +1,14 @@
 from datetime import date, datetime
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.teams.models import MembershipStatus
-from app.types import Id, PlaceName
+from app.types import Id, MessageText, PlaceName
 
 # One line, shown as a mail's subject (a visible one-line text, as names are); the body
 # may hold line breaks.
 MessageSubject = PlaceName
-MessageBody = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)
-]
+MessageBody = MessageText
 
 
 class TeamCreate(BaseModel):

@@ -321,7 +321,12 @@ def test_a_message_to_the_team_arrives_by_mail(client, session, team_world, inbo
 def test_a_message_needs_a_subject_and_a_body_and_a_reach(client, team_world):
     w = team_world
     path = f"{TEAMS}/{w.team_a.id}/messages"
-    for bad in ({"subject": "", "body": "x"}, {"subject": "a\nb", "body": "x"}, {"subject": "s"}):
+    bad_bodies = ({"subject": "s", "body": "a\x00b"}, {"subject": "s", "body": "a\u202eb"})
+    for bad in (
+        {"subject": "", "body": "x"},
+        {"subject": "a\nb", "body": "x"},
+        {"subject": "s"},
+    ) + bad_bodies:
         assert_problem(client.post(path, headers=w["lead"].headers, json=bad), 422)
     ok = {"subject": "s", "body": "b"}
     assert_problem(client.post(path, headers=w["volunteer"].headers, json=ok), 404)

@@ -736,7 +736,8 @@ def message_problem(_: Translate, field: str) -> str:
 
 
 def unsendable(text: str) -> bool:
-    """Whether the text holds a control character other than line breaks and tabs."""
+    """Whether the text holds a control character other than line breaks and tabs (the
+    schema refuses it too, as app.types.MessageText)."""
     return any(ord(c) < 32 and c not in "\n\r\t" or ord(c) == 127 for c in text)
 
 
@@ -763,15 +764,15 @@ def send_message(
     team = led(session, account, team_id)
     _ = gettext_for(request)
     errors: dict[str, str] = {}
+    if unsendable(body):
+        # Said apart from the length: a control character (a NUL above all) is invisible.
+        errors["body"] = _("The message holds a character that cannot be sent; remove it.")
     try:
         message = TeamMessageCreate(subject=subject, body=body)
     except ValidationError as refused:
         # The schema's own fields: ("body",) is the message's body here, not the request's.
-        errors = {str(e["loc"][0]): message_problem(_, str(e["loc"][0])) for e in refused.errors()}
-    if "body" not in errors and unsendable(body):
-        # A control character (a NUL above all) no mail or chat carries, and PostgreSQL
-        # does not store in the outbox's JSON.
-        errors["body"] = _("The message holds a character that cannot be sent; remove it.")
+        for e in refused.errors():
+            errors.setdefault(str(e["loc"][0]), message_problem(_, str(e["loc"][0])))
     if errors:
         values = {"subject": subject, "body": body}
         return message_form(request, team, account, values=values, errors=errors, status=422)
