@@ -37,12 +37,14 @@ from app.ops.middleware import (
     body_too_large_handler,
 )
 from app.ops.router import router as ops_router
+from app.organisations.router import router as organisations_router
 from app.rosters import jobs
 from app.rosters.router import router as rosters_router
 from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.swaps.router import router as swaps_router
+from app.teams.router import router as teams_router
 from app.volunteers.router import router as volunteers_router
 from app.web.admin import router as console_admin_router
 from app.web.console import router as console_router
@@ -172,6 +174,8 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         hours_router,
         certificates_router,
         webhooks_router,
+        organisations_router,
+        teams_router,
         kiosk_page_router,
         verify_page_router,
         console_router,

@@ -425,6 +425,30 @@ def volunteer_hours(
     return totals
 
 
+def served_by(
+    session: Session, volunteer_ids: Iterable[int], from_date: date, to_date: date
+) -> dict[int, tuple[float, int]]:
+    """Of each of these volunteers, (verified hours, duties with verified hours) on
+    duties dated `from`..`to` at any station (dated as in hours_report); a volunteer
+    without any is left out. What a team's or an organisation's report counts."""
+    ids = list(volunteer_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ServiceHours.volunteer_id, ServiceHours.hours, Shift.starts_at, Station.timezone)
+        .join(Assignment, Assignment.id == ServiceHours.assignment_id)
+        .join(Shift, Shift.id == Assignment.shift_id)
+        .join(Station, Station.id == Shift.station_id)
+        .where(ServiceHours.volunteer_id.in_(ids), *_in_period(from_date, to_date))
+    ).all()
+    served: dict[int, tuple[float, int]] = {}
+    for volunteer_id, hours, starts_at, timezone in rows:
+        if from_date <= _local_date(starts_at, timezone) <= to_date:
+            total, duties = served.get(volunteer_id, (0.0, 0))
+            served[volunteer_id] = (round(total + hours, 2), duties + 1)
+    return served
+
+
 def station_hours_of(
     session: Session, volunteer_id: int, from_date: date, to_date: date
 ) -> list[StationHoursRow]:

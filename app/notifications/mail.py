@@ -141,6 +141,7 @@ def renderers() -> dict[str, Callable[[dict, Language, str], Rendered]]:
     Gathered at first use: the kinds' own modules build on this one."""
     from app.cover import messages as cover_messages
     from app.notifications import changes, reminders
+    from app.teams import messages as team_messages
 
     return {
         EventKind.roster_published: render_roster_published,
@@ -150,6 +151,7 @@ def renderers() -> dict[str, Callable[[dict, Language, str], Rendered]]:
         EventKind.reminder: reminders.render_reminder,
         EventKind.seat_offered: cover_messages.render_seat_offered,
         EventKind.seat_taken: cover_messages.render_seat_taken,
+        EventKind.team_message: team_messages.render_team_message,
     }
 
 

@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     seat_offered = "seat_offered"
     seat_taken = "seat_taken"
     invitation = "invitation"
+    team_message = "team_message"  # a lead's (or office's) message to a team
 
     @property
     def webhook_event(self) -> str:
@@ -39,6 +40,7 @@ WEBHOOK_EVENTS = {
     EventKind.seat_offered: "seat.offered",
     EventKind.seat_taken: "seat.taken",
     EventKind.invitation: "invitation.created",
+    EventKind.team_message: "team.message",
 }
 
 

@@ -17,6 +17,7 @@ class WebhookEvent(StrEnum):
     seat_offered = "seat.offered"
     seat_taken = "seat.taken"
     invitation_created = "invitation.created"
+    team_message = "team.message"
 
 
 # One list: a kind added to the outbox must be added here too.

@@ -117,7 +117,8 @@ class Caller:
 
 @dataclass
 class World:
-    """Two districts, a station in each, and one caller of every role."""
+    """Two districts, a station in each, and one caller of every role (those of teams
+    and organisations with add_teams)."""
 
     district_a: District
     district_b: District
@@ -218,7 +219,71 @@ def make_world(session: Session) -> World:
 
 
 ROLES = ["anonymous", "volunteer", "other_volunteer", "coordinator", "other_coordinator", "admin"]
-assert {r.value for r in Role} <= set(ROLES) | {"volunteer", "coordinator", "admin"}
+# The callers of teams and organisations (add_teams): an administrator of organisation
+# A, and a lead of team A (a volunteer of district A, so a role of its own in tests only).
+TEAM_ROLES = ["org_admin", "lead"]
+ALL_ROLES = ROLES + TEAM_ROLES
+assert {r.value for r in Role} <= set(ALL_ROLES) | {"volunteer", "coordinator", "admin"}
+
+
+def add_teams(session: Session, world: World) -> World:
+    """Organisations and teams over the world, with their callers (committed):
+
+    - organisation A (ORG-A) serves district A; `org_admin` administers it.
+    - organisation B (ORG-B) serves districts A and B, and has no admin here.
+    - team A: district A, organisation A. `lead` (Chen Lead, a volunteer of district
+      A, never available so no roster counts on him) leads it; `other_volunteer` asks
+      to join it (pending); `volunteer` is not in it.
+    - team B: district A too, organisation B; Team B Lead leads it and is its only
+      member. So the lead of A, organisation A's admin and B's coordinator are each
+      outside it, while A's coordinator reaches both.
+    """
+    from app.organisations.models import Organisation
+    from app.teams.models import Team, TeamMember
+
+    org_a = Organisation(code="ORG-A", name="Luohu Youth Volunteers", districts=[world.district_a])
+    org_b = Organisation(
+        code="ORG-B", name="Port Friends", districts=[world.district_a, world.district_b]
+    )
+    session.add_all([org_a, org_b])
+    session.flush()
+    org_admin = account_service.create_account(
+        session, role=Role.org_admin, name="Org Admin A", password="org-pass",
+        email="oa@example.org",
+    )  # fmt: skip
+    org_admin.organisation_id = org_a.id
+    team_a = Team(district_id=world.district_a.id, organisation_id=org_a.id, name="Team A")
+    team_b = Team(district_id=world.district_a.id, organisation_id=org_b.id, name="Team B")
+    session.add_all([team_a, team_b])
+    lead = register_volunteer(
+        session, "Chen Lead", "13800000003", world.district_a.id, availability_mode="windows",
+        email="lead@example.org",
+    )  # fmt: skip
+    lead_b = register_volunteer(
+        session, "Team B Lead", "13800000004", world.district_a.id, availability_mode="windows"
+    )
+    session.flush()
+    session.add_all(
+        [
+            TeamMember(team_id=team_a.id, volunteer_id=lead.id, status="approved", is_lead=True),
+            TeamMember(team_id=team_a.id, volunteer_id=world["other_volunteer"].volunteer_id),
+            TeamMember(team_id=team_b.id, volunteer_id=lead_b.id, status="approved", is_lead=True),
+        ]
+    )
+    session.flush()
+    world.callers["org_admin"] = make_caller(session, "org_admin", org_admin)
+    world.callers["lead"] = make_caller(
+        session, "lead", session.get_one(Account, lead.account_id), lead.id
+    )
+    world.org_a, world.org_b, world.team_a, world.team_b = org_a, org_b, team_a, team_b
+    world.lead_b_id = lead_b.id
+    session.commit()
+    return world
+
+
+@pytest.fixture
+def team_world(session: Session, world: World) -> World:
+    return add_teams(session, world)
 
 
 def assert_problem(response, status: int) -> dict:

@@ -583,7 +583,13 @@ def test_the_settings_page_shows_the_defaults_and_saves_the_changes(client, sess
         "language": "en",
         "quiet_hours": None,
         "reminder_minutes": [90, 60, 45],
-        "muted_kinds": ["reminder", "roster_published", "seat_offered", "seat_taken"],
+        "muted_kinds": [
+            "reminder",
+            "roster_published",
+            "seat_offered",
+            "seat_taken",
+            "team_message",
+        ],
     }
     shown = settings_form(client)
     assert shown["reminder"] == ["60"] and shown["other_leads"] == "90, 45"
