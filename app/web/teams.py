@@ -31,6 +31,7 @@ from app.organisations.models import Organisation
 from app.stations import service as station_service
 from app.stations.models import Station
 from app.teams import adoptions as adoption_service
+from app.teams.adoption_schemas import AdoptionCreate
 from app.teams import service as team_service
 from app.teams.models import Adoption, MembershipStatus, Team
 from app.teams.schemas import TeamCreate, TeamDutyRead, TeamHours, TeamMessageCreate
@@ -243,11 +244,8 @@ def duty_rows(
 ) -> list[dict[str, Any]]:
     """The duties with their times in their station's timezone, as the station shows them."""
     station_ids = {d.station_id for d in duties}
-    zones = dict(
-        session.execute(
-            select(Station.id, Station.timezone).where(Station.id.in_(station_ids))
-        ).tuples()
-    ) if station_ids else {}  # fmt: skip
+    stations = session.scalars(select(Station).where(Station.id.in_(station_ids)))
+    zones = {station.id: station.timezone for station in stations}
     rows = []
     for duty in duties:
         zone = ZoneInfo(zones[duty.station_id])
@@ -490,14 +488,12 @@ def create_adoption(
     }
     errors: Errors = {}
     try:
-        data = adoption_service.AdoptionCreate.model_validate(fields)
+        data = AdoptionCreate.model_validate(fields)
         adoption_service.create_adoption(session, account, station.id, data)
     except ValidationError as invalid:
         errors = field_errors(_, list(invalid.errors()), ADOPTION_FIELDS)
     except InvalidInput as invalid:
         errors = adoption_errors(_, invalid)
-    except Conflict:
-        errors = {"seats": _("More seats than the station's shifts there have.")}
     if "team_id" in errors:
         errors["team_id"] = _("Choose a team from the list.")
     if errors:

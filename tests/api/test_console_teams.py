@@ -8,6 +8,8 @@ tests/e2e/test_console_teams.py."""
 import csv
 import io
 import re
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from app.organisations.models import Organisation
 from app.teams.models import Adoption, Team, TeamMember
 from tests.api.conftest import VOLUNTEER_PASSWORD
 from tests.api.test_console import csrf, sign_in
+from tests.api.test_duties import add_shift, assign
 
 SIGN_IN = {
     "coordinator": ("ca@example.org", "coord-pass"),
@@ -172,7 +175,7 @@ def test_the_admin_creates_an_organisation_after_a_refused_try(client, session, 
     refused = post(client, "/console/organisations", data)
     assert refused.status_code == 400
     page = refused.text  # Chinese first
-    assert field_error(page, "org", "code") == "请使用 1 到 40 个字母、数字、点、短横线或下划线。"
+    assert field_error(page, "org", "code") == "请使用 1 到 40 个字母、数字、点、连字符或下划线。"
     assert field_error(page, "org", "name")
     assert "手机号" in field_error(page, "org", "contact_phone")
     assert 'value="SZ VOL"' in page and 'value="王芳"' in page  # kept
@@ -227,7 +230,7 @@ def test_the_admin_adds_an_organisation_admin_who_then_signs_in(client, session,
     assert added.status_code == 303
     account = session.scalar(select(Account).where(Account.email == "li.qiang@example.org"))
     assert (account.role, account.organisation_id) == (Role.org_admin, w.org_b.id)
-    page = client.get(f"/console/organisations/{w.org_b.id}", params={"lang": "en"}).text
+    page = client.get(added.headers["location"]).text
     assert "The organisation admin was added and can sign in now." in page
     assert "li.qiang@example.org" in page
     taken = post(client, path, good, lang="en")
@@ -282,9 +285,11 @@ def test_the_organisations_hours_on_the_page_and_as_csv(client, team_world):
 
     bad = client.get(path, params={"from": "2026-02-30", "to": "2026-01-01", "lang": "en"})
     assert field_error(bad.text, "hours", "from") == "Enter a date such as 2026-05-01."
-    backwards = client.get(f"{path}/hours.csv", params={"from": "2026-02-01", "to": "2026-01-01"})
+    backwards = client.get(
+        f"{path}/hours.csv", params={"from": "2026-02-01", "to": "2026-01-01", "lang": "zh"}
+    )
     assert backwards.status_code == 400 and "text/html" in backwards.headers["content-type"]
-    assert field_error(backwards.text, "hours", "to") == "不得早于时间段的开始。"
+    assert field_error(backwards.text, "hours", "to") == "不能早于开始日期。"
 
 
 # -- teams ----------------------------------------------------------------------------------
@@ -355,7 +360,7 @@ def test_approve_make_lead_and_remove(client, session, team_world):
     member = session.get(TeamMember, (w.team_a.id, pending))
     session.refresh(member)
     assert member.status == "approved"
-    after = client.get(approved.headers["location"], params={"lang": "en"}).text
+    after = client.get(approved.headers["location"]).text  # English: remembered
     assert "The member was approved." in after
     assert 'Make lead<span class="vh"> 张小明</span>' in after
 
@@ -423,7 +428,8 @@ def test_a_message_to_the_team(client, session, team_world):
     assert "周六集合" in refused.text  # kept
     sent = post(client, path, {"subject": "周六集合", "body": "八点半在罗湖口岸集合。"})
     assert sent.status_code == 303
-    page = client.get(sent.headers["location"], params={"lang": "en"})
+    client.get("/console/teams", params={"lang": "en"})  # remembered
+    page = client.get(sent.headers["location"])
     assert "The message was sent to 1 members." in page.text  # the lead; not the pending one
 
 
@@ -432,8 +438,8 @@ def test_the_team_page_shows_hours_and_the_weeks_duties(client, team_world):
     sign_in(client, *SIGN_IN["coordinator"])
     path = f"/console/teams/{w.team_a.id}"
     page = client.get(path, params={"lang": "en"}).text
-    assert "Members&#39; duties this week" in page
-    assert "No duties of the team&#39;s members this week." in page
+    assert "Members' duties this week" in page
+    assert "No duties of the team's members this week." in page
     assert "Total hours:" in page and f'href="{path}/hours.csv?from=' in page
     bad = client.get(path, params={"from": "2026-01-01", "to": "2028-01-01", "lang": "en"})
     assert bad.status_code == 200
@@ -454,7 +460,7 @@ def test_a_coordinator_adds_and_removes_an_adoption(client, session, team_world)
     assert "Team A" in page and "Team B" in page  # the district's teams to choose from
 
     refused = post(client, f"{station}/adoptions",
-                   {"team_id": "", "start": "9", "end": "12:00", "seats": "0"})  # fmt: skip
+                   {"team_id": "", "start": "9", "end": "12:00", "seats": "0"}, lang="zh")  # fmt: skip
     assert refused.status_code == 400
     assert field_error(refused.text, "adoption", "team_id") == "请从列表中选择队伍。"
     assert field_error(refused.text, "adoption", "weekdays")
@@ -488,3 +494,22 @@ def test_a_coordinator_adds_and_removes_an_adoption(client, session, team_world)
     assert post(client, f"{station}/adoptions/{adoption.id}/remove").status_code == 303
     session.expire_all()
     assert session.scalar(select(Adoption)) is None
+
+
+def test_the_team_page_lists_the_members_duties_this_week_in_station_time(
+    client, session, team_world
+):
+    w = team_world
+    local = ZoneInfo("Asia/Shanghai")
+    today = datetime.now(local).date()
+    ten = datetime.combine(today, time(10), tzinfo=local)
+    shift = add_shift(session, w.station_a, ten)
+    assign(session, shift, w["lead"].volunteer_id)
+    assign(session, shift, w["volunteer"].volunteer_id)  # not a member: not shown
+    sign_in(client, *SIGN_IN["org_admin"])
+    page = client.get(f"/console/teams/{w.team_a.id}", params={"lang": "en"}).text
+    duties = re.search(r'id="duties".*?</section>', page, re.S)[0]
+    weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][today.weekday()]
+    assert f"{today.isoformat()} {weekday}" in duties and "10:00–14:00" in duties
+    assert "Luohu U-station" in duties and "Chen Lead" in duties
+    assert "Wang Li" not in duties
