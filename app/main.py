@@ -44,6 +44,7 @@ from app.settings import get_settings
 from app.shifts.router import router as shifts_router
 from app.stations.router import router as stations_router
 from app.swaps.router import router as swaps_router
+from app.teams.adoptions_router import router as adoptions_router
 from app.teams.router import router as teams_router
 from app.volunteers.router import router as volunteers_router
 from app.web.admin import router as console_admin_router
@@ -176,6 +177,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         webhooks_router,
         organisations_router,
         teams_router,
+        adoptions_router,
         kiosk_page_router,
         verify_page_router,
         console_router,

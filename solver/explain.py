@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
+from solver.rules.reserved_seats import reserved_for
 from solver.solution import Reason, UnfilledSeat
 from solver.validate import (
     forbidden_set,
@@ -46,6 +47,7 @@ PHRASES = {
     "consecutive_days": "would break their consecutive working-day limits",
     "consecutive_days_off": "would break their minimum run of days off",
     "weekends": "are at their weekend limit",
+    "reserved": "are outside team {team}, for which the seat is reserved",
     "full": "could not be added: the shift is at its max headcount",
     "free": "could take it without breaking a hard rule, but {free_why}",
 }
@@ -254,14 +256,44 @@ def explain(
             v.id: blocking_rule(problem, v, s, mine.get(v.id, []), windows[v.id]) for v in others
         }
         full = len(here) >= s.max_headcount
+        members_free: set[str] = set()
+        if s.reservations and not full:
+            # a seat still reserved for a team stops everyone outside it
+            for v in others:
+                if blocks[v.id][0] == "free":
+                    teams = reserved_for(s, [h.id for h in here], v.id)
+                    if teams:
+                        blocks[v.id] = ("reserved", " and ".join(teams))
+            for r in s.reservations:
+                if any(v.id in r.members and blocks[v.id][0] == "free" for v in others):
+                    members_free.add(r.label)
         for skill, count in [(None, open_seats), *sorted(short.items())]:
             if count <= 0:
                 continue
-            reasons = _reasons(s, others, blocks, skill, free_why, full, len(here))
+            reasons = _reasons(
+                s, others, blocks, skill, free_why, full, len(here), frozenset(members_free)
+            )
             out.append(
                 UnfilledSeat(s.id, count, (*capacity.reasons(s, skill), *reasons), skill=skill)
             )
     return tuple(out)
+
+
+def _reserved_reasons(
+    pool: list[Volunteer], blocks: dict[Id, tuple[str, str]], members_free: frozenset[str]
+) -> list[Reason]:
+    """One reason per team (or group of teams) whose reserved seats stop people: it
+    names the team, and says no member can take the seat when none could be added."""
+    stopped: Counter[str] = Counter(blocks[v.id][1] for v in pool if blocks[v.id][0] == "reserved")
+    out = []
+    for team, n in sorted(stopped.items()):
+        outside = f"{_people(n)} outside the team may not"
+        if any(label in members_free for label in team.split(" and ")):
+            message = f"reserved for team {team}: {outside} take it"
+        else:
+            message = f"reserved for team {team}: no member can take it ({outside})"
+        out.append(Reason("reserved", message, n))
+    return out
 
 
 def _people(n: int) -> str:
@@ -276,6 +308,7 @@ def _reasons(
     free_why: str,
     full: bool,
     on_shift: int,
+    members_free: frozenset[str] = frozenset(),
 ) -> tuple[Reason, ...]:
     pool = others if skill is None else [v for v in others if skill in v.skills]
     if skill is not None and not pool:
@@ -300,6 +333,9 @@ def _reasons(
     reasons = []
     for code in sorted(codes, key=ORDER.index):
         n = codes[code]
+        if code == "reserved":
+            reasons.extend(_reserved_reasons(pool, blocks, members_free))
+            continue
         phrase = PHRASES[code].format(
             when=_when(s),
             day=f"{s.on_day:%a %Y-%m-%d}",

@@ -2,7 +2,9 @@
 
 Shifts are taken by priority (most important first) and each seat goes to the
 cheapest candidate who can still take it under every hard rule (checked with the
-validator's per-volunteer check). The result is only used when it validates.
+validator's per-volunteer check). On a shift with reserved seats (adoptions) the
+team's members come first and nobody takes a seat still reserved for a team they
+are not in. The result is only used when it validates.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from solver.problem import Assignment, Id, Problem, Shift
+from solver.rules.reserved_seats import reserved_for
 from solver.validate import volunteer_violations
 from solver.variables import Variables
 
@@ -23,8 +26,10 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
         chosen.add((vi, si))
         mine[vi].append(problem.shifts[si])
     count: dict[int, int] = defaultdict(int)
-    for _, si in chosen:
+    on: dict[int, list[Id]] = defaultdict(list)
+    for vi, si in chosen:
         count[si] += 1
+        on[si].append(problem.volunteers[vi].id)
 
     def urgency(si: int) -> tuple:
         s = problem.shifts[si]
@@ -36,12 +41,16 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
         if count[si] >= s.min_headcount:
             continue
         needs = dict(s.skill_needs)
+        members = frozenset().union(*(r.members for r in s.reservations))
 
-        def cost(vi: int, s: Shift = s, needs: dict[str, int] = needs) -> tuple:
+        def cost(
+            vi: int, s: Shift = s, needs: dict[str, int] = needs, members: frozenset = members
+        ) -> tuple:
             v = problem.volunteers[vi]
+            outsider = v.id not in members  # members first on adopted seats
             skill_fit = -sum(1 for k in needs if k in v.skills and needs[k] > 0)
             travel = problem.travel(v.id, s.station) or 0
-            return skill_fit, minutes[vi], travel, str(v.id)
+            return outsider, skill_fit, minutes[vi], travel, str(v.id)
 
         for vi in sorted(vars.volunteers_on[si], key=cost):
             if count[si] >= s.min_headcount:
@@ -49,12 +58,15 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
             if (vi, si) in chosen:
                 continue
             v = problem.volunteers[vi]
+            if s.reservations and reserved_for(s, on[si], v.id):
+                continue
             if volunteer_violations(problem, v, [*mine[vi], s], include_static=False):
                 continue
             chosen.add((vi, si))
             mine[vi].append(s)
             minutes[vi] += s.minutes
             count[si] += 1
+            on[si].append(v.id)
             for k in v.skills:
                 if needs.get(k, 0) > 0:
                     needs[k] -= 1

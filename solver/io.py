@@ -20,6 +20,7 @@ from solver.problem import (
     DayRequest,
     FixedDuty,
     Problem,
+    Reservation,
     Shift,
     Volunteer,
     Weights,
@@ -104,6 +105,16 @@ def _fixed_duty(what: str, row: Any) -> FixedDuty:
     )
 
 
+def _reservation(what: str, row: Any) -> Reservation:
+    _object(f"{what}: reservation", row, _names(Reservation), ("team", "seats"))
+    return Reservation(
+        team=row["team"],
+        members=frozenset(_list(f"{what}: reservation members", row.get("members"))),
+        seats=row["seats"],
+        name=row.get("name", ""),
+    )
+
+
 def _names(cls: type) -> set[str]:
     return {f.name for f in dataclasses.fields(cls)}
 
@@ -133,6 +144,10 @@ def problem_from_dict(data: Any) -> Problem:
                 day=_date(f"{what}: day", r["day"]) if r.get("day") else None,
                 under_weight=r.get("under_weight"),
                 over_weight=r.get("over_weight", 0),
+                reservations=tuple(
+                    _reservation(what, x)
+                    for x in _list(f"{what}: reservations", r.get("reservations"))
+                ),
             )
         )
     volunteers = []
@@ -240,6 +255,15 @@ def problem_to_dict(p: Problem) -> dict[str, Any]:
                 "day": s.on_day.isoformat(),
                 "under_weight": s.under_weight,
                 "over_weight": s.over_weight,
+                "reservations": [
+                    {
+                        "team": r.team,
+                        "members": sorted(r.members, key=str),
+                        "seats": r.seats,
+                        "name": r.name,
+                    }
+                    for r in s.reservations
+                ],
             }
             for s in p.shifts
         ],

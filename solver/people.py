@@ -29,13 +29,26 @@ from dataclasses import fields
 
 from solver.bound import capacity_bound
 from solver.decompose import window_problem, window_start
-from solver.problem import Assignment, Id, Problem, Shift, Weights
+from solver.problem import Assignment, Id, Problem, Reservation, Shift, Weights
 from solver.scarcity import Scarcity
 from solver.solution import Progress, Solution
 from solver.solve import finish, solve
 from solver.validate import static_violation, validate, volunteer_violations
 
 Pair = tuple[Id, Id]
+
+
+def reservations_left(s: Shift, kept: set[Id]) -> tuple[Reservation, ...]:
+    """A shift's reservations once the people `kept` on it stay: each team's seats less
+    its members among them. Each team's cap on the people still to place then equals
+    the whole shift's cap less those kept; the cap on people outside every team is at
+    least as tight (equal while no team's kept members fill all its seats)."""
+    out = []
+    for r in s.reservations:
+        seats = r.seats - len(r.members & kept)
+        if seats > 0:
+            out.append(dataclasses.replace(r, seats=seats))
+    return tuple(out)
 
 
 def people_problem(
@@ -45,6 +58,7 @@ def people_problem(
 
     Returns it and the incumbent assignments of those volunteers (a hint)."""
     others: Counter[Id] = Counter()
+    others_on: dict[Id, set[Id]] = defaultdict(set)
     holders: dict[Id, Counter[str]] = defaultdict(Counter)
     skills = {v.id: v.skills for v in problem.volunteers}
     incumbent = []
@@ -53,6 +67,7 @@ def people_problem(
             incumbent.append(Assignment(v, sid))
             continue
         others[sid] += 1
+        others_on[sid].add(v)
         for skill in skills[v]:
             holders[sid][skill] += 1
     shifts = []
@@ -73,6 +88,7 @@ def people_problem(
                 min_headcount=max(0, s.min_headcount - taken),
                 max_headcount=room,
                 skill_needs=needs,
+                reservations=reservations_left(s, others_on[s.id]),
             )
         )
     kept = {s.id for s in shifts}

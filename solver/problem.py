@@ -61,6 +61,34 @@ class AvailabilityWindow:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """Seats of a shift kept for the members of a team (an adoption): people outside
+    the team fill at most `max_headcount - seats` of the shift. `members` are the
+    team's volunteer ids (ids not in the problem are fine: a member who is not
+    available simply is not there); `name` is how explanations name the team
+    (default: its id)."""
+
+    team: Id
+    members: frozenset[Id]
+    seats: int
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        what = f"reservation of team {self.team!r}"
+        _id(what, self.team)
+        object.__setattr__(self, "members", frozenset(self.members))
+        for member in self.members:
+            _id(f"{what}: member", member)
+        _whole(what, "seats", self.seats, least=1)
+        if not isinstance(self.name, str):
+            _fail(what, f"name must be a string, got {self.name!r}")
+
+    @property
+    def label(self) -> str:
+        return self.name or str(self.team)
+
+
+@dataclass(frozen=True)
 class Shift:
     """One shift at one station.
 
@@ -71,6 +99,8 @@ class Shift:
     the shift (hard). `kind` is an optional label (e.g. "night", or a benchmark shift
     type) used by per-kind limits, forbidden successions and day requests.
     `over_weight` penalises each person beyond `min_headcount` (0 by default).
+    `reservations` keep seats for teams' members (see `Reservation` and
+    `rules.reserved_seats`).
     """
 
     id: Id
@@ -86,6 +116,7 @@ class Shift:
     day: date | None = None
     under_weight: int | None = None
     over_weight: int = 0
+    reservations: tuple[Reservation, ...] = ()
 
     def __post_init__(self) -> None:
         what = f"shift {self.id!r}"
@@ -122,6 +153,15 @@ class Shift:
         if self.under_weight is not None:
             _whole(what, "under_weight", self.under_weight)
         _whole(what, "over_weight", self.over_weight)
+        object.__setattr__(self, "reservations", tuple(self.reservations))
+        if not all(isinstance(r, Reservation) for r in self.reservations):
+            _fail(what, "reservations must be Reservation values")
+        teams = [r.team for r in self.reservations]
+        if len(set(teams)) != len(teams):
+            _fail(what, "a team reserves seats twice")
+        reserved = sum(r.seats for r in self.reservations)
+        if reserved > self.max_headcount:
+            _fail(what, f"reserved seats ({reserved}) exceed max_headcount {self.max_headcount}")
         object.__setattr__(self, "skill_needs", {k: v for k, v in needs.items() if v > 0})
         object.__setattr__(self, "required_skills", frozenset(self.required_skills))
         if self.day is None:

@@ -42,6 +42,7 @@ from ortools.sat.python import cp_model
 
 from solver.problem import Assignment, AvailabilityWindow, Id, Problem, Shift, Volunteer
 from solver.rules import LINKED, STATIC
+from solver.rules.reserved_seats import room_for_outsiders
 from solver.solution import Solution
 from solver.validate import skill_matching, validate
 from solver.variables import Variables
@@ -186,12 +187,21 @@ def open_seats(problem: Problem, assignments: Iterable[Assignment]) -> dict[Id, 
         skill = {k: n for k, n in skill.items() if n > 0}
         short = max(0, s.min_headcount - len(here))
         plain = max(0, short - sum(skill.values()))
+        # Recruits belong to no team: seats still reserved for a team (an adoption)
+        # are not theirs, so the room is what people outside every team may still
+        # take, and a team's member is never displaced (that would free a reserved
+        # seat for an outsider).
+        members = frozenset().union(*(r.members for r in s.reservations))
         displaceable = tuple(
             v.id
             for i, v in enumerate(here)
-            if i not in matched and Assignment(v.id, s.id) not in pinned and may_leave(v)
+            if i not in matched
+            and Assignment(v.id, s.id) not in pinned
+            and may_leave(v)
+            and v.id not in members
         )
-        seats = OpenSeats(s, skill, plain, max(0, s.max_headcount - len(here)), displaceable)
+        room = room_for_outsiders(s, [v.id for v in here])
+        seats = OpenSeats(s, skill, plain, room, displaceable)
         if seats.count:
             out[s.id] = seats
     return out
@@ -400,7 +410,9 @@ def side_problem(
             k = max(skill, key=lambda k: (skill[k], k))
             skill[k] -= 1
         shifts.append(
-            dataclasses.replace(o.shift, min_headcount=0, max_headcount=cap, skill_needs=skill)
+            dataclasses.replace(
+                o.shift, min_headcount=0, max_headcount=cap, skill_needs=skill, reservations=()
+            )
         )
     bare = dataclasses.replace(
         problem,

@@ -319,6 +319,30 @@ def capacity_minutes(problem: Problem, v: Volunteer) -> int | None:
     return None
 
 
+def reserved_seat_breaches(s: Shift, on: Sequence[Id]) -> list[str]:
+    """Reserved seats (adoptions): people outside a reserving team hold at most
+    max_headcount - its seats; people outside every reserving team at most
+    max_headcount - all reserved seats. Written apart from rules.reserved_seats."""
+    out = []
+    for r in s.reservations:
+        outside = sum(1 for v in on if v not in r.members)
+        if outside > s.max_headcount - r.seats:
+            out.append(
+                f"{outside} people outside team {r.label}, at most "
+                f"{s.max_headcount - r.seats}: {r.seats} seats are reserved for the team"
+            )
+    if len(s.reservations) > 1:
+        members = set().union(*(r.members for r in s.reservations))
+        reserved = sum(r.seats for r in s.reservations)
+        outside = sum(1 for v in on if v not in members)
+        if outside > s.max_headcount - reserved:
+            out.append(
+                f"{outside} people outside every reserving team, at most "
+                f"{s.max_headcount - reserved}: {reserved} seats are reserved"
+            )
+    return out
+
+
 def validate(problem: Problem, assignments: Iterable[Assignment]) -> Report:
     """Check every hard rule and compute the objective of a roster."""
     report = Report()
@@ -355,6 +379,8 @@ def validate(problem: Problem, assignments: Iterable[Assignment]) -> Report:
             report.violations.append(
                 Violation("max_headcount", f"{n} people, max {s.max_headcount}", shift=s.id)
             )
+        for message in reserved_seat_breaches(s, [v.id for v in by_shift[s.id]]):
+            report.violations.append(Violation("reserved_seats", message, shift=s.id))
     report.objective_by_rule = objective_by_rule(problem, by_volunteer, by_shift, seen)
     return report
 
@@ -372,6 +398,10 @@ def objective_by_rule(
         under = s.under_cover_weight(w)
         terms["coverage"] += under * max(0, s.min_headcount - n)
         terms["coverage"] += s.over_weight * max(0, n - s.min_headcount)
+        if s.reservations:  # members first: a reserved seat no member holds
+            on = {v.id for v in by_shift.get(s.id, ())}
+            empty = sum(max(0, r.seats - len(r.members & on)) for r in s.reservations)
+            terms["preferences"] += w.preference * empty
         if s.skill_needs:
             holders = [v.skills for v in by_shift.get(s.id, ())]
             missing = sum(s.skill_needs.values()) - max_skill_seats(s, holders)

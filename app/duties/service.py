@@ -432,9 +432,11 @@ def seat_violations(
     session: Session, volunteer: Volunteer, seats: Sequence[tuple[Shift, Sequence[int]]]
 ) -> list[solver.Violation | None]:
     """For each (shift, the volunteers who stay on it), the hard rule that `volunteer`
-    taking a seat there would break, or None: the skill rule for the seats left, and
-    every rule over the volunteer's own duties around it. The one check behind sign-up,
-    the open-seat list and swaps; two queries however many seats."""
+    taking a seat there would break, or None: a seat still reserved for a team the
+    volunteer is not a member of (an adoption, until its release time), the skill rule
+    for the seats left, and every rule over the volunteer's own duties around it. The
+    one check behind sign-up, the open-seat list, swaps and short-notice cover; five
+    queries however many seats."""
     if not seats:
         return []
     skills = skills_by_volunteer(
@@ -447,8 +449,11 @@ def seat_violations(
         max(shift.ends_at for shift, _ in seats) + mapping.NEIGHBOURHOOD,
     )
     settings = get_settings()
+    adopted = mapping.adopted_seats(session, (shift for shift, _ in seats), settings)
+    now = utcnow()
     return [
-        blocking_violation(
+        mapping.reserved_seat_violation(shift, adopted.get(shift.id, []), ids, volunteer.id, now)
+        or blocking_violation(
             volunteer, shift, [frozenset(skills.get(i, ())) for i in ids], duties, settings
         )
         for shift, ids in seats

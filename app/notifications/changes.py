@@ -44,6 +44,7 @@ class Cause(StrEnum):
     cancelled_by_coordinator = "cancelled_by_coordinator"
     swap_given = "swap_given"  # the offerer: their duty was taken over
     swap_taken = "swap_taken"  # the taker
+    team_lead = "team_lead"  # a team's lead put a member on an adopted seat
 
 
 # (duties given, duties taken away) of one volunteer in one change.
@@ -244,6 +245,7 @@ TEXTS = {
         Cause.cancelled_by_coordinator: "协调员取消了您的值班：",
         Cause.swap_given: "您转让的值班已由其他志愿者接替：",
         Cause.swap_taken: "您已接替以下值班：",
+        Cause.team_lead: "您所在队伍的队长为您安排了认领岗位的值班：",
         "invitation_subject": "U-Roster 注册邀请码（{expires}前有效）",
         "invitation_intro": "协调员已为您登记志愿者信息。请在注册页面填写以下邀请码，"
         "即可用自己的账号查看值班：",
@@ -263,6 +265,7 @@ TEXTS = {
         Cause.cancelled_by_coordinator: "A coordinator cancelled your duty:",
         Cause.swap_given: "Another volunteer has taken over the duty you offered:",
         Cause.swap_taken: "You have taken over this duty:",
+        Cause.team_lead: "Your team's lead put you on a seat the team adopted:",
         "invitation_subject": "Your U-Roster invitation code (valid until {expires})",
         "invitation_intro": "Your coordinator has entered your details as a volunteer. "
         "Register with this invitation code to see your duties with your own account:",

@@ -4,11 +4,17 @@ Volunteers' weekly availability is wall-clock time in the service's default time
 (`UROSTER_DEFAULT_TIMEZONE`). A volunteer is available only inside their weekly
 windows (none: never), unless their record says `any_time`, which is what an
 imported list without an availability column means.
+
+Adopted seats (app/teams/adoptions.py) become `solver.Reservation`s of the shifts
+that start later than now + `UROSTER_ADOPTION_RELEASE_HOURS`, for the team's approved
+members; a released shift carries none, and its seats are anyone's.
 """
 
+import dataclasses
 import math
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,13 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import solver
+from app.db import utcnow
 from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.settings import Settings, get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations.models import Station
-from app.types import week_monday
+from app.teams.models import Adoption, MembershipStatus, Team, TeamMember
+from app.types import minutes_of_day, week_monday
 from app.volunteers.models import AvailabilityMode, Volunteer, VolunteerStatus, with_availability
+from solver.rules.reserved_seats import reserved_for
 
 EARTH_RADIUS_KM = 6371.0
 # Duties this close to a shift can break a rule together with it: 72 h of rest plus
@@ -55,11 +64,12 @@ def travel_minutes(volunteer: Volunteer, station: Station, speed_kmh: float) -> 
     return minutes_between(*home, station.lat, station.lon, speed_kmh)
 
 
-def solver_shift(shift: Shift) -> solver.Shift:
+def solver_shift(shift: Shift, reservations: Sequence[solver.Reservation] = ()) -> solver.Shift:
     # In the station's timezone, so that the solver's explanations read local times.
     zone = ZoneInfo(shift.station.timezone)
     local_start = shift.starts_at.astimezone(zone)
     return solver.Shift(
+        reservations=tuple(reservations),
         id=shift.id,
         station=shift.station_id,
         start=local_start,
@@ -69,6 +79,165 @@ def solver_shift(shift: Shift) -> solver.Shift:
         skill_needs={r["skill"]: r["count"] for r in shift.skill_requirements},
         priority=shift.priority,
         day=local_start.date(),
+    )
+
+
+# -- adopted seats ---------------------------------------------------------------------
+
+
+def adoption_covers(adoption: Adoption, shift: Shift) -> bool:
+    """The adoption holds seats of the shift: same station, and the shift starts on one
+    of its weekdays inside start-end (local time; an end not after the start runs past
+    midnight, and a start after midnight then belongs to the day before)."""
+    if adoption.station_id != shift.station_id:
+        return False
+    local = shift.starts_at.astimezone(ZoneInfo(shift.station.timezone))
+    minute = local.hour * 60 + local.minute
+    start, end = minutes_of_day(adoption.start), minutes_of_day(adoption.end)
+    weekday = local.isoweekday()
+    if start < end:
+        return weekday in adoption.weekdays and start <= minute < end
+    if minute >= start:
+        return weekday in adoption.weekdays
+    return minute < end and (weekday - 2) % 7 + 1 in adoption.weekdays
+
+
+@dataclass(frozen=True)
+class AdoptedSeats:
+    """A team's adopted seats on one shift; `members` are its approved members."""
+
+    team: Team
+    seats: int
+    members: frozenset[int]
+    release_at: datetime  # from then on the seats are anyone's
+
+    def reserved(self, now: datetime) -> bool:
+        return now < self.release_at
+
+    def reservation(self) -> solver.Reservation:
+        return solver.Reservation(self.team.id, self.members, self.seats, name=self.team.name)
+
+
+def adopted_seats(
+    session: Session, shifts: Iterable[Shift], settings: Settings | None = None
+) -> dict[int, list[AdoptedSeats]]:
+    """Per shift id, the teams that adopted seats of it, released or not. A team's
+    adoptions on one shift add up; all teams together get at most the shift's max
+    headcount, the earliest adoption first. Three queries however many shifts."""
+    settings = settings or get_settings()
+    shifts = list(shifts)
+    stations = {s.station_id for s in shifts}
+    if not stations:
+        return {}
+    adoptions = list(
+        session.scalars(
+            select(Adoption).where(Adoption.station_id.in_(stations)).order_by(Adoption.id)
+        )
+    )
+    if not adoptions:
+        return {}
+    team_ids = {a.team_id for a in adoptions}
+    teams = {t.id: t for t in session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+    members: dict[int, set[int]] = defaultdict(set)
+    for team_id, volunteer_id in session.execute(
+        select(TeamMember.team_id, TeamMember.volunteer_id).where(
+            TeamMember.team_id.in_(team_ids), TeamMember.status == MembershipStatus.approved
+        )
+    ):
+        members[team_id].add(volunteer_id)
+    release = timedelta(hours=settings.adoption_release_hours)
+    out: dict[int, list[AdoptedSeats]] = {}
+    for shift in shifts:
+        wanted: dict[int, int] = {}  # team id -> seats, in adoption order
+        for adoption in adoptions:
+            if adoption_covers(adoption, shift):
+                wanted[adoption.team_id] = wanted.get(adoption.team_id, 0) + adoption.seats
+        left = shift.max_volunteers
+        found = []
+        for team_id, seats in wanted.items():
+            seats = min(seats, left)
+            if seats > 0:
+                left -= seats
+                found.append(
+                    AdoptedSeats(
+                        teams[team_id],
+                        seats,
+                        frozenset(members[team_id]),
+                        shift.starts_at - release,
+                    )
+                )
+        if found:
+            out[shift.id] = found
+    return out
+
+
+def reservations(
+    session: Session,
+    shifts: Iterable[Shift],
+    now: datetime,
+    settings: Settings | None = None,
+    held: Mapping[int, Collection[int]] | None = None,
+) -> dict[int, tuple[solver.Reservation, ...]]:
+    """The solver's reservations of the shifts: adopted seats not yet released at `now`.
+    `held` (shift id -> volunteer ids that stay on it whatever the solver does: pinned
+    or published duties) shrinks them so those people fit: an adoption made after they
+    were placed reserves the seats they leave, it does not make them wrong."""
+    out: dict[int, tuple[solver.Reservation, ...]] = {}
+    by_id = {s.id: s for s in shifts}
+    for shift_id, adopted in adopted_seats(session, by_id.values(), settings).items():
+        kept = [a.reservation() for a in adopted if a.reserved(now)]
+        if held and held.get(shift_id):
+            kept = fit_reservations(by_id[shift_id].max_volunteers, kept, held[shift_id])
+        if kept:
+            out[shift_id] = tuple(kept)
+    return out
+
+
+def fit_reservations(
+    max_headcount: int, kept: Sequence[solver.Reservation], on: Collection[int]
+) -> list[solver.Reservation]:
+    """The reservations with fewer seats where the people `on` the shift need them."""
+    out: list[solver.Reservation] = []
+    for r in kept:
+        outside = sum(1 for v in on if v not in r.members)
+        seats = min(r.seats, max_headcount - outside)
+        if seats > 0:
+            out.append(dataclasses.replace(r, seats=seats))
+    everyone = frozenset().union(*(r.members for r in out)) if out else frozenset()
+    room = max_headcount - sum(1 for v in on if v not in everyone)
+    while out and sum(r.seats for r in out) > room:
+        last = out[-1]
+        if last.seats > 1:
+            out[-1] = dataclasses.replace(last, seats=last.seats - 1)
+        else:
+            out.pop()
+    return out
+
+
+def reserved_seat_violation(
+    shift: Shift,
+    adopted: Sequence[AdoptedSeats],
+    holder_ids: Sequence[int],
+    volunteer_id: int,
+    now: datetime,
+) -> solver.Violation | None:
+    """The refusal when `volunteer_id` joining `holder_ids` on the shift would take a
+    seat still reserved for a team they are not an approved member of, else None."""
+    live = [a for a in adopted if a.reserved(now)]
+    if not live:
+        return None
+    candidate = solver_shift(shift, [a.reservation() for a in live])
+    teams = reserved_for(candidate, holder_ids, volunteer_id)
+    if not teams:
+        return None
+    zone = ZoneInfo(shift.station.timezone)
+    release = min(a.release_at for a in live).astimezone(zone)
+    return solver.Violation(
+        "reserved_seats",
+        f"the free seats are reserved for team {' and '.join(teams)} until "
+        f"{release:%a %Y-%m-%d %H:%M}; only the team's members may take them before then",
+        volunteer_id,
+        shift.id,
     )
 
 
@@ -273,6 +442,8 @@ def build_problem(
     settings: Settings | None = None,
     only_volunteers: Collection[int] | None = None,
     shifts: Sequence[Shift] | None = None,
+    held: Iterable[Assignment] = (),
+    now: datetime | None = None,
 ) -> solver.Problem:
     """The district-week as a solver problem.
 
@@ -281,8 +452,13 @@ def build_problem(
     leaves the others out: each volunteer's rules concern their own duties only, so a
     few volunteers' checks need no more than them. `shifts` are the week's shifts when
     the caller has read them already.
+
+    Shifts starting later than `now` + the release time carry their teams' reserved
+    seats, made smaller where people who stay on a shift whatever the solver does
+    (`keep`, and `held`: a repair's published duties) need them.
     """
     settings = settings or get_settings()
+    keep, held = list(keep), list(held)
     if shifts is None:
         shifts = week_shifts(session, district_id, week)
     monday = week_monday(week)
@@ -308,8 +484,12 @@ def build_problem(
             }
         )
 
+    staying: dict[int, set[int]] = defaultdict(set)
+    for a in [*keep, *held]:
+        staying[a.shift_id].add(a.volunteer_id)
+    reserved = reservations(session, shifts, now or utcnow(), settings, staying)
     return solver.Problem(
-        shifts=tuple(solver_shift(s) for s in shifts),
+        shifts=tuple(solver_shift(s, reserved.get(s.id, ())) for s in shifts),
         volunteers=tuple(
             solver_volunteer(v, first_day, last_day, settings, fixed.get(v.id, ()))
             for v in volunteers

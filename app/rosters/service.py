@@ -38,6 +38,7 @@ from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.explain import ORDER as RULE_ORDER
+from solver.rules.reserved_seats import reserved_for
 from solver.validate import Violation, skill_shortfall, static_violation, volunteer_violations
 
 
@@ -303,6 +304,10 @@ def ranked_candidates(
             )
         if blocked is None and full:
             blocked = Violation("max_headcount", "the shift is at its max headcount")
+        if blocked is None and (teams := reserved_for(shift, on_shift, v.id)):
+            blocked = Violation(
+                "reserved_seats", f"the free seats are reserved for team {' and '.join(teams)}"
+            )
         result.append(
             {
                 "volunteer_id": v.id,

@@ -92,7 +92,11 @@ def _prepare_repair(session: Session, roster: Roster) -> Work:
     live = [a for a in rows if a.status in mapping.LIVE_STATUSES]
     cancelled = [a for a in rows if a.status == AssignmentStatus.cancelled]
     problem = mapping.build_problem(
-        session, roster.district_id, roster.week, time_limit_seconds=roster.time_limit_seconds
+        session,
+        roster.district_id,
+        roster.week,
+        time_limit_seconds=roster.time_limit_seconds,
+        held=live,  # repair keeps them: an adoption reserves only the seats they leave
     )
     # Seats of shifts that have started are not refilled any more.
     now = utcnow()

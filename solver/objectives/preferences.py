@@ -1,7 +1,9 @@
 """Preferences: an assignment outside the volunteer's preferred windows (when they
 marked any) or at a station they did not prefer (when they listed any) costs
-weights.preference each."""
+weights.preference each. So does each seat a team reserved (an adoption) that no
+member of the team holds: members first (`rules.reserved_seats`)."""
 
+from solver.rules.reserved_seats import members_first
 from solver.variables import Variables
 
 
@@ -21,4 +23,4 @@ def prefer_liked_times_and_stations(vars: Variables):
             misses += 1
         if misses:
             terms.append(weight * misses * x)
-    return sum(terms)
+    return sum(terms) + members_first(vars)

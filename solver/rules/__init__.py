@@ -16,6 +16,7 @@ from solver.rules import (
     minimum_rest,
     no_overlap,
     pinned,
+    reserved_seats,
     shift_kinds,
     shifts_per_day,
     skills,
@@ -38,6 +39,7 @@ STATIC = (
 LINKED = (
     pinned.pinned_assignments_are_kept,
     max_headcount.at_most_max_headcount,
+    reserved_seats.non_members_within_caps,
     skills.skill_seats_only_for_holders,
     no_overlap.no_two_overlapping_shifts,
     minimum_rest.minimum_rest_between_shifts,
