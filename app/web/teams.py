@@ -28,14 +28,14 @@ from app.districts.models import District
 from app.errors import Conflict, InvalidInput
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
+from app.settings import get_settings
 from app.stations import service as station_service
 from app.stations.models import Station
 from app.teams import adoptions as adoption_service
-from app.teams.adoption_schemas import AdoptionCreate
 from app.teams import service as team_service
+from app.teams.adoption_schemas import AdoptionCreate
 from app.teams.models import Adoption, MembershipStatus, Team
 from app.teams.schemas import TeamCreate, TeamDutyRead, TeamHours, TeamMessageCreate
-from app.settings import get_settings
 from app.types import Id
 from app.web.console import AnyConsoleAccount, ConsoleAccount, check_csrf, visible_districts
 from app.web.organisations import (
@@ -195,7 +195,7 @@ def create_team(
     except ValidationError as invalid:
         errors = field_errors(
             _,
-            list(invalid.errors()),
+            [dict(error) for error in invalid.errors()],
             {"name": "name", "district_id": "district_id", "organisation_id": "organisation_id"},
         )
         if "district_id" in errors:
@@ -385,7 +385,9 @@ def send_message(
     try:
         data = TeamMessageCreate(subject=subject, body=body)
     except ValidationError as invalid:
-        errors = field_errors(_, list(invalid.errors()), {"subject": "subject", "body": "body"})
+        errors = field_errors(
+            _, [dict(error) for error in invalid.errors()], {"subject": "subject", "body": "body"}
+        )
         values = {"subject": subject, "body": body}
         return _team_page(
             request, session, account, team.id, message=values, message_errors=errors,
@@ -491,7 +493,7 @@ def create_adoption(
         data = AdoptionCreate.model_validate(fields)
         adoption_service.create_adoption(session, account, station.id, data)
     except ValidationError as invalid:
-        errors = field_errors(_, list(invalid.errors()), ADOPTION_FIELDS)
+        errors = field_errors(_, [dict(error) for error in invalid.errors()], ADOPTION_FIELDS)
     except InvalidInput as invalid:
         errors = adoption_errors(_, invalid)
     if "team_id" in errors:

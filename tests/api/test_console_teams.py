@@ -459,8 +459,8 @@ def test_a_coordinator_adds_and_removes_an_adoption(client, session, team_world)
     assert "Adoptions" in page and "No team adopts seats here yet." in page
     assert "Team A" in page and "Team B" in page  # the district's teams to choose from
 
-    refused = post(client, f"{station}/adoptions",
-                   {"team_id": "", "start": "9", "end": "12:00", "seats": "0"}, lang="zh")  # fmt: skip
+    bad = {"team_id": "", "start": "9", "end": "12:00", "seats": "0"}
+    refused = post(client, f"{station}/adoptions", bad, lang="zh")
     assert refused.status_code == 400
     assert field_error(refused.text, "adoption", "team_id") == "请从列表中选择队伍。"
     assert field_error(refused.text, "adoption", "weekdays")
