@@ -76,6 +76,8 @@ def form_errors(
             messages[field] = _("Enter a mobile number, e.g. 13812345678 or +852 9123 4567.")
         elif field == "contact_name":
             messages[field] = _("Enter a name with at least one visible character.")
+        elif field == "name" and error.get("type") in ("missing", "string_too_short"):
+            messages[field] = _("Required.")
         elif field == "name" and error.get("type") == "string_too_long":
             limit = (error.get("ctx") or {}).get("max_length")
             messages[field] = _("At most {limit} characters.").format(limit=limit)

@@ -64,7 +64,7 @@ def notice_text(_: Translate, notice: str | None, count: str | None = None) -> s
         "approved": _("The member was approved."),
         "removed": _("The volunteer was taken off the team."),
         "lead": _("The member is a lead of the team now."),
-        "sent": _("The message was sent to {count} members.").format(count=count or 0),
+        "sent": _("The message was sent. Recipients: {count}.").format(count=count or 0),
     }.get(notice or "")
 
 

@@ -430,7 +430,7 @@ def test_a_message_to_the_team(client, session, team_world):
     assert sent.status_code == 303
     client.get("/console/teams", params={"lang": "en"})  # remembered
     page = client.get(sent.headers["location"])
-    assert "The message was sent to 1 members." in page.text  # the lead; not the pending one
+    assert "The message was sent. Recipients: 1." in page.text  # the lead; not the pending one
 
 
 def test_the_team_page_shows_hours_and_the_weeks_duties(client, team_world):
