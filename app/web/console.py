@@ -17,7 +17,7 @@ from app.accounts.models import Account, Role
 from app.deps import SessionDep
 from app.districts import service as district_service
 from app.districts.models import District
-from app.errors import NotAuthenticated, NotPermitted
+from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.hours import service as hours_service
 from app.kiosks.ratelimit import RateLimited, client_ip, limit_sign_in
 from app.rosters import circle
@@ -185,6 +185,8 @@ def dashboard(
     week: str | None = None,
 ):
     if account.role == Role.org_admin:  # an organisation's admin starts at its page
+        if account.organisation_id is None:
+            raise NotFound("This organisation admin has no organisation.")
         return redirect(f"/console/organisations/{account.organisation_id}")
     districts = visible_districts(session, account)
     today = datetime.now(ZoneInfo(get_settings().default_timezone)).date()

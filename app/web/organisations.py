@@ -29,6 +29,7 @@ from app.deps import SessionDep
 from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotPermitted
+from app.exports import spreadsheet_safe
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
 from app.organisations.schemas import (
@@ -152,10 +153,9 @@ def hours_csv(filename: str, reports: list[tuple[Team, TeamHours]]) -> Streaming
         writer.writerow(CSV_COLUMNS)
         for team, report in reports:
             for member in report.members:
-                writer.writerow(
-                    [team.name, member.volunteer_id, member.name, f"{member.hours:.2f}",
-                     member.duties]
-                )  # fmt: skip
+                cells = [team.name, member.volunteer_id, member.name, f"{member.hours:.2f}",
+                         member.duties]  # fmt: skip
+                writer.writerow([spreadsheet_safe(cell) for cell in cells])
         yield "\ufeff" + out.getvalue()  # a BOM: spreadsheet programs then read UTF-8
 
     return StreamingResponse(

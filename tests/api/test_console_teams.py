@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.accounts.models import Account, Role
 from app.organisations.models import Organisation
 from app.teams.models import Adoption, Team, TeamMember
+from app.volunteers.models import Volunteer
 from tests.api.conftest import VOLUNTEER_PASSWORD
 from tests.api.test_console import csrf, sign_in
 from tests.api.test_duties import add_shift, assign
@@ -513,3 +514,21 @@ def test_the_team_page_lists_the_members_duties_this_week_in_station_time(
     assert f"{today.isoformat()} {weekday}" in duties and "10:00–14:00" in duties
     assert "Luohu U-station" in duties and "Chen Lead" in duties
     assert "Wang Li" not in duties
+
+
+def test_the_hours_csv_is_safe_to_open_in_a_spreadsheet(client, session, team_world):
+    w = team_world
+    session.get(Volunteer, w["lead"].volunteer_id).name = "=HYPERLINK(1)"
+    session.commit()
+    sign_in(client, *SIGN_IN["coordinator"])
+    download = client.get(f"/console/teams/{w.team_a.id}/hours.csv", params={"from": "2026-01-01"})
+    rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
+    assert rows[1][2] == "'=HYPERLINK(1)"
+
+
+def test_a_coordinator_lists_organisations_without_their_pages(client, team_world):
+    sign_in(client, *SIGN_IN["coordinator"])
+    page = client.get("/console/organisations").text
+    assert "Luohu Youth Volunteers" in page and "Port Friends" in page
+    assert "/console/organisations/" not in page
+    assert 'action="/console/organisations"' not in page  # no form for a new one
