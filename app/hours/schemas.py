@@ -123,3 +123,36 @@ class HoursReport(BaseModel):
     entries: list[EntryRow] | None = Field(
         default=None, description="Every verified entry, with `?detail=entries`."
     )
+
+
+class MemberHoursRow(BaseModel):
+    team_id: int
+    team: str
+    volunteer_id: int
+    name: str
+    hours: float
+    duties: int = Field(description="Duties with verified hours.")
+
+
+class TeamHoursTotal(BaseModel):
+    team_id: int
+    name: str
+    district_id: int
+    members: int = Field(description="Approved members (those without hours included).")
+    total_hours: float
+    duties: int
+
+
+class GroupHoursReport(BaseModel):
+    """Verified hours of the approved members of one team, or of an organisation's
+    teams: per member and team, per team, and in all (a volunteer in two of the teams
+    counts once in `total_hours`)."""
+
+    organisation_id: int | None
+    team_id: int | None
+    from_date: date = Field(serialization_alias="from")
+    to_date: date = Field(serialization_alias="to")
+    total_hours: float
+    volunteers: int = Field(description="Different volunteers among the members.")
+    members: list[MemberHoursRow]
+    teams: list[TeamHoursTotal]

@@ -23,10 +23,20 @@ def create_organisation(session: SessionDep, account: CurrentAccount, body: Orga
 
 @router.get("/organisations", response_model=PageRead[OrganisationRead])
 def list_organisations(session: SessionDep, account: CurrentAccount, page: PageDep):
+    """Any signed-in caller; the contact person and phone are left out (null) for all
+    but the admin, coordinators and the organisation's own administrators."""
     items, total = service.list_organisations(
         session, account, limit=page.limit, offset=page.offset
     )
-    return Page(items=items, total=total)
+    shown = [
+        OrganisationRead.model_validate(organisation)
+        if service.shows_contact(account, organisation)
+        else OrganisationRead.model_validate(organisation).model_copy(
+            update={"contact_name": None, "contact_phone": None}
+        )
+        for organisation in items
+    ]
+    return Page(items=shown, total=total)
 
 
 @router.get("/organisations/{organisation_id}", response_model=OrganisationRead)

@@ -1,9 +1,10 @@
 """Organisations (志愿服务组织): created by the admin, run by their own administrators
 (accounts of role org_admin, each of one organisation), serving some districts.
 
-Who sees what: any signed-in caller may list organisations (name, code, contact: the
-organisation's public contact, how an office or a volunteer reaches it); one
-organisation's page and its changes are the admin's and its own administrators'.
+Who sees what: any signed-in caller may list organisations (code, name, districts);
+their contact person and phone only the admin, coordinators and the organisation's
+own administrators (a contact is a person). One organisation's page and its changes
+are the admin's and its own administrators'.
 An org_admin changes its name and contact only; its code and districts (how far the
 organisation and so its administrators reach) stay the admin's.
 """
@@ -71,6 +72,11 @@ def list_organisations(
         select(Organisation).order_by(Organisation.code).limit(limit).offset(offset)
     )
     return list(items), total
+
+
+def shows_contact(account: Account, organisation: Organisation) -> bool:
+    """Whether the caller may read the organisation's contact person and phone."""
+    return account.role == Role.coordinator or may_administer(account, organisation.id)
 
 
 def may_administer(account: Account, organisation_id: int) -> bool:

@@ -55,18 +55,22 @@ def list_teams(
 
 
 # /volunteers/me/teams: a volunteer's own teams (with the volunteers' paths, by meaning).
-@router.get("/volunteers/me/teams", response_model=list[MyTeamRead])
-def my_teams(session: SessionDep, account: CurrentAccount):
-    """The caller's teams, requests to join included (volunteers only)."""
-    return [
-        MyTeamRead(
-            team=TeamRead.model_validate(team),
-            status=MembershipStatus(member.status),
-            is_lead=member.is_lead,
-            requested_at=member.requested_at,
-        )
-        for team, member in service.my_teams(session, account)
-    ]
+@router.get("/volunteers/me/teams", response_model=PageRead[MyTeamRead])
+def my_teams(session: SessionDep, account: CurrentAccount, page: PageDep):
+    """The caller's teams, requests to join included (volunteers only), by name."""
+    teams = service.my_teams(session, account)
+    return Page(
+        items=[
+            MyTeamRead(
+                team=TeamRead.model_validate(team),
+                status=MembershipStatus(member.status),
+                is_lead=member.is_lead,
+                requested_at=member.requested_at,
+            )
+            for team, member in teams[page.offset : page.offset + page.limit]
+        ],
+        total=len(teams),
+    )
 
 
 @router.get("/teams/{team_id}", response_model=TeamRead)
@@ -132,12 +136,19 @@ def remove_member(session: SessionDep, account: CurrentAccount, team_id: Id, vol
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/teams/{team_id}/duties", response_model=list[TeamDutyRead])
+@router.get("/teams/{team_id}/duties", response_model=PageRead[TeamDutyRead])
 def team_duties(
-    session: SessionDep, account: CurrentAccount, team_id: Id, from_date: FromDate, to_date: ToDate
+    session: SessionDep,
+    account: CurrentAccount,
+    team_id: Id,
+    from_date: FromDate,
+    to_date: ToDate,
+    page: PageDep,
 ):
-    """The approved members' published duties dated `from`..`to` (station time)."""
-    return service.team_duties(session, account, team_id, start=from_date, end=to_date)
+    """The approved members' published duties dated `from`..`to` (station time; a year
+    at most), by time."""
+    duties = service.team_duties(session, account, team_id, start=from_date, end=to_date)
+    return Page(items=duties[page.offset : page.offset + page.limit], total=len(duties))
 
 
 @router.get("/teams/{team_id}/hours", response_model=TeamHours)

@@ -59,6 +59,8 @@ def create_team(session: Session, account: Account, data: TeamCreate) -> Team:
         raise NotPermitted("Only a coordinator or an organisation's administrator may do this.")
     organisation_id = data.organisation_id
     if account.role == Role.org_admin:
+        if account.organisation_id is None:  # an org_admin without an organisation
+            raise NotPermitted("This account administers no organisation.")
         if organisation_id is None:
             organisation_id = account.organisation_id
         if organisation_id != account.organisation_id:
@@ -207,7 +209,8 @@ def list_members(
             TeamMember.requested_at,
         )
         .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
-        .where(TeamMember.team_id == team.id)
+        # A withdrawn volunteer's record keeps their hours, not their place in teams.
+        .where(TeamMember.team_id == team.id, Volunteer.status != VolunteerStatus.withdrawn)
     )
     if status is not None:
         query = query.where(TeamMember.status == status)
@@ -241,6 +244,8 @@ def approve_member(
     if member is None:
         raise NotFound(f"Volunteer {volunteer_id} has not asked to join team {team_id}.")
     if member.status != MembershipStatus.approved:
+        # They may have moved to another district since they asked.
+        _check_same_district(team, session.get_one(Volunteer, volunteer_id))
         member.status = MembershipStatus.approved
         member.approved_at = utcnow()
         session.flush()
@@ -310,10 +315,16 @@ def my_teams(session: Session, account: Account) -> list[tuple[Team, TeamMember]
 
 
 def approved_member_ids(session: Session, team_id: int) -> list[int]:
+    """The team's approved members who have not withdrawn."""
     return list(
         session.scalars(
             select(TeamMember.volunteer_id)
-            .where(TeamMember.team_id == team_id, TeamMember.status == MembershipStatus.approved)
+            .join(Volunteer, Volunteer.id == TeamMember.volunteer_id)
+            .where(
+                TeamMember.team_id == team_id,
+                TeamMember.status == MembershipStatus.approved,
+                Volunteer.status != VolunteerStatus.withdrawn,
+            )
             .order_by(TeamMember.volunteer_id)
         )
     )

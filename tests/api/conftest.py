@@ -232,8 +232,8 @@ def add_teams(session: Session, world: World) -> World:
     - organisation A (ORG-A) serves district A; `org_admin` administers it.
     - organisation B (ORG-B) serves districts A and B, and has no admin here.
     - team A: district A, organisation A. `lead` (Chen Lead, a volunteer of district
-      A, never available so no roster counts on him) leads it; `other_volunteer` asks
-      to join it (pending); `volunteer` is not in it.
+      A, available at any time like the world's volunteers) leads it;
+      `other_volunteer` asks to join it (pending); `volunteer` is not in it.
     - team B: district A too, organisation B; Team B Lead leads it and is its only
       member. So the lead of A, organisation A's admin and B's coordinator are each
       outside it, while A's coordinator reaches both.
@@ -241,10 +241,14 @@ def add_teams(session: Session, world: World) -> World:
     from app.organisations.models import Organisation
     from app.teams.models import Team, TeamMember
 
-    org_a = Organisation(code="ORG-A", name="Luohu Youth Volunteers", districts=[world.district_a])
+    org_a = Organisation(
+        code="ORG-A", name="Luohu Youth Volunteers", contact_name="Zhao Min",
+        contact_phone="+8613900000001", districts=[world.district_a],
+    )  # fmt: skip
     org_b = Organisation(
-        code="ORG-B", name="Port Friends", districts=[world.district_a, world.district_b]
-    )
+        code="ORG-B", name="Port Friends", contact_name="Qian Li",
+        contact_phone="+8613900000002", districts=[world.district_a, world.district_b],
+    )  # fmt: skip
     session.add_all([org_a, org_b])
     session.flush()
     org_admin = account_service.create_account(
@@ -255,12 +259,9 @@ def add_teams(session: Session, world: World) -> World:
     team_a = Team(district_id=world.district_a.id, organisation_id=org_a.id, name="Team A")
     team_b = Team(district_id=world.district_a.id, organisation_id=org_b.id, name="Team B")
     session.add_all([team_a, team_b])
-    lead = register_volunteer(
-        session, "Chen Lead", "13800000003", world.district_a.id, availability_mode="windows",
-        email="lead@example.org",
-    )  # fmt: skip
+    lead = register_volunteer(session, "Chen Lead", "13800000081", world.district_a.id)
     lead_b = register_volunteer(
-        session, "Team B Lead", "13800000004", world.district_a.id, availability_mode="windows"
+        session, "Team B Lead", "13800000082", world.district_a.id, availability_mode="windows"
     )
     session.flush()
     session.add_all(

@@ -74,6 +74,14 @@ def test_organisations_are_listed_to_the_signed_in(client, team_world):
         response = client.get(ORGS, headers=w[role].headers)
         assert response.status_code == 200, response.text
         assert [o["code"] for o in response.json()["items"]] == ["ORG-A", "ORG-B"]
+    # A contact is a person: volunteers and other organisations' admins do not see it.
+    for role, shown in (("volunteer", False), ("lead", False), ("coordinator", True),
+                        ("org_admin", True), ("admin", True)):  # fmt: skip
+        items = client.get(ORGS, headers=w[role].headers).json()["items"]
+        assert [o["contact_phone"] is not None for o in items] == [
+            shown,
+            shown and role != "org_admin",
+        ]
     page = client.get(ORGS, headers=w["volunteer"].headers, params={"limit": 1, "offset": 1})
     assert page.json()["total"] == 2 and [o["code"] for o in page.json()["items"]] == ["ORG-B"]
     assert_problem(client.get(ORGS), 401)

@@ -7,6 +7,19 @@ coordinator's districts answer 404, so that their existence does not leak.
 Kiosks call too: a key of station A, a key of station B and a revoked key of A. A
 kiosk key is no credential outside the kiosk paths, so there a kiosk gets what an
 anonymous caller gets; rows for kiosk paths say what each kiosk gets.
+
+Teams and organisations add two callers (conftest.add_teams): `org_admin`, the
+administrator of organisation A (which owns team A of district A), and `lead`, a
+volunteer of district A who leads team A. Unless a row says otherwise:
+- the lead gets what the other volunteer gets: leading a team grants nothing beyond
+  that team, and outside it the lead is one more volunteer of district A with no
+  duties of the world's own;
+- the org_admin gets what every signed-in person gets where they all get the same,
+  and 403 where the row is for volunteers or coordinators (an organisation's
+  administrator is neither: no volunteer's record, station or roster is theirs).
+Rows of the team paths say what each of the two gets; team B (of organisation B, led
+by someone else) proves that team A's lead and organisation A's admin reach nothing
+of it.
 """
 
 import itertools
@@ -19,21 +32,39 @@ import pytest
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from tests.api.conftest import ROLES, Caller, World, make_world
+from tests.api.conftest import ALL_ROLES, ROLES, TEAM_ROLES, Caller, World, add_teams, make_world
 from tests.api.test_certificates import add_certificates
 from tests.api.test_duties import add_duties
 from tests.api.test_webhooks import add_webhook
 
 A, V, OV, C, OC, AD = ROLES  # anonymous, volunteer, other_volunteer, coordinator, ...
+OA, L = TEAM_ROLES  # org_admin, lead
 KIOSKS = ["kiosk", "other_kiosk", "revoked_kiosk"]
-CALLERS = ROLES + KIOSKS
+CALLERS = ALL_ROLES + KIOSKS
 
 
-def codes(anonymous, volunteer, other_volunteer, coordinator, other_coordinator, admin):
+def codes(
+    anonymous,
+    volunteer,
+    other_volunteer,
+    coordinator,
+    other_coordinator,
+    admin,
+    *,
+    org_admin: int | None = None,
+    lead: int | None = None,
+):
+    """The code of each caller; org_admin and lead default as the module says."""
+    people = {volunteer, other_volunteer, coordinator, other_coordinator, admin}
+    if org_admin is None:
+        org_admin = admin if len(people) == 1 else 403
+    if lead is None:
+        lead = other_volunteer
     return dict(
         zip(
-            ROLES,
-            [anonymous, volunteer, other_volunteer, coordinator, other_coordinator, admin],
+            ALL_ROLES,
+            [anonymous, volunteer, other_volunteer, coordinator, other_coordinator, admin]
+            + [org_admin, lead],
             strict=True,
         )
     )
@@ -44,8 +75,11 @@ NO_PEOPLE = codes(*[401] * 6)
 ADMIN_ONLY = lambda ok: codes(401, 403, 403, 403, 403, ok)  # noqa: E731
 COORDINATOR_A = lambda ok: codes(401, 403, 403, ok, 404, ok)  # noqa: E731
 VOLUNTEER_SELF = lambda ok: codes(401, ok, ok, 403, 403, 403)  # noqa: E731
-# Readable by the people of district A (both volunteers are there) and admins.
-IN_DISTRICT_A = codes(401, 200, 200, 200, 404, 200)
+# Readable by the people of district A (both volunteers are there) and admins. An
+# organisation's admin reads no station: a list filtered by district is empty for
+# them (200, tests/api/test_organisations.py), one station is not there (404).
+IN_DISTRICT_A_LIST = codes(401, 200, 200, 200, 404, 200, org_admin=200)
+IN_DISTRICT_A_ONE = codes(401, 200, 200, 200, 404, 200, org_admin=404)
 
 TEMPLATE = {
     "weekdays": [1, 3],
@@ -71,7 +105,7 @@ class Call:
     json: Callable[[World, str], Any] | None = None
     files: Callable[[World], Any] | None = None
     data: Callable[[World], Any] | None = None
-    query: dict | None = None
+    query: dict | Callable[[World], dict] | None = None
     # Codes for the kiosk callers; None: a kiosk key counts for nothing here (anonymous).
     kiosk: dict[str, int] | None = None
 
@@ -146,10 +180,10 @@ CALLS = {
     "GET /stations": Call("GET", lambda w: "/api/v1/stations", PEOPLE_ONLY),
     # Volunteers read their own district's stations; other coordinators get 404.
     "GET /stations?district_id": Call(
-        "GET", lambda w: "/api/v1/stations", IN_DISTRICT_A, query={"district_id": 0}
+        "GET", lambda w: "/api/v1/stations", IN_DISTRICT_A_LIST, query={"district_id": 0}
     ),
     "GET /stations/{id}": Call(
-        "GET", lambda w: f"/api/v1/stations/{w.station_a.id}", IN_DISTRICT_A
+        "GET", lambda w: f"/api/v1/stations/{w.station_a.id}", IN_DISTRICT_A_ONE
     ),
     "PATCH /stations/{id}": Call(
         "PATCH",
@@ -192,7 +226,7 @@ CALLS = {
     ),  # fmt: skip
     "GET /shifts": Call("GET", lambda w: "/api/v1/shifts", PEOPLE_ONLY, query={"week": "2026-W49"}),
     "GET /shifts?district_id": Call(
-        "GET", lambda w: "/api/v1/shifts", IN_DISTRICT_A, query={"district_id": 0}
+        "GET", lambda w: "/api/v1/shifts", IN_DISTRICT_A_LIST, query={"district_id": 0}
     ),
     "DELETE /shifts/{id}": Call(
         "DELETE", lambda w: f"/api/v1/shifts/{w.future_shift.id}", COORDINATOR_A(204)
@@ -310,8 +344,9 @@ CALLS = {
     "POST /assignments/{id}/cancel": Call(
         "POST",
         lambda w: f"/api/v1/assignments/{w.duty.id}/cancel",
-        # Other volunteers and coordinators elsewhere are told it does not exist.
-        codes(401, 200, 404, 200, 404, 200),
+        # Other volunteers, coordinators elsewhere and organisations' admins are told
+        # it does not exist.
+        codes(401, 200, 404, 200, 404, 200, org_admin=404),
         json=lambda w, role: {"reason": "unwell"},
     ),
     "GET /shifts/open": Call("GET", lambda w: "/api/v1/shifts/open", VOLUNTEER_SELF(200)),
@@ -478,6 +513,175 @@ CALLS = {
 }
 
 
+# -- organisations and teams ------------------------------------------------------------
+# Team A is organisation A's, led by `lead`; the other volunteer asks to join it. Team B
+# (also of district A) is organisation B's: its rows prove that team A's lead and
+# organisation A's admin reach nothing of it, while district A's coordinator does.
+OWN_ORGANISATION = lambda ok: codes(401, 403, 403, 403, 403, ok, org_admin=ok)  # noqa: E731
+OTHER_ORGANISATION = lambda ok: codes(401, 403, 403, 403, 403, ok, org_admin=404)  # noqa: E731
+# Those who oversee team A: its coordinators, organisation admin and lead; any other
+# volunteer is told the team's people do not exist.
+OVERSEE_TEAM_A = lambda ok: codes(401, 404, 404, ok, 404, ok, org_admin=ok, lead=ok)  # noqa: E731
+OVERSEE_TEAM_B = lambda ok: codes(401, 404, 404, ok, 404, ok, org_admin=404, lead=404)  # noqa: E731
+# Those who manage a team (not its leads, who are volunteers: 403) name its leads.
+MANAGE_TEAM = lambda ok, org_admin: codes(  # noqa: E731
+    401, 403, 403, ok, 404, ok, org_admin=org_admin, lead=403
+)
+PERIOD = {"from": "2026-11-01", "to": "2026-12-31"}
+MESSAGE = {"subject": "Saturday", "body": "Bring water."}
+
+
+def _team(w: World, which: str) -> str:
+    return f"/api/v1/teams/{getattr(w, 'team_' + which).id}"
+
+
+TEAM_CALLS = {
+    "POST /organisations": Call(
+        "POST",
+        lambda w: "/api/v1/organisations",
+        ADMIN_ONLY(201),
+        json=lambda w, role: {"code": "ORG-N", "name": "New", "district_ids": [w.district_a.id]},
+    ),
+    "GET /organisations": Call("GET", lambda w: "/api/v1/organisations", PEOPLE_ONLY),
+    "GET /organisations/{id}": Call(
+        "GET", lambda w: f"/api/v1/organisations/{w.org_a.id}", OWN_ORGANISATION(200)
+    ),
+    "GET /organisations/{id} (another's)": Call(
+        "GET", lambda w: f"/api/v1/organisations/{w.org_b.id}", OTHER_ORGANISATION(200)
+    ),
+    "PATCH /organisations/{id}": Call(
+        "PATCH",
+        lambda w: f"/api/v1/organisations/{w.org_a.id}",
+        OWN_ORGANISATION(200),
+        json=lambda w, role: {"name": "Renamed"},
+    ),
+    "PATCH /organisations/{id} (another's)": Call(
+        "PATCH",
+        lambda w: f"/api/v1/organisations/{w.org_b.id}",
+        OTHER_ORGANISATION(200),
+        json=lambda w, role: {"name": "Renamed"},
+    ),
+    "POST /organisations/{id}/admins": Call(
+        "POST",
+        lambda w: f"/api/v1/organisations/{w.org_a.id}/admins",
+        ADMIN_ONLY(201),
+        json=lambda w, role: {
+            "email": "new-oa@example.org",
+            "name": "New Admin",
+            "password": "copper-heron-meadow",
+        },
+    ),  # fmt: skip
+    "POST /teams": Call(
+        "POST",
+        lambda w: "/api/v1/teams",
+        MANAGE_TEAM(201, org_admin=201),
+        json=lambda w, role: {"district_id": w.district_a.id, "name": "New team"},
+    ),
+    "GET /teams": Call("GET", lambda w: "/api/v1/teams", PEOPLE_ONLY),
+    # Which teams there are is no secret to the signed-in, whatever the district.
+    "GET /teams?district_id": Call(
+        "GET", lambda w: "/api/v1/teams", PEOPLE_ONLY, query={"district_id": 0}
+    ),
+    "GET /teams/{id}": Call("GET", lambda w: _team(w, "b"), PEOPLE_ONLY),
+    "GET /volunteers/me/teams": Call(
+        "GET", lambda w: "/api/v1/volunteers/me/teams", VOLUNTEER_SELF(200)
+    ),
+    "POST /teams/{id}/leads": Call(
+        "POST",
+        lambda w: f"{_team(w, 'a')}/leads",
+        MANAGE_TEAM(201, org_admin=201),
+        json=lambda w, role: {"volunteer_id": w["volunteer"].volunteer_id},
+    ),
+    "POST /teams/{id}/leads (team B)": Call(
+        "POST",
+        lambda w: f"{_team(w, 'b')}/leads",
+        MANAGE_TEAM(201, org_admin=404),
+        json=lambda w, role: {"volunteer_id": w["volunteer"].volunteer_id},
+    ),
+    # The volunteer asks; the other volunteer asks already and the lead is in it (409).
+    "POST /teams/{id}/join": Call(
+        "POST", lambda w: f"{_team(w, 'a')}/join", codes(401, 201, 409, 403, 403, 403, lead=409)
+    ),
+    # The other volunteer withdraws their request, the lead leaves; the volunteer is not in it.
+    "DELETE /teams/{id}/join": Call(
+        "DELETE", lambda w: f"{_team(w, 'a')}/join", codes(401, 404, 204, 403, 403, 403, lead=204)
+    ),
+    "GET /teams/{id}/members": Call(
+        "GET", lambda w: f"{_team(w, 'a')}/members", OVERSEE_TEAM_A(200)
+    ),
+    "GET /teams/{id}/members (team B)": Call(
+        "GET", lambda w: f"{_team(w, 'b')}/members", OVERSEE_TEAM_B(200)
+    ),
+    "POST /teams/{id}/members/{id}/approve": Call(
+        "POST",
+        lambda w: f"{_team(w, 'a')}/members/{w['other_volunteer'].volunteer_id}/approve",
+        OVERSEE_TEAM_A(200),
+    ),
+    "POST /teams/{id}/members/{id}/approve (team B)": Call(
+        "POST", lambda w: f"{_team(w, 'b')}/members/{w.lead_b_id}/approve", OVERSEE_TEAM_B(200)
+    ),
+    "DELETE /teams/{id}/members/{id}/approve": Call(
+        "DELETE",
+        lambda w: f"{_team(w, 'a')}/members/{w['other_volunteer'].volunteer_id}/approve",
+        OVERSEE_TEAM_A(204),
+    ),
+    "DELETE /teams/{id}/members/{id}/approve (team B)": Call(
+        "DELETE", lambda w: f"{_team(w, 'b')}/members/{w.lead_b_id}/approve", OVERSEE_TEAM_B(204)
+    ),
+    "GET /teams/{id}/duties": Call(
+        "GET", lambda w: f"{_team(w, 'a')}/duties", OVERSEE_TEAM_A(200), query=PERIOD
+    ),
+    "GET /teams/{id}/duties (team B)": Call(
+        "GET", lambda w: f"{_team(w, 'b')}/duties", OVERSEE_TEAM_B(200), query=PERIOD
+    ),
+    "GET /teams/{id}/hours": Call(
+        "GET", lambda w: f"{_team(w, 'a')}/hours", OVERSEE_TEAM_A(200), query=PERIOD
+    ),
+    "GET /teams/{id}/hours (team B)": Call(
+        "GET", lambda w: f"{_team(w, 'b')}/hours", OVERSEE_TEAM_B(200), query=PERIOD
+    ),
+    "POST /teams/{id}/messages": Call(
+        "POST",
+        lambda w: f"{_team(w, 'a')}/messages",
+        OVERSEE_TEAM_A(202),
+        json=lambda w, role: MESSAGE,
+    ),
+    "POST /teams/{id}/messages (team B)": Call(
+        "POST",
+        lambda w: f"{_team(w, 'b')}/messages",
+        OVERSEE_TEAM_B(202),
+        json=lambda w, role: MESSAGE,
+    ),
+    # A team's or an organisation's hours (tests/api/test_team_reports.py).
+    "GET /reports/hours?team_id": Call(
+        "GET",
+        lambda w: "/api/v1/reports/hours",
+        OVERSEE_TEAM_A(200),
+        query=lambda w: PERIOD | {"team_id": w.team_a.id},
+    ),
+    "GET /reports/hours?team_id (team B)": Call(
+        "GET",
+        lambda w: "/api/v1/reports/hours",
+        OVERSEE_TEAM_B(200),
+        query=lambda w: PERIOD | {"team_id": w.team_b.id},
+    ),
+    "GET /reports/hours?organisation_id": Call(
+        "GET",
+        lambda w: "/api/v1/reports/hours",
+        codes(401, 403, 403, 200, 404, 200, org_admin=200, lead=403),
+        query=lambda w: PERIOD | {"organisation_id": w.org_a.id},
+    ),
+    # Organisation B serves district B too: its coordinator reads it (no team there).
+    "GET /reports/hours?organisation_id (organisation B)": Call(
+        "GET",
+        lambda w: "/api/v1/reports/hours",
+        codes(401, 403, 403, 200, 200, 200, org_admin=404, lead=403),
+        query=lambda w: PERIOD | {"organisation_id": w.org_b.id},
+    ),
+}
+CALLS |= TEAM_CALLS
+
+
 @pytest.fixture(scope="module")
 def matrix_connection(engine: Engine) -> Iterator[Connection]:
     """One connection per database for the whole matrix: the world below is built once
@@ -535,6 +739,7 @@ def build_world_with_template(world: World, session: Session) -> World:
                        time_limit_seconds=1)  # fmt: skip
     from app.volunteers.models import Volunteer
 
+    add_teams(session, world)
     imported = Volunteer(district_id=world.district_a.id, name="Imported", phone="+8613900000099")
     session.add_all([template, shift, draft, published, imported])
     session.flush()
@@ -614,7 +819,7 @@ def add_kiosks(world, session):
 @pytest.mark.parametrize(
     ("endpoint", "role"),
     [
-        *itertools.product(CALLS, ROLES),
+        *itertools.product(CALLS, ALL_ROLES),
         # The valid kiosk key on every row; the other kiosks where a row names them.
         *((e, k) for e in CALLS for k in KIOSKS if k == "kiosk" or CALLS[e].kiosk),
     ],
@@ -624,7 +829,7 @@ def test_role_matrix(client, matrix_world, endpoint, role):
     call = CALLS[endpoint]
     world = matrix_world
     caller = world[role]
-    query = call.query
+    query = call.query(world) if callable(call.query) else call.query
     if query and "district_id" in query:
         query = query | {"district_id": world.district_a.id}
     kwargs: dict[str, Any] = {"headers": caller.headers, "params": query}
@@ -659,6 +864,8 @@ def test_every_route_is_in_the_matrix(app):
             "kiosk_id",
             "coordinator_id",
             "webhook_id",
+            "organisation_id",
+            "team_id",
         ):
             template = template.replace("{" + name + "}", "{id}")
         for method in operations:

@@ -126,7 +126,8 @@ def test_join_approve_and_leave(client, session, team_world):
     assert again.status_code == 200 and again.json()["status"] == "approved"
     mine = client.get("/api/v1/volunteers/me/teams", headers=w["volunteer"].headers)
     assert mine.status_code == 200
-    assert [(t["team"]["name"], t["status"], t["is_lead"]) for t in mine.json()] == [
+    assert mine.json()["total"] == 1
+    assert [(t["team"]["name"], t["status"], t["is_lead"]) for t in mine.json()["items"]] == [
         ("Team A", "approved", False)
     ]
     # The lead turns the other request down.
@@ -140,7 +141,10 @@ def test_join_approve_and_leave(client, session, team_world):
     # The member leaves; leaving twice: 404.
     assert client.delete(f"{path}/join", headers=w["volunteer"].headers).status_code == 204
     assert_problem(client.delete(f"{path}/join", headers=w["volunteer"].headers), 404)
-    assert client.get("/api/v1/volunteers/me/teams", headers=w["volunteer"].headers).json() == []
+    assert client.get("/api/v1/volunteers/me/teams", headers=w["volunteer"].headers).json() == {
+        "items": [],
+        "total": 0,
+    }
     assert [m["name"] for m in members(client, w, w.team_a)] == ["Chen Lead"]
 
 
@@ -251,15 +255,15 @@ def test_team_duties_are_the_members_published_duties(client, session, team_worl
         params={"from": day, "to": (monday_nine + timedelta(days=6)).date().isoformat()},
     )
     assert response.status_code == 200, response.text
-    assert [(d["assignment_id"], d["name"], d["station_name"]) for d in response.json()] == [
-        (duty.id, "Chen Lead", "Luohu U-station")
-    ]
+    assert [
+        (d["assignment_id"], d["name"], d["station_name"]) for d in response.json()["items"]
+    ] == [(duty.id, "Chen Lead", "Luohu U-station")]
     # The day before: nothing; a period backwards or too long: 422.
     before = (monday_nine - timedelta(days=1)).date().isoformat()
     assert client.get(
         f"{TEAMS}/{w.team_a.id}/duties", headers=w["org_admin"].headers,
         params={"from": before, "to": before},
-    ).json() == []  # fmt: skip
+    ).json() == {"items": [], "total": 0}  # fmt: skip
     for period in ({"from": day, "to": before}, {"from": "2026-01-01", "to": "2027-06-01"}):
         bad = client.get(f"{TEAMS}/{w.team_a.id}/duties", headers=w["lead"].headers, params=period)
         assert_problem(bad, 422)
@@ -322,3 +326,79 @@ def test_a_message_needs_a_subject_and_a_body_and_a_reach(client, team_world):
     ok = {"subject": "s", "body": "b"}
     assert_problem(client.post(path, headers=w["volunteer"].headers, json=ok), 404)
     assert_problem(client.post(path, json=ok), 401)
+
+
+def test_members_page_by_status_and_leave_out_the_withdrawn(client, session, team_world):
+    from app.duties import service as duty_service
+    from app.volunteers.models import Volunteer
+
+    w = team_world
+    path = f"{TEAMS}/{w.team_a.id}"
+    client.post(f"{path}/join", headers=w["volunteer"].headers)
+    approved = members(client, w, w.team_a, status="approved")
+    assert [m["name"] for m in approved] == ["Chen Lead"]
+    page = client.get(
+        f"{path}/members", headers=w["lead"].headers, params={"limit": 1, "offset": 1}
+    ).json()
+    # Leads first, then by name.
+    assert page["total"] == 3 and [m["name"] for m in page["items"]] == ["Wang Li"]
+    assert_problem(
+        client.get(f"{path}/members", headers=w["lead"].headers, params={"status": "gone"}), 422
+    )
+    duty_service.withdraw_volunteer(
+        session, session.get_one(Volunteer, w["volunteer"].volunteer_id)
+    )
+    session.commit()
+    assert [m["name"] for m in members(client, w, w.team_a)] == ["Chen Lead", "张小明"]
+
+
+def test_a_volunteer_who_moved_away_is_not_approved(client, session, team_world):
+    from app.volunteers.models import Volunteer
+
+    w = team_world
+    other_id = w["other_volunteer"].volunteer_id  # asked to join team A
+    session.get_one(Volunteer, other_id).district_id = w.district_b.id
+    session.commit()
+    path = f"{TEAMS}/{w.team_a.id}/members/{other_id}/approve"
+    body = assert_problem(client.post(path, headers=w["lead"].headers), 409)
+    assert body["reason"] == "other_district"
+    assert session.get_one(TeamMember, (w.team_a.id, other_id)).status == "pending"
+
+
+def test_a_message_to_the_team_goes_to_webhooks_too(client, session, team_world):
+    """Members without an e-mail address hear of it through the office's gateway."""
+    import json
+
+    from app.webhooks.models import WebhookDelivery
+
+    w = team_world
+    hook = client.post(
+        "/api/v1/webhooks", headers=w["admin"].headers,
+        json={"url": "http://127.0.0.1:9/hook", "events": ["team.message"]},
+    )  # fmt: skip
+    assert hook.status_code == 201, hook.text
+    message = {"subject": "Rain plan", "body": "Meet indoors."}
+    sent = client.post(f"{TEAMS}/{w.team_b.id}/messages", headers=w["admin"].headers, json=message)
+    assert sent.json() == {"recipients": 1}
+    [delivery] = session.scalars(select(WebhookDelivery)).all()
+    assert (delivery.event, delivery.volunteer_id) == ("team.message", w.lead_b_id)
+    body = json.loads(delivery.body)
+    assert body["event"] == "team.message"
+    assert body["data"]["subject"] == "Rain plan" and body["data"]["team"] == "Team B"
+
+
+def test_an_organisation_admin_without_an_organisation_creates_nothing(client, session, team_world):
+    from app.accounts import service as account_service
+    from app.accounts.models import Role
+    from tests.api.conftest import make_caller
+
+    w = team_world
+    stray = account_service.create_account(
+        session, role=Role.org_admin, name="Stray", password="x-pass", email="stray@example.org"
+    )
+    caller = make_caller(session, "stray", stray)
+    session.commit()
+    body = {"district_id": w.district_a.id, "name": "Nobody's"}
+    assert_problem(client.post(TEAMS, headers=caller.headers, json=body), 403)
+    # Nor does it reach any team's people.
+    assert_problem(client.get(f"{TEAMS}/{w.team_a.id}/members", headers=caller.headers), 404)
