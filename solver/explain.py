@@ -47,11 +47,11 @@ PHRASES = {
     "consecutive_days": "would break their consecutive working-day limits",
     "consecutive_days_off": "would break their minimum run of days off",
     "weekends": "are at their weekend limit",
-    "reserved": "are outside team {team}, for which the seat is reserved",
     "full": "could not be added: the shift is at its max headcount",
     "free": "could take it without breaking a hard rule, but {free_why}",
 }
-ORDER = list(PHRASES)
+# "reserved" (seats kept for a team) has sentences of its own (_reserved_reasons)
+ORDER = [*list(PHRASES)[: list(PHRASES).index("full")], "reserved", "full", "free"]
 # Every code a Reason can carry (solution.schema.json lists the same): the capacity
 # reason, which comes first, the rules of ORDER, and the two for "nobody to ask".
 REASON_CODES = ("capacity", *ORDER, "no_skill_holder", "no_volunteers")

@@ -76,6 +76,17 @@ SENTENCES = [
            "with {skill} can take {most} at most"),
     ),
     (r"nobody else has (?P<skill>.+)", N_("nobody else has {skill}")),
+    (
+        r"reserved for team (?P<team>.+?): no member can take it \((?P<n>\d+) volunteers? "
+        r"outside the team may not\)",
+        N_("reserved for team {team}: no member can take it ({n} volunteers outside the "
+           "team may not)"),
+    ),
+    (
+        r"reserved for team (?P<team>.+?): (?P<n>\d+) volunteers? outside the team may not "
+        r"take it",
+        N_("reserved for team {team}: {n} volunteers outside the team may not take it"),
+    ),
     (r"1 volunteer (?P<phrase>.+)", N_("1 volunteer {phrase}")),
     (r"(?P<n>\d+) volunteers (?P<phrase>.+)", N_("{n} volunteers {phrase}")),
     (

@@ -14,7 +14,9 @@ from app.settings import get_settings
 from app.shifts.models import Shift
 from app.teams.models import Adoption, MembershipStatus, Team, TeamMember
 from tests.api.conftest import Caller, World, assert_problem
+from tests.api.test_cover import NEAR
 from tests.api.test_duties import (
+    LOCAL,
     add_shift,
     another_volunteer,
     assign,
@@ -86,6 +88,31 @@ def adopted_shift(client, session, world, lions) -> Shift:
     shift = add_shift(session, world.station_a, day_after_next_monday(5, 9), max_volunteers=2)
     assert adopt(client, world["coordinator"], world.station_a.id, lions.id).status_code == 201
     return shift
+
+
+def add_adoptions(world: World, session: Session) -> World:
+    """For the role matrix: station A-ADOPT of district A, team Harbour Lions led by the
+    volunteer, adopting one Saturday-afternoon seat there, and such a shift."""
+    from app.stations.models import Station
+
+    station = Station(
+        district_id=world.district_a.id, code="A-ADOPT", name="Dongmen U-station", kind="community",
+        address="3 Dongmen Rd", lat=22.55, lon=114.12, timezone="Asia/Shanghai",
+    )  # fmt: skip
+    session.add(station)
+    session.flush()
+    world.adoption_station = station
+    world.team = add_team(
+        session, world.district_a.id, "Harbour Lions", lead=world["volunteer"].volunteer_id
+    )
+    world.adoption = Adoption(
+        team_id=world.team.id, station_id=station.id, weekdays=[SATURDAY], start="15:00",
+        end="19:00", seats=1,
+    )  # fmt: skip
+    session.add(world.adoption)
+    world.adopted_shift = add_shift(session, station, day_after_next_monday(5, 15))
+    session.commit()
+    return world
 
 
 # -- managing adoptions ----------------------------------------------------------------
@@ -385,3 +412,77 @@ def test_open_seats_window_is_checked(client, world, lions):
         {"from": "2026-12-01T00:00:00"},  # no offset
     ):
         assert_problem(client.get(path, headers=lead.headers, params=params), 422)
+
+
+# -- short-notice cover ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("hours", "released"), [(24, True), (60, False)])
+def test_cover_offers_a_released_adopted_seat_like_any(client, session, world, hours, released):
+    """A Lions member gives up the adopted seat at short notice (72 h): after the
+    release time (48 h) the cover offers it to the nearest like any seat; before it,
+    only to members (none of whom can come here)."""
+    from tests.api.test_cover import cover_of, held_seat, near_volunteers, offers, soon
+    from tests.api.test_duties import cancel
+
+    shift, holder, duty = held_seat(session, world, soon(hours))
+    add_team(session, world.district_a.id, "Harbour Lions", members=[holder.volunteer_id])
+    local = shift.starts_at.astimezone(LOCAL)
+    team = session.scalar(select(Team.id).where(Team.name == "Harbour Lions"))
+    session.add(
+        Adoption(
+            team_id=team, station_id=world.station_a.id, weekdays=[local.isoweekday()],
+            start=f"{local:%H:%M}", end=f"{local + timedelta(minutes=1):%H:%M}", seats=1,
+        )
+    )  # fmt: skip
+    session.commit()
+    near_volunteers(session, world, world.station_a)
+
+    assert cancel(client, holder, duty.id).status_code == 200
+
+    cover = cover_of(session, shift.id)
+    if released:
+        assert cover is not None
+        assert offers(session, cover) == {1: dict.fromkeys(NEAR[:3], "offered")}
+    else:
+        # open, for members; an outsider is offered nothing until the release
+        assert cover is not None and cover.state == "open"
+        assert offers(session, cover) == {}
+
+
+def test_a_duty_on_an_adopted_seat_passes_only_to_a_member_until_the_release(
+    client, session, world, lions, adopted_shift, monkeypatch
+):
+    member = world["member"]
+    zhao = another_volunteer(session, world, "Zhao Lei", "13800000004")
+    assign(session, adopted_shift, zhao.volunteer_id)  # the seat that is not adopted
+    duty = assign(session, adopted_shift, member.volunteer_id)
+    offered = client.post(f"/api/v1/assignments/{duty.id}/swap-offer", headers=member.headers)
+    assert offered.status_code == 201, offered.text
+    accept = f"/api/v1/swap-offers/{offered.json()['offer_id']}/accept"
+    outsider = world["other_volunteer"]
+    body = assert_problem(client.post(accept, headers=outsider.headers), 409)
+    assert body["reason"] == "reserved_seats" and "Harbour Lions" in body["detail"]
+    monkeypatch.setattr(get_settings(), "adoption_release_hours", 28 * 24)
+    assert client.post(accept, headers=outsider.headers).status_code == 200
+
+
+def test_an_adoption_after_the_roster_keeps_the_people_already_there(
+    client, session, run_jobs, world, lions, adopted_shift
+):
+    """Both seats were held by outsiders when the Lions adopted one: a repair keeps
+    them (the adoption reserves only the seats they leave), it does not fail."""
+    zhao = another_volunteer(session, world, "Zhao Lei", "13800000004")
+    roster = assign(session, adopted_shift, zhao.volunteer_id).roster_id
+    assign(session, adopted_shift, world["other_volunteer"].volunteer_id)
+    coordinator = world["coordinator"].headers
+    queued = client.post(f"/api/v1/rosters/{roster}/repair", headers=coordinator)
+    assert queued.status_code == 202, queued.text
+    assert run_jobs() == [roster]
+    repaired = client.get(f"/api/v1/rosters/{roster}", headers=coordinator).json()
+    assert repaired["job_status"] == "done", repaired
+    on = client.get(f"/api/v1/rosters/{roster}/assignments", headers=coordinator).json()
+    assert {a["volunteer_id"] for a in on if a["shift_id"] == adopted_shift.id} == {
+        zhao.volunteer_id,
+        world["other_volunteer"].volunteer_id,
+    }

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from tests.api.conftest import ALL_ROLES, ROLES, TEAM_ROLES, Caller, World, add_teams, make_world
+from tests.api.test_adoptions import add_adoptions
 from tests.api.test_certificates import add_certificates
 from tests.api.test_duties import add_duties
 from tests.api.test_webhooks import add_webhook
@@ -510,6 +511,43 @@ CALLS = {
     "GET /webhooks/{id}/deliveries": Call(
         "GET", lambda w: f"/api/v1/webhooks/{w.webhook_id}/deliveries", ADMIN_ONLY(200)
     ),
+    # adoptions (tests/api/test_adoptions.py add_adoptions: team Harbour Lions of district
+    # A, led by the volunteer, adopting a Saturday seat of station A-ADOPT)
+    "POST /stations/{id}/adoptions": Call(
+        "POST",
+        lambda w: f"/api/v1/stations/{w.adoption_station.id}/adoptions",
+        COORDINATOR_A(201),
+        json=lambda w, role: {
+            "team_id": w.team.id,
+            "weekdays": [7],
+            "start": "08:00",
+            "end": "12:00",
+            "seats": 1,
+        },  # fmt: skip
+    ),
+    "GET /stations/{id}/adoptions": Call(
+        "GET", lambda w: f"/api/v1/stations/{w.adoption_station.id}/adoptions", COORDINATOR_A(200)
+    ),
+    "DELETE /stations/{id}/adoptions/{adoption_id}": Call(
+        "DELETE",
+        lambda w: f"/api/v1/stations/{w.adoption_station.id}/adoptions/{w.adoption.id}",
+        COORDINATOR_A(204),
+    ),
+    # the team's lead (here the volunteer) and coordinators over it; any other: 404
+    "GET /teams/{team_id}/open-seats": Call(
+        "GET",
+        lambda w: f"/api/v1/teams/{w.team.id}/open-seats",
+        codes(401, 200, 404, 200, 404, 200),
+    ),
+    "POST /teams/{team_id}/assignments": Call(
+        "POST",
+        lambda w: f"/api/v1/teams/{w.team.id}/assignments",
+        codes(401, 201, 404, 201, 404, 201),
+        json=lambda w, role: {
+            "shift_id": w.adopted_shift.id,
+            "volunteer_id": w["volunteer"].volunteer_id,
+        },  # fmt: skip
+    ),
 }
 
 
@@ -756,6 +794,7 @@ def build_world_with_template(world: World, session: Session) -> World:
     add_duties(world, session)
     add_swap_offer(world, session)
     add_webhook(world, session)
+    add_adoptions(world, session)
     world.unsubscribe_path = unsubscribe_path(world, session)
     # Loaded while the building session is open: the calls read it after it has closed.
     assert world.kiosk_duty.shift is not None

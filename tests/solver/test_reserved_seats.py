@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from builders import at, broken_by, problem, roster, shift, solved
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from solver import AvailabilityWindow, Reservation, Volunteer, Weights, advise, solve
 from solver.io import problem_from_dict, problem_to_dict
@@ -148,4 +150,45 @@ def test_a_recruit_takes_only_the_seats_outside_the_reservation():
     assert (advice.open_seats, advice.seats_filled) == (3, 2)
     grown = advice.problem_with_recruits(p)
     assert validate(grown, advice.roster).ok
+    # honest: solving again with the recruits fills what was promised, no more
+    again = solved(grown)
+    assert sum(u.count for u in again.unfilled if u.skill is None) == 3 - 2
     assert not any(a.volunteer == "m1" for a in advice.roster)
+
+
+@st.composite
+def adopted_problems(draw):
+    people = [f"v{i}" for i in range(draw(st.integers(0, 4)))]
+    shifts = []
+    for i in range(draw(st.integers(1, 3))):
+        most = draw(st.integers(1, 3))
+        seats = draw(st.integers(0, most))
+        members = draw(st.sets(st.sampled_from(people))) if people else set()
+        shifts.append(
+            shift(
+                f"s{i}",
+                day=5,
+                hour=8 + 2 * draw(st.integers(0, 3)),
+                hours=2,
+                min_headcount=draw(st.integers(0, most)),
+                max_headcount=most,
+                reservations=(Reservation("T", frozenset(members), seats),) if seats else (),
+            )
+        )
+    weights = Weights(fairness=0, travel=0, change=0)
+    return problem(shifts, [Volunteer(v) for v in people], weights=weights)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(adopted_problems())
+def test_rosters_keep_reservations_and_recruits_fill_what_they_promise(p):
+    sol = solved(p)
+    for s in p.shifts:
+        on = {v for v, sid in roster(sol) if sid == s.id}
+        for r in s.reservations:
+            assert len(on - r.members) <= s.max_headcount - r.seats
+    before = sum(u.count for u in sol.unfilled if u.skill is None)
+    advice = advise(p, sol, workers=1)  # checks its own roster (check_promise)
+    again = solved(advice.problem_with_recruits(p))
+    after = sum(u.count for u in again.unfilled if u.skill is None)
+    assert before - after >= advice.seats_filled

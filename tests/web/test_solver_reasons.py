@@ -42,6 +42,10 @@ zh = translations("zh").gettext
          "周一 2026-03-02 那一周 lang:yue 的名额共需 3 人；"
          "具备 lang:yue 的 1 名志愿者最多能上 2 个"),
         ("nobody else has lang:yue", "没有其他人具备 lang:yue"),
+        ("reserved for team Harbour Lions: no member can take it (2 volunteers outside the "
+         "team may not)", "为队伍 Harbour Lions 保留：没有队员能来（队外的 2 名志愿者不能占用）"),
+        ("reserved for team 海狮队: 1 volunteer outside the team may not take it",
+         "为队伍 海狮队 保留：队外的 1 名志愿者不能占用"),
         ("all 2 volunteers of the district are already on this shift",
          "辖区全部 2 名志愿者已在本班次"),
         ("the district has no volunteers", "辖区没有志愿者"),

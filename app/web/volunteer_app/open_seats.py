@@ -47,6 +47,9 @@ def rule_reason(_: Translate, rule: str, volunteer: Volunteer) -> str:
     reasons = {
         "availability": _("outside the times you can serve"),
         "skills": _("the free seats are kept for volunteers with other skills"),
+        "reserved_seats": _(
+            "the free seats are kept for a team's members until shortly before the shift"
+        ),
         "no_overlap": _("at the same time as another of your duties"),
         "minimum_rest": _("too little rest next to another of your duties"),
         "consecutive_days": _("more days in a row than your limit"),
