@@ -9,16 +9,14 @@ next to the fields. An organisation's admin signs in to the console and sees onl
 own organisation (and its teams, app/web/teams.py).
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +27,8 @@ from app.deps import SessionDep
 from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotPermitted
-from app.exports import spreadsheet_safe
+from app.hours import groups
+from app.hours.schemas import GroupHoursReport
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
 from app.organisations.schemas import (
@@ -40,8 +39,6 @@ from app.organisations.schemas import (
 from app.pagination import PageParams
 from app.settings import get_settings
 from app.teams import service as team_service
-from app.teams.models import Team
-from app.teams.schemas import TeamHours
 from app.types import Id
 from app.web.admin import field_messages
 from app.web.console import AnyConsoleAccount, check_csrf
@@ -141,45 +138,17 @@ def parse_period(
     return chosen[0], chosen[1], errors
 
 
-CSV_COLUMNS = ["team", "volunteer_id", "name", "hours", "duties"]
-
-
-def hours_csv(filename: str, reports: list[tuple[Team, TeamHours]]) -> StreamingResponse:
-    """Each member's verified hours, a line per member of each team."""
-
-    def lines() -> Iterator[str]:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for team, report in reports:
-            for member in report.members:
-                cells = [team.name, member.volunteer_id, member.name, f"{member.hours:.2f}",
-                         member.duties]  # fmt: skip
-                writer.writerow([spreadsheet_safe(cell) for cell in cells])
-        yield "\ufeff" + out.getvalue()  # a BOM: spreadsheet programs then read UTF-8
-
-    return StreamingResponse(
-        lines(),
+def hours_csv(filename: str, report: GroupHoursReport) -> Response:
+    """The report as the API's CSV (GET /reports/hours?format=csv): a row per member and
+    team, a total per team, and for an organisation one in all."""
+    return Response(
+        groups.report_csv(report),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
-
-
-def organisation_hours(
-    session: Session, account: Account, organisation: Organisation, first: date, last: date
-) -> list[tuple[Team, TeamHours]]:
-    """Each of the organisation's teams with its members' verified hours (the service
-    checks the period and that the caller oversees each team)."""
-    teams, _total = team_service.list_teams(
-        session, account, organisation_id=organisation.id, limit=ALL, offset=0
-    )
-    return [
-        (team, team_service.team_hours(session, account, team.id, start=first, end=last))
-        for team in teams
-    ]
 
 
 def all_districts(session: Session) -> list[District]:
@@ -316,10 +285,10 @@ def _organisation_page(
     districts = all_districts(session)
     start, end = request.query_params.get("from"), request.query_params.get("to")
     first, last, hours_errors = parse_period(_, start, end, month_so_far())
-    hours: list[tuple[Team, TeamHours]] = []
+    hours: GroupHoursReport | None = None
     if not hours_errors:
         try:
-            hours = organisation_hours(session, account, organisation, first, last)
+            hours = groups.organisation_report(session, account, organisation.id, first, last)
         except InvalidInput as invalid:
             hours_errors = period_errors(_, invalid)
     period = {"from": start or first.isoformat(), "to": end or last.isoformat()}
@@ -337,7 +306,6 @@ def _organisation_page(
         "admin_errors": admin_errors or {},
         "period": period,
         "hours": None if hours_errors else hours,
-        "hours_total": round(sum(report.total_hours for _team, report in hours), 2),
         "hours_errors": hours_errors,
         "min_length": passwords.MIN_LENGTH,
         "period_action": f"/console/organisations/{organisation.id}",
@@ -452,7 +420,7 @@ def organisation_hours_csv(
     if errors:
         return refused
     try:
-        reports = organisation_hours(session, account, organisation, first, last)
+        report = groups.organisation_report(session, account, organisation.id, first, last)
     except InvalidInput:
         return refused
-    return hours_csv(f"{organisation.code}-hours-{first}-{last}.csv", reports)
+    return hours_csv(f"{organisation.code}-hours-{first}-{last}.csv", report)

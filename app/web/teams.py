@@ -26,6 +26,7 @@ from app.deps import SessionDep
 from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput
+from app.hours import groups
 from app.organisations import service as organisation_service
 from app.organisations.models import Organisation
 from app.settings import get_settings
@@ -419,10 +420,10 @@ def team_hours_csv(
     if errors:
         return _team_page(request, session, account, team.id, status=400)
     try:
-        report = team_service.team_hours(session, account, team.id, start=first, end=last)
+        report = groups.team_report(session, account, team.id, first, last)
     except InvalidInput:
         return _team_page(request, session, account, team.id, status=400)
-    return hours_csv(f"team-{team.id}-hours-{first}-{last}.csv", [(team, report)])
+    return hours_csv(f"team-{team.id}-hours-{first}-{last}.csv", report)
 
 
 # -- a station's adoptions (a section of the station's page, app/web/stations.py) ----------

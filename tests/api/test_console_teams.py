@@ -118,9 +118,10 @@ def test_every_page_for_every_role(client, team_world, role):
             assert "text/html" in response.headers["content-type"]
 
 
-def test_a_lead_and_a_volunteer_are_refused_at_the_sign_in_form(client, team_world):
+def test_a_lead_and_a_volunteer_are_refused_at_the_sign_in_form(client, session, team_world):
     client.get("/console/login", params={"lang": "en"})
-    for phone in ("13800000003", "13800000001"):  # the lead, a volunteer
+    for caller in ("lead", "volunteer"):
+        phone = session.get(Volunteer, team_world[caller].volunteer_id).phone
         response = sign_in(client, phone, VOLUNTEER_PASSWORD)
         assert response.status_code == 400
         assert "Volunteers sign in to the volunteer app, not the console." in response.text
@@ -279,10 +280,23 @@ def test_the_organisations_hours_on_the_page_and_as_csv(client, team_world):
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
     assert "attachment" in download.headers["content-disposition"]
-    rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
-    assert rows[0] == ["team", "volunteer_id", "name", "hours", "duties"]
+    # The API's report (GET /reports/hours?organisation_id=…&format=csv), the same rows.
+    api = client.get(
+        "/api/v1/reports/hours",
+        headers=w["org_admin"].headers,
+        params={"organisation_id": w.org_a.id, "from": "2026-01-01", "to": "2026-01-31",
+                "format": "csv"},
+    )  # fmt: skip
+    assert api.status_code == 200 and download.text == api.text
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[0] == ["row", "team_id", "team", "volunteer_id", "name", "hours", "duties"]
     # Team A's approved members (its lead; the one asking to join is not a member yet).
-    assert rows[1:] == [["Team A", str(w["lead"].volunteer_id), "Chen Lead", "0.00", "0"]]
+    team_a, lead = str(w.team_a.id), str(w["lead"].volunteer_id)
+    assert rows[1:] == [
+        ["member", team_a, "Team A", lead, "Chen Lead", "0.00", "0"],
+        ["team_total", team_a, "Team A", "", "", "0.00", "0"],
+        ["organisation_total", "", "", "", "", "0.00", "0"],
+    ]
 
     bad = client.get(path, params={"from": "2026-02-30", "to": "2026-01-01", "lang": "en"})
     assert field_error(bad.text, "hours", "from") == "Enter a date such as 2026-05-01."
@@ -446,7 +460,7 @@ def test_the_team_page_shows_hours_and_the_weeks_duties(client, team_world):
     assert bad.status_code == 200
     assert field_error(bad.text, "hours", "to") == "A period is at most a year long."
     csv_text = client.get(f"{path}/hours.csv", params={"from": "2026-01-01"}).text
-    assert csv_text.lstrip("\ufeff").splitlines()[1].startswith("Team A,")
+    assert csv_text.splitlines()[1].startswith(f"member,{w.team_a.id},Team A,")
 
 
 # -- a station's adoptions ------------------------------------------------------------------
@@ -522,8 +536,8 @@ def test_the_hours_csv_is_safe_to_open_in_a_spreadsheet(client, session, team_wo
     session.commit()
     sign_in(client, *SIGN_IN["coordinator"])
     download = client.get(f"/console/teams/{w.team_a.id}/hours.csv", params={"from": "2026-01-01"})
-    rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
-    assert rows[1][2] == "'=HYPERLINK(1)"
+    rows = list(csv.reader(io.StringIO(download.text)))
+    assert rows[1][4] == "'=HYPERLINK(1)"
 
 
 def test_a_coordinator_lists_organisations_without_their_pages(client, team_world):
