@@ -258,6 +258,28 @@ def duty_rows(
     return rows
 
 
+def open_seat_rows(
+    session: Session, account: Account, team: Team, days: list[str]
+) -> list[dict[str, Any]]:
+    """The team's adopted seats still to fill in the next four weeks (the lead's list in
+    the app), in station time, with whether they are still kept for its members."""
+    seats = adoption_service.open_adopted_seats(session, account, team.id)
+    stations = session.scalars(
+        select(Station).where(Station.id.in_({seat.station_id for seat in seats}))
+    )
+    zones = {station.id: ZoneInfo(station.timezone) for station in stations}
+    rows = []
+    for seat in seats:
+        zone = zones[seat.station_id]
+        starts = seat.starts_at.astimezone(zone)
+        rows.append(
+            {"row": seat, "starts": starts, "ends": seat.ends_at.astimezone(zone),
+             "day": days[starts.isoweekday() - 1],
+             "released": seat.released_at.astimezone(zone)}
+        )  # fmt: skip
+    return rows
+
+
 def this_week() -> tuple[date, date]:
     monday = today() - timedelta(days=today().weekday())
     return monday, monday + timedelta(days=6)
@@ -305,6 +327,7 @@ def _team_page(
         "member_total": member_total,
         "adoptions": team_adoptions(session, team, days),
         "duties": duty_rows(session, duties, days),
+        "open_seats": open_seat_rows(session, account, team, days),
         "monday": monday,
         "sunday": sunday,
         "hours": None if hours_errors else hours,

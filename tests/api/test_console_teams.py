@@ -20,7 +20,7 @@ from app.teams.models import Adoption, Team, TeamMember
 from app.volunteers.models import Volunteer
 from tests.api.conftest import VOLUNTEER_PASSWORD
 from tests.api.test_console import csrf, sign_in
-from tests.api.test_duties import add_shift, assign
+from tests.api.test_duties import add_shift, assign, day_after_next_monday
 
 SIGN_IN = {
     "coordinator": ("ca@example.org", "coord-pass"),
@@ -546,3 +546,22 @@ def test_a_coordinator_lists_organisations_without_their_pages(client, team_worl
     assert "Luohu Youth Volunteers" in page and "Port Friends" in page
     assert "/console/organisations/" not in page
     assert 'action="/console/organisations"' not in page  # no form for a new one
+
+
+def test_the_team_page_lists_its_adopted_seats_still_open(client, session, team_world):
+    w = team_world
+    monday_nine = day_after_next_monday(0, 9)  # in the week after next: still reserved
+    add_shift(session, w.station_a, monday_nine, max_volunteers=3)
+    session.add(
+        Adoption(team_id=w.team_a.id, station_id=w.station_a.id, weekdays=[1], start="08:00",
+                 end="12:00", seats=2)
+    )  # fmt: skip
+    session.commit()
+    sign_in(client, *SIGN_IN["coordinator"])
+    page = client.get(f"/console/teams/{w.team_a.id}", params={"lang": "en"}).text
+    section = re.search(r'id="open-seats".*?</section>', page, re.S)[0]
+    assert f"{monday_nine.date().isoformat()} Mon" in section and "09:00–13:00" in section
+    assert "Luohu U-station" in section and "2 / 2" in section
+    assert "Kept for members until" in section
+    other = client.get(f"/console/teams/{w.team_b.id}", params={"lang": "en"}).text
+    assert "No adopted seat is waiting for a member." in other
