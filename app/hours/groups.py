@@ -50,9 +50,9 @@ def organisation_report(
     unknown = NotFound(f"Organisation {organisation_id} not found.")
     if organisation is None:
         raise unknown
-    query = select(Team).where(Team.organisation_id == organisation.id)
     if account.role == Role.org_admin and account.organisation_id != organisation.id:
         raise unknown
+    query = select(Team).where(Team.organisation_id == organisation.id)
     if account.role == Role.coordinator:
         shared = set(organisation.district_ids) & set(account.district_ids)
         if not shared:

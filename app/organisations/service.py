@@ -131,8 +131,3 @@ def add_organisation_admin(
     admin.organisation_id = organisation.id
     session.flush()
     return admin
-
-
-def organisation_district_ids(session: Session, organisation_id: int) -> set[int]:
-    organisation = session.get(Organisation, organisation_id)
-    return set(organisation.district_ids) if organisation is not None else set()
