@@ -50,10 +50,12 @@ from app.volunteers.router import router as volunteers_router
 from app.web.admin import router as console_admin_router
 from app.web.console import router as console_router
 from app.web.hours import router as console_hours_router
+from app.web.organisations import router as console_organisations_router
 from app.web.rosters import router as console_rosters_router
 from app.web.servicemap import router as console_map_router
 from app.web.stations import LEAFLET_STATIC
 from app.web.stations import router as console_stations_router
+from app.web.teams import router as console_teams_router
 from app.web.volunteer_app import routers as volunteer_app_routers
 from app.web.volunteers import router as console_volunteers_router
 from app.webhooks.router import router as webhooks_router
@@ -185,6 +187,8 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
         console_volunteers_router,
         console_hours_router,
         console_admin_router,
+        console_teams_router,
+        console_organisations_router,
         *volunteer_app_routers,
     ):
         app.include_router(router)

@@ -17,7 +17,7 @@ from app.accounts.models import Account, Role
 from app.deps import SessionDep
 from app.districts import service as district_service
 from app.districts.models import District
-from app.errors import NotAuthenticated, NotPermitted
+from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.hours import service as hours_service
 from app.kiosks.ratelimit import RateLimited, client_ip, limit_sign_in
 from app.rosters import circle
@@ -29,11 +29,15 @@ from app.web import session as web_session
 from app.web.pages import PageRoute, gettext_for, redirect, render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
-CONSOLE_ROLES = (Role.admin, Role.coordinator)
+# Who signs in here. An organisation's admin sees its teams and organisation only
+# (app/web/teams.py, organisations.py); the districts' pages are the office's.
+CONSOLE_ROLES = (Role.admin, Role.coordinator, Role.org_admin)
+OFFICE_ROLES = (Role.admin, Role.coordinator)
 
 
-def console_account(request: Request, session: SessionDep) -> Account:
-    """The signed-in admin or coordinator; anyone else goes to the sign-in form."""
+def any_console_account(request: Request, session: SessionDep) -> Account:
+    """The signed-in admin, coordinator or organisation admin; anyone else goes to the
+    sign-in form (or, signed in as a volunteer, is refused)."""
     account = web_session.signed_in_account(session, request)
     if account is None:
         raise NotAuthenticated()
@@ -43,6 +47,16 @@ def console_account(request: Request, session: SessionDep) -> Account:
     return account
 
 
+def console_account(request: Request, session: SessionDep) -> Account:
+    """The signed-in admin or coordinator: the districts' pages."""
+    account = any_console_account(request, session)
+    if account.role not in OFFICE_ROLES:
+        _ = gettext_for(request)
+        raise NotPermitted(_("This page is for the district offices; use Teams and Organisation."))
+    return account
+
+
+AnyConsoleAccount = Annotated[Account, Depends(any_console_account)]
 ConsoleAccount = Annotated[Account, Depends(console_account)]
 
 
@@ -166,10 +180,14 @@ def current_roster(
 def dashboard(
     request: Request,
     session: SessionDep,
-    account: ConsoleAccount,
+    account: AnyConsoleAccount,
     district: int | None = None,
     week: str | None = None,
 ):
+    if account.role == Role.org_admin:  # an organisation's admin starts at its page
+        if account.organisation_id is None:
+            raise NotFound("This organisation admin has no organisation.")
+        return redirect(f"/console/organisations/{account.organisation_id}")
     districts = visible_districts(session, account)
     today = datetime.now(ZoneInfo(get_settings().default_timezone)).date()
     weeks = week_choices(today)

@@ -335,8 +335,11 @@ def _station_page(
     shift_errors: Errors | None = None,
     kiosk: dict[str, str] | None = None,
     kiosk_errors: Errors | None = None,
+    adoptions: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
+    from app.web.teams import adoption_section  # a late import: teams.py imports this module
+
     _ = gettext_for(request)
     templates = station_service.list_templates(session, account, station.id, ALL).items
     now = utcnow()
@@ -397,6 +400,8 @@ def _station_page(
         "kiosk_errors": kiosk_errors or {},
         "points": map_points([station]),
     } | map_context()
+    # The teams' adopted seats here, and the form for another (app/web/teams.py).
+    context |= adoptions or adoption_section(request, session, account, station)
     return with_map(render(request, "console/stations/detail.html", context, status))
 
 
