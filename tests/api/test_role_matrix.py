@@ -702,10 +702,10 @@ TEAM_CALLS = {
         COORDINATOR_A(204),
     ),
     # those who oversee team A (its lead puts himself on the seat); any other: 404
-    "GET /teams/{team_id}/open-seats": Call(
+    "GET /teams/{id}/open-seats": Call(
         "GET", lambda w: f"/api/v1/teams/{w.team.id}/open-seats", OVERSEE_TEAM_A(200)
     ),
-    "POST /teams/{team_id}/assignments": Call(
+    "POST /teams/{id}/assignments": Call(
         "POST",
         lambda w: f"/api/v1/teams/{w.team.id}/assignments",
         OVERSEE_TEAM_A(201),
