@@ -1,0 +1,268 @@
+"""GET /rosters/{id}/recruitment: whom to recruit to fill a roster's open seats.
+
+The district: station A-1 and A-2 a few minutes apart, A-3 far from both. Saturday
+08:00-12:00 at A-1 needs four (one with lang:en), Saturday 13:00-17:00 at A-2 three,
+Sunday 09:00-13:00 at A-3 three (one with lang:yue). The world's two volunteers of
+district A can be everywhere, so four seats stay open: two at A-1, one at A-2, the
+Cantonese seat at A-3.
+"""
+
+import csv
+import io
+
+import pytest
+
+from app.rosters import recruitment
+from app.stations.models import Station
+from tests.api.conftest import STRONG_PASSWORD, assert_problem
+from tests.api.test_rosters import WEEK, request
+
+RECRUITMENT = "/api/v1/rosters/{id}/recruitment"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test's database starts from the same ids: advice kept from another test's
+    roster of the same id and inputs would be right, but a test must find its own."""
+    recruitment._cache.clear()
+    yield
+    recruitment._cache.clear()
+
+
+def template(client, headers, station_id, weekday, start, end, people, skills=()):
+    client.post(
+        f"/api/v1/stations/{station_id}/shift-templates",
+        headers=headers,
+        json={
+            "weekdays": [weekday],
+            "start": start,
+            "end": end,
+            "min_volunteers": people,
+            "max_volunteers": people,
+            "skill_requirements": [{"skill": k, "count": 1} for k in skills],
+            "priority": 3,
+        },  # fmt: skip
+    ).raise_for_status()
+
+
+@pytest.fixture
+def short_district(client, session, world):
+    a1 = world.station_a
+    a2 = Station(
+        district_id=world.district_a.id, code="A-2", name="Dongmen U-station", kind="community",
+        address="3 Dongmen Rd", lat=22.55, lon=114.12, timezone="Asia/Shanghai",
+    )  # fmt: skip
+    a3 = Station(
+        district_id=world.district_a.id, code="A-3", name="Shatoujiao Port", kind="port",
+        address="4 Shatoujiao Rd", lat=22.60, lon=114.25, timezone="Asia/Shanghai",
+    )  # fmt: skip
+    session.add_all([a2, a3])
+    session.commit()
+    coordinator = world["coordinator"].headers
+    template(client, coordinator, a1.id, 6, "08:00", "12:00", 4, ["lang:en"])
+    template(client, coordinator, a2.id, 6, "13:00", "17:00", 3)
+    template(client, coordinator, a3.id, 7, "09:00", "13:00", 3, ["lang:yue"])
+    world.stations = {"A-1": a1, "A-2": a2, "A-3": a3}
+    return world
+
+
+def solved_roster(client, run_jobs, world) -> int:
+    roster = request(client, world["coordinator"].headers, world.district_a.id).json()
+    assert run_jobs() == [roster["id"]]
+    return roster["id"]
+
+
+def missing_seats(client, headers, roster_id) -> int:
+    unfilled = client.get(f"/api/v1/rosters/{roster_id}/unfilled", headers=headers).json()
+    return sum(max(u["missing"], sum(u["missing_skills"].values())) for u in unfilled)
+
+
+def test_the_advice_names_profiles_that_fill_the_open_seats(client, run_jobs, short_district):
+    w = short_district
+    coordinator = w["coordinator"].headers
+    roster_id = solved_roster(client, run_jobs, w)
+    response = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator)
+    assert response.status_code == 200, response.text
+    advice = response.json()
+    assert advice["open_seats"] == missing_seats(client, coordinator, roster_id) == 4
+    assert advice["seats_filled"] == 4
+    # One recruit takes Saturday at A-1 and then A-2 (minutes apart), one more A-1's
+    # other seat, and a Cantonese speaker near A-3 the Sunday seat: three, no fewer.
+    assert advice["volunteers_needed"] == 3
+    assert advice["solver_status"] == "OPTIMAL"
+    profiles = advice["profiles"]
+    assert sum(p["volunteers_needed"] for p in profiles) == 3
+    assert sum(p["seats_filled"] for p in profiles) == 4
+    sunday = [p for p in profiles if p["weekday"] == 7]
+    assert len(sunday) == 1
+    assert sunday[0] | {"skills": sorted(sunday[0]["skills"])} == {
+        "skills": ["lang:yue"], "weekday": 7, "start": "09:00", "end": "13:00",
+        "ends_next_day": False, "near_station_id": w.stations["A-3"].id,
+        "near_station_code": "A-3", "near_station_name": "Shatoujiao Port",
+        "volunteers_needed": 1, "seats_filled": 1,
+    }  # fmt: skip
+    saturday = [p for p in profiles if p["weekday"] == 6]
+    assert {p["near_station_code"] for p in saturday} <= {"A-1", "A-2"}
+    assert any(p["start"] == "08:00" and p["end"] == "17:00" for p in saturday)
+    assert all(p["skills"] == [] for p in saturday)  # the lang:en seat is held already
+
+
+def test_volunteers_recruited_as_advised_fill_the_promised_seats(client, run_jobs, short_district):
+    """The honesty of the advice through the API: register one volunteer per advised
+    recruit (home at the station, the profile's skills and hours), solve again, and
+    the promised seats are filled."""
+    w = short_district
+    coordinator = w["coordinator"].headers
+    roster_id = solved_roster(client, run_jobs, w)
+    advice = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator).json()
+    before = missing_seats(client, coordinator, roster_id)
+    stations = {s.id: s for s in w.stations.values()}
+    for i, profile in enumerate(advice["profiles"]):
+        home = stations[profile["near_station_id"]]
+        for n in range(profile["volunteers_needed"]):
+            created = client.post(
+                "/api/v1/volunteers",
+                json={
+                    "name": f"Recruit {i}-{n}",
+                    "phone": f"1370000{i:02d}{n:02d}",
+                    "password": STRONG_PASSWORD,
+                    "skills": profile["skills"],
+                    "home": {"lat": home.lat, "lon": home.lon},
+                    "district_id": w.district_a.id,
+                    "accept_privacy_notice": True,
+                },  # fmt: skip
+            )
+            assert created.status_code == 201, created.text
+            client.put(
+                f"/api/v1/volunteers/{created.json()['id']}/availability",
+                headers=coordinator,
+                json={"weekly": windows(profile)},
+            ).raise_for_status()
+    again = solved_roster(client, run_jobs, w)
+    after = missing_seats(client, coordinator, again)
+    assert before - after >= advice["seats_filled"] == 4
+    assert after == 0
+    nothing_left = client.get(RECRUITMENT.format(id=again), headers=coordinator).json()
+    assert nothing_left["open_seats"] == 0 and nothing_left["profiles"] == []
+
+
+def windows(profile: dict) -> list[dict]:
+    """The profile's hours as weekly windows (two when they run past midnight)."""
+    if not profile["ends_next_day"]:
+        return [{"weekday": profile["weekday"], "start": profile["start"], "end": profile["end"]}]
+    return [
+        {"weekday": profile["weekday"], "start": profile["start"], "end": "24:00"},
+        {"weekday": profile["weekday"] % 7 + 1, "start": "00:00", "end": profile["end"]},
+    ]
+
+
+def test_the_advice_is_kept_per_roster_version(client, run_jobs, short_district, monkeypatch):
+    """A second read of an unchanged roster does not search again; a removed duty
+    changes the roster, and the next read advises on the new one."""
+    w = short_district
+    coordinator = w["coordinator"].headers
+    roster_id = solved_roster(client, run_jobs, w)
+    searches = []
+    advise = recruitment.solver.advise
+    monkeypatch.setattr(
+        recruitment.solver, "advise", lambda *a, **k: searches.append(1) or advise(*a, **k)
+    )
+    first = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator).json()
+    second = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator).json()
+    assert first == second and len(searches) == 1
+    duties = client.get(f"/api/v1/rosters/{roster_id}/assignments", headers=coordinator).json()
+    client.delete(
+        f"/api/v1/rosters/{roster_id}/assignments/{duties[0]['id']}", headers=coordinator
+    ).raise_for_status()
+    third = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator).json()
+    assert len(searches) == 2
+    assert third["open_seats"] == first["open_seats"] + 1
+    assert third["seats_filled"] == first["seats_filled"] + 1
+
+
+def test_csv_for_a_recruitment_drive(client, run_jobs, short_district):
+    w = short_district
+    coordinator = w["coordinator"].headers
+    roster_id = solved_roster(client, run_jobs, w)
+    advice = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator).json()
+    response = client.get(
+        RECRUITMENT.format(id=roster_id), headers=coordinator, params={"format": "csv"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == len(advice["profiles"])
+    for row, profile in zip(rows, advice["profiles"], strict=True):
+        assert row["weekday"] == str(profile["weekday"])
+        assert (row["start"], row["end"]) == (profile["start"], profile["end"])
+        assert row["skills"] == ";".join(profile["skills"])
+        assert row["near_station_code"] == profile["near_station_code"]
+        assert int(row["volunteers_needed"]) == profile["volunteers_needed"]
+        assert int(row["seats_filled"]) == profile["seats_filled"]
+    bad = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator, params={"format": "x"})
+    assert_problem(bad, 422)
+
+
+def test_a_station_name_like_a_formula_is_text_in_the_csv(
+    client, session, run_jobs, short_district
+):
+    w = short_district
+    w.stations["A-3"].name = "=HYPERLINK(1)"
+    session.commit()
+    roster_id = solved_roster(client, run_jobs, w)
+    response = client.get(
+        RECRUITMENT.format(id=roster_id),
+        headers=w["coordinator"].headers,
+        params={"format": "csv"},
+    )
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert "'=HYPERLINK(1)" in {r["near_station_name"] for r in rows}
+
+
+def test_no_advice_before_the_roster_is_solved(client, run_jobs, short_district):
+    w = short_district
+    coordinator = w["coordinator"].headers
+    queued = request(client, coordinator, w.district_a.id).json()
+    body = assert_problem(client.get(RECRUITMENT.format(id=queued["id"]), headers=coordinator), 409)
+    assert "queued" in body["detail"]
+    run_jobs()
+    assert client.get(RECRUITMENT.format(id=queued["id"]), headers=coordinator).status_code == 200
+
+
+def test_a_failed_roster_has_no_advice(client, session, short_district):
+    from app.rosters.models import Roster
+
+    failed = Roster(
+        district_id=short_district.district_a.id, week=WEEK, status="failed", time_limit_seconds=1
+    )
+    session.add(failed)
+    session.commit()
+    headers = short_district["coordinator"].headers
+    assert_problem(client.get(RECRUITMENT.format(id=failed.id), headers=headers), 409)
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 401),
+        ("volunteer", 403),
+        ("other_volunteer", 403),
+        ("coordinator", 200),
+        ("other_coordinator", 404),
+        ("admin", 200),
+    ],
+)
+def test_who_may_read_the_advice(client, run_jobs, short_district, role, status):
+    w = short_district
+    roster_id = solved_roster(client, run_jobs, w)
+    for params in ({}, {"format": "csv"}):
+        response = client.get(RECRUITMENT.format(id=roster_id), headers=w[role].headers,
+                              params=params)  # fmt: skip
+        assert response.status_code == status, response.text
+        if status >= 400:
+            assert_problem(response, status)
+            # Nothing of the roster's district shows to those outside it.
+            assert "A-1" not in response.text and "Shatoujiao" not in response.text
+    unknown = client.get(RECRUITMENT.format(id=roster_id + 1000), headers=w[role].headers)
+    assert unknown.status_code == (status if status >= 400 else 404)
