@@ -9,12 +9,15 @@ Cantonese seat at A-3.
 
 import csv
 import io
+import re
 
 import pytest
 
 from app.rosters import recruitment
 from app.stations.models import Station
 from tests.api.conftest import STRONG_PASSWORD, assert_problem
+from tests.api.test_console import sign_in
+from tests.api.test_console_map import MAP, map_data
 from tests.api.test_rosters import WEEK, request
 
 RECRUITMENT = "/api/v1/rosters/{id}/recruitment"
@@ -266,3 +269,79 @@ def test_who_may_read_the_advice(client, run_jobs, short_district, role, status)
             assert "A-1" not in response.text and "Shatoujiao" not in response.text
     unknown = client.get(RECRUITMENT.format(id=roster_id + 1000), headers=w[role].headers)
     assert unknown.status_code == (status if status >= 400 else 404)
+
+
+# -- the console: the roster page's section, its CSV, the map's "where to recruit" -----
+
+
+def test_the_roster_page_tells_the_advice_in_sentences(client, run_jobs, short_district):
+    w = short_district
+    roster_id = solved_roster(client, run_jobs, w)
+    sign_in(client)
+    page = client.get(f"/console/rosters/{roster_id}", params={"lang": "en"})
+    assert page.status_code == 200, page.text
+    section = re.search(r'<section class="card recruitment".*?</section>', page.text, re.S)[0]
+    assert "Recruiting 3 volunteers as below fills 4 of the 4 open seats." in section
+    assert (
+        "1 volunteer with lang:yue, Sundays 09:00–13:00, within 15 min of A-3 Shatoujiao Port "
+        "fills 1 of the 4 open seats." in section
+    )
+    assert section.count("<li>") == len(
+        client.get(RECRUITMENT.format(id=roster_id), headers=w["coordinator"].headers).json()[
+            "profiles"
+        ]
+    )
+    assert f'href="/console/rosters/{roster_id}/recruitment.csv"' in section
+    assert f'href="/console/map?roster={roster_id}"' in section
+    chinese = client.get(f"/console/rosters/{roster_id}", params={"lang": "zh"}).text
+    assert "按下列条件招募 3 名志愿者，可填补 4 个空缺中的 4 个。" in chinese
+    assert "1 名具备 lang:yue 技能的志愿者（每周日 09:00–13:00" in chinese
+    csv_page = client.get(f"/console/rosters/{roster_id}/recruitment.csv")
+    assert csv_page.status_code == 200 and csv_page.headers["content-type"].startswith("text/csv")
+    assert len(list(csv.DictReader(io.StringIO(csv_page.text)))) == section.count("<li>")
+
+
+def test_a_roster_without_a_solution_shows_no_section(client, run_jobs, short_district):
+    w = short_district
+    queued = request(client, w["coordinator"].headers, w.district_a.id).json()
+    sign_in(client)
+    page = client.get(f"/console/rosters/{queued['id']}", params={"lang": "en"})
+    assert page.status_code == 200 and 'id="recruitment"' not in page.text
+    assert client.get(f"/console/rosters/{queued['id']}/recruitment.csv").status_code == 409
+
+
+def test_the_map_marks_where_to_recruit(client, run_jobs, short_district):
+    w = short_district
+    roster_id = solved_roster(client, run_jobs, w)
+    sign_in(client)
+    plain = client.get(MAP, params={"lang": "en"})
+    assert map_data(plain.text)["recruit"] == [] and "Where to recruit</h2>" not in plain.text
+    assert f'<option value="{roster_id}"' in plain.text  # the roster to choose
+    page = client.get(MAP, params={"lang": "en", "roster": roster_id})
+    assert page.status_code == 200, page.text
+    marks = {m["code"]: m for m in map_data(page.text)["recruit"]}
+    assert set(marks) <= {"A-1", "A-2", "A-3"} and "A-3" in marks
+    assert sum(m["volunteers"] for m in marks.values()) == 3
+    assert sum(m["seats"] for m in marks.values()) == 4
+    assert marks["A-3"]["label"] == "A-3 · to recruit: 1 · seats they fill: 1"
+    assert "Recruiting 3 volunteers as below fills 4 of the 4 open seats." in page.text
+
+
+def test_the_console_advice_for_every_role(client, run_jobs, short_district):
+    w = short_district
+    roster_id = solved_roster(client, run_jobs, w)
+    paths = [f"/console/rosters/{roster_id}/recruitment.csv", f"{MAP}?roster={roster_id}"]
+    for path in paths:  # anonymous: to the sign-in page
+        response = client.get(path, follow_redirects=False)
+        assert response.headers["location"].startswith("/console/login")
+    for role in ("volunteer", "other_volunteer"):
+        client.cookies.set("uroster_session", w[role].token)
+        assert [client.get(p, follow_redirects=False).status_code for p in paths] == [403, 403]
+        client.cookies.clear()
+    sign_in(client, "cb@example.org")
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 404 and "A-3" not in response.text
+    client.cookies.clear()
+    sign_in(client, "admin@example.org", "admin-pass")
+    assert [client.get(p).status_code for p in paths] == [200, 200]
