@@ -612,8 +612,16 @@ def profile_sentence(
 
 def recruitment_panel(advice: recruitment.RecruitmentRead, _: Any) -> dict[str, Any]:
     """The advice as the pages tell it: a summary and one sentence per profile."""
+    # OPTIMAL: the fewest recruits, proven; FEASIBLE: good advice, the time limit came
+    # first; otherwise the search of some weekday found nothing in time, which says
+    # nothing about whether recruits could fill its seats.
+    complete = advice.solver_status in ("OPTIMAL", "FEASIBLE")
     if not advice.open_seats:
         summary = _("Every seat is filled: there is no one to recruit for this roster.")
+    elif not advice.profiles and not complete:
+        summary = _(
+            "The search found no advice for the {open} open seats within its time limit."
+        ).format(open=advice.open_seats)
     elif not advice.profiles:
         summary = _(
             "No recruit living within the service circle could fill any of the {open} open "
@@ -627,6 +635,7 @@ def recruitment_panel(advice: recruitment.RecruitmentRead, _: Any) -> dict[str, 
         "advice": advice,
         "summary": summary,
         "proven": advice.solver_status == "OPTIMAL",
+        "complete": complete,
         "sentences": [
             profile_sentence(p, advice.open_seats, advice.circle_minutes, _)
             for p in advice.profiles

@@ -345,3 +345,34 @@ def test_the_console_advice_for_every_role(client, run_jobs, short_district):
     client.cookies.clear()
     sign_in(client, "admin@example.org", "admin-pass")
     assert [client.get(p).status_code for p in paths] == [200, 200]
+
+
+def test_advice_cut_short_by_the_time_limit_does_not_claim_that_no_one_could_help():
+    """A weekday's search that found nothing in time says so, instead of "no recruit
+    could fill" (which only a finished search may say); a next-day end is named."""
+    from app.web.rosters import recruitment_panel
+
+    def advice(status: str, profiles: list) -> recruitment.RecruitmentRead:
+        return recruitment.RecruitmentRead(
+            roster_id=1, open_seats=5, volunteers_needed=sum(p.volunteers_needed for p in profiles),
+            seats_filled=sum(p.seats_filled for p in profiles), profiles=profiles,
+            circle_minutes=15, solver_status=status, solve_seconds=10.0,
+        )  # fmt: skip
+
+    night = recruitment.ProfileRead(
+        skills=["lang:en"], weekday=6, start="22:00", end="06:00", ends_next_day=True,
+        near_station_id=1, near_station_code="P-1", near_station_name="Port",
+        volunteers_needed=2, seats_filled=2,
+    )  # fmt: skip
+    same = lambda text: text  # noqa: E731  (English: the messages are English already)
+    assert (
+        "found no advice for the 5 open seats within its time limit"
+        in (recruitment_panel(advice("UNKNOWN", []), same)["summary"])
+    )
+    assert "No recruit" in recruitment_panel(advice("OPTIMAL", []), same)["summary"]
+    cut = recruitment_panel(advice("UNKNOWN", [night]), same)
+    assert not cut["complete"] and cut["sentences"] == [
+        "2 volunteers with lang:en, Saturdays 22:00–06:00 the next day, within 15 min of "
+        "P-1 Port fill 2 of the 5 open seats."
+    ]
+    assert recruitment_panel(advice("FEASIBLE", [night]), same)["complete"]
