@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.deps import SessionDep
 from app.districts import service as district_service
+from app.errors import NotFound
 from app.rosters import circle as circle_service
 from app.rosters import recruitment
 from app.rosters import service as roster_service
@@ -34,14 +35,19 @@ def service_map(
     session: SessionDep,
     account: ConsoleAccount,
     district: int | None = None,
-    roster: int | None = None,
+    roster: str | None = None,
 ):
     districts = visible_districts(session, account)
     context: dict = {"account": account, "districts": districts, **map_context()}
     if not districts:
         return render(request, "console/servicemap.html", context)
     # A roster chosen for its recruitment advice names its district (404 outside scope).
-    chosen_roster = roster_service.get_roster(session, account, roster) if roster else None
+    # The form's "no roster" sends an empty value.
+    chosen_roster = None
+    if roster:
+        if not roster.isdigit() or len(roster) > 18:
+            raise NotFound(f"Roster {roster[:20]!r} not found.")
+        chosen_roster = roster_service.get_roster(session, account, int(roster))
     if chosen_roster is not None:
         district = chosen_roster.district_id
     chosen = (

@@ -376,3 +376,12 @@ def test_advice_cut_short_by_the_time_limit_does_not_claim_that_no_one_could_hel
         "P-1 Port fill 2 of the 5 open seats."
     ]
     assert recruitment_panel(advice("FEASIBLE", [night]), same)["complete"]
+
+
+def test_the_maps_roster_choice_takes_none_and_refuses_junk(client, run_jobs, short_district):
+    solved_roster(client, run_jobs, short_district)
+    sign_in(client)
+    none = client.get(MAP, params={"lang": "en", "roster": ""})
+    assert none.status_code == 200 and map_data(none.text)["recruit"] == []
+    for junk in ("x", "-1", "1" * 40):
+        assert client.get(MAP, params={"roster": junk}).status_code == 404
