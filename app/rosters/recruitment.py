@@ -14,7 +14,10 @@ the travel between stations), and a page view or API call over an unchanged rost
 reads the kept advice. A sign-up, a cancellation or a volunteer's new availability
 changes the problem, hence the key, and the next read advises afresh. The cache lives
 in the process (each API process advises once per version): a search of a few
-seconds once per change is cheap next to a schema for it.
+seconds once per change is cheap next to a schema for it. The API waits for the
+search; the roster page does not (`ready_advice` starts it in a thread and the page
+fetches the section when it is done), so an edit's redirect back to the page stays
+quick.
 """
 
 import csv
@@ -22,9 +25,10 @@ import dataclasses
 import hashlib
 import io
 import json
+import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -101,7 +105,12 @@ class _Cache:
             with self.lock:
                 if key in self.kept:
                     return self.kept[key]
-            advice = make()
+            try:
+                advice = make()
+            except BaseException:
+                with self.lock:
+                    self.searching.pop(key, None)
+                raise
             with self.lock:
                 self.kept[key] = advice
                 while len(self.kept) > self.size:
@@ -109,12 +118,31 @@ class _Cache:
                 self.searching.pop(key, None)
             return advice
 
+    def start(self, key: str, make: Any) -> None:
+        """Searches in a thread of its own unless the key is kept or being searched."""
+        with self.lock:
+            if key in self.kept or key in self.searching:
+                return
+            self.searching[key] = threading.Lock()
+        threading.Thread(target=self._search, args=(key, make), daemon=True).start()
+
+    def _search(self, key: str, make: Any) -> None:
+        try:
+            self.get_or_make(key, make)
+        except Exception:  # a bug in the search: logged; the next read tries again
+            log.exception("recruitment advice failed")
+
+    def peek(self, key: str) -> solver.Advice | None:
+        with self.lock:
+            return self.kept.get(key)
+
     def clear(self) -> None:
         with self.lock:
             self.kept.clear()
 
 
 _cache = _Cache(CACHED_ADVICES)
+log = logging.getLogger("uroster.recruitment")
 
 
 def roster_advice(session: Session, account: Account, roster_id: int) -> RecruitmentRead:
@@ -125,6 +153,26 @@ def roster_advice(session: Session, account: Account, roster_id: int) -> Recruit
 
 
 def advice_for(session: Session, roster: Roster) -> RecruitmentRead:
+    """The roster's advice, searched now unless kept (409 without a solution)."""
+    key, search, stations = _search_for(session, roster)
+    return _read(session, roster, _cache.get_or_make(key, search), stations)
+
+
+def ready_advice(session: Session, roster: Roster) -> RecruitmentRead | None:
+    """The roster's advice if kept; else None, and the search starts in a thread."""
+    key, search, stations = _search_for(session, roster)
+    advice = _cache.peek(key)
+    if advice is None:
+        _cache.start(key, search)
+        return None
+    return _read(session, roster, advice, stations)
+
+
+def _search_for(
+    session: Session, roster: Roster
+) -> tuple[str, Callable[[], solver.Advice], dict[int, Station]]:
+    """The roster version's cache key, the search that advises on it (it reads no
+    database, so a thread may run it), and the week's stations by id."""
     if roster.status not in SOLVED:
         raise Conflict(
             f"The roster is {roster.status}: recruitment advice needs a solved roster.",
@@ -144,7 +192,7 @@ def advice_for(session: Session, roster: Roster) -> RecruitmentRead:
     stations = {s.station_id: s.station for s in shifts}
     travel = station_travel(stations.values(), settings.travel_speed_kmh)
     circle = settings.default_max_travel_minutes
-    key = _digest(roster.id, problem, held, travel, circle)
+    like = template_volunteer(settings)
 
     def search() -> solver.Advice:
         return solver.advise(
@@ -152,13 +200,18 @@ def advice_for(session: Session, roster: Roster) -> RecruitmentRead:
             _as_solution(held),
             station_travel=travel,
             circle_minutes=circle,
-            like=template_volunteer(settings),
+            like=like,
             time_limit_seconds=ADVICE_SECONDS,
             seed=0,
             workers=settings.solver_workers,
         )
 
-    advice = _cache.get_or_make(key, search)
+    return _digest(roster.id, problem, held, travel, circle, like), search, stations
+
+
+def _read(
+    session: Session, roster: Roster, advice: solver.Advice, stations: dict[int, Station]
+) -> RecruitmentRead:
     named = _stations(session, {p.near_station for p in advice.profiles}, stations)
     return RecruitmentRead(
         roster_id=roster.id,
@@ -166,7 +219,7 @@ def advice_for(session: Session, roster: Roster) -> RecruitmentRead:
         volunteers_needed=advice.volunteers_needed,
         seats_filled=advice.seats_filled,
         profiles=[_view(p, named[int(p.near_station)]) for p in advice.profiles],
-        circle_minutes=circle,
+        circle_minutes=advice.circle_minutes,
         solver_status=advice.status,
         solve_seconds=round(advice.wall_seconds, 3),
     )

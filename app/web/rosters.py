@@ -372,7 +372,11 @@ def _roster_page(
             "cover": _cover_panel(session, seat.shift, _),
         }
     if not running and roster.status in recruitment.SOLVED:
-        context["recruitment"] = recruitment_panel(recruitment.advice_for(session, roster), _)
+        # Kept advice at once; else the search starts and the page's script fetches the
+        # section when it is done (recruitment.js), so that the page never waits for it.
+        ready = recruitment.ready_advice(session, roster)
+        context["recruitment"] = recruitment_panel(ready, _) if ready else {"pending": True}
+        context["advice_seconds"] = recruitment.ADVICE_SECONDS
     return render(request, "console/rosters/roster.html", context, status)
 
 
@@ -641,6 +645,26 @@ def recruitment_panel(advice: recruitment.RecruitmentRead, _: Any) -> dict[str, 
             for p in advice.profiles
         ],
     }
+
+
+@router.get("/rosters/{roster_id}/recruitment")
+def recruitment_section(
+    request: Request, session: SessionDep, account: ConsoleAccount, roster_id: int
+):
+    """The roster page's recruitment section on its own, for the page's script: 200
+    with the advice once it is kept, 202 while the search runs (which this starts)."""
+    roster = roster_service.get_roster(session, account, roster_id)
+    ready = recruitment.ready_advice(session, roster)
+    context = {
+        "roster": roster,
+        "recruitment": recruitment_panel(ready, gettext_for(request))
+        if ready
+        else {"pending": True},
+        "advice_seconds": recruitment.ADVICE_SECONDS,
+    }
+    response = render(request, "console/rosters/recruitment.html", context, 200 if ready else 202)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/rosters/{roster_id}/recruitment.csv")
