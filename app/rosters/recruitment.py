@@ -21,15 +21,13 @@ quick.
 """
 
 import csv
-import dataclasses
 import hashlib
 import io
-import json
 import logging
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
@@ -322,30 +320,11 @@ def _view(profile: solver.Profile, station: Station) -> ProfileRead:
 # -- the cache key ---------------------------------------------------------------------
 
 
-def _canonical(value: Any) -> Any:
-    """A JSON-able form of the solver's inputs that does not depend on the order of
-    sets and mappings: equal inputs, equal text."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__] + [
-            _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)
-        ]
-    if isinstance(value, Mapping):
-        items = [[_canonical(k), _canonical(v)] for k, v in value.items()]
-        return sorted(items, key=lambda kv: json.dumps(kv[0]))
-    if isinstance(value, set | frozenset):
-        return sorted((_canonical(v) for v in value), key=json.dumps)
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tzinfo):
-        return str(value)
-    return value
-
-
 def _digest(roster_id: int, *inputs: Any) -> str:
-    text = json.dumps([roster_id, _canonical(inputs)], separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A digest of the search's inputs. Pickled: equal bytes are equal inputs, so a
+    kept advice is never taken for other inputs; equal inputs whose sets happen to
+    pickle in another order only cost a search again (a rare miss, never a wrong hit)."""
+    return hashlib.sha256(pickle.dumps((roster_id, inputs), protocol=5)).hexdigest()
 
 
 # -- the CSV for a recruitment drive -----------------------------------------------------
