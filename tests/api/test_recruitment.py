@@ -408,3 +408,40 @@ def test_the_maps_roster_choice_takes_none_and_refuses_junk(client, run_jobs, sh
     assert none.status_code == 200 and map_data(none.text)["recruit"] == []
     for junk in ("x", "-1", "1" * 40):
         assert client.get(MAP, params={"roster": junk}).status_code == 404
+
+
+def test_a_night_profile_runs_into_the_next_day_and_keeps_its_promise(client, run_jobs, world):
+    """A night shift's open seat: the profile ends the next morning, and a volunteer
+    available Saturday 22:00-24:00 and Sunday 00:00-06:00 (how the availability form
+    says it) fills it on a new solve."""
+    coordinator = world["coordinator"].headers
+    client.post(
+        f"/api/v1/stations/{world.station_a.id}/shift-templates",
+        headers=coordinator,
+        json={"weekdays": [6], "start": "22:00", "end": "06:00", "overnight": True,
+              "min_volunteers": 3, "max_volunteers": 3, "skill_requirements": [],
+              "priority": 3},
+    ).raise_for_status()  # fmt: skip
+    roster_id = solved_roster(client, run_jobs, world)
+    advice = client.get(RECRUITMENT.format(id=roster_id), headers=coordinator).json()
+    assert advice["open_seats"] == 1
+    [profile] = advice["profiles"]
+    assert (profile["weekday"], profile["start"], profile["end"]) == (6, "22:00", "06:00")
+    assert profile["ends_next_day"] and profile["volunteers_needed"] == 1
+    created = client.post(
+        "/api/v1/volunteers",
+        json={"name": "Night Owl", "phone": "13700009999", "password": STRONG_PASSWORD,
+              "home": {"lat": world.station_a.lat, "lon": world.station_a.lon},
+              "district_id": world.district_a.id, "accept_privacy_notice": True},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    client.put(
+        f"/api/v1/volunteers/{created.json()['id']}/availability",
+        headers=coordinator,
+        json={"weekly": windows(profile)},
+    ).raise_for_status()
+    again = solved_roster(client, run_jobs, world)
+    assert missing_seats(client, coordinator, again) == 0
+    sign_in(client)
+    text = client.get(f"/console/rosters/{roster_id}/recruitment.csv").text
+    assert "22:00,06:00,True" in text
