@@ -49,6 +49,9 @@ ADVICE_SECONDS = 10.0
 # Rosters that hold a solution: the others are still solving or failed.
 SOLVED = (RosterStatus.draft, RosterStatus.published, RosterStatus.superseded)
 CACHED_ADVICES = 64
+# Searches at a time in this process (each uses `solver_workers` threads): pages of many
+# rosters opened at once queue instead of taking every core from the roster solves.
+SEARCHES_AT_ONCE = 2
 
 
 class ProfileRead(BaseModel):
@@ -92,6 +95,7 @@ class _Cache:
         self.kept: OrderedDict[str, solver.Advice] = OrderedDict()
         self.lock = threading.Lock()
         self.searching: dict[str, threading.Lock] = {}
+        self.searches = threading.BoundedSemaphore(SEARCHES_AT_ONCE)
 
     def get_or_make(self, key: str, make: Any) -> solver.Advice:
         with self.lock:
@@ -104,7 +108,8 @@ class _Cache:
                 if key in self.kept:
                     return self.kept[key]
             try:
-                advice = make()
+                with self.searches:
+                    advice = make()
             except BaseException:
                 with self.lock:
                     self.searching.pop(key, None)
