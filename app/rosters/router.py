@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from app.cover import service as cover_service
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep
 from app.pagination import PageDep, PageRead
-from app.rosters import history, service
+from app.rosters import history, recruitment, service
 from app.rosters.models import Assignment, Roster
 from app.rosters.schemas import (
     AssignmentRead,
@@ -171,3 +171,28 @@ def remove_assignment(
     """Removes an assignment; the seat reopens."""
     service.remove_assignment(session, account, roster_id, assignment_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/rosters/{roster_id}/recruitment",
+    response_model=recruitment.RecruitmentRead,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def recruitment_advice(
+    session: SessionDep,
+    account: CoordinatorAccount,
+    roster_id: Id,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+):
+    """Whom to recruit: the fewest volunteer profiles (skills, weekday, hours, a station
+    they live near) that fill the most of the roster's open seats, as the solver's own
+    rules decide. 409 while the roster has no solution. `?format=csv`: one row per
+    profile, for a recruitment drive. The advice is kept per roster version."""
+    advice = recruitment.roster_advice(session, account, roster_id)
+    if format == "csv":
+        return Response(
+            recruitment.advice_csv(advice),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="recruitment-{roster_id}.csv"'},
+        )
+    return advice

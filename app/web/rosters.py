@@ -26,7 +26,7 @@ from app.deps import SessionDep
 from app.districts import service as district_service
 from app.duties.service import WITHDREW_REASON
 from app.errors import Conflict
-from app.rosters import history, mapping
+from app.rosters import history, mapping, recruitment
 from app.rosters import service as roster_service
 from app.rosters.models import Assignment, Roster, RosterStatus
 from app.rosters.schemas import HistoryItemRead, ManualAssignment, RosterRequest
@@ -371,6 +371,12 @@ def _roster_page(
             "chosen_volunteer": chosen_volunteer,
             "cover": _cover_panel(session, seat.shift, _),
         }
+    if not running and roster.status in recruitment.SOLVED:
+        # Kept advice at once; else the search starts and the page's script fetches the
+        # section when it is done (recruitment.js), so that the page never waits for it.
+        ready = recruitment.ready_advice(session, roster)
+        context["recruitment"] = recruitment_panel(ready, _) if ready else {"pending": True}
+        context["advice_seconds"] = recruitment.ADVICE_SECONDS
     return render(request, "console/rosters/roster.html", context, status)
 
 
@@ -553,3 +559,123 @@ def remove_assignment(
     check_csrf(request, csrf_token)
     roster_service.remove_assignment(session, account, roster_id, assignment_id)
     return redirect(_roster_url(roster_id, shift_id))
+
+
+# -- recruitment advice (app/rosters/recruitment) ---------------------------------------------
+
+WEEKDAYS_PLURAL = {
+    1: N_("Mondays"),
+    2: N_("Tuesdays"),
+    3: N_("Wednesdays"),
+    4: N_("Thursdays"),
+    5: N_("Fridays"),
+    6: N_("Saturdays"),
+    7: N_("Sundays"),
+}
+# One sentence per profile: one recruit or several, with skills or without.
+PROFILE_SENTENCES = {
+    (True, True): N_(
+        "1 volunteer with {skills}, {weekdays} {start}–{end}, within {minutes} min of "
+        "{station} fills {seats} of the {open} open seats."
+    ),
+    (True, False): N_(
+        "1 volunteer, {weekdays} {start}–{end}, within {minutes} min of {station} fills "
+        "{seats} of the {open} open seats."
+    ),
+    (False, True): N_(
+        "{n} volunteers with {skills}, {weekdays} {start}–{end}, within {minutes} min of "
+        "{station} fill {seats} of the {open} open seats."
+    ),
+    (False, False): N_(
+        "{n} volunteers, {weekdays} {start}–{end}, within {minutes} min of {station} fill "
+        "{seats} of the {open} open seats."
+    ),
+}
+
+
+def profile_sentence(
+    profile: recruitment.ProfileRead, open_seats: int, minutes: int, _: Any
+) -> str:
+    """ "3 volunteers with lang:en, Saturdays 08:00–12:00, within 15 min of LH-01 ..."."""
+    end = profile.end
+    if profile.ends_next_day:
+        end = _("{time} the next day").format(time=end)
+    sentence = PROFILE_SENTENCES[profile.volunteers_needed == 1, bool(profile.skills)]
+    return _(sentence).format(
+        n=profile.volunteers_needed,
+        skills=", ".join(profile.skills),
+        weekdays=_(WEEKDAYS_PLURAL[profile.weekday]),
+        start=profile.start,
+        end=end,
+        minutes=minutes,
+        station=f"{profile.near_station_code} {profile.near_station_name}",
+        seats=profile.seats_filled,
+        open=open_seats,
+    )
+
+
+def recruitment_panel(advice: recruitment.RecruitmentRead, _: Any) -> dict[str, Any]:
+    """The advice as the pages tell it: a summary and one sentence per profile."""
+    # OPTIMAL: the fewest recruits, proven; FEASIBLE: good advice, the time limit came
+    # first; otherwise the search of some weekday found nothing in time, which says
+    # nothing about whether recruits could fill its seats.
+    complete = advice.solver_status in ("OPTIMAL", "FEASIBLE")
+    if not advice.open_seats:
+        summary = _("Every seat is filled: there is no one to recruit for this roster.")
+    elif not advice.profiles and not complete:
+        summary = _(
+            "The search found no advice for the {open} open seats within its time limit."
+        ).format(open=advice.open_seats)
+    elif not advice.profiles:
+        summary = _(
+            "No recruit living within the service circle could fill any of the {open} open "
+            "seats under the hard rules."
+        ).format(open=advice.open_seats)
+    else:
+        summary = _(
+            "Recruiting {n} volunteers as below fills {seats} of the {open} open seats."
+        ).format(n=advice.volunteers_needed, seats=advice.seats_filled, open=advice.open_seats)
+    return {
+        "advice": advice,
+        "summary": summary,
+        "proven": advice.solver_status == "OPTIMAL",
+        "complete": complete,
+        "sentences": [
+            profile_sentence(p, advice.open_seats, advice.circle_minutes, _)
+            for p in advice.profiles
+        ],
+    }
+
+
+@router.get("/rosters/{roster_id}/recruitment")
+def recruitment_section(
+    request: Request, session: SessionDep, account: ConsoleAccount, roster_id: int
+):
+    """The roster page's recruitment section on its own, for the page's script: 200
+    with the advice once it is kept, 202 while the search runs (which this starts)."""
+    roster = roster_service.get_roster(session, account, roster_id)
+    ready = recruitment.ready_advice(session, roster)
+    context = {
+        "roster": roster,
+        "recruitment": recruitment_panel(ready, gettext_for(request))
+        if ready
+        else {"pending": True},
+        "advice_seconds": recruitment.ADVICE_SECONDS,
+    }
+    response = render(request, "console/rosters/recruitment.html", context, 200 if ready else 202)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/rosters/{roster_id}/recruitment.csv")
+def recruitment_csv(session: SessionDep, account: ConsoleAccount, roster_id: int):
+    """The API's recruitment CSV, read with the console's session."""
+    advice = recruitment.roster_advice(session, account, roster_id)
+    return Response(
+        recruitment.advice_csv(advice),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="recruitment-{roster_id}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -511,6 +511,16 @@ CALLS = {
     "GET /webhooks/{id}/deliveries": Call(
         "GET", lambda w: f"/api/v1/webhooks/{w.webhook_id}/deliveries", ADMIN_ONLY(200)
     ),
+    # recruitment
+    "GET /rosters/{id}/recruitment": Call(
+        "GET", lambda w: f"/api/v1/rosters/{w.draft.id}/recruitment", COORDINATOR_A(200)
+    ),
+    "GET /rosters/{id}/recruitment?format=csv": Call(
+        "GET",
+        lambda w: f"/api/v1/rosters/{w.draft.id}/recruitment",
+        COORDINATOR_A(200),
+        query={"format": "csv"},
+    ),
 }
 
 

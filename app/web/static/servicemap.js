@@ -30,5 +30,12 @@ document.addEventListener("DOMContentLoaded", () => {
       radius: 6, weight: 2, color: "#0b5fb3", fillColor: "#0b5fb3", fillOpacity: 0.9,
     }).addTo(map).bindTooltip(`${station.code} · ${station.name}`);
   }
+  // Where to recruit (a roster's recruitment advice): a larger orange marker per station,
+  // labelled with how many volunteers to find near it.
+  for (const mark of data.recruit || []) {
+    L.circleMarker([mark.lat, mark.lon], {
+      radius: 11, weight: 3, color: "#b34700", fillColor: "#ff8c1a", fillOpacity: 0.85,
+    }).addTo(map).bindTooltip(mark.label, { permanent: true, direction: "right" });
+  }
   if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds(), { padding: [16, 16] });
 });
