@@ -32,9 +32,10 @@ can therefore reach at least the promised seats.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time as clock
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
@@ -44,7 +45,7 @@ from solver.problem import Assignment, AvailabilityWindow, Id, Problem, Shift, V
 from solver.rules import LINKED, STATIC
 from solver.rules.reserved_seats import room_for_outsiders
 from solver.solution import Solution
-from solver.validate import skill_matching, validate
+from solver.validate import skill_matching, validate, volunteer_violations
 from solver.variables import Variables
 
 # The district plan's service circle: a recruit lives within 15 minutes of a station.
@@ -468,15 +469,25 @@ def advise(
         days[c.weekday, c.zone].append(c)
     recruits: list[tuple[Candidate, list[tuple[Shift, str | None]]]] = []
     statuses = []
+    # The last tenth of the time is kept for assembling the advice and validating its
+    # roster (0.3 s on the 40-station district).
+    deadline = started + 0.9 * time_limit_seconds
     for i, ((weekday, zone), candidates) in enumerate(days.items()):
         day_seats = {
             sid: o
             for sid, o in seats.items()
             if (o.shift.on_day.isoweekday(), o.shift.start.tzinfo) == (weekday, zone)
         }
-        share = max(0.1, time_limit_seconds - (clock.perf_counter() - started)) / (len(days) - i)
         status, found = cover(
-            problem, day_seats, candidates, travel, circle_minutes, like, share, seed, workers
+            problem,
+            day_seats,
+            candidates,
+            travel,
+            circle_minutes,
+            like,
+            functools.partial(share_of_time_left, deadline, len(days) - i),
+            seed,
+            workers,
         )
         statuses.append(status)
         recruits.extend(found)
@@ -488,6 +499,10 @@ def advise(
     )
 
 
+def share_of_time_left(deadline: float, days_left: int) -> float:
+    return max(0.0, deadline - clock.perf_counter()) / days_left
+
+
 def cover(
     problem: Problem,
     seats: Mapping[Id, OpenSeats],
@@ -495,12 +510,13 @@ def cover(
     travel: Mapping[tuple[Id, Id], int],
     circle: int,
     like: Volunteer,
-    time_limit: float,
+    time_limit: Callable[[], float],
     seed: int,
     workers: int,
 ) -> tuple[str, list[tuple[Candidate, list[tuple[Shift, str | None]]]]]:
     """One day's covering problem: CP-SAT's status and, per recruit used, their
-    candidate and the seats they take (the shift, and the skill of a skill seat)."""
+    candidate and the seats they take (the shift, and the skill of a skill seat).
+    `time_limit()` is asked once the model is built: the day's share of what is left."""
     side, owner = side_problem(problem, seats, candidates, travel, circle, like)
     model = cp_model.CpModel()
     vars = Variables(model, side, STATIC)
@@ -515,14 +531,23 @@ def cover(
     per_recruit = len(homes) + 1
     per_seat = per_recruit * (len(owner) + 1)
     model.minimize(per_seat * (total - sum(filled)) + per_recruit * sum(used) + sum(homes))
+    quick = greedy_cover(vars, owner, seats)
+    for (vi, si), x in vars.x.items():
+        model.add_hint(x, (vi, si) in quick)
     search = cp_model.CpSolver()
-    search.parameters.max_time_in_seconds = time_limit
+    search.parameters.max_time_in_seconds = time_limit()
     search.parameters.random_seed = seed
     search.parameters.num_workers = workers
     status = search.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # Nothing found in time: this day promises nothing, which is true.
-        return search.status_name(status), []
+        # No solution in time (a big day's model may not even get through presolve):
+        # the greedy covering stands, its status says that nothing proved it good.
+        by_greedy: dict[int, list[tuple[Shift, str | None]]] = defaultdict(list)
+        for vi, si in sorted(quick):
+            by_greedy[vi].append((side.shifts[si], quick[vi, si]))
+        return search.status_name(status), [
+            (candidates[owner[vi]], taken) for vi, taken in sorted(by_greedy.items())
+        ]
     by_copy: dict[int, list[tuple[Shift, str | None]]] = defaultdict(list)
     for vi, si in vars.x:
         if search.boolean_value(vars.x[vi, si]):
@@ -539,6 +564,56 @@ def cover(
     return search.status_name(status), [
         (candidates[owner[vi]], taken) for vi, taken in sorted(by_copy.items())
     ]
+
+
+def greedy_cover(
+    vars: Variables, owner: Sequence[int], seats: Mapping[Id, OpenSeats]
+) -> dict[tuple[int, int], str | None]:
+    """A quick covering, the search's starting hint and its fallback when it finds
+    nothing in time: seat by seat (skill seats first, shifts by start), a recruit
+    already counted who can still take it under every hard rule, else the next copy of
+    the candidate within reach of the most seats. Returns the seat taken per (copy,
+    shift): its skill for a skill seat, None for a plain one. Copies of a candidate are
+    taken in order, as `copies_used` asks."""
+    p = vars.problem
+    reach = defaultdict(int)
+    for vi, _ in vars.x:
+        reach[owner[vi]] += 1
+    taken: dict[tuple[int, int], str | None] = {}
+    mine: dict[int, list[Shift]] = defaultdict(list)
+    next_copy: dict[int, int] = {}  # per candidate, its first copy not yet counted
+    for vi in reversed(range(len(owner))):
+        next_copy[owner[vi]] = vi
+    order = sorted(range(len(p.shifts)), key=lambda si: (p.shifts[si].start, str(p.shifts[si].id)))
+    for si in order:
+        s = p.shifts[si]
+        o = seats[s.id]
+        wanted: list[str | None] = [k for k, n in sorted(s.skill_needs.items()) for _ in range(n)]
+        wanted += [None] * min(o.plain, o.room, s.max_headcount - len(wanted))
+        for skill in wanted:
+            fits = [
+                vi
+                for vi in vars.volunteers_on[si]
+                if (vi, si) not in taken and (skill is None or skill in p.volunteers[vi].skills)
+            ]
+            counted = [vi for vi in fits if mine[vi]]
+            fresh = sorted(
+                (vi for vi in fits if next_copy.get(owner[vi]) == vi),
+                key=lambda vi: (-reach[owner[vi]], vi),
+            )
+            for vi in counted + fresh:
+                if not volunteer_violations(
+                    p, p.volunteers[vi], [*mine[vi], s], include_static=False
+                ):
+                    break
+            else:
+                continue
+            if not mine[vi]:
+                later = [c for c in range(vi + 1, len(owner)) if owner[c] == owner[vi]]
+                next_copy[owner[vi]] = later[0] if later else -1
+            taken[vi, si] = skill
+            mine[vi].append(s)
+    return taken
 
 
 def newcomers_fill_seats(vars: Variables, seats: Mapping[Id, OpenSeats]) -> list:

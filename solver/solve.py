@@ -97,8 +97,16 @@ def solve(
             fallback = start
             recorder.greedy(report.objective, len(start))
     if hint is not None:
+        hint = list(hint)
         built.vars.hint(hint)
         complete_hint(built.model, problem.time_limit_seconds / 4)
+        # A hint that is a valid roster is also the fallback: on a large week CP-SAT
+        # may find nothing in time even from it (the district with 276 recruits added,
+        # 10 s: UNKNOWN), and a roster the caller already had beats none.
+        report = validate(problem, hint)
+        if report.ok:
+            fallback = hint
+            recorder.greedy(report.objective, len(hint))
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(

@@ -86,10 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     recruits = {v.id for v in advice.volunteers(problem)}
     kept = proof.ok
-    # From scratch, as a new roster request is solved; then from the roster advised on
-    # (a hint without the recruits: the solver must place them itself), as a coordinator
-    # who re-solves the week they recruited for starts near the roster they had.
-    for label, hint in (("from scratch", None), ("from the roster", solution.assignments)):
+    # From scratch, as a new roster request is solved; from the roster advised on (a
+    # hint without the recruits: the solver must place them itself), as a coordinator
+    # who re-solves the week they recruited for starts near the roster they had; and
+    # from the advice's own roster (the recruits on the seats they were counted for):
+    # what the solver keeps of a start that holds the promise.
+    starts = (
+        ("from scratch", None),
+        ("from the roster", solution.assignments),
+        ("from the advice's roster", advice.roster),
+    )
+    for label, hint in starts:
         again = solve(dataclasses.replace(grown, seed=args.seed), hint=hint)
         after = count_open(grown, again.assignments)
         filled = before - after

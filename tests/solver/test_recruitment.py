@@ -24,7 +24,14 @@ from solver import (
     solve,
     validate,
 )
-from solver.recruitment import open_seats, recruit, travel_from_home
+from solver.recruitment import (
+    assemble,
+    candidate_profiles,
+    cover,
+    open_seats,
+    recruit,
+    travel_from_home,
+)
 from solver.validate import static_violation
 
 NEAR = {("S", "T"): 10, ("T", "S"): 10}  # S and T share a service circle; F is far
@@ -344,3 +351,39 @@ def test_no_fewer_recruits_fill_as_many_seats_and_as_many_fill_no_more(p):
             assert max(fills) < advice.seats_filled
         else:
             assert max(fills) == advice.seats_filled
+
+
+# -- the greedy covering: the search's hint, and what stands when it finds nothing --
+
+
+@QUICK
+@given(small_problems(most_shifts=6), LIKES)
+def test_the_greedy_covering_alone_keeps_its_promise(p, like):
+    """With no time to search, each day's covering is the greedy one: `assemble`
+    validates its roster and checks the seats it promises (check_promise)."""
+    sol = solve(p)
+    seats = open_seats(p, sol.assignments)
+    found = []
+    for day_seats, candidates in days_of(p, seats):
+        status, recruits = cover(p, day_seats, candidates, NEAR, 15, like, lambda: 0.0, 0, 1)
+        assert status == "UNKNOWN"
+        found.extend(recruits)
+    advice = assemble(p, sol, seats, found, "UNKNOWN", 0.0, 15, NEAR, like)
+    assert validate(advice.problem_with_recruits(p), advice.roster).ok
+    # Greedy fills some seat whenever the searched advice does (not always as many).
+    if advised(p, like=like)[0].seats_filled:
+        assert advice.seats_filled > 0
+
+
+def days_of(p: Problem, seats):
+    """Per weekday: the open seats and the candidate profiles, as `advise` splits them."""
+    by_day = {}
+    for c in candidate_profiles(p, seats, NEAR, 15):
+        by_day.setdefault((c.weekday, c.zone), []).append(c)
+    for (weekday, zone), candidates in by_day.items():
+        day_seats = {
+            sid: o
+            for sid, o in seats.items()
+            if (o.shift.on_day.isoweekday(), o.shift.start.tzinfo) == (weekday, zone)
+        }
+        yield day_seats, candidates
