@@ -576,7 +576,7 @@ def greedy_cover(
     shift): its skill for a skill seat, None for a plain one. Copies of a candidate are
     taken in order, as `copies_used` asks."""
     p = vars.problem
-    reach = defaultdict(int)
+    reach: dict[int, int] = defaultdict(int)
     for vi, _ in vars.x:
         reach[owner[vi]] += 1
     taken: dict[tuple[int, int], str | None] = {}
