@@ -698,3 +698,17 @@ def test_a_mail_that_is_no_volunteers_notification_has_no_unsubscribe_header():
     assert "List-Unsubscribe" not in plain and "List-Unsubscribe-Post" not in plain
     linked = mail.compose(rendered, **common, unsubscribe_url="https://x.example/unsubscribe/t")
     assert linked["List-Unsubscribe"] == "<https://x.example/unsubscribe/t>"
+
+
+def test_every_kind_is_named_in_words_on_the_unsubscribe_page(client, session, world, addressed):
+    """The settings page and the unsubscribe page name kinds with one macro; a kind
+    without a label there would show its bare identifier."""
+    mine, _ = addressed
+    client.cookies.clear()
+    question = {"zh": r"不再接收此类邮件：(.+?)？", "en": r"Stop these e-mails: (.+?)\?"}
+    for kind in EventKind:
+        path = f"/unsubscribe/{unsubscribe.token(session, mine, kind.value)}"
+        for lang, pattern in question.items():
+            page = client.get(path, params={"lang": lang})
+            [label] = re.findall(pattern, unescape(page.text))
+            assert label.strip() and label != kind.value, (kind, lang)
