@@ -408,21 +408,9 @@ def volunteer_hours(
 ) -> dict[int, float]:
     """Verified hours of each of these volunteers on duties dated `from`..`to`, at any
     station (dated as in hours_report); a volunteer without any is left out."""
-    ids = list(volunteer_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(ServiceHours.volunteer_id, ServiceHours.hours, Shift.starts_at, Station.timezone)
-        .join(Assignment, Assignment.id == ServiceHours.assignment_id)
-        .join(Shift, Shift.id == Assignment.shift_id)
-        .join(Station, Station.id == Shift.station_id)
-        .where(ServiceHours.volunteer_id.in_(ids), *_in_period(from_date, to_date))
-    ).all()
-    totals: dict[int, float] = {}
-    for volunteer_id, hours, starts_at, timezone in rows:
-        if from_date <= _local_date(starts_at, timezone) <= to_date:
-            totals[volunteer_id] = round(totals.get(volunteer_id, 0.0) + hours, 2)
-    return totals
+    return {
+        v: hours for v, (hours, _) in served_by(session, volunteer_ids, from_date, to_date).items()
+    }
 
 
 def served_by(
