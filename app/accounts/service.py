@@ -16,6 +16,7 @@ from app.accounts import passwords, throttle
 from app.accounts.models import AccessToken, Account, Role
 from app.accounts.security import hash_password, new_token, token_digest, verify_password
 from app.db import utcnow
+from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from app.pagination import Page, PageParams, paginate
@@ -158,16 +159,6 @@ def create_account(
     return account
 
 
-def _districts(session: Session, district_ids: list[int]) -> list[District]:
-    districts = list(session.scalars(select(District).where(District.id.in_(district_ids))))
-    missing = sorted(set(district_ids) - {d.id for d in districts})
-    if missing:
-        raise InvalidInput(
-            [{"loc": ["body", "district_ids"], "msg": f"unknown district ids: {missing}"}]
-        )
-    return districts
-
-
 def create_coordinator(
     session: Session, *, email: str, password: str, name: str, district_ids: list[int]
 ) -> Account:
@@ -177,7 +168,7 @@ def create_coordinator(
         name=name,
         password=password,
         email=email,
-        districts=_districts(session, district_ids),
+        districts=district_service.districts_by_ids(session, district_ids),
     )
 
 
@@ -205,7 +196,7 @@ def update_coordinator(
     coordinator; None leaves a field as it is."""
     account = get_coordinator(session, coordinator_id)
     if district_ids is not None:
-        account.districts = _districts(session, district_ids)
+        account.districts = district_service.districts_by_ids(session, district_ids)
     if name is not None:
         account.name = name
     if active is not None:

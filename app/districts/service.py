@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account, Role
 from app.districts.models import District
 from app.districts.schemas import DistrictCreate
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.pagination import Page, PageParams, paginate
 
 
@@ -48,3 +48,15 @@ def list_districts(session: Session, params: PageParams) -> Page[District]:
 
 def district_ids_by_code(session: Session) -> dict[str, int]:
     return {code: id_ for id_, code in session.execute(select(District.id, District.code))}
+
+
+def districts_by_ids(session: Session, district_ids: list[int]) -> list[District]:
+    """The districts a request names in `district_ids` (a coordinator's, an
+    organisation's); an unknown id is a 422 on that field."""
+    districts = list(session.scalars(select(District).where(District.id.in_(district_ids))))
+    missing = sorted(set(district_ids) - {d.id for d in districts})
+    if missing:
+        raise InvalidInput(
+            [{"loc": ["body", "district_ids"], "msg": f"unknown district ids: {missing}"}]
+        )
+    return districts

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.models import Account, Role
-from app.districts.models import District
-from app.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from app.districts import service as district_service
+from app.errors import Conflict, NotFound, NotPermitted
 from app.organisations.models import Organisation
 from app.organisations.schemas import (
     OrganisationAdminCreate,
@@ -26,16 +26,6 @@ from app.organisations.schemas import (
 
 # What only the admin may change: the organisation's identity and reach.
 ADMIN_FIELDS = ("district_ids",)
-
-
-def _districts(session: Session, district_ids: list[int]) -> list[District]:
-    districts = list(session.scalars(select(District).where(District.id.in_(district_ids))))
-    missing = sorted(set(district_ids) - {d.id for d in districts})
-    if missing:
-        raise InvalidInput(
-            [{"loc": ["body", "district_ids"], "msg": f"unknown district ids: {missing}"}]
-        )
-    return districts
 
 
 def _flush_unique_code(session: Session, code: str) -> None:
@@ -56,7 +46,7 @@ def create_organisation(
         name=data.name,
         contact_name=data.contact_name,
         contact_phone=data.contact_phone,
-        districts=_districts(session, data.district_ids),
+        districts=district_service.districts_by_ids(session, data.district_ids),
     )
     session.add(organisation)
     _flush_unique_code(session, data.code)
@@ -108,7 +98,9 @@ def update_organisation(
                 f"Only an administrator may change an organisation's {', '.join(refused)}."
             )
     if "district_ids" in changes:
-        organisation.districts = _districts(session, changes.pop("district_ids"))
+        organisation.districts = district_service.districts_by_ids(
+            session, changes.pop("district_ids")
+        )
     for field, value in changes.items():
         setattr(organisation, field, value)
     session.flush()
