@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from app.accounts import service as account_service
 from app.accounts.models import Account, Role
 from app.db import committing, get_session, make_engine
 from app.districts.models import District
+from app.kiosks.ratelimit import RateLimiter
 from app.main import create_app
 from app.migrate import upgrade
 from app.stations.models import Station
@@ -69,15 +71,29 @@ def session(engine: Engine) -> Iterator[Session]:
     connection.close()
 
 
-@pytest.fixture
-def app(session: Session):
-    app = create_app(run_jobs=False)
+@pytest.fixture(scope="session")
+def shared_app() -> FastAPI:
+    """One app for the API tests of a process. FastAPI (0.165) builds a route's state
+    lazily, at the app's first request through it: with an app per test that was
+    60 % of the role matrix's time (py-spy), paid again by every test."""
+    return create_app(run_jobs=False)
+
+
+def on_session(app: FastAPI, session: Session) -> FastAPI:
+    """The app answering on this test's session, with rate limits counted from zero."""
 
     def test_session() -> Iterator[Session]:
         yield from committing(session)
 
+    app.state.rate_limiter = RateLimiter()
     app.dependency_overrides[get_session] = test_session
     return app
+
+
+@pytest.fixture
+def app(shared_app: FastAPI, session: Session) -> Iterator[FastAPI]:
+    yield on_session(shared_app, session)
+    shared_app.dependency_overrides.clear()
 
 
 @pytest.fixture
