@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from fastapi import Request
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
@@ -148,6 +149,7 @@ def committing(session: Session) -> Iterator[Session]:
 READ_METHODS = frozenset({"GET", "HEAD"})
 _READING = "uroster_reading"  # Session.info: this transaction may not write
 _WRITES_AFTER_READ = "uroster_writes_after_read"  # Session.info: write_after_read's writes
+T = TypeVar("T")
 
 
 class WriteWhileReading(RuntimeError):
@@ -165,6 +167,30 @@ def write_after_read(session: Session, write: Callable[[Session], object]) -> No
         session.info.setdefault(_WRITES_AFTER_READ, []).append(write)
     else:
         write(session)
+
+
+def write_now(session: Session, write: Callable[[Session], T]) -> T:
+    """Does `write(session)` at once and returns what it returns. In a reading request
+    (rare: a read that finds a dead worker's job, the GET that issues a certificate)
+    the read so far is committed, the write runs in a writing transaction of its own
+    (on SQLite BEGIN IMMEDIATE: it waits its turn for the lock), and the request reads
+    on in a new read transaction, which sees the write. A read transaction is never
+    upgraded to a writer."""
+    if not session.info.get(_READING):
+        return write(session)
+    session.commit()  # the read so far: nothing to flush (the guard saw to it)
+    del session.info[_READING]
+    try:
+        with session.begin():
+            return write(session)
+    finally:
+        session.info[_READING] = True
+        _begin_reading(session)
+
+
+def _begin_reading(session: Session) -> None:
+    # The option must be on the connection before its transaction begins.
+    session.connection(execution_options={DEFERRED_BEGIN: True})
 
 
 def request_transaction(session: Session, *, reading: bool) -> Iterator[Session]:
@@ -212,6 +238,5 @@ def get_session(request: Request) -> Iterator[Session]:
     reading = request.method in READ_METHODS
     with get_sessionmaker()() as session:
         if reading:
-            # The option must be on the connection before its transaction begins.
-            session.connection(execution_options={DEFERRED_BEGIN: True})
+            _begin_reading(session)
         yield from request_transaction(session, reading=reading)

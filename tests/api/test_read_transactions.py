@@ -1,5 +1,6 @@
 """A reading request's transaction (GET, HEAD) may not write; the writes it needs
-follow it in a transaction of their own (app.db.request_transaction, write_after_read).
+follow it in a transaction of their own (app.db.request_transaction, write_after_read)
+or come between two read transactions (write_now).
 
 On both databases, in the test's outer transaction as the API tests run. That a read
 on SQLite does not wait for the write lock is shown against a real server in
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import WriteWhileReading, request_transaction, write_after_read
+from app.db import WriteWhileReading, request_transaction, write_after_read, write_now
 from app.districts.models import District
 
 
@@ -101,3 +102,18 @@ def test_a_write_asked_for_while_writing_is_done_at_once(session):
     _run(session, handler, reading=False)
     assert "W3" in during[0]
     assert "W3" in _districts(session)
+
+
+def test_a_write_now_in_a_read_is_stored_at_once_and_the_read_goes_on_reading(session):
+    during: list[set[str]] = []
+
+    def handler(s: Session) -> None:
+        created = write_now(s, lambda w: w.add(District(code="N1", name="Now")) or "done")
+        assert created == "done"
+        during.append(_districts(s))  # the read after it sees it
+        s.add(District(code="N2", name="Not in a read"))  # and may still not write
+
+    with pytest.raises(WriteWhileReading, match="new"):
+        _run(session, handler, reading=True)
+    assert "N1" in during[0]
+    assert "N1" in _districts(session) and "N2" not in _districts(session)
