@@ -5,8 +5,8 @@ request looks the token up anyway to honour revocation (log-out, password change
 withdrawal), and an opaque token can be revoked at once without a deny-list.
 """
 
-from collections.abc import Collection, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts import passwords, throttle
 from app.accounts.models import AccessToken, Account, Role
 from app.accounts.security import hash_password, new_token, token_digest, verify_password
-from app.db import utcnow
+from app.db import utcnow, write_after_read
 from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, NotPermitted
@@ -39,8 +39,25 @@ def account_for_token(session: Session, token: str) -> Account | None:
         if last + timedelta(minutes=row.idle_minutes) <= now:
             return None
         if now - last >= LAST_USE_RESOLUTION:
-            row.last_used_at = now
+            write_after_read(session, _mark_used(row.id, now))
     return row.account
+
+
+def _mark_used(token_id: int, now: datetime) -> Callable[[Session], None]:
+    """The write of a browser session's last use. A page view reads only, so this
+    follows its read transaction (app.db.write_after_read); never moves it back."""
+
+    def mark(session: Session) -> None:
+        session.execute(
+            update(AccessToken)
+            .where(
+                AccessToken.id == token_id,
+                (AccessToken.last_used_at.is_(None)) | (AccessToken.last_used_at < now),
+            )
+            .values(last_used_at=now)
+        )
+
+    return mark
 
 
 def _account_by_username(session: Session, username: str) -> Account | None:

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, Row, exists, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Row, and_, exists, or_, select, update
 from sqlalchemy.orm import Bundle, Session
 
 from app.accounts.models import Account
-from app.db import utcnow
+from app.db import utcnow, write_after_read
 from app.districts import service as district_service
 from app.errors import Conflict, InvalidInput, NotFound
 from app.exports import spreadsheet_safe
@@ -58,6 +58,40 @@ def hours_between(start: datetime, end: datetime) -> float:
 # -- no-shows ----------------------------------------------------------------------
 
 
+def no_show_rule(now: datetime) -> ColumnElement[bool]:
+    """The rule of a no-show, on Shift and Roster (the duty's, joined by the caller):
+    the shift is over and its roster is published, and was so before the shift
+    started (nobody misses a duty that was published only after its shift had
+    started: a roster re-solved and re-published mid-week). A scheduled duty for
+    which it holds is a no-show, whether or not mark_no_shows has stored it yet."""
+    return and_(
+        Shift.ends_at <= now,
+        Roster.status == RosterStatus.published,
+        or_(Roster.published_at.is_(None), Roster.published_at <= Shift.starts_at),
+    )
+
+
+def _due_no_shows(
+    now: datetime, station_id: int | None, volunteer_id: int | None, district_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The criteria of the scheduled duties (of this scope) that `no_show_rule` makes no-shows."""
+    of_duty = (
+        select(Shift.id)
+        .join(Roster, Roster.id == Assignment.roster_id)
+        .where(Shift.id == Assignment.shift_id, no_show_rule(now))
+    )
+    if station_id is not None:
+        of_duty = of_duty.where(Shift.station_id == station_id)
+    if district_id is not None:
+        of_duty = of_duty.where(
+            Shift.station_id.in_(select(Station.id).where(Station.district_id == district_id))
+        )
+    criteria = [Assignment.status == AssignmentStatus.scheduled, exists(of_duty)]
+    if volunteer_id is not None:
+        criteria.append(Assignment.volunteer_id == volunteer_id)
+    return criteria
+
+
 def mark_no_shows(
     session: Session,
     now: datetime,
@@ -71,38 +105,44 @@ def mark_no_shows(
     There is no clock-driven job for this: the sweep runs where the outcome is read
     (the kiosk board, my hours, the hours report, a correction), limited to what
     that read covers, so the state is right whenever somebody looks. Returns how
-    many duties changed.
+    many duties changed. Reads sweep with `sweep_no_shows`.
     """
-    missed = (
-        select(Shift.id)
-        .join(Roster, Roster.id == Assignment.roster_id)
-        .where(
-            Shift.id == Assignment.shift_id,
-            Shift.ends_at <= now,
-            Roster.status == RosterStatus.published,
-            # Nobody misses a duty that was published only after its shift had started
-            # (a roster re-solved and re-published mid-week).
-            or_(Roster.published_at.is_(None), Roster.published_at <= Shift.starts_at),
-        )
-    )
-    if station_id is not None:
-        missed = missed.where(Shift.station_id == station_id)
-    if district_id is not None:
-        missed = missed.where(
-            Shift.station_id.in_(select(Station.id).where(Station.district_id == district_id))
-        )
     statement = (
         update(Assignment)
-        .where(Assignment.status == AssignmentStatus.scheduled, exists(missed))
+        .where(*_due_no_shows(now, station_id, volunteer_id, district_id))
         .values(status=AssignmentStatus.no_show)
         .execution_options(synchronize_session="fetch")
     )
-    if volunteer_id is not None:
-        statement = statement.where(Assignment.volunteer_id == volunteer_id)
     # An UPDATE without RETURNING gives a CursorResult; Session.execute is typed for
     # any statement (sqlalchemy/sqlalchemy#12913), hence the cast.
     result = cast("CursorResult[Any]", session.execute(statement))
     return result.rowcount or 0
+
+
+def sweep_no_shows(
+    session: Session,
+    now: datetime,
+    *,
+    station_id: int | None = None,
+    volunteer_id: int | None = None,
+    district_id: int | None = None,
+) -> None:
+    """mark_no_shows for a read (a GET may not write; app.db.write_after_read): when
+    there is a duty to mark, it is marked once the read has committed. The read
+    itself counts such duties as no-shows by the rule (`no_show_rule`). Most reads find
+    none, and then write nothing: they never wait for the write lock."""
+    due = select(Assignment.id).where(*_due_no_shows(now, station_id, volunteer_id, district_id))
+    if session.scalar(due.limit(1)) is not None:
+        write_after_read(
+            session,
+            lambda writing: mark_no_shows(
+                writing,
+                now,
+                station_id=station_id,
+                volunteer_id=volunteer_id,
+                district_id=district_id,
+            ),  # fmt: skip
+        )
 
 
 # -- crediting and correcting ------------------------------------------------------
@@ -273,7 +313,7 @@ def entry_read(session: Session, assignment: Assignment, entry: ServiceHours) ->
 
 
 def my_hours(session: Session, volunteer: Volunteer) -> MyHours:
-    mark_no_shows(session, utcnow(), volunteer_id=volunteer.id)
+    sweep_no_shows(session, utcnow(), volunteer_id=volunteer.id)
     rows = session.execute(
         select(ServiceHours, Shift, Station)
         .join(Assignment, Assignment.id == ServiceHours.assignment_id)
@@ -331,16 +371,17 @@ def hours_report(
     With `detail`, the entries too, by date: those of `entries` (a page of them)."""
     district = district_service.get_district_in_scope(session, account, district_id)
     _check_period(from_date, to_date)
-    mark_no_shows(session, utcnow(), district_id=district.id)
+    now = utcnow()
+    sweep_no_shows(session, now, district_id=district.id)
     served = _served(session, district.id, from_date, to_date)
-    missed = _missed(session, district.id, from_date, to_date)
+    no_shows = _missed(session, district.id, from_date, to_date, now)
 
     totals: dict[int, VolunteerHoursRow] = {}
     for entry, _shift, _station, volunteer in served:
         row = totals.setdefault(volunteer.id, _empty_row(volunteer))
         row.total_hours += entry.hours
         row.duties += 1
-    for volunteer in missed:
+    for volunteer in no_shows:
         totals.setdefault(volunteer.id, _empty_row(volunteer)).no_shows += 1
     for row in totals.values():
         row.total_hours = round(row.total_hours, 2)
@@ -539,8 +580,11 @@ def _served(session: Session, district_id: int, from_date: date, to_date: date) 
     ]
 
 
-def _missed(session: Session, district_id: int, from_date: date, to_date: date) -> list:
-    """The volunteer (id, name) of each no-show of the district in the period."""
+def _missed(
+    session: Session, district_id: int, from_date: date, to_date: date, now: datetime
+) -> list:
+    """The volunteer (id, name) of each no-show of the district in the period, those
+    that sweep_no_shows has yet to store included."""
     rows = session.execute(
         select(VOLUNTEER_NAME, Shift.starts_at, Station.timezone)
         .join(Assignment, Assignment.volunteer_id == Volunteer.id)
@@ -549,7 +593,10 @@ def _missed(session: Session, district_id: int, from_date: date, to_date: date) 
         .join(Roster, Roster.id == Assignment.roster_id)
         .where(
             *_in_district_and_period(district_id, from_date, to_date),
-            Assignment.status == AssignmentStatus.no_show,
+            or_(
+                Assignment.status == AssignmentStatus.no_show,
+                and_(Assignment.status == AssignmentStatus.scheduled, no_show_rule(now)),
+            ),
             Roster.status.in_(HOURS_ROSTERS),
         )
     ).all()

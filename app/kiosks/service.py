@@ -8,7 +8,7 @@ around the current local day: the board shows that day, and check-ins and check-
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,14 +109,14 @@ def _on_today(station: Station, instant: datetime, now: datetime) -> bool:
 # -- the board ---------------------------------------------------------------------
 
 
-def _entry(assignment: Assignment, volunteer: Volunteer) -> dict:
+def _entry(assignment: Assignment, volunteer: Volunteer, status: str | None = None) -> dict:
     shift = assignment.shift
     return dict(
         assignment_id=assignment.id,
         volunteer_name=mask_name(volunteer.name),
         starts_at=shift.starts_at,
         ends_at=shift.ends_at,
-        status=assignment.status,
+        status=status or assignment.status,
         checked_in=assignment.check_in_at is not None,
         checked_out=assignment.check_out_at is not None,
         check_in_at=assignment.check_in_at,
@@ -138,11 +138,15 @@ def duty_board(session: Session, kiosk: Kiosk, at: datetime | None) -> DutyBoard
         raise InvalidInput(
             [{"loc": ["query", "at"], "msg": "must lie on the station's current day"}]
         )
-    # Lazy sweep: shifts that ended without a check-in become no_show when read.
-    hours_service.mark_no_shows(session, now, station_id=station.id)
+    # Lazy sweep: shifts that ended without a check-in become no_show when read (the
+    # board shows them so at once; they are stored so after this read).
+    hours_service.sweep_no_shows(session, now, station_id=station.id)
     day_start, day_end = local_day(station, at)
+    is_no_show = and_(
+        Assignment.status == AssignmentStatus.scheduled, hours_service.no_show_rule(now)
+    )
     rows = session.execute(
-        select(Assignment, Volunteer)
+        select(Assignment, Volunteer, is_no_show)
         .join(Shift, Shift.id == Assignment.shift_id)
         .join(Roster, Roster.id == Assignment.roster_id)
         .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
@@ -157,13 +161,14 @@ def duty_board(session: Session, kiosk: Kiosk, at: datetime | None) -> DutyBoard
     ).all()
     on_duty: list[DutyEntry] = []
     upcoming: list[DutyEntry] = []
-    for assignment, volunteer in rows:
+    for assignment, volunteer, no_show in rows:
         shift = assignment.shift
+        status = AssignmentStatus.no_show if no_show else assignment.status
         still_to_check_out = assignment.check_in_at is not None and assignment.check_out_at is None
         if shift.starts_at <= at < shift.ends_at or (shift.ends_at <= at and still_to_check_out):
-            on_duty.append(DutyEntry(**_entry(assignment, volunteer)))
+            on_duty.append(DutyEntry(**_entry(assignment, volunteer, status)))
         elif shift.starts_at > at:
-            upcoming.append(DutyEntry(**_entry(assignment, volunteer)))
+            upcoming.append(DutyEntry(**_entry(assignment, volunteer, status)))
     return DutyBoard(
         station=StationRef(id=station.id, name=station.name, timezone=station.timezone),
         at=at,

@@ -9,6 +9,7 @@ died (no heartbeat for `job_stale_seconds`) is queued again once, then failed.
 
 import logging
 import threading
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import timedelta
 
@@ -57,16 +58,22 @@ def claim(session: Session, roster_id: int | None = None) -> Roster | None:
     return roster
 
 
-def reap_stale(session: Session) -> list[int]:
-    """Requeues (once) or fails jobs whose worker went silent; returns the ids to send
-    again, queued jobs whose sending a crash prevented included."""
-    settings = get_settings()
-    limit = utcnow() - timedelta(seconds=settings.job_stale_seconds)
-    stale = session.scalars(
+def stale_jobs(session: Session) -> Sequence[Roster]:
+    """The rosters whose job's worker went silent (queued ones whose sending a crash
+    prevented included)."""
+    limit = utcnow() - timedelta(seconds=get_settings().job_stale_seconds)
+    return session.scalars(
         select(Roster).where(
             Roster.job_status.in_(("queued", "running")), Roster.heartbeat_at < limit
         )
     ).all()
+
+
+def reap_stale(session: Session) -> list[int]:
+    """Requeues (once) or fails jobs whose worker went silent; returns the ids to send
+    again, queued jobs whose sending a crash prevented included."""
+    settings = get_settings()
+    stale = stale_jobs(session)
     resend = []
     for roster in stale:
         if roster.job_status == "queued":

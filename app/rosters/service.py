@@ -16,7 +16,7 @@ from sqlalchemy.orm import Bundle, Session
 import solver
 from app.accounts.models import Account
 from app.cover import service as cover
-from app.db import after_commit, utcnow
+from app.db import after_commit, utcnow, write_now
 from app.districts import service as district_service
 from app.errors import Conflict, NotFound
 from app.exports import spreadsheet_safe
@@ -112,8 +112,11 @@ def get_roster(session: Session, account: Account, roster_id: int) -> Roster:
 
 
 def refresh_jobs(session: Session) -> None:
-    """A read is also a chance to notice a worker that died."""
-    _send_after_commit(session, jobs.reap_stale(session))
+    """A read is also a chance to notice a worker that died. Most reads find none and
+    write nothing; one that does reaps in a short writing transaction of its own
+    (app.db.write_now) and then shows the roster as it is after it."""
+    if jobs.stale_jobs(session):
+        write_now(session, lambda writing: _send_after_commit(writing, jobs.reap_stale(writing)))
 
 
 def list_rosters(

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.models import Account, Role
-from app.db import committing, get_session, make_engine
+from app.db import READ_METHODS, committing, get_session, make_engine, request_transaction
 from app.districts.models import District
 from app.kiosks.ratelimit import RateLimiter
 from app.main import create_app
@@ -82,8 +82,9 @@ def shared_app() -> FastAPI:
 def on_session(app: FastAPI, session: Session) -> FastAPI:
     """The app answering on this test's session, with rate limits counted from zero."""
 
-    def test_session() -> Iterator[Session]:
-        yield from committing(session)
+    def test_session(request: Request) -> Iterator[Session]:
+        # As app.db.get_session, in the test's transaction: a GET may not write.
+        yield from request_transaction(session, reading=request.method in READ_METHODS)
 
     app.state.rate_limiter = RateLimiter()
     app.dependency_overrides[get_session] = test_session

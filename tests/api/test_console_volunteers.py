@@ -132,6 +132,7 @@ def test_the_table_is_paginated(client, session, world):
         Volunteer(name=f"Vol {n:02d}", phone=f"+86139000001{n:02d}", district_id=district)
         for n in range(55)
     )
+    session.commit()
     as_role(client, world, "coordinator")
     first = client.get("/console/volunteers", params={"lang": "en", "q": "vol"})
     assert first.text.count('<a href="/console/volunteers/') == 50

@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 import schemathesis
+from fastapi import Request
 from schemathesis import checks
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.models import Account
-from app.db import committing, get_session, make_engine
+from app.db import READ_METHODS, get_session, make_engine, request_transaction
 from app.main import create_app
 from app.migrate import upgrade
 from app.rosters.models import Assignment, Roster, RosterStatus
@@ -97,9 +98,9 @@ class FuzzWorld:
             self.session = None
             outer.rollback()
 
-    def request_session(self) -> Iterator[Session]:
+    def request_session(self, request: Request) -> Iterator[Session]:
         assert self.session is not None, "a request outside an example's transaction"
-        yield from committing(self.session)
+        yield from request_transaction(self.session, reading=request.method in READ_METHODS)
 
     def aim(self, case) -> None:
         """Real ids in the path and in the body in place of generated ones that look

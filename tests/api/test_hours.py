@@ -207,6 +207,19 @@ def test_the_hours_report_has_a_row_per_volunteer(client, world, served_month):
     assert november["total_hours"] == 2.0
 
 
+def test_the_hours_report_counts_a_no_show_that_it_sweeps(client, session, world, clock):
+    missed = duty(session, world, local(8), hours=2)
+    assert session.get(Assignment, missed.id).status == AssignmentStatus.scheduled
+
+    body = ok(report(client, world))
+
+    assert [(r["name"], r["duties"], r["no_shows"]) for r in body["volunteers"]] == [
+        ("Wang Li", 0, 1)
+    ]
+    session.refresh(session.get(Assignment, missed.id))
+    assert session.get(Assignment, missed.id).status == AssignmentStatus.no_show
+
+
 def test_the_hours_report_per_entry(client, world, served_month):
     body = ok(report(client, world, detail="entries"))
 

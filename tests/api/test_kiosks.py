@@ -441,6 +441,23 @@ def test_duties_that_end_without_a_check_in_become_no_shows_when_read(
     assert late["status"] == "checked_in"
 
 
+def test_the_board_that_sweeps_a_no_show_shows_it_as_one(client, session, world, clock):
+    # A GET may not write in its transaction: the sweep is stored after the read
+    # (app.db.write_after_read), while the board already tells it by the rule.
+    _, kiosk = new_kiosk(client, world)
+    missed = duty(session, world, local(8), hours=2)
+    before = session.get(Assignment, missed.id).status
+
+    at_nine = board(client, kiosk, at=local(9).isoformat())
+
+    assert before == AssignmentStatus.scheduled
+    assert [(e["assignment_id"], e["status"]) for e in at_nine["on_duty"]] == [
+        (missed.id, "no_show")
+    ]
+    session.refresh(session.get(Assignment, missed.id))
+    assert session.get(Assignment, missed.id).status == AssignmentStatus.no_show
+
+
 def test_a_duty_published_after_its_shift_started_is_no_no_show(client, session, world, clock):
     _, kiosk = new_kiosk(client, world)
     republished = duty(session, world, local(8), hours=2)

@@ -17,7 +17,7 @@ import random
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -218,16 +218,18 @@ def roster(base_url: str, loaded: Loaded, time_limit: float, timeout: float = 60
 
 
 @contextmanager
-def bench_server(database_url: str | None, name: str) -> Iterator[tuple[str, str]]:
+def bench_server(
+    database_url: str | None, name: str, serve_args: Sequence[str] = (), **settings: str
+) -> Iterator[tuple[str, str]]:
     """A migrated database (an empty one given, or a new SQLite file) served by
-    `uroster serve` with the benchmark's admin, plus `uroster worker` on PostgreSQL;
-    (database URL, base URL)."""
+    `uroster serve [serve_args]` with the benchmark's admin (and UROSTER_* `settings`),
+    plus `uroster worker` on PostgreSQL; (database URL, base URL)."""
     scratch = Path(tempfile.mkdtemp(prefix=f"uroster-{name}-bench-"))
     url = database_url or f"sqlite:///{scratch / 'bench.db'}"
-    settings = {"bootstrap_admin_email": ADMIN["username"],
-                "bootstrap_admin_password": ADMIN["password"]}  # fmt: skip
+    settings |= {"bootstrap_admin_email": ADMIN["username"],
+                 "bootstrap_admin_password": ADMIN["password"]}  # fmt: skip
     migrate(url)
-    server, base_url = start_server(url, scratch / "server.log", **settings)
+    server, base_url = start_server(url, scratch / "server.log", args=serve_args, **settings)
     worker = start_worker(url, scratch / "worker.log") if url.startswith("postgresql") else None
     try:
         yield url, base_url

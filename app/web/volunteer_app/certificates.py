@@ -5,8 +5,10 @@ answers the PDF at once. It gives back the latest certificate when that one says
 same (certificate_service.issue with `reuse`), so a reload or a second tap mints no
 new code. A GET that may write is safe here: what it writes is the caller's own
 certificate of their own hours, the same each time, so a forged cross-site link could
-only hand a volunteer what they may take anyway. Another period is a form (POST, CSRF)
-that issues and leads back to the list, where its PDF waits.
+only hand a volunteer what they may take anyway. A GET runs in a read transaction, so
+the issuing is a short writing transaction of its own (app.db.write_now). Another
+period is a form (POST, CSRF) that issues and leads back to the list, where its PDF
+waits.
 
 Everything comes from app.certificates.service, as for the API; the services speak
 English, so each refusal is said here in the page's language.
@@ -22,6 +24,7 @@ from app.certificates import pdf
 from app.certificates import service as certificate_service
 from app.certificates.models import Certificate
 from app.certificates.schemas import CertificateRequest
+from app.db import write_now
 from app.deps import SessionDep
 from app.errors import Conflict, InvalidInput
 from app.settings import get_settings
@@ -101,7 +104,9 @@ def download_certificate(request: Request, session: SessionDep, account: AppVolu
     """All my verified hours to date, as a PDF, at once."""
     volunteer = volunteer_of(session, account)
     try:
-        certificate = _issue(session, volunteer, CertificateRequest())
+        certificate = write_now(
+            session, lambda writing: _issue(writing, volunteer, CertificateRequest())
+        )
         document = certificate_service.certificate_pdf(session, volunteer, certificate.code)
     except pdf.FontMissing:
         session.rollback()
