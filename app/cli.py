@@ -1,6 +1,8 @@
-"""The `uroster` command: serve, migrate, create-admin."""
+"""The `uroster` command: serve, migrate, create-admin, worker, backup, restore."""
 
 import logging
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -100,3 +102,49 @@ def create_admin(
     except AppError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
+
+
+@cli.command()
+def backup(destination: Annotated[Path, typer.Argument(help="the new backup file")]) -> None:
+    """Back up the database while the service runs (SQLite); on PostgreSQL, print the
+    pg_dump command to use instead."""
+    from app.ops import backup as backups
+    from app.settings import get_settings
+
+    url = get_settings().database_url
+    try:
+        database = backups.sqlite_path(url)
+        if database is None:
+            typer.echo("PostgreSQL is backed up with pg_dump; run:")
+            typer.echo(backups.pg_dump_command(url, destination))
+            raise typer.Exit(1)
+        backups.backup_sqlite(database, destination)
+    except backups.BackupRefused as refused:
+        typer.echo(f"error: {refused}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {database} to {destination}")
+
+
+@cli.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="a backup made by `uroster backup`")],
+) -> None:
+    """Replace the database with a backup (SQLite; stop the service first), then
+    migrate it to this version's schema; on PostgreSQL, print the pg_restore command."""
+    from app.migrate import upgrade
+    from app.ops import backup as backups
+    from app.settings import get_settings
+
+    url = get_settings().database_url
+    try:
+        database = backups.sqlite_path(url)
+        if database is None:
+            typer.echo("PostgreSQL is restored with pg_restore; run:")
+            typer.echo(backups.pg_restore_command(url, source))
+            raise typer.Exit(1)
+        backups.restore_sqlite(source, database)
+    except backups.BackupRefused as refused:
+        typer.echo(f"error: {refused}", err=True)
+        raise typer.Exit(1) from None
+    upgrade(url)
+    typer.echo(f"restored {database} from {source}; database is up to date")
