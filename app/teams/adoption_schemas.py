@@ -55,6 +55,8 @@ class OpenAdoptedSeatRead(BaseModel):
     roster_id: int
     station_id: int
     station_name: str
+    # For the pages, which show the times in it; not part of the API body.
+    station_timezone: str = Field(exclude=True)
     starts_at: datetime
     ends_at: datetime
     adopted_seats: int = Field(description="Seats of the shift the team adopted.")

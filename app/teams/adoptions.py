@@ -178,6 +178,7 @@ def open_adopted_seats(
             roster_id=seat.roster.id,
             station_id=seat.shift.station_id,
             station_name=seat.shift.station.name,
+            station_timezone=seat.shift.station.timezone,
             starts_at=seat.shift.starts_at,
             ends_at=seat.shift.ends_at,
             adopted_seats=seat.seats.seats,

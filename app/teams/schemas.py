@@ -75,6 +75,8 @@ class TeamDutyRead(BaseModel):
     shift_id: int
     station_id: int
     station_name: str
+    # For the pages, which show the times in it; not part of the API body.
+    station_timezone: str = Field(exclude=True)
     starts_at: datetime
     ends_at: datetime
     status: str

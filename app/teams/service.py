@@ -386,6 +386,7 @@ def team_duties(
             shift_id=assignment.shift_id,
             station_id=station.id,
             station_name=station.name,
+            station_timezone=station.timezone,
             starts_at=assignment.shift.starts_at,
             ends_at=assignment.shift.ends_at,
             status=assignment.status,

@@ -240,16 +240,11 @@ def team_adoptions(session: Session, team: Team, days: list[str]) -> list[Adopti
     ]
 
 
-def duty_rows(
-    session: Session, duties: list[TeamDutyRead], days: list[str]
-) -> list[dict[str, Any]]:
+def duty_rows(duties: list[TeamDutyRead], days: list[str]) -> list[dict[str, Any]]:
     """The duties with their times in their station's timezone, as the station shows them."""
-    station_ids = {d.station_id for d in duties}
-    stations = session.scalars(select(Station).where(Station.id.in_(station_ids)))
-    zones = {station.id: station.timezone for station in stations}
     rows = []
     for duty in duties:
-        zone = ZoneInfo(zones[duty.station_id])
+        zone = ZoneInfo(duty.station_timezone)
         starts = duty.starts_at.astimezone(zone)
         rows.append(
             {"row": duty, "starts": starts, "ends": duty.ends_at.astimezone(zone),
@@ -263,14 +258,9 @@ def open_seat_rows(
 ) -> list[dict[str, Any]]:
     """The team's adopted seats still to fill in the next four weeks (the lead's list in
     the app), in station time, with whether they are still kept for its members."""
-    seats = adoption_service.open_adopted_seats(session, account, team.id)
-    stations = session.scalars(
-        select(Station).where(Station.id.in_({seat.station_id for seat in seats}))
-    )
-    zones = {station.id: ZoneInfo(station.timezone) for station in stations}
     rows = []
-    for seat in seats:
-        zone = zones[seat.station_id]
+    for seat in adoption_service.open_adopted_seats(session, account, team.id):
+        zone = ZoneInfo(seat.station_timezone)
         starts = seat.starts_at.astimezone(zone)
         rows.append(
             {"row": seat, "starts": starts, "ends": seat.ends_at.astimezone(zone),
@@ -326,7 +316,7 @@ def _team_page(
         "pending": [m for m in members if m.status != MembershipStatus.approved],
         "member_total": member_total,
         "adoptions": team_adoptions(session, team, days),
-        "duties": duty_rows(session, duties, days),
+        "duties": duty_rows(duties, days),
         "open_seats": open_seat_rows(session, account, team, days),
         "monday": monday,
         "sunday": sunday,

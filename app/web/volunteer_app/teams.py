@@ -14,7 +14,7 @@ The same services as the API's /teams/... (app.teams.service) and the adoptions'
 next to what they concern, and render.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -35,7 +35,6 @@ from app.districts.models import District
 from app.errors import Conflict, InvalidInput, NotFound
 from app.organisations.models import Organisation
 from app.settings import get_settings
-from app.stations.models import Station
 from app.teams import adoptions as adoption_service
 from app.teams import service as team_service
 from app.teams.adoption_schemas import OpenAdoptedSeatRead
@@ -425,14 +424,6 @@ def local_today() -> date:
     return utcnow().astimezone(ZoneInfo(get_settings().default_timezone)).date()
 
 
-def station_zones(session: Session, station_ids: Iterable[int]) -> dict[int, str]:
-    return dict(
-        session.execute(
-            select(Station.id, Station.timezone).where(Station.id.in_(set(station_ids)))
-        ).all()
-    )
-
-
 @router.get("/teams/{team_id}/duties")
 def team_duties(
     request: Request,
@@ -448,7 +439,6 @@ def team_duties(
     which = "next" if week == "next" else "this"
     monday, sunday = week_of(local_today(), which)
     duties = team_service.team_duties(session, account, team_id, start=monday, end=sunday)
-    zones = station_zones(session, (duty.station_id for duty in duties))
     return lead_page(
         request,
         "duties.html",
@@ -462,8 +452,8 @@ def team_duties(
             {
                 "name": duty.name,
                 "station": duty.station_name,
-                "starts": local_time(duty.starts_at, zones[duty.station_id], language),
-                "ends": local_time(duty.ends_at, zones[duty.station_id], language, "time"),
+                "starts": local_time(duty.starts_at, duty.station_timezone, language),
+                "ends": local_time(duty.ends_at, duty.station_timezone, language, "time"),
             }
             for duty in duties
         ],
@@ -529,7 +519,6 @@ def seats_page(
     seats = adoption_service.open_adopted_seats(
         session, account, team.team.id, start=now, end=now + SEATS_AHEAD
     )
-    zones = station_zones(session, (seat.station_id for seat in seats))
     members = [
         {"volunteer_id": m.volunteer_id, "name": m.name}
         for m in members_of(session, account, team.team.id)
@@ -543,7 +532,7 @@ def seats_page(
         account,
         status,
         section="seats",
-        seats=[seat_view(seat, zones[seat.station_id], language) for seat in seats],
+        seats=[seat_view(seat, language) for seat in seats],
         members=members,
         problem=problem,
         chosen=chosen,
@@ -551,7 +540,8 @@ def seats_page(
     )
 
 
-def seat_view(seat: OpenAdoptedSeatRead, zone: str, language: str) -> dict:
+def seat_view(seat: OpenAdoptedSeatRead, language: str) -> dict:
+    zone = seat.station_timezone
     return {
         "shift_id": seat.shift_id,
         "station": seat.station_name,
