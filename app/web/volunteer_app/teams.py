@@ -725,12 +725,6 @@ def message_problem(_: Translate, field: str) -> str:
     return _("Write the message, at most {count} characters.").format(count=BODY_MAX)
 
 
-def unsendable(text: str) -> bool:
-    """Whether the text holds a control character other than line breaks and tabs (the
-    schema refuses it too, as app.types.MessageText)."""
-    return any(ord(c) < 32 and c not in "\n\r\t" or ord(c) == 127 for c in text)
-
-
 @router.get("/teams/{team_id}/message")
 def message_page(request: Request, session: SessionDep, account: AppVolunteer, team_id: TeamId):
     return message_form(request, led(session, account, team_id), account)
@@ -754,15 +748,19 @@ def send_message(
     team = led(session, account, team_id)
     _ = gettext_for(request)
     errors: dict[str, str] = {}
-    if unsendable(body):
-        # Said apart from the length: a control character (a NUL above all) is invisible.
-        errors["body"] = _("The message holds a character that cannot be sent; remove it.")
     try:
         message = TeamMessageCreate(subject=subject, body=body)
     except ValidationError as refused:
         # The schema's own fields: ("body",) is the message's body here, not the request's.
         for e in refused.errors():
-            errors.setdefault(str(e["loc"][0]), message_problem(_, str(e["loc"][0])))
+            field = str(e["loc"][0])
+            if field == "body" and e["type"] == "value_error":
+                # app.types.MessageText refused a control character (a NUL above all):
+                # said apart from the length, since it is invisible.
+                problem = _("The message holds a character that cannot be sent; remove it.")
+            else:
+                problem = message_problem(_, field)
+            errors.setdefault(field, problem)
     if errors:
         values = {"subject": subject, "body": body}
         return message_form(request, team, account, values=values, errors=errors, status=422)
