@@ -372,11 +372,10 @@ def _roster_page(
             "cover": _cover_panel(session, seat.shift, _),
         }
     if not running and roster.status in recruitment.SOLVED:
-        # Kept advice at once; else the search starts and the page's script fetches the
-        # section when it is done (recruitment.js), so that the page never waits for it.
-        ready = recruitment.ready_advice(session, roster)
-        context["recruitment"] = recruitment_panel(ready, _) if ready else {"pending": True}
-        context["advice_seconds"] = recruitment.ADVICE_SECONDS
+        # The page's script fetches the section (recruitment.js): even kept advice costs
+        # the district's problem rebuilt to find its version, a few hundred milliseconds
+        # on a 600-volunteer district that the grid should not wait for.
+        context["recruitment"] = {"loading": True}
     return render(request, "console/rosters/roster.html", context, status)
 
 

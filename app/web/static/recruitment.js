@@ -1,6 +1,6 @@
-// The roster page's recruitment section while its advice is being worked out: ask the
-// console for the section every 1.5 s and put it in place when it is ready (200; 202
-// while the search runs). Gives up after two minutes, saying so.
+// The roster page's recruitment section: ask the console for it at once, and while its
+// advice is being worked out (202) every 1.5 s, putting each answer in place; stop at
+// the advice (200). Gives up after two minutes, saying so.
 (function () {
   "use strict";
   var section = document.querySelector("#recruitment[data-url]");
@@ -23,12 +23,14 @@
         return response.text().then(function (text) { return { status: response.status, text: text }; });
       })
       .then(function (answer) {
+        var holder = document.createElement("div");
+        holder.innerHTML = answer.text;
+        var body = holder.querySelector(".recruitment-body");
+        var shown = section.querySelector(".recruitment-body");
+        // The body's content only, and only when it changed: the body stays, a live
+        // region that announces each new text once.
+        if (body && shown.innerHTML !== body.innerHTML) shown.innerHTML = body.innerHTML;
         if (answer.status === 200) {
-          var holder = document.createElement("div");
-          holder.innerHTML = answer.text;
-          var ready = holder.querySelector(".recruitment-body");
-          // The body's content only: the body stays, a live region that announces it.
-          if (ready) section.querySelector(".recruitment-body").innerHTML = ready.innerHTML;
           section.removeAttribute("data-url");
           return;
         }
@@ -38,5 +40,5 @@
       .catch(giveUp);
   }
 
-  window.setTimeout(poll, 1000);
+  poll();
 })();
