@@ -40,7 +40,7 @@ from app.stations.models import Station
 from app.types import SkillRequirement, week_monday
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
-from solver.validate import skill_shortfall
+from solver.validate import skill_shortfall, static_violation
 
 CALENDAR_PAST = timedelta(days=30)
 CALENDAR_FUTURE = timedelta(days=180)
@@ -197,44 +197,80 @@ def _may_cancel(session: Session, account: Account, assignment: Assignment, rost
 # -- open seats and sign-up --------------------------------------------------------
 
 
-def blocking_violation(
-    volunteer: Volunteer,
-    shift: Shift,
-    holder_skills: Sequence[frozenset[str]],
-    duties: Iterable[Shift],
-    settings: Settings,
-) -> solver.Violation | None:
-    """The hard rule that taking a free seat on `shift` would break, or None.
-
-    `holder_skills` are the skills of the volunteers already on the shift and
-    `duties` the volunteer's other live published duties around it.
+class SeatCheck:
+    """The hard rule one volunteer would break by taking a free seat, for all the seats
+    one request checks (the open-seat list checks a hundred or more). The volunteer as
+    the solver sees them is built once over every day those seats and their duties
+    touch (their weekly windows made concrete are the costliest part), and each shift
+    and station's travel once; a wider span of days changes no rule's answer.
     """
-    candidate = mapping.solver_shift(shift)
-    if candidate.skill_needs:
-        # The seats left after this one must still be able to cover the skill needs.
-        skills = frozenset(volunteer.skills)
-        free_after = shift.max_volunteers - len(holder_skills) - 1
-        short = skill_shortfall(candidate, [*holder_skills, skills])
-        if sum(short.values()) > free_after:
-            missing = sorted(skill for skill in short if skill not in skills) or sorted(short)
-            return solver.Violation(
-                "skills",
-                f"the free seats are kept for volunteers with {', '.join(missing)}",
-                volunteer.id,
-                shift.id,
-            )
-    nearby = [
-        d
-        for d in duties
-        if d.id != shift.id
-        and d.ends_at > shift.starts_at - mapping.NEIGHBOURHOOD
-        and d.starts_at < shift.ends_at + mapping.NEIGHBOURHOOD
-    ]
-    problem = mapping.volunteer_problem(volunteer, [shift, *nearby], settings)
-    held = [solver.Assignment(volunteer.id, d.id) for d in nearby]
-    added = mapping.added_violations(problem, held, solver.Assignment(volunteer.id, shift.id))
-    mine = [v for v in added if v.volunteer == volunteer.id]
-    return mine[0] if mine else None
+
+    def __init__(
+        self,
+        volunteer: Volunteer,
+        shifts: Iterable[Shift],
+        duties: Sequence[Shift],
+        settings: Settings,
+    ) -> None:
+        every = {s.id: s for s in [*shifts, *duties]}
+        self.volunteer = volunteer
+        self.duties = duties
+        self.shifts = {i: mapping.solver_shift(s) for i, s in every.items()}
+        days = [s.on_day for s in self.shifts.values()]
+        self.candidate = mapping.solver_volunteer(volunteer, min(days), max(days), settings)
+        stations = {s.station_id: s.station for s in every.values()}
+        self.travel: dict[tuple[solver.Id, solver.Id], int] = {
+            (volunteer.id, station_id): minutes
+            for station_id, station in stations.items()
+            if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
+            is not None
+        }
+
+    def violation(
+        self, shift: Shift, holder_skills: Sequence[frozenset[str]]
+    ) -> solver.Violation | None:
+        """The rule broken by taking a seat on `shift`, whose other holders have
+        `holder_skills`, or None."""
+        candidate = self.shifts[shift.id]
+        if candidate.skill_needs:
+            # The seats left after this one must still be able to cover the skill needs.
+            short = skill_shortfall(candidate, [*holder_skills, self.candidate.skills])
+            if sum(short.values()) > shift.max_volunteers - len(holder_skills) - 1:
+                missing = sorted(s for s in short if s not in self.candidate.skills)
+                return solver.Violation(
+                    "skills",
+                    "the free seats are kept for volunteers with "
+                    + ", ".join(missing or sorted(short)),
+                    self.volunteer.id,
+                    shift.id,
+                )
+        nearby = [
+            self.shifts[d.id]
+            for d in self.duties
+            if d.id != shift.id
+            and d.ends_at > shift.starts_at - mapping.NEIGHBOURHOOD
+            and d.starts_at < shift.ends_at + mapping.NEIGHBOURHOOD
+        ]
+        days = [s.on_day for s in (candidate, *nearby)]
+        problem = solver.Problem(
+            shifts=(candidate, *nearby),
+            volunteers=(self.candidate,),
+            travel_minutes=self.travel,
+            first_day=min(days),
+            last_day=max(days),
+        )
+        # A rule that forbids the seat whatever else the volunteer works (availability,
+        # skills, travel...) is the one the whole check below would name first; most
+        # seats stop here.
+        forbidden = static_violation(problem, self.candidate, candidate)
+        if forbidden is not None:
+            return forbidden
+        held = [solver.Assignment(self.volunteer.id, s.id) for s in nearby]
+        new = solver.Assignment(self.volunteer.id, shift.id)
+        mine = [
+            v for v in mapping.added_violations(problem, held, new) if v.volunteer == new.volunteer
+        ]
+        return mine[0] if mine else None
 
 
 def live_duty_shifts(
@@ -450,12 +486,11 @@ def seat_violations(
     )
     settings = get_settings()
     adopted = mapping.adopted_seats(session, (shift for shift, _ in seats), settings)
+    check = SeatCheck(volunteer, (shift for shift, _ in seats), duties, settings)
     now = utcnow()
     return [
         mapping.reserved_seat_violation(shift, adopted.get(shift.id, []), ids, volunteer.id, now)
-        or blocking_violation(
-            volunteer, shift, [frozenset(skills.get(i, ())) for i in ids], duties, settings
-        )
+        or check.violation(shift, [frozenset(skills.get(i, ())) for i in ids])
         for shift, ids in seats
     ]
 

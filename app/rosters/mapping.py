@@ -340,28 +340,6 @@ def neighbouring_duties(
     return duties
 
 
-def volunteer_problem(
-    volunteer: Volunteer, shifts: Sequence[Shift], settings: Settings
-) -> solver.Problem:
-    """One volunteer and a few shifts: enough to check a single assignment."""
-    solver_shifts = [solver_shift(s) for s in shifts]
-    days = [s.on_day for s in solver_shifts]
-    first_day, last_day = min(days), max(days)
-    stations = {s.station_id: s.station for s in shifts}
-    travel: dict[tuple[solver.Id, solver.Id], int] = {
-        (volunteer.id, station_id): minutes
-        for station_id, station in stations.items()
-        if (minutes := travel_minutes(volunteer, station, settings.travel_speed_kmh)) is not None
-    }
-    return solver.Problem(
-        shifts=tuple(solver_shifts),
-        volunteers=(solver_volunteer(volunteer, first_day, last_day, settings),),
-        travel_minutes=travel,
-        first_day=first_day,
-        last_day=last_day,
-    )
-
-
 def added_violations(
     problem: solver.Problem, held: Sequence[solver.Assignment], new: solver.Assignment
 ) -> list[solver.Violation]:
