@@ -6,12 +6,21 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import get_engine
+from app.db import get_engine, utcnow
 from app.deps import API_PREFIX, SessionDep, get_current_account, require_admin
-from app.errors import problem
+from app.errors import AppError
+from app.ops import figures
+from app.ops.metrics import DatabaseCollector
 from app.settings import get_settings
 
 router = APIRouter(tags=["operations"])
+
+
+class DatabaseUnreachable(AppError):
+    status, slug = 503, "service-unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The database is not reachable.")
 
 
 @router.get("/healthz")
@@ -20,15 +29,50 @@ def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
-def readyz():
-    """The database answers."""
+def database_reachable() -> None:
+    """503 when the database does not answer. A dependency that runs before the
+    request's session opens (which would fail with a 500)."""
     try:
         with get_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        return problem(503, "The database is not reachable.")
-    return {"status": "ok", "database": get_engine().dialect.name}
+        raise DatabaseUnreachable() from None
+
+
+@router.get("/readyz", dependencies=[Depends(database_reachable)])
+def readyz(session: SessionDep) -> dict:
+    """The database answers: 200. `degraded` (still 200: this process can serve, a load
+    balancer must keep it) when roster jobs or notifications wait and no worker is alive
+    to take them; 503 when the database does not answer."""
+    try:
+        state = figures.queue_state(session, utcnow())
+    except SQLAlchemyError:
+        raise DatabaseUnreachable() from None
+    reasons = []
+    if state.workers_alive == 0:
+        if state.waiting:
+            reasons.append(
+                f"{state.waiting} roster job(s) wait and no worker is alive "
+                "(start `uroster worker`)"
+            )
+        if state.notifications_due:
+            reasons.append(
+                f"{state.notifications_due} notification(s) are due and no worker is alive "
+                "to deliver them"
+            )
+    body: dict = {
+        "status": "degraded" if reasons else "ok",
+        "database": session.get_bind().dialect.name,
+        "queue": {
+            "waiting": state.waiting,
+            "oldest_wait_seconds": state.oldest_wait_seconds,
+            "notifications_due": state.notifications_due,
+            "workers_alive": state.workers_alive,
+        },
+    }
+    if reasons:
+        body["reasons"] = reasons
+    return body
 
 
 _bearer = OAuth2PasswordBearer(tokenUrl=f"{API_PREFIX}/auth/token", auto_error=False)
@@ -43,8 +87,10 @@ def metrics_reader(session: SessionDep, token: Annotated[str | None, Depends(_be
 
 
 @router.get("/metrics", dependencies=[Depends(metrics_reader)])
-def metrics(request: Request) -> Response:
+def metrics(request: Request, session: SessionDep) -> Response:
     """Prometheus text exposition format; an admin's bearer token, or none when
-    UROSTER_METRICS_PUBLIC=1."""
+    UROSTER_METRICS_PUBLIC=1. This process's request metrics, then the queue's figures
+    read from the database (the same from every process)."""
     registry = request.app.state.metrics.registry
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(registry) + generate_latest(DatabaseCollector(session, utcnow()))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -267,6 +267,12 @@ def stop_embedded_runner() -> None:
         _thread_runner = None
 
 
+def embedded_runner_alive() -> bool:
+    """Whether this process's in-process worker is running (SQLite's worker)."""
+    runner = _thread_runner
+    return runner is not None and runner.thread is not None and runner.thread.is_alive()
+
+
 def wake_embedded_runner() -> None:
     """Makes the in-process loop go round now (it runs on SQLite only)."""
     if _thread_runner is not None:
