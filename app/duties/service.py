@@ -4,7 +4,7 @@ Only rosters in the `published` state are visible to volunteers; drafts are the
 coordinators' business until they are published.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -40,7 +40,7 @@ from app.stations.models import Station
 from app.types import SkillRequirement, week_monday
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
-from solver.validate import skill_shortfall, static_violation
+from solver.validate import skill_shortfall, static_violation, volunteer_violations
 
 CALENDAR_PAST = timedelta(days=30)
 CALENDAR_FUTURE = timedelta(days=180)
@@ -202,7 +202,9 @@ class SeatCheck:
     one request checks (the open-seat list checks a hundred or more). The volunteer as
     the solver sees them is built once over every day those seats and their duties
     touch (their weekly windows made concrete are the costliest part), and each shift
-    and station's travel once; a wider span of days changes no rule's answer.
+    and station's travel once, in one solver problem. A wider span of days changes no
+    rule's answer for a volunteer of the app, who has no minimum run of days (the only
+    rules that read the problem's first and last day).
     """
 
     def __init__(
@@ -219,12 +221,19 @@ class SeatCheck:
         days = [s.on_day for s in self.shifts.values()]
         self.candidate = mapping.solver_volunteer(volunteer, min(days), max(days), settings)
         stations = {s.station_id: s.station for s in every.values()}
-        self.travel: dict[tuple[solver.Id, solver.Id], int] = {
+        speed = settings.travel_speed_kmh
+        travel = {
             (volunteer.id, station_id): minutes
             for station_id, station in stations.items()
-            if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
-            is not None
+            if (minutes := mapping.travel_minutes(volunteer, station, speed)) is not None
         }
+        self.problem = solver.Problem(
+            shifts=tuple(self.shifts.values()),
+            volunteers=(self.candidate,),
+            travel_minutes=travel,
+            first_day=min(days),
+            last_day=max(days),
+        )
 
     def violation(
         self, shift: Shift, holder_skills: Sequence[frozenset[str]]
@@ -244,6 +253,16 @@ class SeatCheck:
                     self.volunteer.id,
                     shift.id,
                 )
+        # A rule that forbids the seat whatever else the volunteer works (availability,
+        # skills, travel...) is the one the whole check would name first; most seats
+        # stop here.
+        forbidden = static_violation(self.problem, self.candidate, candidate)
+        if forbidden is not None:
+            return forbidden
+        # Then the rules over the volunteer's duties around the seat (rest, overlaps,
+        # daily and weekly limits...): those the seat adds to what they already break,
+        # about the seat first, as mapping.added_violations has them. The rules of a
+        # shift's headcount are the seat counts' and the reservations' above.
         nearby = [
             self.shifts[d.id]
             for d in self.duties
@@ -251,26 +270,11 @@ class SeatCheck:
             and d.ends_at > shift.starts_at - mapping.NEIGHBOURHOOD
             and d.starts_at < shift.ends_at + mapping.NEIGHBOURHOOD
         ]
-        days = [s.on_day for s in (candidate, *nearby)]
-        problem = solver.Problem(
-            shifts=(candidate, *nearby),
-            volunteers=(self.candidate,),
-            travel_minutes=self.travel,
-            first_day=min(days),
-            last_day=max(days),
-        )
-        # A rule that forbids the seat whatever else the volunteer works (availability,
-        # skills, travel...) is the one the whole check below would name first; most
-        # seats stop here.
-        forbidden = static_violation(problem, self.candidate, candidate)
-        if forbidden is not None:
-            return forbidden
-        held = [solver.Assignment(self.volunteer.id, s.id) for s in nearby]
-        new = solver.Assignment(self.volunteer.id, shift.id)
-        mine = [
-            v for v in mapping.added_violations(problem, held, new) if v.volunteer == new.volunteer
-        ]
-        return mine[0] if mine else None
+        problem, me = self.problem, self.candidate
+        before = Counter(volunteer_violations(problem, me, nearby, include_static=False))
+        after = volunteer_violations(problem, me, [*nearby, candidate], include_static=False)
+        added = list((Counter(after) - before).elements())
+        return next((v for v in added if v.shift == shift.id), added[0] if added else None)
 
 
 def live_duty_shifts(
@@ -314,15 +318,16 @@ def may_take_seats(volunteer: Volunteer) -> bool:
 def open_shifts(session: Session, volunteer: Volunteer, params: PageParams) -> Page[OpenShiftRead]:
     """Future shifts of the volunteer's district, in published rosters, with a free seat
     the volunteer may take without breaking a hard rule. A handful of queries in all."""
-    fitting = [seat for seat, violation in open_seats(session, volunteer) if violation is None]
+    fitting = [seat for seat, _ in open_seats(session, volunteer, fitting_only=True)]
     return Page(items=fitting[params.offset : params.offset + params.limit], total=len(fitting))
 
 
 def open_seats(
-    session: Session, volunteer: Volunteer
+    session: Session, volunteer: Volunteer, *, fitting_only: bool = False
 ) -> list[tuple[OpenShiftRead, solver.Violation | None]]:
     """Every free seat of the volunteer's district's published future shifts, each with
-    the hard rule taking it would break (None: it fits), by start time."""
+    the hard rule taking it would break (None: it fits), by start time; only those that
+    fit with `fitting_only` (a district's hundreds of seats are read only to be shown)."""
     if not may_take_seats(volunteer):
         return []
     now = utcnow()
@@ -385,6 +390,7 @@ def open_seats(
             violation,
         )
         for (shift, roster_id, ids), violation in zip(seats, violations, strict=True)
+        if violation is None or not fitting_only
     ]
 
 
