@@ -222,7 +222,7 @@ class SeatCheck:
         self.candidate = mapping.solver_volunteer(volunteer, min(days), max(days), settings)
         stations = {s.station_id: s.station for s in every.values()}
         speed = settings.travel_speed_kmh
-        travel = {
+        travel: dict[tuple[solver.Id, solver.Id], int] = {
             (volunteer.id, station_id): minutes
             for station_id, station in stations.items()
             if (minutes := mapping.travel_minutes(volunteer, station, speed)) is not None
