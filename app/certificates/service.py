@@ -7,6 +7,7 @@ already in someone's hands (a coordinator revokes it and the volunteer asks anew
 """
 
 import secrets
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -217,22 +218,35 @@ def _unused_code(session: Session) -> str:
 # -- reading -----------------------------------------------------------------------
 
 
-def read(session: Session, certificate: Certificate) -> CertificateRead:
-    return CertificateRead(**_fields(session, certificate))
+def read(
+    session: Session, certificate: Certificate, district_names: dict[int, str] | None = None
+) -> CertificateRead:
+    return CertificateRead(**_fields(session, certificate, district_names))
 
 
-def admin_read(session: Session, certificate: Certificate) -> CertificateAdminRead:
-    volunteer = session.get(Volunteer, certificate.volunteer_id)
+def admin_read(
+    session: Session,
+    certificate: Certificate,
+    district_names: dict[int, str] | None = None,
+    volunteer_names: dict[int, str] | None = None,
+) -> CertificateAdminRead:
+    """`district_names` and `volunteer_names` (by id), when a list has read them at once."""
+    if volunteer_names is None:
+        volunteer_names = _volunteer_names(session, [certificate])
     return CertificateAdminRead(
-        **_fields(session, certificate),
+        **_fields(session, certificate, district_names),
         volunteer_id=certificate.volunteer_id,
-        volunteer_name=volunteer.name if volunteer else "",
+        volunteer_name=volunteer_names.get(certificate.volunteer_id, ""),
         revoked_by=certificate.revoked_by,
         revoke_reason=certificate.revoke_reason,
     )
 
 
-def _fields(session: Session, certificate: Certificate) -> dict:
+def _fields(
+    session: Session, certificate: Certificate, district_names: dict[int, str] | None
+) -> dict:
+    if district_names is None:
+        district_names = _district_names(session, [certificate])
     return {
         "code": certificate.code,
         "url": verify_url(certificate.code),
@@ -242,11 +256,28 @@ def _fields(session: Session, certificate: Certificate) -> dict:
         "hours": certificate.hours,
         "stations": [StationHours(**row) for row in certificate.station_hours],
         "district_id": certificate.district_id,
-        "district_name": district_name(session, certificate),
+        "district_name": district_names.get(certificate.district_id, ""),
         "issued_at": certificate.issued_at,
         "revoked": certificate.revoked_at is not None,
         "revoked_at": certificate.revoked_at,
     }
+
+
+def _district_names(session: Session, certificates: Sequence[Certificate]) -> dict[int, str]:
+    """The names of the certificates' districts, by id: one query for a whole list."""
+    ids = {c.district_id for c in certificates}
+    if not ids:
+        return {}
+    rows = session.execute(select(District.id, District.name).where(District.id.in_(ids)))
+    return {district_id: name for district_id, name in rows}
+
+
+def _volunteer_names(session: Session, certificates: Sequence[Certificate]) -> dict[int, str]:
+    ids = {c.volunteer_id for c in certificates}
+    if not ids:
+        return {}
+    rows = session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(ids)))
+    return {volunteer_id: name for volunteer_id, name in rows}
 
 
 def district_name(session: Session, certificate: Certificate) -> str:
@@ -262,7 +293,8 @@ def list_mine(session: Session, volunteer: Volunteer, params: PageParams) -> Pag
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc()),
         params,
     )
-    return Page(items=[read(session, c) for c in page.items], total=page.total)
+    names = _district_names(session, page.items)
+    return Page(items=[read(session, c, names) for c in page.items], total=page.total)
 
 
 def mine(session: Session, volunteer: Volunteer, code: str) -> Certificate:
@@ -333,7 +365,12 @@ def list_in_scope(
         if scope is not None:
             query = query.where(Certificate.district_id.in_(scope))
     page = paginate(session, query, params)
-    return Page(items=[admin_read(session, c) for c in page.items], total=page.total)
+    districts = _district_names(session, page.items)
+    volunteers = _volunteer_names(session, page.items)
+    return Page(
+        items=[admin_read(session, c, districts, volunteers) for c in page.items],
+        total=page.total,
+    )
 
 
 # -- revoking and checking ---------------------------------------------------------

@@ -36,6 +36,7 @@ from app.rosters.models import (
 from app.settings import Settings, get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
+from app.shifts.schemas import MAX_SHIFT_LENGTH
 from app.stations.models import Station
 from app.types import SkillRequirement, week_monday
 from app.volunteers import service as volunteer_service
@@ -291,6 +292,9 @@ def live_duty_shifts(
                 Roster.status == RosterStatus.published,
                 Shift.ends_at > start,
                 Shift.starts_at < end,
+                # Implied (no shift is longer); it lets the index on starts_at bound
+                # the range from below too.
+                Shift.starts_at > start - MAX_SHIFT_LENGTH,
             )
             .order_by(Shift.starts_at)
         ).unique()

@@ -24,6 +24,7 @@ from app.pagination import Page, PageParams, paginate
 from app.rosters import service as roster_service
 from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.shifts.models import Shift
+from app.shifts.schemas import MAX_SHIFT_LENGTH
 from app.stations import service as station_service
 from app.stations.models import Station
 from app.volunteers.models import Volunteer
@@ -156,6 +157,10 @@ def duty_board(session: Session, kiosk: Kiosk, at: datetime | None) -> DutyBoard
             Assignment.status != AssignmentStatus.cancelled,
             Shift.starts_at < day_end,
             Shift.ends_at > day_start,
+            # Implied by the line above (no shift is longer), and what lets the index
+            # on (station_id, starts_at) find the day's shifts without reading the
+            # station's whole history.
+            Shift.starts_at > day_start - MAX_SHIFT_LENGTH,
         )
         .order_by(Shift.starts_at, Shift.ends_at, Assignment.id)
     ).all()

@@ -356,13 +356,20 @@ def added_violations(
 
 
 def week_shifts(session: Session, district_id: int, week: str) -> list[Shift]:
+    return weeks_shifts(session, district_id, [week])
+
+
+def weeks_shifts(session: Session, district_id: int, weeks: Collection[str]) -> list[Shift]:
+    """The district's shifts in service in any of the ISO weeks, by start."""
+    if not weeks:
+        return []
     return list(
         session.scalars(
             select(Shift)
             .join(Station)
             .where(Station.district_id == district_id)
             .where(shift_service.in_service())
-            .where(shift_service.week_condition(session, week))
+            .where(shift_service.weeks_condition(session, weeks))
             .order_by(Shift.starts_at, Shift.id)
         )
     )

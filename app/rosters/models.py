@@ -56,10 +56,13 @@ class Roster(Base):
             sqlite_where=text("status IN ('queued', 'solving')"),
             postgresql_where=text("status IN ('queued', 'solving')"),
         ),
+        # A district-week's rosters (its published one above all): open seats, sign-ups,
+        # publishing, the console. Also serves what an index on district_id alone did.
+        Index("ix_roster_district_id_week", "district_id", "week"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
     week: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(20), default=RosterStatus.queued)
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
@@ -94,6 +97,15 @@ class Assignment(Base):
             unique=True,
             sqlite_where=text("status != 'cancelled'"),
             postgresql_where=text("status != 'cancelled'"),
+        ),
+        # Duties still `scheduled`: the current and coming ones, a small part of a table
+        # that keeps every past duty. The no-show sweep of every duty board, hours page
+        # and report looks for ended ones among them.
+        Index(
+            "ix_assignment_scheduled_shift_id",
+            "shift_id",
+            sqlite_where=text("status = 'scheduled'"),
+            postgresql_where=text("status = 'scheduled'"),
         ),
     )
 

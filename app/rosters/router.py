@@ -23,7 +23,7 @@ from app.types import Id, IsoWeek
 router = APIRouter(prefix=API_PREFIX, tags=["rosters"])
 
 
-def _read(session: Session, roster: Roster) -> RosterRead:
+def _read(session: Session, roster: Roster, fill: service.ShiftFill | None = None) -> RosterRead:
     running = roster.job_status in ("queued", "running")
     return RosterRead(
         id=roster.id,
@@ -33,7 +33,7 @@ def _read(session: Session, roster: Roster) -> RosterRead:
         progress=RosterProgress.model_validate(roster.progress)
         if running and roster.progress is not None
         else None,
-        stats=RosterStats.model_validate(service.stats(session, roster)),
+        stats=RosterStats.model_validate(service.stats(session, roster, fill)),
         error=roster.error,
         job_kind=roster.job_kind,
         job_status=roster.job_status,
@@ -88,7 +88,9 @@ def list_rosters(
     district_id: Id,
     week: Annotated[IsoWeek | None, Query()] = None,
 ):
-    return [_read(session, r) for r in service.list_rosters(session, account, district_id, week)]
+    rosters = service.list_rosters(session, account, district_id, week)
+    fills = service.shift_fills(session, rosters)
+    return [_read(session, r, fills[r.id]) for r in rosters]
 
 
 @router.get("/rosters/{roster_id}", response_model=RosterRead)

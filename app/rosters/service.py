@@ -156,22 +156,41 @@ class ShiftFill:
 
 
 def shift_fill(session: Session, roster: Roster) -> ShiftFill:
-    shifts = mapping.week_shifts(session, roster.district_id, roster.week)
+    return shift_fills(session, [roster])[roster.id]
+
+
+def _week_of(shift: Shift) -> str:
+    """The ISO week of the shift's start in its station's local time (as rosters count)."""
+    year, week, _ = shift.starts_at.astimezone(ZoneInfo(shift.station.timezone)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def shift_fills(session: Session, rosters: Sequence[Roster]) -> dict[int, ShiftFill]:
+    """The fill of each roster, by id: three queries for a district's whole list of
+    rosters (their weeks' shifts, the skills of everyone on duty in them)."""
+    shifts_by_week: dict[tuple[int, str], list[Shift]] = defaultdict(list)
+    for district_id in {r.district_id for r in rosters}:
+        weeks = {r.week for r in rosters if r.district_id == district_id}
+        for shift in mapping.weeks_shifts(session, district_id, weeks):
+            shifts_by_week[district_id, _week_of(shift)].append(shift)
     skills: dict[int, set[str]] = {}
-    shift_of: dict[int, int] = {}
-    for assignment_id, shift_id, skill in session.execute(
-        select(Assignment.id, Assignment.shift_id, VolunteerSkill.skill)
+    shift_of: dict[int, tuple[int, int]] = {}  # assignment id -> roster id, shift id
+    for assignment_id, roster_id, shift_id, skill in session.execute(
+        select(Assignment.id, Assignment.roster_id, Assignment.shift_id, VolunteerSkill.skill)
         .outerjoin(VolunteerSkill, VolunteerSkill.volunteer_id == Assignment.volunteer_id)
-        .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
+        .where(
+            Assignment.roster_id.in_([r.id for r in rosters]),
+            Assignment.status.in_(mapping.LIVE_STATUSES),
+        )
     ):
-        shift_of[assignment_id] = shift_id
+        shift_of[assignment_id] = (roster_id, shift_id)
         held = skills.setdefault(assignment_id, set())
         if skill is not None:
             held.add(skill)
-    on_shift: dict[int, list[frozenset[str]]] = defaultdict(list)
-    for assignment_id, shift_id in shift_of.items():
-        on_shift[shift_id].append(frozenset(skills[assignment_id]))
-    return ShiftFill(shifts, on_shift)
+    on_shift: dict[int, dict[int, list[frozenset[str]]]] = defaultdict(lambda: defaultdict(list))
+    for assignment_id, (roster_id, shift_id) in shift_of.items():
+        on_shift[roster_id][shift_id].append(frozenset(skills[assignment_id]))
+    return {r.id: ShiftFill(shifts_by_week[r.district_id, r.week], on_shift[r.id]) for r in rosters}
 
 
 def stats(session: Session, roster: Roster, fill: ShiftFill | None = None) -> dict:

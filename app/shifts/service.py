@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -243,7 +244,12 @@ def list_shifts(
 
 def week_condition(session: Session, week: str) -> ColumnElement[bool]:
     """Shifts that start inside the ISO week in their own station's local time."""
-    monday = week_monday(week)
+    return weeks_condition(session, [week])
+
+
+def weeks_condition(session: Session, weeks: Iterable[str]) -> ColumnElement[bool]:
+    """Shifts that start inside any of the ISO weeks in their own station's local time
+    (one query for the timezones, however many weeks)."""
     timezones = session.scalars(select(Station.timezone).distinct()).all()
     return or_(
         false(),
@@ -253,6 +259,7 @@ def week_condition(session: Session, week: str) -> ColumnElement[bool]:
                 Shift.starts_at >= local_to_utc(monday, "00:00", timezone),
                 Shift.starts_at < local_to_utc(monday + timedelta(days=7), "00:00", timezone),
             )
+            for monday in sorted({week_monday(week) for week in weeks})
             for timezone in timezones
         ),
     )
