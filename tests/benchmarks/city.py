@@ -1,9 +1,11 @@
 """Benchmark: a city of districts on one PostgreSQL database, run as compose runs it.
 
-    python -m tests.benchmarks.city --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python -m tests.benchmarks.city
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
         [--database-name uroster_city] [--districts 10] [--stations 40] [--volunteers 600]
         [--time-limit 20] [--workers 1,2] [--read-seconds 30] [--rate 200]
         [--api-processes 2] [--skip-read] [--skip-solve] [--explain]
+        [--open-seats-share 0.5] [--volunteer-tokens 100] [--read-solve-workers 1]
 
 The topology of compose.yaml without containers, on loopback: PostgreSQL (the server
 named by --database-url; the benchmark creates --database-name there and drops it at
@@ -19,9 +21,11 @@ processes (the client sends its requests to them in turn, as the proxy does) and
    (POST /rosters, with no worker running, so that all wait in the queue), then W
    workers started; the time until every draft is stored, each job's queue wait
    (started_at - created_at) and run time (finished_at - started_at, from the roster
-   table), and the speed-up of the last W over the first. Every run solves the same
-   weeks: a draft is no context for the next solve (only published duties are), so
-   the runs solve the same instances, each bounded by --time-limit.
+   table), and the speed-up of the last W over the first, from the first job claimed
+   to the last draft stored (the workers' start-up, a few seconds of imports that a
+   running service pays once, left out; the other times include it). Every run solves
+   the same weeks: a draft is no context for the next solve (only published duties
+   are), so the runs solve the same instances, each bounded by --time-limit.
 3. Read: the last drafts published, a kiosk key per station, bearer tokens for
    volunteers with duties; then an open-loop load at --rate requests/s in all: every
    kiosk polls GET /kiosk/duty every 30 s, coordinators read their roster
@@ -46,12 +50,13 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -66,6 +71,7 @@ TARGET_P95_MS = {"duty board": 50.0, "my duties": 50.0}
 TARGET_SPEED_UP = 1.7
 SLOW_SECONDS = 1.0
 DONE = ("draft", "failed")
+T = TypeVar("T")
 
 
 # -- processes -----------------------------------------------------------------------------
@@ -77,23 +83,30 @@ def own_database(server_url: str, name: str, keep: bool) -> Iterator[str]:
     used to create and drop it); yields its SQLAlchemy URL, drops it at the end."""
     import psycopg
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
-    server = make_url(server_url)
+    try:
+        server = make_url(server_url)
+    except ArgumentError as exc:
+        raise SystemExit(f"--database-url: {exc}") from None
     if not server.drivername.startswith("postgresql"):
         raise SystemExit("--database-url must be a PostgreSQL URL (postgresql+psycopg://...)")
     admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
     quoted = '"' + name.replace('"', '""') + '"'
-    with psycopg.connect(admin_dsn, autocommit=True) as connection:
-        # A database left by an interrupted run is this benchmark's own: start afresh.
-        connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {quoted}")
+    try:
+        with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as connection:
+            # A database left by an interrupted run is this benchmark's own: start afresh.
+            connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+            connection.execute(f"CREATE DATABASE {quoted}")
+    except psycopg.Error as exc:
+        raise SystemExit(f"cannot create database {name} on {server.host}: {exc}") from None
     try:
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         if keep:
             print(f"database {name} kept")
         else:
-            with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            with psycopg.connect(admin_dsn, autocommit=True, connect_timeout=10) as connection:
                 connection.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
 
 
@@ -125,6 +138,17 @@ def workers(url: str, count: int, scratch: Path, label: str) -> Iterator[list[Pr
     finally:
         for process in started:
             process.stop()
+
+
+def in_parallel(function: Callable[..., T], *iterables: Iterable) -> list[T]:
+    """`map` in one thread per item. On an error or Ctrl-C it returns at once: the
+    threads still running fail as soon as the servers they talk to are stopped."""
+    items = [list(i) for i in iterables]
+    pool = ThreadPoolExecutor(max_workers=max(1, len(items[0])))
+    try:
+        return list(pool.map(function, *items))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def check_alive(processes: Sequence[Process]) -> None:
@@ -168,8 +192,7 @@ def load_city(
         )  # fmt: skip
         return District(number, base_url, loaded)
 
-    with ThreadPoolExecutor(max_workers=districts) as pool:
-        return list(pool.map(one, range(1, districts + 1)))
+    return in_parallel(one, range(1, districts + 1))
 
 
 def copy_week_forward(district: District) -> str:
@@ -225,8 +248,7 @@ def request_rosters(districts: list[District], weeks: list[str], time_limit: flo
             )
         return response.json()["id"]
 
-    with ThreadPoolExecutor(max_workers=len(districts)) as pool:
-        return list(pool.map(one, districts, weeks))
+    return in_parallel(one, districts, weeks)
 
 
 def wait_stored(
@@ -618,7 +640,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     # `kill` (SIGTERM) ends the run like Ctrl-C: the processes stop, the database goes.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     scratch = Path(tempfile.mkdtemp(prefix="uroster-city-bench-"))
     print(f"logs in {scratch}")
     ok = True
@@ -679,8 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             ok &= read_phase(base_urls, readers, args, "reads, no roster solving:", seed=1)
             if args.read_solve_workers:
-                with ThreadPoolExecutor(max_workers=len(districts)) as pool:
-                    weeks = list(pool.map(copy_week_forward, districts))
+                weeks = in_parallel(copy_week_forward, districts)
                 roster_ids = request_rosters(districts, weeks, args.time_limit)
                 with workers(url, args.read_solve_workers, scratch, "read") as processes:
                     ok &= read_phase(
@@ -710,4 +731,7 @@ def explain(url: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # the processes are stopped and the database dropped by now
+        sys.exit("interrupted")
