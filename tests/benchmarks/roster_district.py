@@ -89,10 +89,21 @@ class Loaded:
 
 
 def load(
-    base_url: str, stations: int, volunteers: int, seed: int, monday: date | None = None
+    base_url: str,
+    stations: int,
+    volunteers: int,
+    seed: int,
+    monday: date | None = None,
+    *,
+    coordinator_email: str = "coord@example.org",
+    phone_prefix: str = "1390",
+    station_prefix: str = "",
 ) -> Loaded:
     """Creates the generated district through the API; returns what the roster needs.
-    `monday` moves the generated week (its shifts; availability is weekly) there."""
+    `monday` moves the generated week (its shifts; availability is weekly) there.
+    Several districts in one database need their own `coordinator_email`,
+    `phone_prefix` (4 digits) and `station_prefix`: emails, phones and station codes
+    are unique across districts."""
     problem = generate(stations, volunteers, seed)
     moved = monday - GENERATED_MONDAY if monday else timedelta(0)
     rng = random.Random(seed)
@@ -109,11 +120,11 @@ def load(
     api.post(
         "/coordinators",
         headers=as_admin,
-        json={"email": "coord@example.org", "password": COORD_PASSWORD, "name": "Coordinator",
+        json={"email": coordinator_email, "password": COORD_PASSWORD, "name": "Coordinator",
               "district_ids": [district["id"]]},
     ).raise_for_status()  # fmt: skip
     token = (
-        api.post("/auth/token", data={"username": "coord@example.org", "password": COORD_PASSWORD})
+        api.post("/auth/token", data={"username": coordinator_email, "password": COORD_PASSWORD})
         .raise_for_status()
         .json()["access_token"]
     )
@@ -125,7 +136,8 @@ def load(
         created = api.post(
             "/stations",
             headers=headers,
-            json={"code": code, "name": f"Station {code}", "district_id": district["id"],
+            json={"code": f"{station_prefix}{code}", "name": f"Station {station_prefix}{code}",
+                  "district_id": district["id"],
                   "kind": "port" if code.startswith("port") else "community",
                   "address": f"{code} road", "lat": lat, "lon": lon},
         ).raise_for_status().json()  # fmt: skip
@@ -149,7 +161,7 @@ def load(
     for i, v in enumerate(problem.volunteers):
         lat, lon = place(rng)
         rows.append(
-            f"Volunteer {v.id},1390{i:07d},{';'.join(sorted(v.skills))},{lat},{lon},"
+            f"Volunteer {v.id},{phone_prefix}{i:07d},{';'.join(sorted(v.skills))},{lat},{lon},"
             f"D{seed},{v.max_minutes_per_week / 60:g}"
         )
     imported = (
