@@ -87,19 +87,13 @@ def nudge() -> None:
 
     try:
         if jobs.uses_procrastinate():
-            from procrastinate.exceptions import AlreadyEnqueued, AppNotOpen
+            from procrastinate.exceptions import AlreadyEnqueued
 
             from app.rosters import tasks
 
             # AlreadyEnqueued: a round is queued already, and it will see these rows.
-            try:
-                with contextlib.suppress(AlreadyEnqueued):
-                    # Inside a worker (a repair's changes) the queue is open already,
-                    # and opening it again is refused.
-                    tasks.deliver_notifications.defer()
-            except AppNotOpen:  # in the web app
-                with tasks.queue.open(), contextlib.suppress(AlreadyEnqueued):
-                    tasks.deliver_notifications.defer()
+            with contextlib.suppress(AlreadyEnqueued):
+                tasks.defer(tasks.deliver_notifications)
         else:
             jobs.wake_embedded_runner()
     except Exception:  # noqa: BLE001 - the periodic round delivers what a nudge missed

@@ -284,7 +284,6 @@ def send(roster_id: int) -> None:
     if uses_procrastinate():
         from app.rosters import tasks
 
-        with tasks.queue.open():
-            tasks.solve_roster.defer(roster_id=roster_id)
+        tasks.defer(tasks.solve_roster, roster_id=roster_id)
     elif _thread_runner is not None:
         _thread_runner.wake.set()

@@ -1,10 +1,13 @@
 """procrastinate tasks: the PostgreSQL job queue behind `uroster worker`."""
 
 import contextlib
+import threading
 from datetime import timedelta
+from typing import Any
 
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
+import psycopg_pool
+from procrastinate.exceptions import AlreadyEnqueued, AppNotOpen
 from sqlalchemy.engine import make_url
 
 from app.settings import get_settings
@@ -16,6 +19,36 @@ def _conninfo() -> str:
 
 
 queue = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=_conninfo()))
+_opening = threading.Lock()
+_opened = False
+
+
+def defer(task: procrastinate.tasks.Task, **arguments: Any) -> None:
+    """Queues `task`, from a worker (its queue is open) or from the web app, where the
+    queue is opened on first use and stays open for the life of the process. Opening
+    and closing it around each defer (`with queue.open()`) is not safe across request
+    threads: one request closed the shared pool while another's was starting (a 500 for
+    some of ten concurrent POST /rosters), and it cost a new pool per job."""
+    try:
+        task.defer(**arguments)
+    except AppNotOpen:
+        _open_for_the_web_app()
+        task.defer(**arguments)
+
+
+def _open_for_the_web_app() -> None:
+    global _opened
+    with _opening:
+        if not _opened:
+            pool = psycopg_pool.ConnectionPool(
+                _conninfo(),
+                min_size=1,
+                max_size=4,
+                open=True,
+                check=psycopg_pool.ConnectionPool.check_connection,
+            )
+            queue.open(pool)
+            _opened = True
 
 
 @queue.task(name="solve_roster", queue="rosters")

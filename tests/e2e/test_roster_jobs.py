@@ -2,8 +2,10 @@
 worker` (procrastinate) on PostgreSQL, and a worker killed with SIGKILL mid-solve."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from sqlalchemy import create_engine, text
 
 from tests.benchmarks.roster_district import ADMIN, load
 from tests.servers import migrate, start_server, start_worker
@@ -67,3 +69,37 @@ def test_a_job_killed_mid_solve_is_run_again(database_url, tmp_path):
     finally:
         for process in processes:
             process.stop()
+
+
+def test_rosters_requested_at_once_are_all_queued(database_url, tmp_path):
+    """A city office at the start of the week: ten POST /rosters at once to one server,
+    each 202 and its job handed to the queue (procrastinate's table on PostgreSQL, where
+    request threads once shared and closed one connection pool: some answered 500)."""
+    migrate(database_url)
+    server, base_url = start_server(database_url, tmp_path / "server.log", **SETTINGS)
+    try:
+        loaded = load(base_url, stations=8, volunteers=160, seed=1)
+        weeks = [f"2027-W{n:02d}" for n in range(10, 20)]
+
+        def request(week: str) -> httpx.Response:
+            body = {"district_id": loaded.district_id, "week": week, "time_limit_seconds": 5}
+            return httpx.post(
+                f"{base_url}/api/v1/rosters", json=body, headers=loaded.headers, timeout=60
+            )
+
+        with ThreadPoolExecutor(len(weeks)) as pool:
+            answers = list(pool.map(request, weeks))
+        assert [a.status_code for a in answers] == [202] * len(weeks), [a.text for a in answers]
+        if database_url.startswith("postgresql"):
+            engine = create_engine(database_url)
+            with engine.connect() as connection:
+                queued = connection.scalars(
+                    text(
+                        "SELECT (args->>'roster_id')::int FROM procrastinate_jobs "
+                        "WHERE task_name = 'solve_roster'"
+                    )
+                ).all()
+            engine.dispose()
+            assert sorted(queued) == sorted(a.json()["id"] for a in answers)
+    finally:
+        server.stop()
