@@ -200,12 +200,12 @@ def _may_cancel(session: Session, account: Account, assignment: Assignment, rost
 
 class SeatCheck:
     """The hard rule one volunteer would break by taking a free seat, for all the seats
-    one request checks (the open-seat list checks a hundred or more). The volunteer as
-    the solver sees them is built once over every day those seats and their duties
-    touch (their weekly windows made concrete are the costliest part), and each shift
-    and station's travel once, in one solver problem. A wider span of days changes no
-    rule's answer for a volunteer of the app, who has no minimum run of days (the only
-    rules that read the problem's first and last day).
+    one request checks (the open-seat list checks hundreds). The volunteer as the
+    solver sees them is built once over every day those seats and their duties touch
+    (their weekly windows made concrete are the costliest part), a seat's shift only
+    when a rule needs more than its times, and the travel to each station once. A wider
+    span of days changes no rule's answer for a volunteer of the app, who has no
+    minimum run of days (the only rules that read the problem's first and last day).
     """
 
     def __init__(
@@ -214,13 +214,20 @@ class SeatCheck:
         shifts: Iterable[Shift],
         duties: Sequence[Shift],
         settings: Settings,
+        *,
+        fitting_only: bool = False,
     ) -> None:
         every = {s.id: s for s in [*shifts, *duties]}
+        # Whether a seat fits is all the caller wants: a seat that does not may name
+        # another of the rules it breaks than the first.
+        self.fitting_only = fitting_only
+        # UTC dates, a day wider on each side: every station's local day is in there.
+        first_day = min(s.starts_at for s in every.values()).date() - timedelta(days=1)
+        last_day = max(s.ends_at for s in every.values()).date() + timedelta(days=1)
         self.volunteer = volunteer
         self.duties = duties
-        self.shifts = {i: mapping.solver_shift(s) for i, s in every.items()}
-        days = [s.on_day for s in self.shifts.values()]
-        self.candidate = mapping.solver_volunteer(volunteer, min(days), max(days), settings)
+        self.me = mapping.solver_volunteer(volunteer, first_day, last_day, settings)
+        self.solver_shifts: dict[int, solver.Shift] = {}
         stations = {s.station_id: s.station for s in every.values()}
         speed = settings.travel_speed_kmh
         travel: dict[tuple[solver.Id, solver.Id], int] = {
@@ -229,24 +236,45 @@ class SeatCheck:
             if (minutes := mapping.travel_minutes(volunteer, station, speed)) is not None
         }
         self.problem = solver.Problem(
-            shifts=tuple(self.shifts.values()),
-            volunteers=(self.candidate,),
+            shifts=tuple(self.solver_shift(d) for d in duties),
+            volunteers=(self.me,),
             travel_minutes=travel,
-            first_day=min(days),
-            last_day=max(days),
+            first_day=first_day,
+            last_day=last_day,
         )
+
+    def in_availability(self, shift: Shift) -> bool:
+        """Inside one of the volunteer's windows, from the shift's times alone (the
+        same instants as the solver's shift in its station's zone): most seats a
+        volunteer cannot take are refused here, before any other rule is read."""
+        me = self.me
+        return (
+            me.availability is None or me.available_for(shift.starts_at, shift.ends_at) is not None
+        )
+
+    def unavailable(self, shift: Shift) -> solver.Violation:
+        return solver.Violation(
+            "availability", "not available for the shift times", self.me.id, shift.id
+        )
+
+    def solver_shift(self, shift: Shift) -> solver.Shift:
+        if shift.id not in self.solver_shifts:
+            self.solver_shifts[shift.id] = mapping.solver_shift(shift)
+        return self.solver_shifts[shift.id]
 
     def violation(
         self, shift: Shift, holder_skills: Sequence[frozenset[str]]
     ) -> solver.Violation | None:
         """The rule broken by taking a seat on `shift`, whose other holders have
         `holder_skills`, or None."""
-        candidate = self.shifts[shift.id]
-        if candidate.skill_needs:
+        me = self.me
+        if self.fitting_only and not self.in_availability(shift):
+            return self.unavailable(shift)
+        if shift.skill_requirements:
             # The seats left after this one must still be able to cover the skill needs.
-            short = skill_shortfall(candidate, [*holder_skills, self.candidate.skills])
+            short = skill_shortfall(self.solver_shift(shift), [*holder_skills, me.skills])
             if sum(short.values()) > shift.max_volunteers - len(holder_skills) - 1:
-                missing = sorted(s for s in short if s not in self.candidate.skills)
+                missing = sorted(s for s in short if s not in me.skills)
                 return solver.Violation(
                     "skills",
                     "the free seats are kept for volunteers with "
@@ -254,10 +282,12 @@ class SeatCheck:
                     self.volunteer.id,
                     shift.id,
                 )
+        if not me.unavailable_dates and not self.in_availability(shift):
+            return self.unavailable(shift)  # what static_violation below would say
         # A rule that forbids the seat whatever else the volunteer works (availability,
-        # skills, travel...) is the one the whole check would name first; most seats
-        # stop here.
-        forbidden = static_violation(self.problem, self.candidate, candidate)
+        # skills, travel...) is the one the whole check would name first.
+        candidate = self.solver_shift(shift)
+        forbidden = static_violation(self.problem, me, candidate)
         if forbidden is not None:
             return forbidden
         # Then the rules over the volunteer's duties around the seat (rest, overlaps,
@@ -265,13 +295,13 @@ class SeatCheck:
         # about the seat first, as mapping.added_violations has them. The rules of a
         # shift's headcount are the seat counts' and the reservations' above.
         nearby = [
-            self.shifts[d.id]
+            self.solver_shift(d)
             for d in self.duties
             if d.id != shift.id
             and d.ends_at > shift.starts_at - mapping.NEIGHBOURHOOD
             and d.starts_at < shift.ends_at + mapping.NEIGHBOURHOOD
         ]
-        problem, me = self.problem, self.candidate
+        problem = self.problem
         before = Counter(volunteer_violations(problem, me, nearby, include_static=False))
         after = volunteer_violations(problem, me, [*nearby, candidate], include_static=False)
         added = list((Counter(after) - before).elements())
@@ -351,19 +381,22 @@ def open_seats(
     if not rosters:
         return []
     horizon = datetime.combine(week_monday(max(rosters)), time(), tzinfo=UTC) + timedelta(days=9)
+    query = (
+        select(Shift)
+        .join(Station, Station.id == Shift.station_id)
+        .where(
+            Station.district_id == volunteer.district_id,
+            shift_service.in_service(),
+            Shift.starts_at > now,
+            Shift.starts_at < horizon,
+        )
+        .order_by(Shift.starts_at, Shift.id)
+    )
+    if fitting_only:  # the travel rule first, so that no seat out of reach is read
+        query = query.where(Shift.station_id.in_(stations_in_reach(session, volunteer)))
     shifts = [
         (shift, rosters[week])
-        for shift in session.scalars(
-            select(Shift)
-            .join(Station, Station.id == Shift.station_id)
-            .where(
-                Station.district_id == volunteer.district_id,
-                shift_service.in_service(),
-                Shift.starts_at > now,
-                Shift.starts_at < horizon,
-            )
-            .order_by(Shift.starts_at, Shift.id)
-        )
+        for shift in session.scalars(query)
         if (week := shift_week(shift)) in rosters
     ]
     holders = live_holders(session, rosters.values())
@@ -373,7 +406,9 @@ def open_seats(
         if len(holders[roster_id, shift.id]) < shift.max_volunteers
         and volunteer.id not in holders[roster_id, shift.id]
     ]
-    violations = seat_violations(session, volunteer, [(shift, ids) for shift, _, ids in seats])
+    violations = seat_violations(
+        session, volunteer, [(shift, ids) for shift, _, ids in seats], fitting_only=fitting_only
+    )
     return [
         (
             OpenShiftRead(
@@ -395,6 +430,21 @@ def open_seats(
         )
         for (shift, roster_id, ids), violation in zip(seats, violations, strict=True)
         if violation is None or not fitting_only
+    ]
+
+
+def stations_in_reach(session: Session, volunteer: Volunteer) -> list[int]:
+    """The district's stations within the volunteer's travel limit (all of them when
+    their home is not known: unknown travel is not limited)."""
+    stations = session.scalars(select(Station).where(Station.district_id == volunteer.district_id))
+    settings = get_settings()
+    limit = volunteer.max_travel_minutes or settings.default_max_travel_minutes
+    return [
+        station.id
+        for station in stations
+        if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
+        is None
+        or minutes <= limit
     ]
 
 
@@ -475,14 +525,19 @@ def live_holders(
 
 
 def seat_violations(
-    session: Session, volunteer: Volunteer, seats: Sequence[tuple[Shift, Sequence[int]]]
+    session: Session,
+    volunteer: Volunteer,
+    seats: Sequence[tuple[Shift, Sequence[int]]],
+    *,
+    fitting_only: bool = False,
 ) -> list[solver.Violation | None]:
     """For each (shift, the volunteers who stay on it), the hard rule that `volunteer`
     taking a seat there would break, or None: a seat still reserved for a team the
     volunteer is not a member of (an adoption, until its release time), the skill rule
     for the seats left, and every rule over the volunteer's own duties around it. The
     one check behind sign-up, the open-seat list, swaps and short-notice cover; five
-    queries however many seats."""
+    queries however many seats. With `fitting_only` a seat that does not fit may name
+    another of the rules it breaks than the first (the cheapest to check comes first)."""
     if not seats:
         return []
     skills = skills_by_volunteer(
@@ -496,7 +551,9 @@ def seat_violations(
     )
     settings = get_settings()
     adopted = mapping.adopted_seats(session, (shift for shift, _ in seats), settings)
-    check = SeatCheck(volunteer, (shift for shift, _ in seats), duties, settings)
+    check = SeatCheck(
+        volunteer, (shift for shift, _ in seats), duties, settings, fitting_only=fitting_only
+    )
     now = utcnow()
     return [
         mapping.reserved_seat_violation(shift, adopted.get(shift.id, []), ids, volunteer.id, now)
