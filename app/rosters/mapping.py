@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 import solver
@@ -367,12 +367,19 @@ def weeks_shifts(session: Session, district_id: int, weeks: Collection[str]) -> 
         session.scalars(
             select(Shift)
             .join(Station)
-            .where(Station.district_id == district_id)
-            .where(shift_service.in_service())
-            .where(shift_service.weeks_condition(session, weeks))
+            .where(*in_weeks(session, district_id, weeks))
             .order_by(Shift.starts_at, Shift.id)
         )
     )
+
+
+def in_weeks(session: Session, district_id: int, weeks: Collection[str]) -> list[ColumnElement]:
+    """The conditions of weeks_shifts, for a query that joins Shift to Station."""
+    return [
+        Station.district_id == district_id,
+        shift_service.in_service(),
+        shift_service.weeks_condition(session, weeks),
+    ]
 
 
 def district_volunteers(

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Bundle, Session
 
@@ -36,6 +36,7 @@ from app.rosters.schemas import ManualAssignment, RosterRequest
 from app.settings import get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
+from app.stations.models import Station
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.explain import ORDER as RULE_ORDER
 from solver.rules.reserved_seats import reserved_for
@@ -195,11 +196,13 @@ def shift_fills(session: Session, rosters: Sequence[Roster]) -> dict[int, ShiftF
 
 def stats(session: Session, roster: Roster, fill: ShiftFill | None = None) -> dict:
     """Seat counts from the assignments as they are now, solver figures as solved."""
-    fill = fill or shift_fill(session, roster)
-    shifts, on_shift = fill.shifts, fill.on_shift
-    required = sum(s.min_volunteers for s in shifts)
-    filled = sum(len(on_shift[s.id]) for s in shifts)
-    missing = sum(max(0, s.min_volunteers - len(on_shift[s.id])) for s in shifts)
+    if fill is None:
+        required, filled, missing = seat_counts(session, roster)
+    else:
+        shifts, on_shift = fill.shifts, fill.on_shift
+        required = sum(s.min_volunteers for s in shifts)
+        filled = sum(len(on_shift[s.id]) for s in shifts)
+        missing = sum(max(0, s.min_volunteers - len(on_shift[s.id])) for s in shifts)
     return {
         "seats_required": required,
         "seats_filled": filled,
@@ -207,6 +210,28 @@ def stats(session: Session, roster: Roster, fill: ShiftFill | None = None) -> di
         "coverage": round(filled / required, 4) if required else 1.0,
         **(roster.stats or {}),
     }
+
+
+def seat_counts(session: Session, roster: Roster) -> tuple[int, int, int]:
+    """The week's seats required, filled and missing, as stats() counts them from a
+    fill, in one aggregate query: a roster's stats alone (GET /rosters/{id}, polled by
+    the console while a job runs) need not load its 600 shifts."""
+    on = (
+        select(Assignment.shift_id, func.count().label("people"))
+        .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
+        .group_by(Assignment.shift_id)
+        .subquery()
+    )
+    people = func.coalesce(on.c.people, 0)
+    short = case((Shift.min_volunteers > people, Shift.min_volunteers - people), else_=0)
+    counts = session.execute(
+        select(func.sum(Shift.min_volunteers), func.sum(people), func.sum(short))
+        .select_from(Shift)
+        .join(Station)
+        .outerjoin(on, on.c.shift_id == Shift.id)
+        .where(*mapping.in_weeks(session, roster.district_id, [roster.week]))
+    ).one()
+    return int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0)
 
 
 def unfilled(session: Session, roster: Roster, fill: ShiftFill | None = None) -> list[dict]:

@@ -271,6 +271,12 @@ def test_removing_an_assignment_reopens_the_seat(client, run_jobs, district):
     assert deleted.status_code == 204
     after = client.get(f"/api/v1/rosters/{roster['id']}", headers=coordinator).json()
     assert after["stats"]["seats_filled"] == roster["stats"]["seats_filled"] - 1
+    assert after["stats"]["seats_missing"] == roster["stats"]["seats_missing"] + 1
+    # The list counts from the week's shifts, the roster alone in one SQL aggregate.
+    listed = client.get(
+        "/api/v1/rosters", headers=coordinator, params={"district_id": roster["district_id"]}
+    ).json()
+    assert next(r for r in listed if r["id"] == roster["id"])["stats"] == after["stats"]
     unfilled = client.get(f"/api/v1/rosters/{roster['id']}/unfilled", headers=coordinator).json()
     assert [u["shift_id"] for u in unfilled] == [lone["shift_id"]]
     assert "repair" in unfilled[0]["reasons"][0]

@@ -28,7 +28,7 @@ import httpx
 
 from solver.benchmarks.district import MONDAY as GENERATED_MONDAY
 from solver.benchmarks.district import generate
-from tests.servers import migrate, start_server, start_worker
+from tests.servers import Process, migrate, start_server, start_worker
 
 ORIGIN = (22.54, 114.05)  # south-west corner of the 10 km square
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -231,17 +231,25 @@ def roster(base_url: str, loaded: Loaded, time_limit: float, timeout: float = 60
 
 @contextmanager
 def bench_server(
-    database_url: str | None, name: str, serve_args: Sequence[str] = (), **settings: str
+    database_url: str | None,
+    name: str,
+    serve_args: Sequence[str] = (),
+    *,
+    processes: list[Process] | None = None,
+    **settings: str,
 ) -> Iterator[tuple[str, str]]:
     """A migrated database (an empty one given, or a new SQLite file) served by
     `uroster serve [serve_args]` with the benchmark's admin (and UROSTER_* `settings`),
-    plus `uroster worker` on PostgreSQL; (database URL, base URL)."""
+    plus `uroster worker` on PostgreSQL; (database URL, base URL). The server's process
+    is added to `processes` when given (for its pid)."""
     scratch = Path(tempfile.mkdtemp(prefix=f"uroster-{name}-bench-"))
     url = database_url or f"sqlite:///{scratch / 'bench.db'}"
     settings |= {"bootstrap_admin_email": ADMIN["username"],
                  "bootstrap_admin_password": ADMIN["password"]}  # fmt: skip
     migrate(url)
     server, base_url = start_server(url, scratch / "server.log", args=serve_args, **settings)
+    if processes is not None:
+        processes.append(server)
     worker = start_worker(url, scratch / "worker.log") if url.startswith("postgresql") else None
     try:
         yield url, base_url

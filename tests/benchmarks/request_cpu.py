@@ -1,0 +1,138 @@
+"""Benchmark: the CPU one request costs, split between the server, PostgreSQL and the client.
+
+    python -m tests.benchmarks.request_cpu [--database-url URL] [--stations 8]
+        [--volunteers 160] [--clients 16] [--seconds 8]
+
+Loads the generated district into this week, rosters and publishes it (as
+tests/benchmarks/read_load.py does), then sends each request below from `--clients`
+closed-loop clients for `--seconds` to one `uroster serve --workers 2`. Prints the
+requests per second and, per request, the CPU seconds that the server's processes,
+the PostgreSQL server's processes (0 on SQLite) and this client used (from
+/proc/<pid>/stat and getrusage), so that a change's effect on each part is measured,
+not guessed:
+
+- healthz: GET /healthz (uvicorn and the middleware, no database)
+- who am i: GET /api/v1/auth/me (a bearer token checked: a session and one query)
+- my duties, open seats, duty board, roster: as in read_load.py
+
+Give an empty PostgreSQL database (default: a new SQLite file). Linux only.
+"""
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import time
+from datetime import datetime, timedelta
+
+import httpx
+
+from tests.benchmarks.read_load import Callers, kiosk_keys, volunteer_tokens
+from tests.benchmarks.roster_district import ZONE, bench_server, load, roster
+from tests.servers import Process
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [pid, *map(int, found.stdout.split())]
+
+
+def postgres_pids() -> list[int]:
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def client_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def closed_loop(base_url: str, request: tuple, clients: int, seconds: float) -> int:
+    path, params, headers = request
+    stop_at = time.perf_counter() + seconds
+    answered = 0
+
+    async def client() -> None:
+        nonlocal answered
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+            while time.perf_counter() < stop_at:
+                response = await http.get(path, params=params, headers=headers)
+                response.raise_for_status()
+                answered += 1
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return answered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="an empty database; default SQLite")
+    parser.add_argument("--stations", type=int, default=8)
+    parser.add_argument("--volunteers", type=int, default=160)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    unlimited = {"kiosk_rate_per_minute": "1000000", "kiosk_rate_burst": "1000000"}
+    started: list[Process] = []
+    serving = bench_server(
+        args.database_url, "request-cpu", ["--workers", "2"], processes=started, **unlimited
+    )
+    with serving as (url, base_url):
+        today = datetime.now(ZONE).date()
+        monday = today - timedelta(days=today.weekday())
+        loaded = load(base_url, args.stations, args.volunteers, seed=1, monday=monday)
+        body = roster(base_url, loaded, 10)
+        api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=60, headers=loaded.headers)
+        api.post(f"/rosters/{body['id']}/publish").raise_for_status()
+        callers = Callers(
+            volunteer_tokens=volunteer_tokens(url, body["id"], 1),
+            kiosk_keys=kiosk_keys(base_url, loaded.headers, loaded.district_id)[:1],
+            coordinator=loaded.headers,
+            roster_id=body["id"],
+        )
+        volunteer = callers.request("my duties", 0)[2]
+        requests: dict[str, tuple[str, dict, dict]] = {
+            "healthz": ("/healthz", {}, {}),
+            "who am i": ("/api/v1/auth/me", {}, volunteer),
+        }
+        for endpoint in ("my duties", "open seats", "duty board", "roster"):
+            path, params, headers = callers.request(endpoint, 0)
+            requests[endpoint] = (f"/api/v1{path}", params, headers)
+        server = children(started[0].popen.pid)
+        postgres = postgres_pids() if url.startswith("postgresql") else []
+        print(
+            f"{url.split(':')[0]}, uroster serve --workers 2: {args.stations} stations, "
+            f"{loaded.volunteers} volunteers; {args.clients} clients, {args.seconds:g} s each"
+        )
+        print(f"{'request':<11} {'req/s':>6}  CPU ms per request: {'server':>7} "
+              f"{'postgres':>8} {'client':>7}")  # fmt: skip
+        for name, request in requests.items():
+            asyncio.run(closed_loop(base_url, request, args.clients, 1.0))  # warm-up
+            before = cpu_seconds(server), cpu_seconds(postgres), client_seconds()
+            wall = time.perf_counter()
+            answered = asyncio.run(closed_loop(base_url, request, args.clients, args.seconds))
+            wall = time.perf_counter() - wall
+            after = cpu_seconds(server), cpu_seconds(postgres), client_seconds()
+            ms = [1000 * (b - a) / answered for a, b in zip(before, after, strict=True)]
+            print(f"{name:<11} {answered / wall:>6.0f}  {'':>20}{ms[0]:>7.2f} {ms[1]:>8.2f} "
+                  f"{ms[2]:>7.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
