@@ -35,17 +35,23 @@ from tests.servers import Process
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU of these processes so far."""
-    total = 0
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU of each of these processes so far."""
+    seconds = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:  # gone meanwhile
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICKS
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return seconds
+
+
+def used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two readings by the processes alive at the second (a
+    PostgreSQL backend that ended meanwhile is not counted)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def children(pid: int) -> list[int]:
@@ -54,6 +60,8 @@ def children(pid: int) -> list[int]:
 
 
 def postgres_pids() -> list[int]:
+    """The PostgreSQL server's processes on this machine (none when it runs elsewhere:
+    then its share is not measured)."""
     found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True)
     return [int(pid) for pid in found.stdout.split()]
 
@@ -115,7 +123,7 @@ def main() -> None:
             path, params, headers = callers.request(endpoint, 0)
             requests[endpoint] = (f"/api/v1{path}", params, headers)
         server = children(started[0].popen.pid)
-        postgres = postgres_pids() if url.startswith("postgresql") else []
+        on_postgres = url.startswith("postgresql")
         print(
             f"{url.split(':')[0]}, uroster serve --workers 2: {args.stations} stations, "
             f"{loaded.volunteers} volunteers; {args.clients} clients, {args.seconds:g} s each"
@@ -124,12 +132,21 @@ def main() -> None:
               f"{'postgres':>8} {'client':>7}")  # fmt: skip
         for name, request in requests.items():
             asyncio.run(closed_loop(base_url, request, args.clients, 1.0))  # warm-up
-            before = cpu_seconds(server), cpu_seconds(postgres), client_seconds()
+            before = (
+                cpu_seconds(server),
+                cpu_seconds(postgres_pids() if on_postgres else []),
+                client_seconds(),
+            )
             wall = time.perf_counter()
             answered = asyncio.run(closed_loop(base_url, request, args.clients, args.seconds))
             wall = time.perf_counter() - wall
-            after = cpu_seconds(server), cpu_seconds(postgres), client_seconds()
-            ms = [1000 * (b - a) / answered for a, b in zip(before, after, strict=True)]
+            after = (
+                cpu_seconds(server),
+                cpu_seconds(postgres_pids() if on_postgres else []),
+                client_seconds(),
+            )
+            spent = used(before[0], after[0]), used(before[1], after[1]), after[2] - before[2]
+            ms = [1000 * seconds / answered for seconds in spent]
             print(f"{name:<11} {answered / wall:>6.0f}  {'':>20}{ms[0]:>7.2f} {ms[1]:>8.2f} "
                   f"{ms[2]:>7.2f}")  # fmt: skip
 
