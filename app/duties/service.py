@@ -214,13 +214,8 @@ class SeatCheck:
         shifts: Iterable[Shift],
         duties: Sequence[Shift],
         settings: Settings,
-        *,
-        fitting_only: bool = False,
     ) -> None:
         every = {s.id: s for s in [*shifts, *duties]}
-        # Whether a seat fits is all the caller wants: a seat that does not may name
-        # another of the rules it breaks than the first.
-        self.fitting_only = fitting_only
         # UTC dates, a day wider on each side: every station's local day is in there.
         first_day = min(s.starts_at for s in every.values()).date() - timedelta(days=1)
         last_day = max(s.ends_at for s in every.values()).date() + timedelta(days=1)
@@ -228,6 +223,8 @@ class SeatCheck:
         self.duties = duties
         self.me = mapping.solver_volunteer(volunteer, first_day, last_day, settings)
         self.solver_shifts: dict[int, solver.Shift] = {}
+        # What the volunteer's duties around a seat break already, by those duties.
+        self.breached: dict[tuple[solver.Id, ...], Counter[solver.Violation]] = {}
         stations = {s.station_id: s.station for s in every.values()}
         speed = settings.travel_speed_kmh
         travel: dict[tuple[solver.Id, solver.Id], int] = {
@@ -243,20 +240,6 @@ class SeatCheck:
             last_day=last_day,
         )
 
-    def in_availability(self, shift: Shift) -> bool:
-        """Inside one of the volunteer's windows, from the shift's times alone (the
-        same instants as the solver's shift in its station's zone): most seats a
-        volunteer cannot take are refused here, before any other rule is read."""
-        me = self.me
-        return (
-            me.availability is None or me.available_for(shift.starts_at, shift.ends_at) is not None
-        )
-
-    def unavailable(self, shift: Shift) -> solver.Violation:
-        return solver.Violation(
-            "availability", "not available for the shift times", self.me.id, shift.id
-        )
-
     def solver_shift(self, shift: Shift) -> solver.Shift:
         if shift.id not in self.solver_shifts:
             self.solver_shifts[shift.id] = mapping.solver_shift(shift)
@@ -268,8 +251,6 @@ class SeatCheck:
         """The rule broken by taking a seat on `shift`, whose other holders have
         `holder_skills`, or None."""
         me = self.me
-        if self.fitting_only and not self.in_availability(shift):
-            return self.unavailable(shift)
         if shift.skill_requirements:
             # The seats left after this one must still be able to cover the skill needs.
             short = skill_shortfall(self.solver_shift(shift), [*holder_skills, me.skills])
@@ -282,8 +263,15 @@ class SeatCheck:
                     self.volunteer.id,
                     shift.id,
                 )
-        if not me.unavailable_dates and not self.in_availability(shift):
-            return self.unavailable(shift)  # what static_violation below would say
+        if not (me.unavailable_dates or me.availability is None) and (
+            me.available_for(shift.starts_at, shift.ends_at) is None
+        ):
+            # What static_violation below would say, from the shift's times alone (the
+            # same instants as the solver's shift in its station's zone): most seats a
+            # volunteer cannot take stop here, before their shift is converted.
+            return solver.Violation(
+                "availability", "not available for the shift times", me.id, shift.id
+            )
         # A rule that forbids the seat whatever else the volunteer works (availability,
         # skills, travel...) is the one the whole check would name first.
         candidate = self.solver_shift(shift)
@@ -301,10 +289,13 @@ class SeatCheck:
             and d.ends_at > shift.starts_at - mapping.NEIGHBOURHOOD
             and d.starts_at < shift.ends_at + mapping.NEIGHBOURHOOD
         ]
-        problem = self.problem
-        before = Counter(volunteer_violations(problem, me, nearby, include_static=False))
-        after = volunteer_violations(problem, me, [*nearby, candidate], include_static=False)
-        added = list((Counter(after) - before).elements())
+        held = tuple(s.id for s in nearby)
+        if held not in self.breached:  # the same duties are around most seats
+            self.breached[held] = Counter(
+                volunteer_violations(self.problem, me, nearby, include_static=False)
+            )
+        after = volunteer_violations(self.problem, me, [*nearby, candidate], include_static=False)
+        added = list((Counter(after) - self.breached[held]).elements())
         return next((v for v in added if v.shift == shift.id), added[0] if added else None)
 
 
@@ -392,8 +383,8 @@ def open_seats(
         )
         .order_by(Shift.starts_at, Shift.id)
     )
-    if fitting_only:  # the travel rule first, so that no seat out of reach is read
-        query = query.where(Shift.station_id.in_(stations_in_reach(session, volunteer)))
+    if fitting_only:  # no seat out of reach or outside the volunteer's windows is read
+        query = query.where(Shift.id.in_(_shifts_in_reach(session, volunteer, query, horizon)))
     shifts = [
         (shift, rosters[week])
         for shift in session.scalars(query)
@@ -406,9 +397,7 @@ def open_seats(
         if len(holders[roster_id, shift.id]) < shift.max_volunteers
         and volunteer.id not in holders[roster_id, shift.id]
     ]
-    violations = seat_violations(
-        session, volunteer, [(shift, ids) for shift, _, ids in seats], fitting_only=fitting_only
-    )
+    violations = seat_violations(session, volunteer, [(shift, ids) for shift, _, ids in seats])
     return [
         (
             OpenShiftRead(
@@ -430,6 +419,26 @@ def open_seats(
         )
         for (shift, roster_id, ids), violation in zip(seats, violations, strict=True)
         if violation is None or not fitting_only
+    ]
+
+
+def _shifts_in_reach(
+    session: Session, volunteer: Volunteer, query: Select, horizon: datetime
+) -> list[int]:
+    """Of the shifts `query` selects, the ids of those at a station within the
+    volunteer's travel limit and inside one of their weekly windows: the two rules
+    that refuse most seats, checked on the shifts' times alone, before any shift is
+    loaded whole (the full check follows for the rest)."""
+    me = mapping.solver_volunteer(
+        volunteer, utcnow().date() - timedelta(days=1), horizon.date(), get_settings()
+    )
+    times = query.with_only_columns(Shift.id, Shift.starts_at, Shift.ends_at).where(
+        Shift.station_id.in_(stations_in_reach(session, volunteer))
+    )
+    return [
+        shift_id
+        for shift_id, starts_at, ends_at in session.execute(times)
+        if me.availability is None or me.available_for(starts_at, ends_at) is not None
     ]
 
 
@@ -528,16 +537,13 @@ def seat_violations(
     session: Session,
     volunteer: Volunteer,
     seats: Sequence[tuple[Shift, Sequence[int]]],
-    *,
-    fitting_only: bool = False,
 ) -> list[solver.Violation | None]:
     """For each (shift, the volunteers who stay on it), the hard rule that `volunteer`
     taking a seat there would break, or None: a seat still reserved for a team the
     volunteer is not a member of (an adoption, until its release time), the skill rule
     for the seats left, and every rule over the volunteer's own duties around it. The
     one check behind sign-up, the open-seat list, swaps and short-notice cover; five
-    queries however many seats. With `fitting_only` a seat that does not fit may name
-    another of the rules it breaks than the first (the cheapest to check comes first)."""
+    queries however many seats."""
     if not seats:
         return []
     skills = skills_by_volunteer(
@@ -551,9 +557,7 @@ def seat_violations(
     )
     settings = get_settings()
     adopted = mapping.adopted_seats(session, (shift for shift, _ in seats), settings)
-    check = SeatCheck(
-        volunteer, (shift for shift, _ in seats), duties, settings, fitting_only=fitting_only
-    )
+    check = SeatCheck(volunteer, (shift for shift, _ in seats), duties, settings)
     now = utcnow()
     return [
         mapping.reserved_seat_violation(shift, adopted.get(shift.id, []), ids, volunteer.id, now)

@@ -425,7 +425,7 @@ READS: dict[str, Read] = {
     "/volunteers/me/assignments": Read(
         "volunteer", lambda b: "/volunteers/me/assignments", 8, lambda b: ALL
     ),
-    "/shifts/open": Read("other_volunteer", lambda b: "/shifts/open", 15, lambda b: ALL),
+    "/shifts/open": Read("other_volunteer", lambda b: "/shifts/open", 16, lambda b: ALL),
     "/volunteers/me/swap-offers": Read(
         "volunteer", lambda b: "/volunteers/me/swap-offers", 7, lambda b: ALL
     ),
