@@ -67,7 +67,12 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _make_sqlite_transactional(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # No overflow: under load, connections opened past the pool were closed again
+    # after each request, and every request then paid for a new PostgreSQL backend
+    # (the city benchmark's reads at 100 requests/s: a stream of new backends, and
+    # more CPU in connecting than in the queries).
+    pool_size = get_settings().database_pool_size
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Requests in flight per process; more are answered 503 by uvicorn. The worker
     # thread pool is sized above it (see app.main.lifespan).
     max_concurrent_requests: int = Field(default=100, ge=1)
+    # PostgreSQL connections each process keeps open; a request finding all in use
+    # waits for one. A fixed pool: connections opened past it for a burst and closed
+    # after each use cost PostgreSQL a new backend per request (see db.make_engine).
+    database_pool_size: int = Field(default=30, ge=1)
     # Rosters: the 15-minute service circle, at an urban travel speed.
     default_max_travel_minutes: int = Field(default=15, ge=1)
     travel_speed_kmh: float = Field(default=20.0, gt=0)
