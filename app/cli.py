@@ -50,13 +50,30 @@ def serve(
     )
 
 
+WORK_QUEUES = ("rosters", "notifications")
+
+
 @cli.command()
 def worker(
     concurrency: int = typer.Option(1, help="roster jobs run at once by this process"),
+    queue: list[str] = typer.Option(  # noqa: B008 - typer's way to declare a list option
+        list(WORK_QUEUES),
+        help="the work it takes, repeatable: rosters (solves, repairs), notifications "
+        "(delivery, reminders, short-notice cover, digests); PostgreSQL only",
+    ),
 ) -> None:
     """Run roster jobs and deliver notifications: a procrastinate worker on PostgreSQL
     (start as many as you like, on any machine that reaches the database); on SQLite,
-    the same loop the server runs in-process."""
+    the same loop the server runs in-process.
+
+    A worker of both queues runs one job at a time of either: after ten districts'
+    rosters were published, the round that offers their open seats to volunteers held
+    every roster job back for over 30 s (the city benchmark), so a city runs roster
+    workers and a notification worker apart (`--queue rosters`, `--queue
+    notifications`; compose.yaml does)."""
+    unknown = sorted(set(queue) - set(WORK_QUEUES))
+    if unknown:
+        raise typer.BadParameter(f"unknown queue {', '.join(unknown)}", param_hint="--queue")
     from app import models  # noqa: F401  (every table mapped before the first job)
     from app.rosters import jobs
     from app.settings import get_settings
@@ -69,7 +86,7 @@ def worker(
         # A round at once: what a crashed worker left in the outbox goes out now, not
         # at the next minute's periodic round.
         nudge()
-        tasks.queue.run_worker(queues=["rosters", "notifications"], concurrency=concurrency)
+        tasks.queue.run_worker(queues=queue, concurrency=concurrency)
     else:
         runner = jobs.ThreadRunner(poll_seconds=2.0)
         thread = runner.start()

@@ -109,8 +109,10 @@ def start_server(
     raise RuntimeError(f"the server did not answer within {timeout} s:\n{log_path.read_text()}")
 
 
-def start_worker(database_url: str, log_path: Path, **settings: str) -> Process:
-    return Process("worker", server_env(database_url, 0, **settings), log_path)
+def start_worker(
+    database_url: str, log_path: Path, args: Sequence[str] = (), **settings: str
+) -> Process:
+    return Process("worker", server_env(database_url, 0, **settings), log_path, args)
 
 
 @contextmanager

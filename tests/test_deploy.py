@@ -10,7 +10,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 APIS = ("api1", "api2")
-UROSTER_SERVICES = ("migrate", *APIS, "worker")
+WORKERS = ("worker", "notifier")
+UROSTER_SERVICES = ("migrate", *APIS, *WORKERS)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def environment(service: dict) -> dict[str, str]:
 
 
 def test_the_services_and_their_images(services):
-    assert set(services) == {"db", "migrate", "api1", "api2", "worker", "proxy"}
+    assert set(services) == {"db", "migrate", "api1", "api2", "worker", "notifier", "proxy"}
     assert services["db"]["image"] == "postgres:16"
     assert services["proxy"]["image"] == "caddy:2"
     for name in UROSTER_SERVICES:
@@ -47,8 +48,10 @@ def test_the_services_and_their_images(services):
     for name in APIS:
         # Not the image's default command, which would migrate in each API at once.
         assert services[name]["command"] == ["uroster", "serve"]
-    assert services["worker"]["command"] == ["uroster", "worker"]
+    # Roster jobs and notifications apart, each queue taken by a worker of its own.
+    assert services["worker"]["command"] == ["uroster", "worker", "--queue", "rosters"]
     assert services["worker"]["deploy"]["replicas"] == "${UROSTER_WORKERS:-2}"
+    assert services["notifier"]["command"] == ["uroster", "worker", "--queue", "notifications"]
 
 
 def test_health_checks(services):
@@ -58,7 +61,7 @@ def test_health_checks(services):
         assert check["test"][0] == "CMD"
         assert "http://127.0.0.1:8000/readyz" in " ".join(check["test"])
     # The image's own check asks port 8000: off where nothing listens there.
-    for name in ("migrate", "worker"):
+    for name in ("migrate", *WORKERS):
         assert services[name]["healthcheck"] == {"disable": True}
 
 
@@ -67,7 +70,7 @@ def test_start_order(services):
         return services[service]["depends_on"][dependency]["condition"]
 
     assert condition("migrate", "db") == "service_healthy"
-    for name in (*APIS, "worker"):
+    for name in (*APIS, *WORKERS):
         assert condition(name, "db") == "service_healthy"
         assert condition(name, "migrate") == "service_completed_successfully"
     for name in APIS:
@@ -76,6 +79,7 @@ def test_start_order(services):
     order = list(TopologicalSorter(graph).static_order())
     assert order.index("db") < order.index("migrate") < order.index("api1") < order.index("proxy")
     assert order.index("migrate") < order.index("worker")
+    assert order.index("migrate") < order.index("notifier")
 
 
 def test_only_the_proxy_publishes_ports(services):

@@ -129,12 +129,14 @@ def api_processes(url: str, count: int, scratch: Path, **settings: str) -> Itera
 
 @contextmanager
 def workers(url: str, count: int, scratch: Path, label: str) -> Iterator[list[Process]]:
-    """`count` `uroster worker` processes, each CP-SAT job at one search thread."""
+    """`count` `uroster worker --queue rosters` processes, each CP-SAT job at one
+    search thread (the notification round, which publishing ten rosters fills with
+    their open seats' cover offers, is a worker's of its own in compose.yaml)."""
     started: list[Process] = []
     try:
         for n in range(count):
             log = scratch / f"worker-{label}-{n + 1}.log"
-            started.append(start_worker(url, log, solver_workers="1"))
+            started.append(start_worker(url, log, ["--queue", "rosters"], solver_workers="1"))
         yield started
     finally:
         for process in started:

@@ -1,14 +1,16 @@
 """Roster jobs through real processes: the embedded worker thread on SQLite, `uroster
 worker` (procrastinate) on PostgreSQL, and a worker killed with SIGKILL mid-solve."""
 
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 
 from tests.benchmarks.roster_district import ADMIN, load
-from tests.servers import migrate, start_server, start_worker
+from tests.servers import UROSTER, migrate, start_server, start_worker
 
 SETTINGS = {
     "bootstrap_admin_email": ADMIN["username"],
@@ -103,3 +105,32 @@ def test_rosters_requested_at_once_are_all_queued(database_url, tmp_path):
             assert sorted(queued) == sorted(a.json()["id"] for a in answers)
     finally:
         server.stop()
+
+
+# PostgreSQL only: on SQLite one in-process loop takes all work.
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_worker_takes_only_its_queues(database_url, tmp_path):
+    """`uroster worker --queue notifications` leaves roster jobs to the roster workers
+    (`--queue rosters`), as compose.yaml runs them; an unknown queue is refused."""
+    refused = subprocess.run(
+        [str(UROSTER), "worker", "--queue", "posters"], capture_output=True, text=True
+    )
+    assert refused.returncode != 0 and "unknown queue posters" in refused.stderr
+    migrate(database_url)
+    server, base_url = start_server(database_url, tmp_path / "server.log", **SETTINGS)
+    notifier = start_worker(database_url, tmp_path / "notifier.log", ["--queue", "notifications"])
+    processes = [server, notifier]
+    try:
+        loaded = load(base_url, stations=8, volunteers=160, seed=1)
+        api = httpx.Client(base_url=f"{base_url}/api/v1", headers=loaded.headers, timeout=30)
+        request = {"district_id": loaded.district_id, "week": loaded.week, "time_limit_seconds": 5}
+        queued = api.post("/rosters", json=request).json()
+        time.sleep(3)
+        assert api.get(f"/rosters/{queued['id']}").json()["status"] == "queued"
+        processes.append(
+            start_worker(database_url, tmp_path / "worker.log", ["--queue", "rosters"])
+        )
+        assert wait_for(api, queued["id"], {"draft", "failed"}, timeout=60)["status"] == "draft"
+    finally:
+        for process in processes:
+            process.stop()
