@@ -40,10 +40,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import Engine, event, text
 
-from tests.benchmarks.roster_district import ZONE, bench_server, load, roster
+from tests.benchmarks.roster_district import ZONE, bench_server, published_this_week
 
 # A sequential scan of a table this big (pg_class.reltuples) is a finding.
 LARGE_TABLE_ROWS = 5000
@@ -362,12 +361,9 @@ def main() -> None:
     parser.add_argument("--history-weeks", type=int, default=52)
     args = parser.parse_args()
     with bench_server(args.database_url, "explain") as (url, base_url):
-        today = datetime.now(ZONE).date()
-        monday = today - timedelta(days=today.weekday())
-        loaded = load(base_url, args.stations, args.volunteers, args.seed, monday=monday)
-        body = roster(base_url, loaded, args.time_limit)
-        api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=60, headers=loaded.headers)
-        api.post(f"/rosters/{body['id']}/publish").raise_for_status()
+        loaded, body = published_this_week(
+            base_url, args.stations, args.volunteers, args.seed, args.time_limit
+        )
         token = volunteer_tokens(url, body["id"], 1)[0]
         key = kiosk_keys(base_url, loaded.headers, loaded.district_id)[0]
         add_history(url, loaded.district_id, body["id"], args.history_weeks)

@@ -32,11 +32,10 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import httpx
 
-from tests.benchmarks.roster_district import ZONE, bench_server, load, roster
+from tests.benchmarks.roster_district import bench_server, published_this_week
 
 ENDPOINTS = ("my duties", "open seats", "duty board", "roster")
 
@@ -206,13 +205,9 @@ def main() -> None:
     unlimited = {"kiosk_rate_per_minute": "1000000", "kiosk_rate_burst": "1000000"}
     server = bench_server(args.database_url, "read-load", serve_args, **unlimited)
     with server as (url, base_url):
-        # This week: today's duties on the boards, the rest of the week's open seats.
-        today = datetime.now(ZONE).date()
-        monday = today - timedelta(days=today.weekday())
-        loaded = load(base_url, args.stations, args.volunteers, args.seed, monday=monday)
-        body = roster(base_url, loaded, args.time_limit)
-        api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=60, headers=loaded.headers)
-        api.post(f"/rosters/{body['id']}/publish").raise_for_status()
+        loaded, body = published_this_week(
+            base_url, args.stations, args.volunteers, args.seed, args.time_limit
+        )
         callers = Callers(
             volunteer_tokens=volunteer_tokens(url, body["id"], args.clients),
             kiosk_keys=kiosk_keys(base_url, loaded.headers, loaded.district_id),

@@ -24,12 +24,11 @@ import os
 import resource
 import subprocess
 import time
-from datetime import datetime, timedelta
 
 import httpx
 
 from tests.benchmarks.read_load import Callers, kiosk_keys, volunteer_tokens
-from tests.benchmarks.roster_district import ZONE, bench_server, load, roster
+from tests.benchmarks.roster_district import bench_server, published_this_week
 from tests.servers import Process
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -102,12 +101,7 @@ def main() -> None:
         args.database_url, "request-cpu", ["--workers", "2"], processes=started, **unlimited
     )
     with serving as (url, base_url):
-        today = datetime.now(ZONE).date()
-        monday = today - timedelta(days=today.weekday())
-        loaded = load(base_url, args.stations, args.volunteers, seed=1, monday=monday)
-        body = roster(base_url, loaded, 10)
-        api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=60, headers=loaded.headers)
-        api.post(f"/rosters/{body['id']}/publish").raise_for_status()
+        loaded, body = published_this_week(base_url, args.stations, args.volunteers, 1, 10)
         callers = Callers(
             volunteer_tokens=volunteer_tokens(url, body["id"], 1),
             kiosk_keys=kiosk_keys(base_url, loaded.headers, loaded.district_id)[:1],

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -227,6 +227,22 @@ def roster(base_url: str, loaded: Loaded, time_limit: float, timeout: float = 60
             return body
         time.sleep(0.1)
     raise TimeoutError(f"roster {roster_id} not done after {timeout} s")
+
+
+def published_this_week(
+    base_url: str, stations: int, volunteers: int, seed: int, time_limit: float
+) -> tuple[Loaded, dict]:
+    """The generated district loaded into the stations' current week (today's duties on
+    the boards, the rest of the week's open seats), rostered and published: (what was
+    loaded, the roster as GET /rosters/{id} answered when it was drafted)."""
+    today = datetime.now(ZONE).date()
+    loaded = load(
+        base_url, stations, volunteers, seed, monday=today - timedelta(days=today.weekday())
+    )
+    body = roster(base_url, loaded, time_limit)
+    api = httpx.Client(base_url=f"{base_url}/api/v1", timeout=60, headers=loaded.headers)
+    api.post(f"/rosters/{body['id']}/publish").raise_for_status()
+    return loaded, body
 
 
 @contextmanager
