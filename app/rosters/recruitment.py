@@ -15,9 +15,9 @@ reads the kept advice. A sign-up, a cancellation or a volunteer's new availabili
 changes the problem, hence the key, and the next read advises afresh. The cache lives
 in the process (each API process advises once per version): a search of a few
 seconds once per change is cheap next to a schema for it. The API waits for the
-search; the roster page does not (`ready_advice` starts it in a thread and the page
-fetches the section when it is done), so an edit's redirect back to the page stays
-quick.
+search; the roster page does not even find the key (rebuilding the district's problem
+takes a few hundred milliseconds): its script fetches the section, for which
+`ready_advice` answers the kept advice or starts the search in a thread.
 """
 
 import csv
