@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("uroster")
@@ -120,6 +120,19 @@ def install_error_handlers(app: FastAPI) -> None:
             "The request holds a value the database cannot store (a NUL character in "
             "text, or a number out of range).",
             slug="unstorable-value",
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        # The database refused a connection (PostgreSQL's max_connections reached, or
+        # it is down) or dropped one, or a lock wait ran out: not this request's fault,
+        # and worth a retry shortly. The request's transaction did not commit.
+        log.warning("database unavailable: %s", exc.orig)
+        return problem(
+            503,
+            "The database is busy or out of reach; try again in a few seconds.",
+            slug="service-unavailable",
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(Exception)

@@ -277,3 +277,31 @@ def test_bootstrap_admin_created_once(monkeypatch, tmp_path):
         db.get_engine().dispose()
         for cached in (settings.get_settings, db.get_engine, db.get_sessionmaker):
             cached.cache_clear()
+
+
+def test_a_database_out_of_reach_is_a_503_to_retry(monkeypatch):
+    """PostgreSQL refusing connections (down, or its max_connections reached by too
+    many API processes): a 503 problem with Retry-After, never a 500. A real server
+    address where nothing listens; the app's own engine, not the tests' session."""
+    from fastapi.testclient import TestClient
+
+    from app import db
+
+    def forget() -> None:
+        get_settings.cache_clear()
+        db.get_engine.cache_clear()
+        db.get_sessionmaker.cache_clear()
+
+    monkeypatch.setenv("UROSTER_DATABASE_URL", "postgresql+psycopg://uroster@127.0.0.1:9/none")
+    forget()
+    try:
+        with TestClient(create_app(run_jobs=False)) as client:
+            assert_problem(client.get("/readyz"), 503)
+            for path in ("/api/v1/auth/me", "/api/v1/volunteers/me/assignments"):
+                response = client.get(path, headers={"Authorization": "Bearer not-checked"})
+                body = assert_problem(response, 503)
+                assert "try again" in body["detail"]
+                assert response.headers["retry-after"] == "5"
+    finally:
+        monkeypatch.undo()
+        forget()
