@@ -1,6 +1,7 @@
 """The `uroster` command: serve, migrate, create-admin, worker, backup, restore."""
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -121,6 +122,26 @@ def create_admin(
         raise typer.Exit(1) from None
 
 
+def _on_sqlite(run: Callable[[Path], None], postgres_tool: str, postgres_command: str) -> Path:
+    """`run` on the SQLite database file, which it returns; on PostgreSQL, prints the
+    command of its own tool to use instead and exits with 1 (nothing was done). A
+    refused file is a one-line error."""
+    from app.ops import backup as backups
+    from app.settings import get_settings
+
+    try:
+        database = backups.sqlite_path(get_settings().database_url)
+        if database is None:
+            typer.echo(f"PostgreSQL is {postgres_tool}; run:")
+            typer.echo(postgres_command)
+            raise typer.Exit(1)
+        run(database)
+    except backups.BackupRefused as refused:
+        typer.echo(f"error: {refused}", err=True)
+        raise typer.Exit(1) from None
+    return database
+
+
 @cli.command()
 def backup(destination: Annotated[Path, typer.Argument(help="the new backup file")]) -> None:
     """Back up the database while the service runs (SQLite); on PostgreSQL, print the
@@ -129,16 +150,11 @@ def backup(destination: Annotated[Path, typer.Argument(help="the new backup file
     from app.settings import get_settings
 
     url = get_settings().database_url
-    try:
-        database = backups.sqlite_path(url)
-        if database is None:
-            typer.echo("PostgreSQL is backed up with pg_dump; run:")
-            typer.echo(backups.pg_dump_command(url, destination))
-            raise typer.Exit(1)
-        backups.backup_sqlite(database, destination)
-    except backups.BackupRefused as refused:
-        typer.echo(f"error: {refused}", err=True)
-        raise typer.Exit(1) from None
+    database = _on_sqlite(
+        lambda database: backups.backup_sqlite(database, destination),
+        "backed up with pg_dump",
+        backups.pg_dump_command(url, destination),
+    )
     typer.echo(f"backed up {database} to {destination}")
 
 
@@ -153,15 +169,10 @@ def restore(
     from app.settings import get_settings
 
     url = get_settings().database_url
-    try:
-        database = backups.sqlite_path(url)
-        if database is None:
-            typer.echo("PostgreSQL is restored with pg_restore; run:")
-            typer.echo(backups.pg_restore_command(url, source))
-            raise typer.Exit(1)
-        backups.restore_sqlite(source, database)
-    except backups.BackupRefused as refused:
-        typer.echo(f"error: {refused}", err=True)
-        raise typer.Exit(1) from None
+    database = _on_sqlite(
+        lambda database: backups.restore_sqlite(source, database),
+        "restored with pg_restore",
+        backups.pg_restore_command(url, source),
+    )
     upgrade(url)
     typer.echo(f"restored {database} from {source}; database is up to date")

@@ -384,7 +384,7 @@ def open_seats(
         .order_by(Shift.starts_at, Shift.id)
     )
     if fitting_only:  # no seat out of reach or outside the volunteer's windows is read
-        query = query.where(Shift.id.in_(_shifts_in_reach(session, volunteer, query, horizon)))
+        query = query.where(Shift.id.in_(_shifts_in_reach(session, volunteer, query, now, horizon)))
     shifts = [
         (shift, rosters[week])
         for shift in session.scalars(query)
@@ -423,37 +423,33 @@ def open_seats(
 
 
 def _shifts_in_reach(
-    session: Session, volunteer: Volunteer, query: Select, horizon: datetime
+    session: Session, volunteer: Volunteer, query: Select, now: datetime, horizon: datetime
 ) -> list[int]:
     """Of the shifts `query` selects, the ids of those at a station within the
     volunteer's travel limit and inside one of their weekly windows: the two rules
-    that refuse most seats, checked on the shifts' times alone, before any shift is
-    loaded whole (the full check follows for the rest)."""
-    me = mapping.solver_volunteer(
-        volunteer, utcnow().date() - timedelta(days=1), horizon.date(), get_settings()
-    )
-    times = query.with_only_columns(Shift.id, Shift.starts_at, Shift.ends_at).where(
-        Shift.station_id.in_(stations_in_reach(session, volunteer))
-    )
-    return [
-        shift_id
-        for shift_id, starts_at, ends_at in session.execute(times)
-        if me.availability is None or me.available_for(starts_at, ends_at) is not None
-    ]
-
-
-def stations_in_reach(session: Session, volunteer: Volunteer) -> list[int]:
-    """The district's stations within the volunteer's travel limit (all of them when
-    their home is not known: unknown travel is not limited)."""
-    stations = session.scalars(select(Station).where(Station.district_id == volunteer.district_id))
+    that refuse most seats (static_violation's travel and availability), checked on
+    the stations and the shifts' times alone, before any shift is loaded whole (the
+    full check follows for the rest). Unknown travel is not limited."""
     settings = get_settings()
-    limit = volunteer.max_travel_minutes or settings.default_max_travel_minutes
-    return [
+    me = mapping.solver_volunteer(
+        volunteer, now.date() - timedelta(days=1), horizon.date(), settings
+    )
+    stations = session.scalars(select(Station).where(Station.district_id == volunteer.district_id))
+    in_reach = [
         station.id
         for station in stations
         if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
         is None
-        or minutes <= limit
+        or me.max_travel_minutes is None
+        or minutes <= me.max_travel_minutes
+    ]
+    times = query.with_only_columns(Shift.id, Shift.starts_at, Shift.ends_at)
+    return [
+        shift_id
+        for shift_id, starts_at, ends_at in session.execute(
+            times.where(Shift.station_id.in_(in_reach))
+        )
+        if me.availability is None or me.available_for(starts_at, ends_at) is not None
     ]
 
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 
 from tests.benchmarks.roster_district import ZONE, bench_server, published_this_week
 
@@ -143,6 +143,22 @@ SCAN = re.compile(r"(Seq Scan|Index Only Scan|Index Scan|Bitmap Index Scan|Bitma
                   r"(?: using (\S+))? on (\S+)")  # fmt: skip
 
 
+def explained(
+    connection: Connection, explain: str, item: Captured, setting: str | None = None
+) -> list[str]:
+    """The lines of `explain` (an EXPLAIN command) for a captured statement, in a
+    transaction rolled back at once (with `setting`, a SET LOCAL, applied first)."""
+    try:
+        if setting:
+            connection.exec_driver_sql(setting)
+        return [
+            row[0]
+            for row in connection.exec_driver_sql(f"{explain} {item.statement}", item.parameters)
+        ]
+    finally:
+        connection.rollback()
+
+
 def explain_hot_queries(
     database_url: str,
     *,
@@ -193,15 +209,8 @@ def explain_hot_queries(
                         out.append("--- (a statement shown above)")
                         continue
                     seen.add(item.statement)
-                    try:  # ANALYZE runs the statement: a SELECT, and rolled back all the same
-                        plan = [
-                            row[0]
-                            for row in connection.exec_driver_sql(
-                                "EXPLAIN (ANALYZE, BUFFERS) " + item.statement, item.parameters
-                            )
-                        ]
-                    finally:
-                        connection.rollback()
+                    # ANALYZE runs the statement: a SELECT, and rolled back all the same.
+                    plan = explained(connection, "EXPLAIN (ANALYZE, BUFFERS)", item)
                     first_line = " ".join(item.statement.split())[:160]
                     out.append(f"--- {first_line}")
                     out.extend(plan)
@@ -217,16 +226,9 @@ def explain_hot_queries(
                     # a table still scanned has none the statement can use; otherwise
                     # the scan was the planner's choice at this size (a whole table
                     # hashed for a join, cheaper than many index probes).
-                    try:
-                        connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-                        forced = [
-                            row[0]
-                            for row in connection.exec_driver_sql(
-                                "EXPLAIN " + item.statement, item.parameters
-                            )
-                        ]
-                    finally:
-                        connection.rollback()
+                    forced = explained(
+                        connection, "EXPLAIN", item, "SET LOCAL enable_seqscan = off"
+                    )
                     for table in sorted(large):
                         still = any(
                             (m := SCAN.search(line))
