@@ -39,7 +39,11 @@ class PageRead(BaseModel, Generic[T]):
 
 
 def paginate(session: Session, query: Select, params: PageParams) -> Page:
-    """Runs `query` (already ordered) for one page and counts all its rows."""
+    """Runs `query` (already ordered) for one page and counts all its rows. A page
+    that ends before its limit says the total itself: most lists of one person's
+    things fit on their first page, and the count is then a statement saved."""
+    items = list(session.scalars(query.limit(params.limit).offset(params.offset)))
+    if len(items) < params.limit and (items or params.offset == 0):
+        return Page(items=items, total=params.offset + len(items))
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = session.scalars(query.limit(params.limit).offset(params.offset)).all()
-    return Page(items=list(items), total=total or 0)
+    return Page(items=items, total=total or 0)

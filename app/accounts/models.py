@@ -42,9 +42,9 @@ class Account(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    districts: Mapped[list["District"]] = relationship(
-        secondary=coordinator_district, lazy="selectin"
-    )
+    # Loaded when read: every request looks its caller's account up, and only a
+    # coordinator's ever reads this. Lists of coordinators load it with them.
+    districts: Mapped[list["District"]] = relationship(secondary=coordinator_district)
 
     @property
     def district_ids(self) -> list[int]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts import passwords, throttle
 from app.accounts.models import AccessToken, Account, Role
@@ -190,7 +190,12 @@ def create_coordinator(
 
 
 def list_coordinators(session: Session, params: PageParams) -> Page[Account]:
-    query = select(Account).where(Account.role == Role.coordinator).order_by(Account.id)
+    query = (
+        select(Account)
+        .where(Account.role == Role.coordinator)
+        .options(selectinload(Account.districts))
+        .order_by(Account.id)
+    )
     return paginate(session, query, params)
 
 

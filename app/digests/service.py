@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import aiosmtplib
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Account, Role
 from app.db import utcnow
@@ -178,6 +178,7 @@ def _coordinators(session: Session) -> list[Account]:
                 Account.is_active.is_(True),
                 Account.email.is_not(None),
             )
+            .options(selectinload(Account.districts))
             .order_by(Account.id)
         )
     )

@@ -52,8 +52,7 @@ WITHDREW_REASON = "the volunteer withdrew"
 
 def shift_week(shift: Shift) -> str:
     """The ISO week of the shift's start in its station's local time, as rosters count it."""
-    year, week, _ = shift.starts_at.astimezone(ZoneInfo(shift.station.timezone)).isocalendar()
-    return f"{year}-W{week:02d}"
+    return local_week(shift.starts_at, shift.station.timezone)
 
 
 def _published_duties(volunteer_id: int) -> Select:
@@ -371,32 +370,12 @@ def open_seats(
     }
     if not rosters:
         return []
-    horizon = datetime.combine(week_monday(max(rosters)), time(), tzinfo=UTC) + timedelta(days=9)
-    query = (
-        select(Shift)
-        .join(Station, Station.id == Shift.station_id)
-        .where(
-            Station.district_id == volunteer.district_id,
-            shift_service.in_service(),
-            Shift.starts_at > now,
-            Shift.starts_at < horizon,
-        )
-        .order_by(Shift.starts_at, Shift.id)
-    )
-    if fitting_only:  # no seat out of reach or outside the volunteer's windows is read
-        query = query.where(Shift.id.in_(_shifts_in_reach(session, volunteer, query, now, horizon)))
-    shifts = [
-        (shift, rosters[week])
-        for shift in session.scalars(query)
-        if (week := shift_week(shift)) in rosters
-    ]
     holders = live_holders(session, rosters.values())
-    seats = [
-        (shift, roster_id, holders[roster_id, shift.id])
-        for shift, roster_id in shifts
-        if len(holders[roster_id, shift.id]) < shift.max_volunteers
-        and volunteer.id not in holders[roster_id, shift.id]
-    ]
+    free = _free_seats(session, volunteer, rosters, holders, now, fitting_only=fitting_only)
+    shifts = session.scalars(
+        select(Shift).where(Shift.id.in_(free)).order_by(Shift.starts_at, Shift.id)
+    )
+    seats = [(shift, free[shift.id], holders[free[shift.id], shift.id]) for shift in shifts]
     violations = seat_violations(session, volunteer, [(shift, ids) for shift, _, ids in seats])
     return [
         (
@@ -422,35 +401,70 @@ def open_seats(
     ]
 
 
-def _shifts_in_reach(
-    session: Session, volunteer: Volunteer, query: Select, now: datetime, horizon: datetime
-) -> list[int]:
-    """Of the shifts `query` selects, the ids of those at a station within the
-    volunteer's travel limit and inside one of their weekly windows: the two rules
-    that refuse most seats (static_violation's travel and availability), checked on
-    the stations and the shifts' times alone, before any shift is loaded whole (the
-    full check follows for the rest). Unknown travel is not limited."""
+def _free_seats(
+    session: Session,
+    volunteer: Volunteer,
+    rosters: dict[str, int],
+    holders: defaultdict[tuple[int, int], list[int]],
+    now: datetime,
+    *,
+    fitting_only: bool,
+) -> dict[int, int]:
+    """The district's future shifts in service with a seat free in their week's roster
+    (`rosters`: week -> roster id) that the volunteer does not hold: shift id -> roster
+    id. Read on the shifts' times and headcounts alone, before any shift is loaded whole
+    (most of a district's shifts are full or out of the volunteer's reach). With
+    `fitting_only`, also only those at a station within the volunteer's travel limit
+    and inside one of their weekly windows: the two rules that refuse most seats
+    (static_violation's travel and availability); the full check follows for the rest.
+    Unknown travel is not limited."""
     settings = get_settings()
+    horizon = datetime.combine(week_monday(max(rosters)), time(), tzinfo=UTC) + timedelta(days=9)
+    stations = {
+        station.id: station
+        for station in session.scalars(
+            select(Station).where(Station.district_id == volunteer.district_id)
+        )
+    }
     me = mapping.solver_volunteer(
         volunteer, now.date() - timedelta(days=1), horizon.date(), settings
     )
-    stations = session.scalars(select(Station).where(Station.district_id == volunteer.district_id))
-    in_reach = [
-        station.id
-        for station in stations
-        if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
-        is None
-        or me.max_travel_minutes is None
-        or minutes <= me.max_travel_minutes
-    ]
-    times = query.with_only_columns(Shift.id, Shift.starts_at, Shift.ends_at)
-    return [
-        shift_id
-        for shift_id, starts_at, ends_at in session.execute(
-            times.where(Shift.station_id.in_(in_reach))
+    if fitting_only:
+        stations = {
+            station_id: station
+            for station_id, station in stations.items()
+            if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
+            is None
+            or me.max_travel_minutes is None
+            or minutes <= me.max_travel_minutes
+        }
+    rows = session.execute(
+        select(Shift.id, Shift.station_id, Shift.starts_at, Shift.ends_at, Shift.max_volunteers)
+        .join(Station, Station.id == Shift.station_id)
+        .where(
+            Shift.station_id.in_(stations),
+            shift_service.in_service(),
+            Shift.starts_at > now,
+            Shift.starts_at < horizon,
         )
-        if me.availability is None or me.available_for(starts_at, ends_at) is not None
-    ]
+    )
+    free = {}
+    for shift_id, station_id, starts_at, ends_at, max_volunteers in rows:
+        roster_id = rosters.get(local_week(starts_at, stations[station_id].timezone))
+        if roster_id is None:
+            continue
+        held_by = holders.get((roster_id, shift_id), ())
+        if len(held_by) >= max_volunteers or volunteer.id in held_by:
+            continue
+        if fitting_only and me.available_for(starts_at, ends_at) is None:
+            continue
+        free[shift_id] = roster_id
+    return free
+
+
+def local_week(instant: datetime, timezone: str) -> str:
+    """The ISO week of `instant` in `timezone`, as rosters count it."""
+    return _week_of(instant.astimezone(ZoneInfo(timezone)))
 
 
 def _week_of(instant: datetime) -> str:

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.accounts import security, throttle
 from app.accounts import service as account_service
@@ -164,7 +164,13 @@ def _apply_changes(volunteer: Volunteer, changes: dict) -> None:
 
 
 def volunteer_of(session: Session, account: Account) -> Volunteer:
-    volunteer = session.scalar(select(Volunteer).where(Volunteer.account_id == account.id))
+    """The caller's own volunteer record; its skills load when read (most personal
+    reads never do)."""
+    volunteer = session.scalar(
+        select(Volunteer)
+        .where(Volunteer.account_id == account.id)
+        .options(lazyload(Volunteer.skill_rows))
+    )
     if volunteer is None:
         raise NotFound("This account has no volunteer profile.")
     return volunteer
