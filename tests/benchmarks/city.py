@@ -396,6 +396,20 @@ class Planned:
     headers: dict[str, str]
 
 
+def analyze(url: str) -> None:
+    """VACUUM ANALYZE, as after any bulk import: the reads then measure the steady
+    state, not autovacuum catching up on the tens of thousands of rows just loaded
+    (and the planner's guesses before its first statistics of them)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    finally:
+        engine.dispose()
+
+
 def plan(readers: Readers, rate: float, duration: float, open_seats_share: float,
          rng: random.Random) -> list[Planned]:  # fmt: skip
     """The schedule: each kiosk every 30 s (their first polls spread over the first
@@ -698,6 +712,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs.append(solve_run(url, districts, 2, args.time_limit, scratch))
             roster_ids = [b["id"] for b in runs[-1].bodies]
             readers = readers_of(url, districts, roster_ids, args.volunteer_tokens)
+            analyze(url)
             print(
                 f"published {len(roster_ids)} rosters; readers: {len(readers.kiosk_keys)} "
                 f"kiosks, {len(readers.volunteer_tokens)} volunteers, "
