@@ -51,9 +51,9 @@ def solve_lns(
     if first_share is None:
         first_share = 1.0 if small else FIRST_SHARE
     built = build_model(problem, strong_runs=small)
-    vars, model = built.vars, built.model
-    keys = list(vars.x)
-    xs = [vars.x[k] for k in keys]
+    variables, model = built.vars, built.model
+    keys = list(variables.x)
+    xs = [variables.x[k] for k in keys]
     rng = random.Random(problem.seed)
     points: list[Progress] = []
     best_objective: float | None = None

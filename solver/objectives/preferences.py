@@ -7,13 +7,13 @@ from solver.rules.reserved_seats import members_first
 from solver.variables import Variables
 
 
-def prefer_liked_times_and_stations(vars: Variables):
-    p = vars.problem
+def prefer_liked_times_and_stations(variables: Variables):
+    p = variables.problem
     weight = p.weights.preference
     if not weight:
         return 0
     terms = []
-    for (vi, si), x in vars.x.items():
+    for (vi, si), x in variables.x.items():
         v, s = p.volunteers[vi], p.shifts[si]
         misses = 0
         liked = [w for w in v.availability or () if w.preferred]
@@ -23,4 +23,4 @@ def prefer_liked_times_and_stations(vars: Variables):
             misses += 1
         if misses:
             terms.append(weight * misses * x)
-    return sum(terms) + members_first(vars)
+    return sum(terms) + members_first(variables)

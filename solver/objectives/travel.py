@@ -3,13 +3,13 @@
 from solver.variables import Variables
 
 
-def short_travel(vars: Variables):
-    p = vars.problem
+def short_travel(variables: Variables):
+    p = variables.problem
     weight = p.weights.travel
     if not weight or not p.travel_minutes:
         return 0
     terms = []
-    for (vi, si), x in vars.x.items():
+    for (vi, si), x in variables.x.items():
         minutes = p.travel_minutes.get((p.volunteers[vi].id, p.shifts[si].station))
         if minutes:
             terms.append(weight * minutes * x)
