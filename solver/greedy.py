@@ -74,4 +74,4 @@ def greedy_roster(problem: Problem, variables: Variables) -> list[Assignment]:
     ids: list[tuple[Id, Id]] = [
         (problem.volunteers[vi].id, problem.shifts[si].id) for vi, si in chosen
     ]
-    return [Assignment(v, s) for v, s in sorted(ids, key=str)]
+    return [Assignment(vid, sid) for vid, sid in sorted(ids, key=str)]

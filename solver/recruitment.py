@@ -698,9 +698,9 @@ def assemble(
     newcomers: dict[Id, int] = defaultdict(int)
     for a in recruits:
         newcomers[a.shift] += 1
-    for sid, n in newcomers.items():
+    for sid, count in newcomers.items():
         o = seats[sid]
-        for gone in o.displaceable[: max(0, n - o.room)]:
+        for gone in o.displaceable[: max(0, count - o.room)]:
             roster.remove(Assignment(gone, sid))
     roster.extend(recruits)
     advice = Advice(

@@ -6,7 +6,7 @@ from ortools.sat.python import cp_model
 from solver.variables import Variables
 
 
-def few_changes_against_previous_roster(variables: Variables):
+def few_changes_against_previous_roster(variables: Variables) -> cp_model.LinearExprT:
     p = variables.problem
     weight = p.weights.change
     if not weight or not p.previous:

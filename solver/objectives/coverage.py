@@ -6,7 +6,7 @@ from ortools.sat.python import cp_model
 from solver.variables import Variables
 
 
-def cover_every_shift_by_priority(variables: Variables):
+def cover_every_shift_by_priority(variables: Variables) -> cp_model.LinearExprT:
     p, m = variables.problem, variables.model
     w = p.weights
     terms: list[cp_model.LinearExprT] = []

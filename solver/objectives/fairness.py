@@ -2,6 +2,8 @@
 capacity (max_total_minutes, else max_minutes_per_week over the horizon), so
 nobody is filled up while others with room stay idle."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
@@ -15,7 +17,7 @@ def capacity(variables: Variables, vi: int, weeks: int) -> int | None:
     return None
 
 
-def share_hours_by_capacity(variables: Variables):
+def share_hours_by_capacity(variables: Variables) -> cp_model.LinearExprT:
     p, m = variables.problem, variables.model
     weight = p.weights.fairness
     if not weight:

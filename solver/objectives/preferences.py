@@ -3,11 +3,13 @@ marked any) or at a station they did not prefer (when they listed any) costs
 weights.preference each. So does each seat a team reserved (an adoption) that no
 member of the team holds: members first (`rules.reserved_seats`)."""
 
+from ortools.sat.python import cp_model
+
 from solver.rules.reserved_seats import members_first
 from solver.variables import Variables
 
 
-def prefer_liked_times_and_stations(variables: Variables):
+def prefer_liked_times_and_stations(variables: Variables) -> cp_model.LinearExprT:
     p = variables.problem
     weight = p.weights.preference
     if not weight:

@@ -1,10 +1,12 @@
 """Day requests: an unmet "on" request or a met "off" request costs its weight
 (times weights.request)."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
-def honour_day_requests(variables: Variables):
+def honour_day_requests(variables: Variables) -> cp_model.LinearExprT:
     p, m = variables.problem, variables.model
     scale = p.weights.request
     if not scale or not p.requests:

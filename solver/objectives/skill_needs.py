@@ -1,9 +1,11 @@
 """Skill needs: every skill seat left empty costs weights.skill_need."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
-def fill_skill_seats(variables: Variables):
+def fill_skill_seats(variables: Variables) -> cp_model.LinearExprT:
     p = variables.problem
     weight = p.weights.skill_need
     if not weight:

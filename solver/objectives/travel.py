@@ -1,9 +1,11 @@
 """Travel: every travel minute of an assignment costs weights.travel."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
-def short_travel(variables: Variables):
+def short_travel(variables: Variables) -> cp_model.LinearExprT:
     p = variables.problem
     weight = p.weights.travel
     if not weight or not p.travel_minutes:

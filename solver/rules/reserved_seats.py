@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ortools.sat.python import cp_model
+
 from solver.problem import Id, Shift
 from solver.variables import Variables
 
@@ -78,7 +80,7 @@ def non_members_within_caps(variables: Variables) -> list:
     return []
 
 
-def members_first(variables: Variables):
+def members_first(variables: Variables) -> cp_model.LinearExpr | int:
     """Objective terms: `weights.preference` per reserved seat no member holds."""
     p, m = variables.problem, variables.model
     weight = p.weights.preference
