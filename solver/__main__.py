@@ -14,6 +14,7 @@ from pathlib import Path
 from solver.io import SCHEMAS, problem_from_dict, schema, solution_to_dict
 from solver.methods import solve_by_size
 from solver.problem import Assignment
+from solver.solution import Progress
 from solver.solve import solve
 from solver.validate import validate
 
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
         problem = dataclasses.replace(problem, time_limit_seconds=args.time_limit)
 
-    def show(p) -> None:
+    def show(p: Progress) -> None:
         print(f"{p.seconds:7.2f}s objective {p.objective} bound {p.bound}", file=sys.stderr)
 
     progress = show if args.progress else None

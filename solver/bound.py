@@ -14,8 +14,9 @@ want 103 people and those who may work nights can give 91.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
-from solver.problem import Problem
+from solver.problem import Problem, Shift
 from solver.scarcity import Scarcity
 
 
@@ -31,7 +32,7 @@ def capacity_bound(problem: Problem, scarcity: Scarcity | None = None) -> int:
     return max(kinds, short.get(("weekend",), 0), _minutes_short(problem))
 
 
-def _cheapest_seats(problem: Problem, shifts, count: int) -> int:
+def _cheapest_seats(problem: Problem, shifts: Iterable[Shift], count: int) -> int:
     weights = sorted(
         s.under_cover_weight(problem.weights) for s in shifts for _ in range(s.min_headcount)
     )

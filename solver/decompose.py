@@ -11,11 +11,12 @@ of its neighbourhoods.
 from __future__ import annotations
 
 import dataclasses
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from solver.problem import Assignment, Id, Problem
+from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 from solver.validate import saturday_of
 
 Pair = tuple[Id, Id]
@@ -27,7 +28,7 @@ Pair = tuple[Id, Id]
 OPEN_SEAT_WINDOWS = 0.7
 
 
-def window_start(rng, n_days: int, width: int, open_day: int | None) -> int:
+def window_start(rng: random.Random, n_days: int, width: int, open_day: int | None) -> int:
     """First day (0-based) of a window of `width` days, one containing `open_day`
     (the day of an open seat) `OPEN_SEAT_WINDOWS` of the time when there is one."""
     if open_day is None or rng.random() >= OPEN_SEAT_WINDOWS:
@@ -44,7 +45,7 @@ def window_problem(
     time_limit: float,
     free_people: set[Id] | None = None,
     seed: int = 0,
-) -> tuple[Problem, Callable, list[Assignment]]:
+) -> tuple[Problem, Callable[[Volunteer, Shift], bool], list[Assignment]]:
     """The sub-problem re-planning days [free_start, free_end] (inclusive), for
     `free_people` (default: everyone), with exact horizon-wide limits.
 
@@ -106,13 +107,13 @@ def window_problem(
             )
         )
     free_shift = {s.id for s in shifts if free_start <= s.on_day <= free_end}
-    inside = [(v, sid) for v, sid in roster if sid in in_window]
+    inside = [(vid, sid) for vid, sid in roster if sid in in_window]
     pinned = [
-        Assignment(v, sid)
-        for v, sid in inside
-        if sid not in free_shift or (free_people is not None and v not in free_people)
+        Assignment(vid, sid)
+        for vid, sid in inside
+        if sid not in free_shift or (free_people is not None and vid not in free_people)
     ]
-    incumbent = [Assignment(v, sid) for v, sid in inside]
+    incumbent = [Assignment(vid, sid) for vid, sid in inside]
     pinned_pairs = {(a.volunteer, a.shift) for a in pinned}
     sub = dataclasses.replace(
         problem,
@@ -128,7 +129,7 @@ def window_problem(
         seed=seed,
     )
 
-    def candidates(v, s) -> bool:
+    def candidates(v: Volunteer, s: Shift) -> bool:
         if (v.id, s.id) in pinned_pairs:
             return True
         return s.id in free_shift and (free_people is None or v.id in free_people)

@@ -17,12 +17,12 @@ from solver.validate import volunteer_violations
 from solver.variables import Variables
 
 
-def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
+def greedy_roster(problem: Problem, variables: Variables) -> list[Assignment]:
     mine: dict[int, list[Shift]] = defaultdict(list)
     minutes: dict[int, int] = defaultdict(int)
     chosen: set[tuple[int, int]] = set()
     for a in problem.pinned:
-        vi, si = vars.v_index[a.volunteer], vars.s_index[a.shift]
+        vi, si = variables.v_index[a.volunteer], variables.s_index[a.shift]
         chosen.add((vi, si))
         mine[vi].append(problem.shifts[si])
     count: dict[int, int] = defaultdict(int)
@@ -33,7 +33,7 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
 
     def urgency(si: int) -> tuple:
         s = problem.shifts[si]
-        return -s.under_cover_weight(problem.weights), len(vars.volunteers_on[si]), s.start
+        return -s.under_cover_weight(problem.weights), len(variables.volunteers_on[si]), s.start
 
     order = sorted(range(len(problem.shifts)), key=urgency)
     for si in order:
@@ -52,7 +52,7 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
             travel = problem.travel(v.id, s.station) or 0
             return outsider, skill_fit, minutes[vi], travel, str(v.id)
 
-        for vi in sorted(vars.volunteers_on[si], key=cost):
+        for vi in sorted(variables.volunteers_on[si], key=cost):
             if count[si] >= s.min_headcount:
                 break
             if (vi, si) in chosen:
@@ -74,4 +74,4 @@ def greedy_roster(problem: Problem, vars: Variables) -> list[Assignment]:
     ids: list[tuple[Id, Id]] = [
         (problem.volunteers[vi].id, problem.shifts[si].id) for vi, si in chosen
     ]
-    return [Assignment(v, s) for v, s in sorted(ids, key=str)]
+    return [Assignment(vid, sid) for vid, sid in sorted(ids, key=str)]

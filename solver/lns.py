@@ -22,13 +22,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ortools.sat.python import cp_model
 
 from solver.decompose import window_start
 from solver.model import build_model
-from solver.problem import Problem
+from solver.problem import Assignment, Problem
 from solver.solution import Progress, Solution
 from solver.solve import finish, tune
 
@@ -51,9 +51,9 @@ def solve_lns(
     if first_share is None:
         first_share = 1.0 if small else FIRST_SHARE
     built = build_model(problem, strong_runs=small)
-    vars, model = built.vars, built.model
-    keys = list(vars.x)
-    xs = [vars.x[k] for k in keys]
+    variables, model = built.vars, built.model
+    keys = list(variables.x)
+    xs = [variables.x[k] for k in keys]
     rng = random.Random(problem.seed)
     points: list[Progress] = []
     best_objective: float | None = None
@@ -147,14 +147,24 @@ def is_small(problem: Problem) -> bool:
     return len(problem.volunteers) * len(problem.days()) <= STRONG_RUNS_MAX_CELLS
 
 
-def _assignment(problem: Problem, key: tuple[int, int]):
-    from solver.problem import Assignment
-
+def _assignment(problem: Problem, key: tuple[int, int]) -> Assignment:
     vi, si = key
     return Assignment(problem.volunteers[vi].id, problem.shifts[si].id)
 
 
-def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, emit, log):
+def _improve(
+    problem: Problem,
+    model: cp_model.CpModel,
+    keys: list[tuple[int, int]],
+    xs: list[cp_model.IntVar],
+    full: list[int],
+    objective: float,
+    bound: float,
+    deadline: float,
+    rng: random.Random,
+    emit: Callable[[float | None, float], None],
+    log: Callable[[str], None] | None,
+) -> list[int]:
     """The LNS loop proper, from `full`, the incumbent's value for every variable of
     the model; returns the best such values found.
 
@@ -194,7 +204,10 @@ def _improve(problem, model, keys, xs, full, objective, bound, deadline, rng, em
             else:
                 able = sorted({k[0] for k in keys if k[1] == seat})
                 spare = _with_time_to_spare(problem, keys, values)
-        open_day = None if seat is None else (problem.shifts[seat].on_day - problem.first_day).days
+        open_day: int | None = None
+        if seat is not None:
+            assert problem.first_day is not None  # set when built: the problem has a shift
+            open_day = (problem.shifts[seat].on_day - problem.first_day).days
         free = _neighbourhood(
             rng, kind, keys, day_of, n_days, n_people, sizes[kind], able, open_day, spare
         )
@@ -242,7 +255,12 @@ def _day(problem: Problem, key: tuple[int, int]) -> int:
 KINDS = ("days", "days", "people", "seat", "block")  # day windows are drawn twice as often
 
 
-def _open_seat(problem: Problem, keys, values, rng) -> int | None:
+def _open_seat(
+    problem: Problem,
+    keys: Sequence[tuple[int, int]],
+    values: Sequence[int],
+    rng: random.Random,
+) -> int | None:
     """A random shift of the incumbent below its minimum headcount, if any."""
     staffed = [0] * len(problem.shifts)
     for (_, si), val in zip(keys, values, strict=True):
@@ -251,7 +269,9 @@ def _open_seat(problem: Problem, keys, values, rng) -> int | None:
     return rng.choice(open_shifts) if open_shifts else None
 
 
-def _with_time_to_spare(problem: Problem, keys, values) -> list[int]:
+def _with_time_to_spare(
+    problem: Problem, keys: Sequence[tuple[int, int]], values: Sequence[int]
+) -> list[int]:
     """The volunteers (indices) working less than their limit over the horizon
     (those without one are left out: they tell nothing apart)."""
     minutes = [0] * len(problem.volunteers)
@@ -266,14 +286,14 @@ def _with_time_to_spare(problem: Problem, keys, values) -> list[int]:
 
 
 def _neighbourhood(
-    rng,
-    kind,
-    keys,
-    day_of,
-    n_days,
-    n_people,
-    size,
-    able,
+    rng: random.Random,
+    kind: str,
+    keys: Sequence[tuple[int, int]],
+    day_of: Sequence[int],
+    n_days: int,
+    n_people: int,
+    size: int,
+    able: Sequence[int],
     open_day: int | None = None,
     spare: list[int] | None = None,
 ) -> set[int]:

@@ -28,11 +28,11 @@ def build_model(
     """`strong_runs` adds the redundant automaton of `rules.runs_automaton`: a
     stronger model that pays off on small whole problems only."""
     model = cp_model.CpModel()
-    vars = Variables(model, problem, STATIC, candidates)
+    variables = Variables(model, problem, STATIC, candidates)
     for rule in LINKED:
-        rule(vars)
+        rule(variables)
     if strong_runs:
-        runs_automaton.runs_follow_the_automaton(vars)
-    goals = {name: goal(vars) for name, goal in GOALS.items()}
+        runs_automaton.runs_follow_the_automaton(variables)
+    goals = {name: goal(variables) for name, goal in GOALS.items()}
     model.minimize(sum(goals.values()))
-    return Model(model, vars, goals)
+    return Model(model, variables, goals)

@@ -62,13 +62,13 @@ def people_problem(
     holders: dict[Id, Counter[str]] = defaultdict(Counter)
     skills = {v.id: v.skills for v in problem.volunteers}
     incumbent = []
-    for v, sid in roster:
-        if v in free:
-            incumbent.append(Assignment(v, sid))
+    for vid, sid in roster:
+        if vid in free:
+            incumbent.append(Assignment(vid, sid))
             continue
         others[sid] += 1
-        others_on[sid].add(v)
-        for skill in skills[v]:
+        others_on[sid].add(vid)
+        for skill in skills[vid]:
             holders[sid][skill] += 1
     shifts = []
     for s in problem.shifts:
@@ -100,7 +100,7 @@ def people_problem(
         problem,
         shifts=tuple(shifts),
         volunteers=tuple(v for v in problem.volunteers if v.id in free),
-        travel_minutes={k: m for k, m in problem.travel_minutes.items() if k[0] in free},
+        travel_minutes={key: m for key, m in problem.travel_minutes.items() if key[0] in free},
         pinned=tuple(filter(mine, problem.pinned)),
         forbidden=tuple(filter(mine, problem.forbidden)),
         previous=tuple(filter(mine, problem.previous)),
@@ -140,13 +140,14 @@ def solve_by_people(
             "UNKNOWN", bound, time.perf_counter() - started, tuple(points)
         )
     first_seconds = time.perf_counter() - started
-    report = validate(problem, [Assignment(v, s) for v, s in roster])
+    report = validate(problem, [Assignment(vid, sid) for vid, sid in roster])
     if not report.ok:  # a solver bug: each piece was validated on its own
         raise AssertionError(f"people decomposition broke {report.violations[:3]}")
     emit(report.objective)
     roster = improve_by_people(problem, roster, report.objective, deadline, rng, emit, log, bound)
     assignments = sorted(
-        (Assignment(v, s) for v, s in roster), key=lambda a: (str(a.volunteer), str(a.shift))
+        (Assignment(vid, sid) for vid, sid in roster),
+        key=lambda a: (str(a.volunteer), str(a.shift)),
     )
     return finish(
         problem,
@@ -161,7 +162,13 @@ def solve_by_people(
 
 
 def _build(
-    problem, people, build_until, deadline, rng, log, scarcity: Scarcity
+    problem: Problem,
+    people: Iterable[Id],
+    build_until: float,
+    deadline: float,
+    rng: random.Random,
+    log: Callable[[str], None] | None,
+    scarcity: Scarcity,
 ) -> set[Pair] | None:
     """A first roster, one volunteer at a time, each seeing the seats still open
     (`scarcity`, the problem's, weighs them).
@@ -222,7 +229,7 @@ def _broken(problem: Problem, roster: set[Pair], changed: set[Id]) -> list:
     ]
 
 
-def _open_seat(problem: Problem, roster: set[Pair], rng) -> Shift | None:
+def _open_seat(problem: Problem, roster: set[Pair], rng: random.Random) -> Shift | None:
     """A random shift left below its minimum headcount, or None."""
     staffed = Counter(sid for _, sid in roster)
     open_shifts = [s for s in problem.shifts if staffed[s.id] < s.min_headcount]
@@ -244,7 +251,14 @@ def _without_goals(problem: Problem) -> Problem:
 
 
 def improve_by_people(
-    problem, roster, objective, deadline, rng, emit, log, bound=-math.inf
+    problem: Problem,
+    roster: set[Pair],
+    objective: float,
+    deadline: float,
+    rng: random.Random,
+    emit: Callable[[float], None],
+    log: Callable[[str], None] | None,
+    bound: float = -math.inf,
 ) -> set[Pair]:
     """LNS over four neighbourhoods, each sized adaptively: everyone over a few
     days, a few volunteers over the whole horizon (any, or those who could fill an
@@ -259,7 +273,7 @@ def improve_by_people(
     iteration = 0
     while deadline - time.perf_counter() > 1.0:
         if objective <= bound:  # proven optimal, if the running total is the true one
-            objective = validate(problem, [Assignment(v, s) for v, s in roster]).objective
+            objective = validate(problem, [Assignment(vid, sid) for vid, sid in roster]).objective
             if objective <= bound:
                 break
         iteration += 1
@@ -281,13 +295,16 @@ def improve_by_people(
         )
         if kind == "seat" and not able:
             kind = "people"
-        open_day = None if seat is None else (seat.on_day - problem.first_day).days
+        open_day: int | None = None
+        if seat is not None:
+            assert problem.first_day is not None  # set when built: the problem has a shift
+            open_day = (seat.on_day - problem.first_day).days
         if kind == "days":
             w = min(n, width)
-            a = window_start(rng, n, w, open_day)
+            d = window_start(rng, n, w, open_day)
             free = everyone
             sub, cand, hint = window_problem(
-                problem, roster, days[a], days[a + w - 1], context=7, time_limit=limit, seed=seed
+                problem, roster, days[d], days[d + w - 1], context=7, time_limit=limit, seed=seed
             )
         elif kind in ("people", "seat"):
             pool = able or people
@@ -295,10 +312,10 @@ def improve_by_people(
             sub, hint = people_problem(problem, roster, free, limit, seed)
         else:
             w = min(n, rng.choice((7, 14)))
-            a = window_start(rng, n, w, open_day)
+            d = window_start(rng, n, w, open_day)
             free = set(rng.sample(people, max(1, len(people) // 3)))
             window, cand, inside = window_problem(
-                problem, roster, days[a], days[a + w - 1], context=7, time_limit=limit, seed=seed
+                problem, roster, days[d], days[d + w - 1], context=7, time_limit=limit, seed=seed
             )
             sub, hint = people_problem(
                 window, {(x.volunteer, x.shift) for x in inside}, free, limit, seed
@@ -315,7 +332,7 @@ def improve_by_people(
             old = {p for p in roster if p[0] in free and p[1] in in_sub}
             new = {(a.volunteer, a.shift) for a in sol.assignments}
             trial = (roster - old) | new
-            broken = _broken(problem, trial, {v for v, _ in old ^ new})
+            broken = _broken(problem, trial, {vid for vid, _ in old ^ new})
             if broken:  # the cut let something through: never keep it
                 if log:
                     log(f"lns {iteration} ({kind}) rejected: {broken[:2]}")

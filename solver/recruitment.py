@@ -519,11 +519,11 @@ def cover(
     `time_limit()` is asked once the model is built: the day's share of what is left."""
     side, owner = side_problem(problem, seats, candidates, travel, circle, like)
     model = cp_model.CpModel()
-    vars = Variables(model, side, STATIC)
+    variables = Variables(model, side, STATIC)
     for rule in LINKED:
-        rule(vars)
-    filled = newcomers_fill_seats(vars, seats)
-    used = copies_used(vars, owner)
+        rule(variables)
+    filled = newcomers_fill_seats(variables, seats)
+    used = copies_used(variables, owner)
     homes = homes_used(owner, used)
     total = sum(o.count for o in seats.values())
     # Seats first, then recruits, then homes (fewer profiles to ask for): each level
@@ -531,8 +531,8 @@ def cover(
     per_recruit = len(homes) + 1
     per_seat = per_recruit * (len(owner) + 1)
     model.minimize(per_seat * (total - sum(filled)) + per_recruit * sum(used) + sum(homes))
-    quick = greedy_cover(vars, owner, seats)
-    for (vi, si), x in vars.x.items():
+    quick = greedy_cover(variables, owner, seats)
+    for (vi, si), x in variables.x.items():
         model.add_hint(x, (vi, si) in quick)
     search = cp_model.CpSolver()
     search.parameters.max_time_in_seconds = time_limit()
@@ -549,14 +549,15 @@ def cover(
             (candidates[owner[vi]], taken) for vi, taken in sorted(by_greedy.items())
         ]
     by_copy: dict[int, list[tuple[Shift, str | None]]] = defaultdict(list)
-    for vi, si in vars.x:
-        if search.boolean_value(vars.x[vi, si]):
+    for vi, si in variables.x:
+        if search.boolean_value(variables.x[vi, si]):
             s = side.shifts[si]
             skill = next(
                 (
                     k
                     for k in sorted(s.skill_needs)
-                    if (vi, si, k) in vars.seat and search.boolean_value(vars.seat[vi, si, k])
+                    if (vi, si, k) in variables.seat
+                    and search.boolean_value(variables.seat[vi, si, k])
                 ),
                 None,
             )
@@ -567,7 +568,7 @@ def cover(
 
 
 def greedy_cover(
-    vars: Variables, owner: Sequence[int], seats: Mapping[Id, OpenSeats]
+    variables: Variables, owner: Sequence[int], seats: Mapping[Id, OpenSeats]
 ) -> dict[tuple[int, int], str | None]:
     """A quick covering, the search's starting hint and its fallback when it finds
     nothing in time: seat by seat (skill seats first, shifts by start), a recruit
@@ -575,9 +576,9 @@ def greedy_cover(
     the candidate within reach of the most seats. Returns the seat taken per (copy,
     shift): its skill for a skill seat, None for a plain one. Copies of a candidate are
     taken in order, as `copies_used` asks."""
-    p = vars.problem
+    p = variables.problem
     reach: dict[int, int] = defaultdict(int)
-    for vi, _ in vars.x:
+    for vi, _ in variables.x:
         reach[owner[vi]] += 1
     taken: dict[tuple[int, int], str | None] = {}
     mine: dict[int, list[Shift]] = defaultdict(list)
@@ -593,7 +594,7 @@ def greedy_cover(
         for skill in wanted:
             fits = [
                 vi
-                for vi in vars.volunteers_on[si]
+                for vi in variables.volunteers_on[si]
                 if (vi, si) not in taken and (skill is None or skill in p.volunteers[vi].skills)
             ]
             counted = [vi for vi in fits if mine[vi]]
@@ -616,37 +617,37 @@ def greedy_cover(
     return taken
 
 
-def newcomers_fill_seats(vars: Variables, seats: Mapping[Id, OpenSeats]) -> list:
+def newcomers_fill_seats(variables: Variables, seats: Mapping[Id, OpenSeats]) -> list:
     """Every recruit on a shift fills an open seat there: a skill seat (the skills
     rule matches holders to the open skill seats) or a plain one, and plain seats only
     while the shift has room, since displacing someone for a plain seat fills
     nothing. Returns the number of recruits per shift, i.e. the seats they fill."""
-    m, p = vars.model, vars.problem
+    m, p = variables.model, variables.problem
     filled = []
     for si, s in enumerate(p.shifts):
-        xs = [vars.x[vi, si] for vi in vars.volunteers_on[si]]
+        xs = [variables.x[vi, si] for vi in variables.volunteers_on[si]]
         if not xs:
             continue
         o = seats[s.id]
         on_skill_seats = [
-            vars.seat[vi, si, k]
-            for vi in vars.volunteers_on[si]
+            variables.seat[vi, si, k]
+            for vi in variables.volunteers_on[si]
             for k in s.skill_needs
-            if (vi, si, k) in vars.seat
+            if (vi, si, k) in variables.seat
         ]
         m.add(sum(xs) - sum(on_skill_seats) <= min(o.plain, o.room))
         filled.append(sum(xs))
     return filled
 
 
-def copies_used(vars: Variables, owner: Sequence[int]) -> list:
+def copies_used(variables: Variables, owner: Sequence[int]) -> list:
     """used[copy] = the copy takes some seat; copies of a candidate are used in
     order, which removes their symmetry."""
-    m = vars.model
+    m = variables.model
     used: list[cp_model.IntVar] = []
-    for vi in range(len(vars.problem.volunteers)):
+    for vi in range(len(variables.problem.volunteers)):
         u = m.new_bool_var(f"used_{vi}")
-        xs = [vars.x[vi, si] for si in vars.shifts_of[vi]]
+        xs = [variables.x[vi, si] for si in variables.shifts_of[vi]]
         for x in xs:
             m.add_implication(x, u)
         m.add(sum(xs) >= u)
@@ -697,9 +698,9 @@ def assemble(
     newcomers: dict[Id, int] = defaultdict(int)
     for a in recruits:
         newcomers[a.shift] += 1
-    for sid, n in newcomers.items():
+    for sid, count in newcomers.items():
         o = seats[sid]
-        for gone in o.displaceable[: max(0, n - o.room)]:
+        for gone in o.displaceable[: max(0, count - o.room)]:
             roster.remove(Assignment(gone, sid))
     roster.extend(recruits)
     advice = Advice(

@@ -186,7 +186,7 @@ def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     return True
 
 
-def tune(params, workers: int) -> None:
+def tune(params: cp_model.SatParameters, workers: int) -> None:
     """Search settings for few cores.
 
     With 1-2 workers CP-SAT's default portfolio keeps only a light-LP worker, whose

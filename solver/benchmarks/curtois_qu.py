@@ -21,11 +21,12 @@ import math
 import resource
 import sys
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from solver.problem import DayRequest, Problem, Shift, Volunteer, Weights
+from solver.problem import Assignment, DayRequest, Id, Problem, Shift, Volunteer, Weights
 
 DATA = Path("/work/shared/benchmarks/curtois-qu")
 DAY0 = date(2024, 1, 1)  # a Monday, as day 0 of every instance
@@ -35,7 +36,7 @@ DAY0 = date(2024, 1, 1)  # a Monday, as day 0 of every instance
 class Instance:
     name: str
     problem: Problem
-    employees: list[str]
+    employees: Sequence[Id]  # in the file's order
     shift_types: list[str]
     horizon: int
 
@@ -152,7 +153,7 @@ def best_known(data: Path = DATA) -> dict[str, tuple[int, int]]:
         }
 
 
-def write_roster(instance: Instance, assignments, path: Path) -> None:
+def write_roster(instance: Instance, assignments: Iterable[Assignment], path: Path) -> None:
     shifts = {s.id: s for s in instance.problem.shifts}
     rows = sorted(
         (
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds = _parse_range(args.seed)
     several = len(seeds) > 1
 
-    def seed_column(value) -> str:  # only when there are several seeds
+    def seed_column(value: int | str) -> str:  # only when there are several seeds
         return f"{value:>5}" if several else ""
 
     print(

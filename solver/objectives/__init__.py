@@ -1,6 +1,6 @@
 """Soft goals, one module each, in decreasing order of weight.
 
-Each `build(vars)` adds whatever helper variables it needs and returns its
+Each `build(variables)` adds whatever helper variables it needs and returns its
 objective terms as a linear expression (constant offsets included), so the model
 can report the value of every goal on its own.
 """

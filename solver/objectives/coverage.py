@@ -6,13 +6,13 @@ from ortools.sat.python import cp_model
 from solver.variables import Variables
 
 
-def cover_every_shift_by_priority(vars: Variables):
-    p, m = vars.problem, vars.model
+def cover_every_shift_by_priority(variables: Variables) -> cp_model.LinearExprT:
+    p, m = variables.problem, variables.model
     w = p.weights
     terms: list[cp_model.LinearExprT] = []
     for si, s in enumerate(p.shifts):
-        n = sum(vars.x[vi, si] for vi in vars.volunteers_on[si])
-        size = len(vars.volunteers_on[si])
+        n = sum(variables.x[vi, si] for vi in variables.volunteers_on[si])
+        size = len(variables.volunteers_on[si])
         under_weight = s.under_cover_weight(w)
         if s.min_headcount and under_weight:
             if size == 0:

@@ -2,11 +2,13 @@
 capacity (max_total_minutes, else max_minutes_per_week over the horizon), so
 nobody is filled up while others with room stay idle."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
-def capacity(vars: Variables, vi: int, weeks: int) -> int | None:
-    p = vars.problem
+def capacity(variables: Variables, vi: int, weeks: int) -> int | None:
+    p = variables.problem
     v = p.volunteers[vi]
     if v.max_total_minutes is not None:
         return v.max_total_minutes or None
@@ -15,8 +17,8 @@ def capacity(vars: Variables, vi: int, weeks: int) -> int | None:
     return None
 
 
-def share_hours_by_capacity(vars: Variables):
-    p, m = vars.problem, vars.model
+def share_hours_by_capacity(variables: Variables) -> cp_model.LinearExprT:
+    p, m = variables.problem, variables.model
     weight = p.weights.fairness
     if not weight:
         return 0
@@ -24,11 +26,17 @@ def share_hours_by_capacity(vars: Variables):
     weeks = len({s.on_day.isocalendar()[:2] for s in p.shifts}) or 1
     loads = []
     for vi in range(len(p.volunteers)):
-        cap = capacity(vars, vi, weeks)
-        if cap and vars.shifts_of[vi]:
-            most = sum(p.shifts[si].minutes for si in vars.shifts_of[vi])
+        cap = capacity(variables, vi, weeks)
+        if cap and variables.shifts_of[vi]:
+            most = sum(p.shifts[si].minutes for si in variables.shifts_of[vi])
             loads.append(
-                (cap, most, sum(p.shifts[si].minutes * vars.x[vi, si] for si in vars.shifts_of[vi]))
+                (
+                    cap,
+                    most,
+                    sum(
+                        p.shifts[si].minutes * variables.x[vi, si] for si in variables.shifts_of[vi]
+                    ),
+                )
             )
     if not loads:
         return 0

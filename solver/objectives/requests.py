@@ -1,24 +1,26 @@
 """Day requests: an unmet "on" request or a met "off" request costs its weight
 (times weights.request)."""
 
+from ortools.sat.python import cp_model
+
 from solver.variables import Variables
 
 
-def honour_day_requests(vars: Variables):
-    p, m = vars.problem, vars.model
+def honour_day_requests(variables: Variables) -> cp_model.LinearExprT:
+    p, m = variables.problem, variables.model
     scale = p.weights.request
     if not scale or not p.requests:
         return 0
     terms = []
     for r in p.requests:
-        vi = vars.v_index[r.volunteer]
+        vi = variables.v_index[r.volunteer]
         d = (r.day - p.first_day).days if p.first_day else 0
         if r.kind is None:
-            works = vars.works(vi, d) if 0 <= d < vars.n_days else None
+            works = variables.works(vi, d) if 0 <= d < variables.n_days else None
         else:
             xs = [
-                vars.x[vi, si]
-                for si in vars.shifts_on_day.get((vi, d), [])
+                variables.x[vi, si]
+                for si in variables.shifts_on_day.get((vi, d), [])
                 if p.shifts[si].kind == r.kind
             ]
             if not xs:

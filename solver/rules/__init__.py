@@ -1,7 +1,7 @@
 """Hard rules, one module each.
 
 Static rules expose `allows(problem, volunteer, shift)`: a pair they forbid gets no
-variable at all. Rules that link several assignments expose `build(vars)`, which
+variable at all. Rules that link several assignments expose `build(variables)`, which
 adds constraints and returns objective terms (always none for hard rules).
 """
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 from solver.variables import Variables
 
 
-def at_most_max_consecutive_days(vars: Variables) -> list:
-    p = vars.problem
+def at_most_max_consecutive_days(variables: Variables) -> list:
+    p = variables.problem
     if p.first_day is None:
         return []  # no shifts, nothing to decide
     first_day = p.first_day
@@ -19,14 +19,14 @@ def at_most_max_consecutive_days(vars: Variables) -> list:
         if k is None:
             continue
         fixed = v.fixed_days
-        if k >= vars.n_days and not fixed:
+        if k >= variables.n_days and not fixed:
             continue
         # from k days before the horizon to k days after it: per day, whether a
         # fixed duty works it, and the "works" variable (None: cannot work that day)
-        days = range(-k, vars.n_days + k)
+        days = range(-k, variables.n_days + k)
         is_fixed = [first_day + timedelta(days=d) in fixed for d in days]
         works = [
-            vars.works(vi, d) if 0 <= d < vars.n_days and not f else None
+            variables.works(vi, d) if 0 <= d < variables.n_days and not f else None
             for d, f in zip(days, is_fixed, strict=True)
         ]
         for start in range(len(days) - k):
@@ -34,5 +34,5 @@ def at_most_max_consecutive_days(vars: Variables) -> list:
             worked = sum(is_fixed[start : start + k + 1])
             if chosen and worked + len(chosen) > k:
                 # never worse than the fixed duties alone, even where they break it
-                vars.model.add(sum(chosen) <= max(0, k - worked))
+                variables.model.add(sum(chosen) <= max(0, k - worked))
     return []

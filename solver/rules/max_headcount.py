@@ -3,9 +3,9 @@
 from solver.variables import Variables
 
 
-def at_most_max_headcount(vars: Variables) -> list:
-    for si, s in enumerate(vars.problem.shifts):
-        xs = [vars.x[vi, si] for vi in vars.volunteers_on[si]]
+def at_most_max_headcount(variables: Variables) -> list:
+    for si, s in enumerate(variables.problem.shifts):
+        xs = [variables.x[vi, si] for vi in variables.volunteers_on[si]]
         if len(xs) > s.max_headcount:
-            vars.model.add(sum(xs) <= s.max_headcount)
+            variables.model.add(sum(xs) <= s.max_headcount)
     return []

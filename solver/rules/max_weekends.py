@@ -5,8 +5,8 @@ from collections import defaultdict
 from solver.variables import Variables
 
 
-def at_most_max_weekends(vars: Variables) -> list:
-    p, m = vars.problem, vars.model
+def at_most_max_weekends(variables: Variables) -> list:
+    p, m = variables.problem, variables.model
     days = p.days()
     weekend_days = defaultdict(list)
     for d, day in enumerate(days):
@@ -17,7 +17,7 @@ def at_most_max_weekends(vars: Variables) -> list:
             continue
         worked = []
         for ds in weekend_days.values():
-            ws = [w for w in (vars.works(vi, d) for d in ds) if w is not None]
+            ws = [w for w in (variables.works(vi, d) for d in ds) if w is not None]
             if not ws:
                 continue
             if len(ws) == 1:

@@ -9,23 +9,23 @@ from day d to day e-1 is ruled out by the clause
 from solver.variables import Variables
 
 
-def at_least_min_consecutive_days(vars: Variables) -> list:
-    for vi, v in enumerate(vars.problem.volunteers):
+def at_least_min_consecutive_days(variables: Variables) -> list:
+    for vi, v in enumerate(variables.problem.volunteers):
         if v.min_consecutive_days and v.min_consecutive_days > 1:
-            _forbid_short_runs(vars, vi, v.min_consecutive_days, working=True)
+            _forbid_short_runs(variables, vi, v.min_consecutive_days, working=True)
     return []
 
 
-def at_least_min_consecutive_days_off(vars: Variables) -> list:
-    for vi, v in enumerate(vars.problem.volunteers):
+def at_least_min_consecutive_days_off(variables: Variables) -> list:
+    for vi, v in enumerate(variables.problem.volunteers):
         if v.min_consecutive_days_off and v.min_consecutive_days_off > 1:
-            _forbid_short_runs(vars, vi, v.min_consecutive_days_off, working=False)
+            _forbid_short_runs(variables, vi, v.min_consecutive_days_off, working=False)
     return []
 
 
-def _forbid_short_runs(vars: Variables, vi: int, k: int, working: bool) -> None:
-    n = vars.n_days
-    works = [vars.works(vi, d) for d in range(n)]
+def _forbid_short_runs(variables: Variables, vi: int, k: int, working: bool) -> None:
+    n = variables.n_days
+    works = [variables.works(vi, d) for d in range(n)]
     for start in range(1, n - 1):
         for length in range(1, k):
             end = start + length  # first day after the run
@@ -48,4 +48,4 @@ def _forbid_short_runs(vars: Variables, vi: int, k: int, working: bool) -> None:
                     continue  # "working" is false: contributes nothing
                 clause.append(~w if want_state else w)
             if not satisfied:
-                vars.model.add_bool_or(clause)
+                variables.model.add_bool_or(clause)

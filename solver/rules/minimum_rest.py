@@ -6,9 +6,9 @@ from solver.rules.no_overlap import add_clique_limits
 from solver.variables import Variables
 
 
-def minimum_rest_between_shifts(vars: Variables) -> list:
-    for vi, v in enumerate(vars.problem.volunteers):
+def minimum_rest_between_shifts(variables: Variables) -> list:
+    for vi, v in enumerate(variables.problem.volunteers):
         if v.min_rest_minutes > 0:
             # two shifts clash when one starts before the other's end plus the rest
-            add_clique_limits(vars, vi, timedelta(minutes=v.min_rest_minutes))
+            add_clique_limits(variables, vi, timedelta(minutes=v.min_rest_minutes))
     return []

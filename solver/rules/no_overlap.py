@@ -5,21 +5,21 @@ from datetime import timedelta
 from solver.variables import Variables
 
 
-def no_two_overlapping_shifts(vars: Variables) -> list:
-    for vi in range(len(vars.problem.volunteers)):
-        add_clique_limits(vars, vi, timedelta(0))
+def no_two_overlapping_shifts(variables: Variables) -> list:
+    for vi in range(len(variables.problem.volunteers)):
+        add_clique_limits(variables, vi, timedelta(0))
     return []
 
 
-def add_clique_limits(vars: Variables, vi: int, rest: timedelta) -> None:
+def add_clique_limits(variables: Variables, vi: int, rest: timedelta) -> None:
     """AtMostOne over every maximal set of shifts whose [start, end + rest) overlap.
 
     Intervals form an interval graph, so its maximal cliques come from one sweep;
     this is far smaller than one constraint per conflicting pair.
     """
-    shifts = vars.problem.shifts
+    shifts = variables.problem.shifts
     events = []
-    for si in vars.shifts_of[vi]:
+    for si in variables.shifts_of[vi]:
         s = shifts[si]
         events.append((s.start, 1, si))
         events.append((s.end + rest, 0, si))  # ends sort before starts: half-open
@@ -32,6 +32,6 @@ def add_clique_limits(vars: Variables, vi: int, rest: timedelta) -> None:
             grown = True
         else:
             if grown and len(active) > 1:
-                vars.model.add_at_most_one(vars.x[vi, sj] for sj in sorted(active))
+                variables.model.add_at_most_one(variables.x[vi, sj] for sj in sorted(active))
             grown = False
             active.discard(si)

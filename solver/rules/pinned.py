@@ -3,6 +3,6 @@
 from solver.variables import Variables
 
 
-def pinned_assignments_are_kept(vars: Variables) -> list:
-    vars.fix(vars.problem.pinned)
+def pinned_assignments_are_kept(variables: Variables) -> list:
+    variables.fix(variables.problem.pinned)
     return []

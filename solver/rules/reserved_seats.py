@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ortools.sat.python import cp_model
+
 from solver.problem import Id, Shift
 from solver.variables import Variables
 
@@ -67,20 +69,20 @@ def room_for_outsiders(shift: Shift, on: Iterable[Id]) -> int:
     return max(0, room)
 
 
-def non_members_within_caps(vars: Variables) -> list:
-    p, m = vars.problem, vars.model
+def non_members_within_caps(variables: Variables) -> list:
+    p, m = variables.problem, variables.model
     for si, s in enumerate(p.shifts):
         for inside, most, _ in caps(s):
-            on = vars.volunteers_on[si]
-            xs = [vars.x[vi, si] for vi in on if p.volunteers[vi].id not in inside]
+            on = variables.volunteers_on[si]
+            xs = [variables.x[vi, si] for vi in on if p.volunteers[vi].id not in inside]
             if len(xs) > most:
                 m.add(sum(xs) <= most)
     return []
 
 
-def members_first(vars: Variables):
+def members_first(variables: Variables) -> cp_model.LinearExpr | int:
     """Objective terms: `weights.preference` per reserved seat no member holds."""
-    p, m = vars.problem, vars.model
+    p, m = variables.problem, variables.model
     weight = p.weights.preference
     if not weight:
         return 0
@@ -88,7 +90,9 @@ def members_first(vars: Variables):
     for si, s in enumerate(p.shifts):
         for ri, r in enumerate(s.reservations):
             members = [
-                vars.x[vi, si] for vi in vars.volunteers_on[si] if p.volunteers[vi].id in r.members
+                variables.x[vi, si]
+                for vi in variables.volunteers_on[si]
+                if p.volunteers[vi].id in r.members
             ]
             if not members:
                 terms.append(weight * r.seats)  # a constant: nobody can take them

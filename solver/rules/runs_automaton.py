@@ -44,17 +44,17 @@ def run_transitions(max_work: int, min_work: int, min_off: int) -> list[tuple[in
     return t
 
 
-def runs_follow_the_automaton(vars: Variables) -> list:
-    m, n = vars.model, vars.n_days
+def runs_follow_the_automaton(variables: Variables) -> list:
+    m, n = variables.model, variables.n_days
     off = m.new_constant(0)
-    for vi, v in enumerate(vars.problem.volunteers):
+    for vi, v in enumerate(variables.problem.volunteers):
         max_work = min(v.max_consecutive_days or n, n)
         min_work, min_off = v.min_consecutive_days or 1, v.min_consecutive_days_off or 1
         if max_work >= n and min_work <= 1 and min_off <= 1:
             continue  # no run limit: nothing to add
         if v.fixed_duties:
             continue  # it reads the days before the horizon as off; the window sums stay
-        days = [vars.works(vi, d) for d in range(n)]
+        days = [variables.works(vi, d) for d in range(n)]
         transitions = run_transitions(max_work, min_work, min_off)
         states = sorted({s for s, _, _ in transitions} | {s for _, _, s in transitions})
         m.add_automaton([off if w is None else w for w in days], START, states, transitions)

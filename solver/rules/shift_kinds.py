@@ -10,16 +10,16 @@ def may_work_kind(problem: Problem, v: Volunteer, s: Shift) -> bool:
     return s.kind is None or v.max_shifts_per_kind.get(s.kind, 1) > 0
 
 
-def at_most_max_shifts_per_kind(vars: Variables) -> list:
-    p = vars.problem
+def at_most_max_shifts_per_kind(variables: Variables) -> list:
+    p = variables.problem
     for vi, v in enumerate(p.volunteers):
         if not v.max_shifts_per_kind:
             continue
         by_kind = defaultdict(list)
-        for si in vars.shifts_of[vi]:
-            by_kind[p.shifts[si].kind].append(vars.x[vi, si])
+        for si in variables.shifts_of[vi]:
+            by_kind[p.shifts[si].kind].append(variables.x[vi, si])
         for kind, xs in by_kind.items():
             limit = v.max_shifts_per_kind.get(kind) if kind is not None else None
             if limit is not None and len(xs) > limit:
-                vars.model.add(sum(xs) <= limit)
+                variables.model.add(sum(xs) <= limit)
     return []

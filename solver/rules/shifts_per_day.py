@@ -3,10 +3,10 @@
 from solver.variables import Variables
 
 
-def at_most_n_shifts_per_day(vars: Variables) -> list:
-    p = vars.problem
-    for (vi, _day), sis in vars.shifts_on_day.items():
+def at_most_n_shifts_per_day(variables: Variables) -> list:
+    p = variables.problem
+    for (vi, _day), sis in variables.shifts_on_day.items():
         limit = p.volunteers[vi].max_shifts_per_day
         if limit is not None and len(sis) > limit:
-            vars.model.add(sum(vars.x[vi, si] for si in sis) <= limit)
+            variables.model.add(sum(variables.x[vi, si] for si in sis) <= limit)
     return []

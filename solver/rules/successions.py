@@ -5,16 +5,16 @@ from collections import defaultdict
 from solver.variables import Variables
 
 
-def no_forbidden_successions(vars: Variables) -> list:
-    p, m = vars.problem, vars.model
+def no_forbidden_successions(variables: Variables) -> list:
+    p, m = variables.problem, variables.model
     if not p.forbidden_successions:
         return []
     # Keyed by kind; a shift without a kind (None) is followed by anything.
     banned_after: defaultdict[str | None, set[str]] = defaultdict(set)
     for a, b in p.forbidden_successions:
         banned_after[a].add(b)
-    for (vi, day), today in vars.shifts_on_day.items():
-        tomorrow = vars.shifts_on_day.get((vi, day + 1), [])
+    for (vi, day), today in variables.shifts_on_day.items():
+        tomorrow = variables.shifts_on_day.get((vi, day + 1), [])
         if not tomorrow:
             continue
         one_a_day = p.volunteers[vi].max_shifts_per_day == 1
@@ -28,10 +28,10 @@ def no_forbidden_successions(vars: Variables) -> list:
         for later, earlier in groups.items():
             if one_a_day:
                 # at most one shift a day on both days, so a single sum says it all
-                m.add(sum(vars.x[vi, si] for si in earlier + list(later)) <= 1)
+                m.add(sum(variables.x[vi, si] for si in earlier + list(later)) <= 1)
             else:
                 for si in earlier:
-                    m.add_bool_and([~vars.x[vi, sj] for sj in later]).only_enforce_if(
-                        vars.x[vi, si]
+                    m.add_bool_and([~variables.x[vi, sj] for sj in later]).only_enforce_if(
+                        variables.x[vi, si]
                     )
     return []
