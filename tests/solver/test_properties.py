@@ -229,11 +229,11 @@ def model_accepts(p: Problem, roster: list[Assignment], strong_runs: bool) -> bo
         built = build_model(p, strong_runs=strong_runs)
     except ValueError:  # a pinned assignment no static rule allows: nothing is valid
         return False
-    vars = built.vars
-    chosen = {(vars.v_index[a.volunteer], vars.s_index[a.shift]) for a in roster}
-    if not chosen <= set(vars.x):  # a statically forbidden pair has no variable
+    variables = built.vars
+    chosen = {(variables.v_index[a.volunteer], variables.s_index[a.shift]) for a in roster}
+    if not chosen <= set(variables.x):  # a statically forbidden pair has no variable
         return False
-    for key, x in vars.x.items():
+    for key, x in variables.x.items():
         built.model.add(x == int(key in chosen))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
