@@ -2,12 +2,13 @@
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
 from fastapi import Request
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -45,6 +46,28 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class StrEnumType(TypeDecorator[E]):
+    """An enum's value in a VARCHAR column, read back as the enum.
+
+    Not SQLAlchemy's Enum: that stores names and would add a CHECK constraint (or a
+    PostgreSQL type), changing the schema. What is written goes through unchecked, as
+    it did when these columns were plain strings.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_result_value(self, value: str | None, dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 # JSON documents: JSONB on PostgreSQL, JSON text on SQLite.

@@ -22,7 +22,6 @@ from app.duties.router import router as duties_router
 from app.errors import install_error_handlers
 from app.hours.router import router as hours_router
 from app.kiosk_page.router import router as kiosk_page_router
-from app.kiosks.ratelimit import RateLimiter
 from app.kiosks.router import router as kiosks_router
 from app.notifications.router import router as notifications_router
 from app.notifications.router import unsubscribe_router
@@ -38,6 +37,7 @@ from app.ops.middleware import (
 )
 from app.ops.router import router as ops_router
 from app.organisations.router import router as organisations_router
+from app.ratelimit import RateLimiter
 from app.rosters import jobs
 from app.rosters.router import router as rosters_router
 from app.settings import get_settings

@@ -14,8 +14,8 @@ from app.accounts.schemas import (
     TokenRead,
 )
 from app.deps import API_PREFIX, AdminAccount, CurrentAccount, SessionDep
-from app.kiosks.ratelimit import client_ip, limit_sign_in
 from app.pagination import PageDep, PageRead
+from app.ratelimit import client_ip, limit_sign_in
 from app.settings import get_settings
 from app.types import Id
 

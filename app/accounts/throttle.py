@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import ThrottleEvent
 from app.db import utcnow
-from app.kiosks.ratelimit import RateLimited
+from app.ratelimit import RateLimited
 from app.settings import get_settings
 from app.volunteers import phones
 

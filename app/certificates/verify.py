@@ -16,7 +16,7 @@ from app.certificates.pdf import hours_text
 from app.certificates.schemas import VerifyRead
 from app.deps import SessionDep
 from app.errors import problem
-from app.kiosks.ratelimit import RateLimited, client_ip
+from app.ratelimit import RateLimited, limit_per_ip
 from app.settings import get_settings
 from app.web.pages import redirect, render
 
@@ -36,9 +36,9 @@ VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def limit_lookups(request: Request) -> None:
     settings = get_settings()
-    request.app.state.rate_limiter.take(
+    limit_per_ip(
+        request,
         "verify",
-        client_ip(request),
         per_minute=settings.verify_rate_per_minute,
         burst=settings.verify_rate_burst,
     )

@@ -4,10 +4,10 @@ for it, wave by wave."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
 
 
 class CoverState(StrEnum):
@@ -34,7 +34,7 @@ class SeatCover(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"), unique=True)
-    state: Mapped[str] = mapped_column(String(20), default=CoverState.open)
+    state: Mapped[CoverState] = mapped_column(StrEnumType(CoverState, 20), default=CoverState.open)
     round: Mapped[int] = mapped_column(default=1)
     # Waves sent in this round; 0 until the first volunteer who fits is found.
     waves: Mapped[int] = mapped_column(default=0)
@@ -56,6 +56,8 @@ class CoverOffer(Base):
     wave: Mapped[int]
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(20), default=OfferState.offered)
+    state: Mapped[OfferState] = mapped_column(
+        StrEnumType(OfferState, 20), default=OfferState.offered
+    )
     # When it was taken, or when the volunteer was told it had gone or it expired.
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,7 +22,7 @@ from app.districts.models import District
 from app.notifications import mail
 from app.notifications.models import OutboxMessage
 from app.rosters import mapping
-from app.rosters.models import Assignment, Roster, RosterStatus
+from app.rosters.models import Assignment, JobStatus, Roster, RosterStatus
 from app.settings import Settings, get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
@@ -116,7 +116,7 @@ def gather(session: Session, now: datetime) -> dict[int, DistrictDigest]:
         digests[district_id].webhook_deliveries_given_up = count
     for roster in session.scalars(
         select(Roster)
-        .where(Roster.job_status == "failed", Roster.finished_at >= now - FAILED_JOB_WINDOW)
+        .where(Roster.job_status == JobStatus.failed, Roster.finished_at >= now - FAILED_JOB_WINDOW)
         .order_by(Roster.finished_at)
     ):
         digests[roster.district_id].failed_jobs.append(f"{roster.week}: {roster.error or ''}")

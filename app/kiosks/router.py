@@ -1,13 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.security import APIKeyHeader
 
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep
 from app.errors import AppError
 from app.kiosks import service
 from app.kiosks.models import Kiosk
-from app.kiosks.ratelimit import limit_kiosk
 from app.kiosks.schemas import (
     DutyBoard,
     KioskAction,
@@ -17,6 +16,8 @@ from app.kiosks.schemas import (
     KioskRead,
 )
 from app.pagination import PageDep, PageRead
+from app.ratelimit import limit_per_ip
+from app.settings import get_settings
 from app.types import Id, Instant
 
 router = APIRouter(prefix=API_PREFIX, tags=["kiosks"])
@@ -33,6 +34,17 @@ class KioskNotAuthenticated(AppError):
             f"This endpoint needs a valid kiosk key in the {KIOSK_KEY_HEADER} header.",
             headers={"WWW-Authenticate": f'ApiKey header="{KIOSK_KEY_HEADER}"'},
         )
+
+
+def limit_kiosk(request: Request) -> None:
+    """Counted before the key is checked, so that guessing keys is limited too."""
+    settings = get_settings()
+    limit_per_ip(
+        request,
+        "kiosk",
+        per_minute=settings.kiosk_rate_per_minute,
+        burst=settings.kiosk_rate_burst,
+    )
 
 
 def get_current_kiosk(

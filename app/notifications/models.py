@@ -7,7 +7,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, JSONType, UTCDateTime, utcnow
+from app.db import Base, JSONType, StrEnumType, UTCDateTime, utcnow
 
 
 class Channel(StrEnum):
@@ -59,14 +59,14 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_kind: Mapped[str] = mapped_column(String(40))
+    event_kind: Mapped[EventKind] = mapped_column(StrEnumType(EventKind, 40))
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[Channel] = mapped_column(StrEnumType(Channel, 20))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     # What the message says, frozen when the change happened (the duties as published);
     # the address is read when it is delivered, so a corrected one is used.
     payload: Mapped[dict] = mapped_column(JSONType)
-    language: Mapped[str] = mapped_column(String(8), default=Language.zh)
+    language: Mapped[Language] = mapped_column(StrEnumType(Language, 8), default=Language.zh)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -86,7 +86,7 @@ class NotificationPreference(Base):
     volunteer_id: Mapped[int] = mapped_column(
         ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
     )
-    language: Mapped[str] = mapped_column(String(8), default=Language.zh)
+    language: Mapped[Language] = mapped_column(StrEnumType(Language, 8), default=Language.zh)
     email_enabled: Mapped[bool] = mapped_column(default=True)
     # In the settings' formats: "1440,120" and "22:00-07:00"; "" is none (no reminders,
     # no quiet hours) and NULL the office's default, which follows the settings.

@@ -129,7 +129,7 @@ def update(
     if changes.channels is not None:
         preference.email_enabled = changes.channels.email
     if changes.language is not None:
-        preference.language = changes.language.value
+        preference.language = changes.language
     if "quiet_hours" in sent:
         span = changes.quiet_hours
         preference.quiet_hours = format_quiet_hours(

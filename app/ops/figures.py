@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, case, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from app.notifications.models import Channel, OutboxMessage
-from app.rosters.models import JobKind, Roster
+from app.rosters.models import JobKind, JobStatus, Roster
 from app.webhooks.models import WebhookDelivery
 
 # procrastinate's own limit: a worker silent this long is pruned as stalled by the next
@@ -26,8 +26,8 @@ RECENT_JOBS = timedelta(hours=24)
 # Seconds; the solver's own limit is 30 s by default and at most an hour.
 JOB_SECONDS_BUCKETS = (1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
-JOB_OUTCOMES = ("done", "failed")
+JOB_STATUSES = tuple(JobStatus)
+JOB_OUTCOMES = (JobStatus.done, JobStatus.failed)
 # A message or webhook delivery is in exactly one of these (see _delivery_counts).
 DELIVERY_STATUSES = ("pending", "failed", "sent", "given_up")
 
@@ -100,7 +100,7 @@ def roster_jobs(session: Session, now: datetime) -> dict[tuple[str, str], JobGro
             Roster.job_kind,
             Roster.job_status,
             func.count(),
-            func.min(case((Roster.job_status == "queued", _queued_since()))),
+            func.min(case((Roster.job_status == JobStatus.queued, _queued_since()))),
             *histogram(wait, waited),
             *histogram(solve, recent),
         )
@@ -108,7 +108,7 @@ def roster_jobs(session: Session, now: datetime) -> dict[tuple[str, str], JobGro
         .group_by(Roster.job_kind, Roster.job_status)
     )
     groups = {
-        (kind.value, status): JobGroup(kind.value, status)
+        (kind.value, status.value): JobGroup(kind.value, status.value)
         for kind in JobKind
         for status in JOB_STATUSES
     }
@@ -193,7 +193,7 @@ class QueueState:
 
 def queue_state(session: Session, now: datetime) -> QueueState:
     waiting, oldest = session.execute(
-        select(func.count(), func.min(_queued_since())).where(Roster.job_status == "queued")
+        select(func.count(), func.min(_queued_since())).where(Roster.job_status == JobStatus.queued)
     ).one()
     due = session.scalar(
         select(

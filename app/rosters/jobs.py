@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 import solver
 from app.db import get_engine, get_sessionmaker, utcnow
 from app.rosters import store
-from app.rosters.models import JobKind, Roster, RosterStatus
+from app.rosters.models import ACTIVE_JOB_STATUSES, JobKind, JobStatus, Roster, RosterStatus
 from app.settings import get_settings
 
 log = logging.getLogger("uroster.jobs")
@@ -33,7 +33,7 @@ def session_scope() -> AbstractContextManager[Session]:
 
 def claim(session: Session, roster_id: int | None = None) -> Roster | None:
     """Moves one queued job (this one, or the oldest) to running; None if there is none."""
-    query = select(Roster.id).where(Roster.job_status == "queued")
+    query = select(Roster.id).where(Roster.job_status == JobStatus.queued)
     if roster_id is not None:
         query = query.where(Roster.id == roster_id)
     candidate = session.scalar(query.order_by(Roster.created_at, Roster.id).limit(1))
@@ -42,9 +42,12 @@ def claim(session: Session, roster_id: int | None = None) -> Roster | None:
     now = utcnow()
     claimed = session.execute(
         update(Roster)
-        .where(Roster.id == candidate, Roster.job_status == "queued")
+        .where(Roster.id == candidate, Roster.job_status == JobStatus.queued)
         .values(
-            job_status="running", started_at=now, heartbeat_at=now, attempts=Roster.attempts + 1
+            job_status=JobStatus.running,
+            started_at=now,
+            heartbeat_at=now,
+            attempts=Roster.attempts + 1,
         )
         .returning(Roster.id)
     ).scalar()
@@ -64,7 +67,7 @@ def stale_jobs(session: Session) -> Sequence[Roster]:
     limit = utcnow() - timedelta(seconds=get_settings().job_stale_seconds)
     return session.scalars(
         select(Roster).where(
-            Roster.job_status.in_(("queued", "running")), Roster.heartbeat_at < limit
+            Roster.job_status.in_(ACTIVE_JOB_STATUSES), Roster.heartbeat_at < limit
         )
     ).all()
 
@@ -76,7 +79,7 @@ def reap_stale(session: Session) -> list[int]:
     stale = stale_jobs(session)
     resend = []
     for roster in stale:
-        if roster.job_status == "queued":
+        if roster.job_status == JobStatus.queued:
             roster.heartbeat_at = utcnow()  # sent again now: wait a full period
             resend.append(roster.id)
         elif roster.attempts < MAX_ATTEMPTS:
@@ -95,14 +98,14 @@ def reap_stale(session: Session) -> list[int]:
 
 def queue(roster: Roster) -> None:
     """Marks the roster's job as waiting for a worker; its heartbeat clock starts now."""
-    roster.job_status = "queued"
+    roster.job_status = JobStatus.queued
     roster.heartbeat_at = utcnow()
     if roster.job_kind == JobKind.solve:
         roster.status = RosterStatus.queued
 
 
 def fail(roster: Roster, reason: str) -> None:
-    roster.job_status = "failed"
+    roster.job_status = JobStatus.failed
     roster.error = reason[:2000]
     roster.finished_at = utcnow()
     if roster.job_kind == JobKind.solve:
@@ -160,7 +163,7 @@ class _Heartbeat:
         with session_scope() as session:
             session.execute(
                 update(Roster)
-                .where(Roster.id == self.roster_id, Roster.job_status == "running")
+                .where(Roster.id == self.roster_id, Roster.job_status == JobStatus.running)
                 .values(**values)
             )
 

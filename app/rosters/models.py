@@ -4,7 +4,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, JSONType, UTCDateTime, utcnow
+from app.db import Base, JSONType, StrEnumType, UTCDateTime, utcnow
 from app.shifts.models import Shift
 
 
@@ -23,6 +23,18 @@ ACTIVE_STATUSES = (RosterStatus.queued, RosterStatus.solving)
 class JobKind(StrEnum):
     solve = "solve"
     repair = "repair"
+
+
+class JobStatus(StrEnum):
+    """The roster's job, apart from what the roster is: a repair runs on a published one."""
+
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+ACTIVE_JOB_STATUSES = (JobStatus.queued, JobStatus.running)
 
 
 class AssignmentStatus(StrEnum):
@@ -64,12 +76,14 @@ class Roster(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"))
     week: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(20), default=RosterStatus.queued)
+    status: Mapped[RosterStatus] = mapped_column(
+        StrEnumType(RosterStatus, 20), default=RosterStatus.queued
+    )
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
     time_limit_seconds: Mapped[float]
     # The job: a solve fills a new roster; a repair refills a published one in place.
-    job_kind: Mapped[str] = mapped_column(String(10), default=JobKind.solve)
-    job_status: Mapped[str | None] = mapped_column(String(20))
+    job_kind: Mapped[JobKind] = mapped_column(StrEnumType(JobKind, 10), default=JobKind.solve)
+    job_status: Mapped[JobStatus | None] = mapped_column(StrEnumType(JobStatus, 20))
     attempts: Mapped[int] = mapped_column(default=0)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     progress: Mapped[dict | None] = mapped_column(JSONType)
@@ -113,8 +127,12 @@ class Assignment(Base):
     roster_id: Mapped[int] = mapped_column(ForeignKey("roster.id"), index=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.scheduled)
-    source: Mapped[str] = mapped_column(String(20), default=AssignmentSource.solver)
+    status: Mapped[AssignmentStatus] = mapped_column(
+        StrEnumType(AssignmentStatus, 20), default=AssignmentStatus.scheduled
+    )
+    source: Mapped[AssignmentSource] = mapped_column(
+        StrEnumType(AssignmentSource, 20), default=AssignmentSource.solver
+    )
     pinned: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

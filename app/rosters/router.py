@@ -7,7 +7,7 @@ from app.cover import service as cover_service
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep
 from app.pagination import PageDep, PageRead
 from app.rosters import history, recruitment, service
-from app.rosters.models import Assignment, Roster
+from app.rosters.models import ACTIVE_JOB_STATUSES, Assignment, Roster
 from app.rosters.schemas import (
     AssignmentRead,
     HistoryItemRead,
@@ -24,7 +24,7 @@ router = APIRouter(prefix=API_PREFIX, tags=["rosters"])
 
 
 def _read(session: Session, roster: Roster, fill: service.ShiftFill | None = None) -> RosterRead:
-    running = roster.job_status in ("queued", "running")
+    running = roster.job_status in ACTIVE_JOB_STATUSES
     return RosterRead(
         id=roster.id,
         district_id=roster.district_id,

@@ -24,6 +24,7 @@ from app.notifications import changes as change_notices
 from app.notifications import service as notifications
 from app.rosters import jobs, mapping
 from app.rosters.models import (
+    ACTIVE_JOB_STATUSES,
     ACTIVE_STATUSES,
     Assignment,
     AssignmentSource,
@@ -476,7 +477,7 @@ def request_repair(session: Session, account: Account, roster_id: int) -> Roster
     roster = get_roster(session, account, roster_id)
     if roster.status != RosterStatus.published:
         raise Conflict(f"Only a published roster can be repaired; this one is {roster.status}.")
-    if roster.job_status in ("queued", "running"):
+    if roster.job_status in ACTIVE_JOB_STATUSES:
         return roster
     roster.job_kind = JobKind.repair
     roster.attempts = 0

@@ -16,6 +16,7 @@ from app.rosters.models import (
     AssignmentSource,
     AssignmentStatus,
     JobKind,
+    JobStatus,
     Roster,
     RosterStatus,
 )
@@ -43,7 +44,7 @@ class Work:
     kind: str
     problem: solver.Problem
     # (volunteer, shift) -> (source, pinned) of assignments carried over unchanged.
-    carried: dict[Key, tuple[str, bool]] = field(default_factory=dict)
+    carried: dict[Key, tuple[AssignmentSource, bool]] = field(default_factory=dict)
     published: list[solver.Assignment] = field(default_factory=list)
     cancelled: list[solver.Assignment] = field(default_factory=list)
 
@@ -151,7 +152,7 @@ def _unfilled(solution: solver.Solution) -> list[dict]:
 
 def save(session: Session, roster: Roster, work: Work, solution: solver.Solution) -> None:
     if not solution.has_roster:
-        roster.job_status = "failed"
+        roster.job_status = JobStatus.failed
         roster.finished_at = utcnow()
         roster.stats = _stats(solution)
         roster.error = (
@@ -178,7 +179,7 @@ def save(session: Session, roster: Roster, work: Work, solution: solver.Solution
         roster.status = RosterStatus.draft
     roster.stats = _stats(solution)
     roster.unfilled = _unfilled(solution)
-    roster.job_status = "done"
+    roster.job_status = JobStatus.done
     roster.error = None
     roster.finished_at = utcnow()
 

@@ -1,10 +1,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
 from app.rosters.models import Assignment
 
 
@@ -39,7 +39,9 @@ class SwapOffer(Base):
     # The offered duty, and after a take-over the duty created for the taker.
     assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id"), index=True)
     offered_by: Mapped[int] = mapped_column(ForeignKey("volunteer.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=SwapOfferStatus.open)
+    status: Mapped[SwapOfferStatus] = mapped_column(
+        StrEnumType(SwapOfferStatus, 20), default=SwapOfferStatus.open
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("volunteer.id"))

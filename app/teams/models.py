@@ -4,7 +4,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, JSONType, UTCDateTime, utcnow
+from app.db import Base, JSONType, StrEnumType, UTCDateTime, utcnow
 
 
 class MembershipStatus(StrEnum):
@@ -35,7 +35,9 @@ class TeamMember(Base):
     volunteer_id: Mapped[int] = mapped_column(
         ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    status: Mapped[str] = mapped_column(String(20), default=MembershipStatus.pending)
+    status: Mapped[MembershipStatus] = mapped_column(
+        StrEnumType(MembershipStatus, 20), default=MembershipStatus.pending
+    )
     is_lead: Mapped[bool] = mapped_column(default=False)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

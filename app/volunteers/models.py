@@ -4,7 +4,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
-from app.db import Base, JSONType, UTCDateTime, utcnow
+from app.db import Base, JSONType, StrEnumType, UTCDateTime, utcnow
 
 
 class VolunteerStatus(StrEnum):
@@ -26,7 +26,9 @@ class Volunteer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), unique=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=VolunteerStatus.active)
+    status: Mapped[VolunteerStatus] = mapped_column(
+        StrEnumType(VolunteerStatus, 20), default=VolunteerStatus.active
+    )
     # Personal data: erased (set to NULL / placeholder) when the volunteer withdraws.
     name: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
@@ -40,7 +42,9 @@ class Volunteer(Base):
     min_rest_hours: Mapped[float | None]
     max_travel_minutes: Mapped[int | None]
     preferred_station_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
-    availability_mode: Mapped[str] = mapped_column(String(10), default=AvailabilityMode.windows)
+    availability_mode: Mapped[AvailabilityMode] = mapped_column(
+        StrEnumType(AvailabilityMode, 10), default=AvailabilityMode.windows
+    )
     privacy_notice_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

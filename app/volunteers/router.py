@@ -5,8 +5,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, st
 from app.deps import API_PREFIX, CoordinatorAccount, SessionDep, VolunteerAccount
 from app.duties import service as duty_service
 from app.errors import InvalidInput
-from app.kiosks.ratelimit import client_ip, limit_sign_in
 from app.pagination import PageDep, PageRead
+from app.ratelimit import client_ip, limit_sign_in
 from app.types import Id, SkillTag
 from app.volunteers import importer, service
 from app.volunteers.schemas import (

@@ -20,6 +20,7 @@ from app.shifts.models import Shift
 from app.stations.models import Station
 from app.volunteers.models import (
     AvailabilityException,
+    AvailabilityMode,
     AvailabilityWindow,
     Volunteer,
     VolunteerSkill,
@@ -252,7 +253,7 @@ def set_availability(session: Session, volunteer: Volunteer, data: Availability)
     """Replaces the whole availability in the request's one transaction."""
     if volunteer.status == VolunteerStatus.withdrawn:
         raise Conflict("A withdrawn volunteer has no availability.")
-    volunteer.availability_mode = data.availability_mode
+    volunteer.availability_mode = AvailabilityMode(data.availability_mode)
     volunteer.weekly = [AvailabilityWindow(**w.model_dump()) for w in data.weekly]
     volunteer.exceptions = [AvailabilityException(**e.model_dump()) for e in data.exceptions]
     session.flush()

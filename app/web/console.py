@@ -19,7 +19,7 @@ from app.districts import service as district_service
 from app.districts.models import District
 from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.hours import service as hours_service
-from app.kiosks.ratelimit import RateLimited, client_ip, limit_sign_in
+from app.ratelimit import RateLimited, client_ip, limit_sign_in
 from app.rosters import circle
 from app.rosters import service as roster_service
 from app.rosters.models import Roster, RosterStatus

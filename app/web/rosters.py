@@ -28,7 +28,7 @@ from app.duties.service import WITHDREW_REASON
 from app.errors import Conflict
 from app.rosters import history, mapping, recruitment
 from app.rosters import service as roster_service
-from app.rosters.models import Assignment, Roster, RosterStatus
+from app.rosters.models import ACTIVE_JOB_STATUSES, Assignment, Roster, RosterStatus
 from app.rosters.schemas import HistoryItemRead, ManualAssignment, RosterRequest
 from app.rosters.service import REMOVED_REASON
 from app.rosters.store import REPAIR_REASON
@@ -45,7 +45,6 @@ from app.web.pages import PageRoute, gettext_for, redirect, render
 from app.web.solver_reasons import say_reason
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
-RUNNING = ("queued", "running")
 
 
 # The hard rules by the name the validator gives them, as a coordinator reads them.
@@ -303,7 +302,7 @@ def _roster_page(
 ) -> Response:
     _ = gettext_for(request)
     language = i18n.language(request)
-    running = roster.job_status in RUNNING
+    running = roster.job_status in ACTIVE_JOB_STATUSES
     fill = roster_service.shift_fill(session, roster)
     days, stations, seats = _grid(session, roster, fill, language)
     context: dict[str, Any] = {
@@ -448,7 +447,7 @@ def roster_progress(session: SessionDep, account: ConsoleAccount, roster_id: int
     read with the console's session."""
     roster_service.refresh_jobs(session)
     roster = roster_service.get_roster(session, account, roster_id)
-    running = roster.job_status in RUNNING
+    running = roster.job_status in ACTIVE_JOB_STATUSES
     return JSONResponse(
         {
             "status": roster.status,

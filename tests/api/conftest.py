@@ -19,9 +19,9 @@ from app.accounts import service as account_service
 from app.accounts.models import Account, Role
 from app.db import READ_METHODS, committing, get_session, make_engine, request_transaction
 from app.districts.models import District
-from app.kiosks.ratelimit import RateLimiter
 from app.main import create_app
 from app.migrate import upgrade
+from app.ratelimit import RateLimiter
 from app.stations.models import Station
 from app.volunteers import service as volunteer_service
 from app.volunteers.schemas import VolunteerRegister

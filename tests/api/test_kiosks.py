@@ -17,7 +17,7 @@ from app.hours import service as hours_service
 from app.kiosks import service as kiosk_service
 from app.kiosks.masking import mask_name
 from app.kiosks.models import Kiosk
-from app.kiosks.ratelimit import RateLimited, RateLimiter
+from app.ratelimit import RateLimited, RateLimiter
 from app.rosters.models import Assignment, AssignmentStatus, Roster, RosterStatus
 from app.settings import get_settings
 from tests.api.conftest import assert_problem

@@ -25,9 +25,9 @@ from app.deps import SessionDep
 from app.districts import service as district_service
 from app.duties import service as duty_service
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotPermitted
-from app.kiosks.ratelimit import RateLimited, client_ip, limit_sign_in
 from app.notifications import preferences
 from app.pagination import PageParams
+from app.ratelimit import RateLimited, client_ip, limit_sign_in
 from app.settings import get_settings
 from app.stations.models import ShiftTemplate, Station
 from app.volunteers import service as volunteer_service

@@ -1,5 +1,5 @@
-"""In-process token buckets for the kiosk endpoints and the password endpoints (429
-with Retry-After).
+"""In-process token buckets per client IP for the endpoints anyone can call without an
+account: kiosk keys, passwords, certificate lookups (429 with Retry-After).
 
 One limiter per app (`app.state.rate_limiter`), so that each test's app starts with
 full buckets. Every API process counts on its own: behind a load balancer with N
@@ -74,27 +74,18 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _limiter(request: Request) -> RateLimiter:
-    return request.app.state.rate_limiter
+def limit_per_ip(request: Request, scope: str, *, per_minute: float, burst: int) -> None:
+    """Takes one token from this client's bucket of `scope`; RateLimited when it is empty."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    limiter.take(scope, client_ip(request), per_minute=per_minute, burst=burst)
 
 
 def limit_sign_in(request: Request) -> None:
     """Every sign-in, registration and password change, failed or not, per client IP."""
     settings = get_settings()
-    _limiter(request).take(
+    limit_per_ip(
+        request,
         "auth",
-        client_ip(request),
         per_minute=settings.auth_rate_per_minute,
         burst=settings.auth_rate_burst,
-    )
-
-
-def limit_kiosk(request: Request) -> None:
-    """Counted before the key is checked, so that guessing keys is limited too."""
-    settings = get_settings()
-    _limiter(request).take(
-        "kiosk",
-        client_ip(request),
-        per_minute=settings.kiosk_rate_per_minute,
-        burst=settings.kiosk_rate_burst,
     )
