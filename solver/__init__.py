@@ -7,6 +7,7 @@ or looks at the clock: all inputs, including time limit, seed and workers, come 
 through `Problem`.
 """
 
+from solver.check.validate import Report, Violation, validate
 from solver.problem import (
     Assignment,
     AvailabilityWindow,
@@ -23,7 +24,6 @@ from solver.recruitment import Advice, Profile, advise
 from solver.repair import repair
 from solver.solution import Progress, Reason, Solution, UnfilledSeat
 from solver.solve import solve
-from solver.validate import Report, Violation, validate
 
 __all__ = [
     "Advice",

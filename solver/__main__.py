@@ -11,12 +11,12 @@ import json
 import sys
 from pathlib import Path
 
+from solver.check.validate import validate
 from solver.io import SCHEMAS, problem_from_dict, schema, solution_to_dict
 from solver.methods import solve_by_size
 from solver.problem import Assignment
 from solver.solution import Progress
 from solver.solve import solve
-from solver.validate import validate
 
 
 def main(argv: list[str] | None = None) -> int:

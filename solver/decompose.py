@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from solver.check.rules import saturday_of
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
-from solver.validate import saturday_of
 
 Pair = tuple[Id, Id]
 

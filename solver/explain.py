@@ -16,17 +16,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from solver.problem import Assignment, Id, Problem, Shift, Volunteer
-from solver.rules.reserved_seats import reserved_for
-from solver.solution import Reason, UnfilledSeat
-from solver.validate import (
+from solver.check.rules import iso_week, saturday_of
+from solver.check.validate import (
     forbidden_set,
-    iso_week,
-    saturday_of,
     skill_shortfall,
     static_violation,
     volunteer_violations,
 )
+from solver.problem import Assignment, Id, Problem, Shift, Volunteer
+from solver.rules.reserved_seats import reserved_for
+from solver.solution import Reason, UnfilledSeat
 
 # (code, phrase for a group of volunteers); the phrase completes "N volunteers ..."
 PHRASES = {

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from solver.check.validate import volunteer_violations
 from solver.problem import Assignment, Id, Problem, Shift
 from solver.rules.reserved_seats import reserved_for
-from solver.validate import volunteer_violations
 from solver.variables import Variables
 
 

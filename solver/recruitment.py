@@ -41,11 +41,11 @@ from datetime import datetime, timedelta, tzinfo
 
 from ortools.sat.python import cp_model
 
+from solver.check.validate import skill_matching, validate, volunteer_violations
 from solver.problem import Assignment, AvailabilityWindow, Id, Problem, Shift, Volunteer
 from solver.rules import LINKED, STATIC
 from solver.rules.reserved_seats import room_for_outsiders
 from solver.solution import Solution
-from solver.validate import skill_matching, validate, volunteer_violations
 from solver.variables import Variables
 
 # The district plan's service circle: a recruit lives within 15 minutes of a station.

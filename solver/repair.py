@@ -12,9 +12,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
+from solver.check.validate import skill_shortfall, static_violation
 from solver.problem import Assignment, Id, Problem
 from solver.solution import Progress, Solution
-from solver.validate import skill_shortfall, static_violation
 
 
 def repair(

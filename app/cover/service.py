@@ -40,7 +40,7 @@ from app.settings import get_settings, public_url
 from app.shifts.models import Shift
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer
-from solver.validate import skill_shortfall
+from solver.check.validate import skill_shortfall
 
 log = logging.getLogger(__name__)
 

@@ -231,8 +231,8 @@ TARGET_GAP = 5.0  # percent: the issue's target for Instances 8-14
 def _run(inst: Instance, best: int, roster_path: Path) -> tuple[str, float | None]:
     """Solve one instance, validate it and write its roster: the table row from
     `value` on, and the gap to `best` (None when there is no valid roster)."""
+    from solver.check.validate import validate
     from solver.methods import solve_by_size
-    from solver.validate import validate
 
     started = time.perf_counter()
     sol, method = solve_by_size(inst.problem, explain_unfilled=False)

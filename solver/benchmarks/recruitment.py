@@ -23,10 +23,10 @@ import time
 from collections.abc import Iterable
 
 from solver.benchmarks.district import generate, station_travel
+from solver.check.validate import validate
 from solver.problem import Assignment, Problem
 from solver.recruitment import CIRCLE_MINUTES, advise, open_seats
 from solver.solve import solve
-from solver.validate import validate
 
 
 def count_open(problem: Problem, assignments: Iterable[Assignment]) -> int:

@@ -22,9 +22,9 @@ from solver import (
     validate,
 )
 from solver.bound import capacity_bound
+from solver.check.validate import iso_week
 from solver.explain import blocking_rule
 from solver.model import build_model
-from solver.validate import iso_week
 
 SKILLS = ("en", "yue", "aid")
 STATIONS = ("s1", "s2")

@@ -24,6 +24,7 @@ from solver import (
     solve,
     validate,
 )
+from solver.check.validate import static_violation
 from solver.recruitment import (
     assemble,
     candidate_profiles,
@@ -32,7 +33,6 @@ from solver.recruitment import (
     recruit,
     travel_from_home,
 )
-from solver.validate import static_violation
 
 NEAR = {("S", "T"): 10, ("T", "S"): 10}  # S and T share a service circle; F is far
 SATURDAY = 6

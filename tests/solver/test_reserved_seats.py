@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver import AvailabilityWindow, Reservation, Volunteer, Weights, advise, solve
+from solver.check.validate import validate
 from solver.io import problem_from_dict, problem_to_dict
 from solver.recruitment import open_seats
-from solver.validate import validate
 
 TEAM = Reservation("t1", frozenset({"m1", "m2"}), seats=2, name="Harbour Lions")
 OUTSIDERS = [Volunteer("n1"), Volunteer("n2"), Volunteer("n3")]

@@ -1,17 +1,16 @@
-"""Independent checker: re-checks every hard rule and recomputes the objective.
-
-It reads only the Problem and a list of assignments, in plain Python, and shares
-no code with the CP-SAT model, so a modelling mistake cannot hide itself.
-"""
+"""A roster checked against every hard rule, and its objective recomputed (see the
+package's docstring): the static rules of a pair, the rules of a shift's headcount and
+reserved seats, and each volunteer's rules (check.rules)."""
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from solver.check.rules import VOLUNTEER_RULES, Duties, Violation, day_name, iso_week
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 
 OBJECTIVE_RULES = (
@@ -23,14 +22,6 @@ OBJECTIVE_RULES = (
     "travel",
     "changes",
 )
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    message: str
-    volunteer: Id | None = None
-    shift: Id | None = None
 
 
 @dataclass
@@ -47,29 +38,6 @@ class Report:
         return sum(self.objective_by_rule.values())
 
 
-def _day_name(day: date) -> str:
-    return day.strftime("%a %Y-%m-%d")
-
-
-def iso_week(day: date) -> tuple[int, int]:
-    year, week, _ = day.isocalendar()
-    return year, week
-
-
-def _runs(worked: Sequence[bool], value: bool) -> list[tuple[int, int]]:
-    """Maximal runs [start, end) of `value` in `worked`."""
-    runs, start = [], None
-    for i, w in enumerate(worked):
-        if w == value and start is None:
-            start = i
-        elif w != value and start is not None:
-            runs.append((start, i))
-            start = None
-    if start is not None:
-        runs.append((start, len(worked)))
-    return runs
-
-
 def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | None:
     """The first rule that forbids v on s whatever else they work, or None."""
     # called for every volunteer x shift pair of a year (Curtois & Qu Instance24: 1.7 M),
@@ -77,7 +45,7 @@ def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | No
     if problem.forbidden and Assignment(v.id, s.id) in forbidden_set(problem):
         return Violation("forbidden", "assignment is forbidden", v.id, s.id)
     if s.on_day in v.unavailable_dates:
-        return Violation("availability", f"unavailable on {_day_name(s.on_day)}", v.id, s.id)
+        return Violation("availability", f"unavailable on {day_name(s.on_day)}", v.id, s.id)
     if v.availability is not None and v.available_for(s.start, s.end) is None:
         return Violation("availability", "not available for the shift times", v.id, s.id)
     missing = s.required_skills - v.skills
@@ -117,143 +85,19 @@ def forbidden_set(problem: Problem) -> frozenset[Assignment]:
 def volunteer_violations(
     problem: Problem, v: Volunteer, shifts: Iterable[Shift], include_static: bool = True
 ) -> list[Violation]:
-    """Every hard rule broken by giving volunteer v exactly these shifts."""
+    """Every hard rule broken by giving volunteer v exactly these shifts: the static
+    rules of each shift (with `include_static`), then each rule of
+    check.rules.VOLUNTEER_RULES in turn."""
+    duties = Duties(problem, v, shifts)
     out: list[Violation] = []
-    mine = sorted(shifts, key=lambda s: (s.start, s.end, str(s.id)))
     if include_static:
-        for s in mine:
+        for s in duties.shifts:
             bad = static_violation(problem, v, s)
             if bad is not None:
                 out.append(bad)
-    # no overlap and minimum rest: any two shifts, sorted by start
-    for i, a in enumerate(mine):
-        for b in mine[i + 1 :]:
-            if b.start >= a.end + timedelta(minutes=v.min_rest_minutes):
-                break  # later shifts start later still
-            if b.start < a.end and a.start < b.end:
-                out.append(Violation("no_overlap", f"{a.id!r} overlaps {b.id!r}", v.id, b.id))
-            elif b.start >= a.end:
-                gap = int((b.start - a.end).total_seconds() // 60)
-                out.append(
-                    Violation(
-                        "minimum_rest",
-                        f"only {gap} min rest between {a.id!r} and "
-                        f"{b.id!r}, needs {v.min_rest_minutes}",
-                        v.id,
-                        b.id,
-                    )
-                )
-    by_day: dict[date, list[Shift]] = defaultdict(list)
-    for s in mine:
-        by_day[s.on_day].append(s)
-    if v.max_shifts_per_day is not None:
-        for day, ss in by_day.items():
-            if len(ss) > v.max_shifts_per_day:
-                out.append(
-                    Violation(
-                        "shifts_per_day",
-                        f"{len(ss)} shifts on {_day_name(day)}, max {v.max_shifts_per_day}",
-                        v.id,
-                    )
-                )
-    if v.max_minutes_per_week is not None or v.max_shifts_per_week is not None:
-        minutes: Counter[tuple[int, int]] = Counter()
-        count: Counter[tuple[int, int]] = Counter()
-        for s in mine:
-            minutes[iso_week(s.on_day)] += s.minutes
-            count[iso_week(s.on_day)] += 1
-        for week in minutes:
-            if v.max_minutes_per_week is not None and minutes[week] > v.max_minutes_per_week:
-                out.append(
-                    Violation(
-                        "weekly_hours",
-                        f"{minutes[week]} min in week {week[1]}, max {v.max_minutes_per_week}",
-                        v.id,
-                    )
-                )
-            if v.max_shifts_per_week is not None and count[week] > v.max_shifts_per_week:
-                out.append(
-                    Violation(
-                        "weekly_shifts",
-                        f"{count[week]} shifts in week {week[1]}, max {v.max_shifts_per_week}",
-                        v.id,
-                    )
-                )
-    total = sum(s.minutes for s in mine)
-    if v.max_total_minutes is not None and total > v.max_total_minutes:
-        out.append(
-            Violation("total_minutes", f"{total} min in total, max {v.max_total_minutes}", v.id)
-        )
-    if v.min_total_minutes is not None and total < v.min_total_minutes:
-        out.append(
-            Violation("total_minutes", f"{total} min in total, min {v.min_total_minutes}", v.id)
-        )
-    kinds = Counter(s.kind for s in mine if s.kind is not None)
-    for kind, n in kinds.items():
-        limit = v.max_shifts_per_kind.get(kind)
-        if limit is not None and n > limit:
-            out.append(Violation("shift_kind", f"{n} {kind} shifts, max {limit}", v.id))
-    for s in mine:
-        for t in by_day.get(s.on_day + timedelta(days=1), ()):
-            if (s.kind, t.kind) in problem.forbidden_successions:
-                out.append(
-                    Violation(
-                        "succession",
-                        f"{t.kind} on {_day_name(t.on_day)} may not follow {s.kind}",
-                        v.id,
-                        t.id,
-                    )
-                )
-    days = problem.days()
-    worked = [d in by_day for d in days]
-    if v.max_consecutive_days is not None and (days or by_day):
-        # Fixed duties' days are worked too, also outside the horizon; a run breaks
-        # the limit only when a day of this roster (not already fixed) is in it.
-        fixed = v.fixed_days
-        every = sorted(fixed | set(by_day) | set(days))
-        span = [every[0] + timedelta(days=i) for i in range((every[-1] - every[0]).days + 1)]
-        for i, j in _runs([d in by_day or d in fixed for d in span], True):
-            if j - i > v.max_consecutive_days and any(
-                d in by_day and d not in fixed for d in span[i:j]
-            ):
-                out.append(
-                    Violation(
-                        "consecutive_days",
-                        f"{j - i} days in a row from "
-                        f"{_day_name(span[i])}, max {v.max_consecutive_days}",
-                        v.id,
-                    )
-                )
-    # Runs touching either end of the horizon are exempt (Curtois & Qu reading).
-    for value, limit, rule, label in (
-        (True, v.min_consecutive_days, "consecutive_days", "working days"),
-        (False, v.min_consecutive_days_off, "consecutive_days_off", "days off"),
-    ):
-        if limit is None:
-            continue
-        for i, j in _runs(worked, value):
-            if i > 0 and j < len(days) and j - i < limit:
-                out.append(
-                    Violation(
-                        rule,
-                        f"{j - i} {label} in a row from {_day_name(days[i])}, min {limit}",
-                        v.id,
-                    )
-                )
-    if v.max_weekends is not None:
-        weekends = {saturday_of(d) for d in by_day if d.weekday() >= 5}
-        if len(weekends) > v.max_weekends:
-            out.append(
-                Violation(
-                    "weekends", f"{len(weekends)} weekends worked, max {v.max_weekends}", v.id
-                )
-            )
+    for check in VOLUNTEER_RULES.values():
+        out.extend(check(duties))
     return out
-
-
-def saturday_of(day: date) -> date:
-    """The Saturday of the weekend holding `day`."""
-    return day - timedelta(days=day.weekday() - 5)
 
 
 def max_skill_seats(shift: Shift, holders: Sequence[frozenset[str]]) -> int:
