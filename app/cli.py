@@ -76,10 +76,13 @@ def worker(
     if unknown:
         raise typer.BadParameter(f"unknown queue {', '.join(unknown)}", param_hint="--queue")
     from app import models  # noqa: F401  (every table mapped before the first job)
-    from app.rosters import jobs
+    from app.rosters import dispatch, jobs
     from app.settings import get_settings
 
     logging.basicConfig(level=get_settings().log_level)
+    # Nothing a worker runs queues a roster job today; one that comes to will find its
+    # way to a worker all the same.
+    dispatch.install()
     if jobs.uses_procrastinate():
         from app.notifications.service import nudge
         from app.rosters import tasks

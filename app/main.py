@@ -38,7 +38,7 @@ from app.ops.middleware import (
 from app.ops.router import router as ops_router
 from app.organisations.router import router as organisations_router
 from app.ratelimit import RateLimiter
-from app.rosters import jobs
+from app.rosters import dispatch, jobs
 from app.rosters.router import router as rosters_router
 from app.settings import get_settings
 from app.shifts.router import router as shifts_router
@@ -150,6 +150,7 @@ def create_app(*, run_jobs: bool = True) -> FastAPI:
     redact_access_log()
     app.state.metrics = Metrics()
     app.state.run_jobs = run_jobs
+    dispatch.install()
     app.state.rate_limiter = RateLimiter()
     # Outermost last: metrics and request id see every answer, the 413s included.
     app.add_middleware(BodySizeLimitMiddleware, limit_for=body_limit_for)

@@ -9,7 +9,7 @@ died (no heartbeat for `job_stale_seconds`) is queued again once, then failed.
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import timedelta
 
@@ -282,11 +282,24 @@ def wake_embedded_runner() -> None:
         _thread_runner.wake.set()
 
 
+def _not_installed(roster_id: int) -> None:
+    raise RuntimeError(
+        f"roster {roster_id} queued with no way to reach a worker: "
+        "call app.rosters.dispatch.install() where the app or worker starts"
+    )
+
+
+# How a queued job reaches a worker, installed by whoever starts the app or a worker
+# (app.rosters.dispatch): procrastinate's tasks on PostgreSQL, which import this module,
+# or the embedded runner's wake-up on SQLite.
+_dispatch: Callable[[int], None] = _not_installed
+
+
+def set_dispatcher(dispatch: Callable[[int], None]) -> None:
+    global _dispatch
+    _dispatch = dispatch
+
+
 def send(roster_id: int) -> None:
     """Hands a queued job to the workers (call after the commit that queued it)."""
-    if uses_procrastinate():
-        from app.rosters import tasks
-
-        tasks.defer(tasks.solve_roster, roster_id=roster_id)
-    elif _thread_runner is not None:
-        _thread_runner.wake.set()
+    _dispatch(roster_id)

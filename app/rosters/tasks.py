@@ -10,6 +10,8 @@ import psycopg_pool
 from procrastinate.exceptions import AlreadyEnqueued, AppNotOpen
 from sqlalchemy.engine import make_url
 
+from app.db import get_sessionmaker, utcnow
+from app.rosters import jobs
 from app.settings import get_settings
 
 
@@ -53,18 +55,18 @@ def _open_for_the_web_app() -> None:
 
 @queue.task(name="solve_roster", queue="rosters")
 def solve_roster(roster_id: int) -> None:
-    from app.rosters import jobs
-
     jobs.run_job(roster_id)
+
+
+def send_roster(roster_id: int) -> None:
+    """The roster jobs' dispatcher on PostgreSQL (see app.rosters.dispatch)."""
+    defer(solve_roster, roster_id=roster_id)
 
 
 @queue.periodic(cron="* * * * *")
 @queue.task(name="reap_stale_rosters", queue="rosters", queueing_lock="reap_stale_rosters")
 def reap_stale_rosters(timestamp: int) -> None:
     """Every minute: requeue or fail jobs whose worker died."""
-    from app.db import get_sessionmaker
-    from app.rosters import jobs
-
     with get_sessionmaker().begin() as session:
         resend = jobs.reap_stale(session)
     for roster_id in resend:
@@ -79,7 +81,6 @@ def deliver_notifications(timestamp: int | None = None) -> None:
     """Every minute, and on the nudge after a commit that recorded messages: delivers
     the outbox's due messages. The queueing lock keeps at most one round waiting; rounds
     running at once in several workers skip each other's rows (FOR UPDATE SKIP LOCKED)."""
-    from app.db import get_sessionmaker, utcnow
     from app.notifications import rounds
     from app.notifications import service as notifications
 
