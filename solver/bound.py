@@ -3,7 +3,7 @@ bound of its own (`solver.people`).
 
 Some seats stay open in every roster: those of a group (one shift kind, the
 weekends) beyond what all volunteers together can take of it by their own limits
-(`Scarcity.capacity`, from `explain.shares`), and the minutes the seats want
+(`Scarcity.capacity`, from `check.capacity.shares`), and the minutes the seats want
 beyond the volunteers' total minutes. Each such seat costs at least the cheapest
 under-cover weight of its group. Kinds share no seats, so their shortfalls add up;
 the weekends and the minutes span every kind, so the bound is the largest of the

@@ -8,7 +8,7 @@ weekends, because at most two weekends each give 480 weekend shifts for 482
 weekend seats and the early volunteers spent theirs on half weekends. `Scarcity`
 weighs each open seat by the pressure on its group (the weekend seats, the seats
 of one shift kind): the seats the group still needs over what the volunteers
-not yet planned can still take of it, by their own limits (`explain.shares`).
+not yet planned can still take of it, by their own limits (`check.capacity.shares`).
 With those weights the same build left 45 open, 34 on weekends.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-from solver.explain import shares
+from solver.check.capacity import shares
 from solver.problem import Id, Problem, Shift
 
 Group = tuple[str, ...]  # ("weekend",) or ("kind", name)

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 
 from ortools.sat.python import cp_model
 
+from solver.check.explain import explain
 from solver.check.validate import validate
-from solver.explain import explain
 from solver.greedy import greedy_roster
 from solver.model import build_model
 from solver.problem import Assignment, Problem, Shift, Volunteer

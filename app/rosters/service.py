@@ -39,8 +39,8 @@ from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations.models import Station
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
+from solver.check.explain import ORDER as RULE_ORDER
 from solver.check.validate import Violation, skill_shortfall, static_violation, volunteer_violations
-from solver.explain import ORDER as RULE_ORDER
 from solver.rules.reserved_seats import reserved_for
 
 

@@ -1,7 +1,7 @@
 """The solver's reasons for an open seat, said in the page's language.
 
 The solver writes its reasons as English sentences (the API's contract is text), put
-together from a fixed set of phrases (solver/explain.py: PHRASES and the sentences
+together from a fixed set of phrases (solver/check/explain.py: PHRASES and the sentences
 around them). Each sentence is read back here by its shape and said again from the
 catalogue; a sentence of an unknown shape is shown as it is.
 """
@@ -13,7 +13,7 @@ from babel.dates import get_day_names
 
 from app.rosters.service import REOPENED_REASON
 from app.web.i18n import N_
-from solver.explain import PHRASES, _singular
+from solver.check.explain import PHRASES, _singular
 
 Translate = Callable[[str], str]
 ENGLISH_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

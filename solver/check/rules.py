@@ -1,4 +1,6 @@
-"""The rules over one volunteer's shifts, one checker each, keyed by rule name.
+"""The rules of one volunteer: those that forbid a shift whatever else they work
+(`static_violation`), and those over their shifts together, one checker each, keyed
+by rule name (`VOLUNTEER_RULES`).
 
 A checker reads a volunteer's `Duties` and yields what they break, each broken rule
 once per place it breaks (a week, a day, a pair of shifts). They read only the
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
-from solver.problem import Id, Problem, Shift, Volunteer
+from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,50 @@ def runs(worked: Sequence[bool], value: bool) -> list[tuple[int, int]]:
     if start is not None:
         found.append((start, len(worked)))
     return found
+
+
+def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | None:
+    """The first rule that forbids v on s whatever else they work, or None."""
+    # called for every volunteer x shift pair of a year (Curtois & Qu Instance24: 1.7 M),
+    # so the commonest cases (nothing forbidden, always available) skip the look-ups
+    if problem.forbidden and Assignment(v.id, s.id) in forbidden_set(problem):
+        return Violation("forbidden", "assignment is forbidden", v.id, s.id)
+    if s.on_day in v.unavailable_dates:
+        return Violation("availability", f"unavailable on {day_name(s.on_day)}", v.id, s.id)
+    if v.availability is not None and v.available_for(s.start, s.end) is None:
+        return Violation("availability", "not available for the shift times", v.id, s.id)
+    missing = s.required_skills - v.skills
+    if missing:
+        return Violation("skills", f"lacks required skill {sorted(missing)[0]}", v.id, s.id)
+    if s.kind is not None and v.max_shifts_per_kind.get(s.kind, 1) == 0:
+        return Violation("shift_kind", f"may not work {s.kind} shifts", v.id, s.id)
+    travel = problem.travel(v.id, s.station)
+    if v.max_travel_minutes is not None and travel is not None and travel > v.max_travel_minutes:
+        return Violation(
+            "travel_limit", f"lives {travel} min away, limit {v.max_travel_minutes} min", v.id, s.id
+        )
+    for d in v.fixed_duties:
+        held = f"a duty held outside this roster ({d.start:%a %Y-%m-%d %H:%M}-{d.end:%H:%M})"
+        if s.start < d.end and d.start < s.end:
+            return Violation("no_overlap", f"overlaps {held}", v.id, s.id)
+        gap = max(d.start - s.end, s.start - d.end)
+        if gap < timedelta(minutes=v.min_rest_minutes):
+            return Violation(
+                "minimum_rest",
+                f"only {int(gap.total_seconds() // 60)} min rest next to {held}, "
+                f"needs {v.min_rest_minutes}",
+                v.id,
+                s.id,
+            )
+    return None
+
+
+def forbidden_set(problem: Problem) -> frozenset[Assignment]:
+    cached = problem.__dict__.get("_forbidden_set")
+    if cached is None:
+        cached = frozenset(problem.forbidden)
+        object.__setattr__(problem, "_forbidden_set", cached)
+    return cached
 
 
 class Duties:

@@ -8,9 +8,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from solver.check.rules import VOLUNTEER_RULES, Duties, Violation, day_name, iso_week
+from solver.check.capacity import capacity_minutes
+from solver.check.rules import VOLUNTEER_RULES, Duties, Violation, static_violation
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 
 OBJECTIVE_RULES = (
@@ -36,50 +37,6 @@ class Report:
     @property
     def objective(self) -> int:
         return sum(self.objective_by_rule.values())
-
-
-def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | None:
-    """The first rule that forbids v on s whatever else they work, or None."""
-    # called for every volunteer x shift pair of a year (Curtois & Qu Instance24: 1.7 M),
-    # so the commonest cases (nothing forbidden, always available) skip the look-ups
-    if problem.forbidden and Assignment(v.id, s.id) in forbidden_set(problem):
-        return Violation("forbidden", "assignment is forbidden", v.id, s.id)
-    if s.on_day in v.unavailable_dates:
-        return Violation("availability", f"unavailable on {day_name(s.on_day)}", v.id, s.id)
-    if v.availability is not None and v.available_for(s.start, s.end) is None:
-        return Violation("availability", "not available for the shift times", v.id, s.id)
-    missing = s.required_skills - v.skills
-    if missing:
-        return Violation("skills", f"lacks required skill {sorted(missing)[0]}", v.id, s.id)
-    if s.kind is not None and v.max_shifts_per_kind.get(s.kind, 1) == 0:
-        return Violation("shift_kind", f"may not work {s.kind} shifts", v.id, s.id)
-    travel = problem.travel(v.id, s.station)
-    if v.max_travel_minutes is not None and travel is not None and travel > v.max_travel_minutes:
-        return Violation(
-            "travel_limit", f"lives {travel} min away, limit {v.max_travel_minutes} min", v.id, s.id
-        )
-    for d in v.fixed_duties:
-        held = f"a duty held outside this roster ({d.start:%a %Y-%m-%d %H:%M}-{d.end:%H:%M})"
-        if s.start < d.end and d.start < s.end:
-            return Violation("no_overlap", f"overlaps {held}", v.id, s.id)
-        gap = max(d.start - s.end, s.start - d.end)
-        if gap < timedelta(minutes=v.min_rest_minutes):
-            return Violation(
-                "minimum_rest",
-                f"only {int(gap.total_seconds() // 60)} min rest next to {held}, "
-                f"needs {v.min_rest_minutes}",
-                v.id,
-                s.id,
-            )
-    return None
-
-
-def forbidden_set(problem: Problem) -> frozenset[Assignment]:
-    cached = problem.__dict__.get("_forbidden_set")
-    if cached is None:
-        cached = frozenset(problem.forbidden)
-        object.__setattr__(problem, "_forbidden_set", cached)
-    return cached
 
 
 def volunteer_violations(
@@ -147,20 +104,6 @@ def skill_shortfall(shift: Shift, holders: Sequence[frozenset[str]]) -> dict[str
             out[skill] = out.get(skill, 0) + take
             rest -= take
     return out
-
-
-def capacity_minutes(problem: Problem, v: Volunteer) -> int | None:
-    """Stated capacity over the horizon, the yardstick of the fair-share goal."""
-    if v.max_total_minutes is not None:
-        return v.max_total_minutes or None
-    if v.max_minutes_per_week:
-        # weeks that hold shifts: margins around a week do not double the capacity
-        weeks = problem.__dict__.get("_weeks_with_shifts")
-        if weeks is None:
-            weeks = len({iso_week(s.on_day) for s in problem.shifts}) or 1
-            object.__setattr__(problem, "_weeks_with_shifts", weeks)
-        return v.max_minutes_per_week * weeks
-    return None
 
 
 def reserved_seat_breaches(s: Shift, on: Sequence[Id]) -> list[str]:

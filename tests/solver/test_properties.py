@@ -22,8 +22,8 @@ from solver import (
     validate,
 )
 from solver.bound import capacity_bound
+from solver.check.explain import blocking_rule
 from solver.check.validate import iso_week
-from solver.explain import blocking_rule
 from solver.model import build_model
 
 SKILLS = ("en", "yue", "aid")

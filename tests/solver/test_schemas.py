@@ -15,8 +15,8 @@ from builders import at, problem, schema_checker, shift
 from solver import Assignment, Volunteer, solve
 from solver.__main__ import main
 from solver.benchmarks.district import generate
+from solver.check.explain import REASON_CODES
 from solver.check.validate import OBJECTIVE_RULES
-from solver.explain import REASON_CODES
 from solver.io import problem_from_dict, problem_to_dict, schema, solution_to_dict
 from solver.problem import AvailabilityWindow, DayRequest, FixedDuty, Problem, Shift, Weights
 from solver.solution import STATUSES

@@ -12,7 +12,7 @@ from app.web.i18n import translations
 from app.web.solver_reasons import Unknown, say_reason, translate_reason
 from solver import Assignment
 from solver.benchmarks.district import generate
-from solver.explain import explain
+from solver.check.explain import explain
 
 zh = translations("zh").gettext
 

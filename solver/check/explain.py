@@ -13,16 +13,11 @@ can take 74 at most, so 12 stay open whatever the search does)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import timedelta
 
-from solver.check.rules import iso_week, saturday_of
-from solver.check.validate import (
-    forbidden_set,
-    skill_shortfall,
-    static_violation,
-    volunteer_violations,
-)
+from solver.check.capacity import shares
+from solver.check.rules import forbidden_set, iso_week, static_violation
+from solver.check.validate import skill_shortfall, volunteer_violations
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 from solver.rules.reserved_seats import reserved_for
 from solver.solution import Reason, UnfilledSeat
@@ -118,53 +113,6 @@ def blocking_rule(
         rules = ["kind_limit" if b.rule == "shift_kind" else b.rule for b in broken]
         return min(rules, key=lambda r: ORDER.index(r) if r in ORDER else 99), ""
     return "free", ""
-
-
-def most_shifts(v: Volunteer, shifts: list[Shift], kind: str | None = None) -> int:
-    """An upper bound on how many of `shifts` volunteer v can work in any roster, from
-    their own limits alone: a day, a week, a kind, the whole horizon."""
-    weeks: dict[tuple[int, int], Counter[date]] = defaultdict(Counter)
-    shortest: dict[tuple[int, int], int] = {}
-    for s in shifts:
-        week = iso_week(s.on_day)
-        weeks[week][s.on_day] += 1
-        shortest[week] = min(shortest.get(week, s.minutes), s.minutes)
-    most = 0
-    weekday_shifts, weekends = 0, Counter[date]()
-    for week, days in weeks.items():
-        on_day = {day: min(n, v.max_shifts_per_day or n) for day, n in days.items()}
-        here = sum(on_day.values())
-        if v.max_shifts_per_week is not None:
-            here = min(here, v.max_shifts_per_week)
-        if v.max_minutes_per_week is not None:
-            here = min(here, v.max_minutes_per_week // shortest[week])
-        most += here
-        for day, n in on_day.items():
-            if day.weekday() < 5:
-                weekday_shifts += n
-            else:
-                weekends[saturday_of(day)] += n
-    if v.max_weekends is not None:  # the weekends with the most shifts, and every weekday
-        busiest = sorted(weekends.values(), reverse=True)[: v.max_weekends]
-        most = min(most, weekday_shifts + sum(busiest))
-    if kind is not None and kind in v.max_shifts_per_kind:
-        most = min(most, v.max_shifts_per_kind[kind])
-    if v.max_total_minutes is not None and shifts:
-        most = min(most, v.max_total_minutes // min(shortest.values()))
-    return most
-
-
-def shares(
-    problem: Problem, shifts: list[Shift], kind: str | None, pool: Iterable[Volunteer]
-) -> dict[Id, int]:
-    """The most of `shifts` (one group of seats) each volunteer of `pool` can work by
-    their own limits; those who may work none of them are left out."""
-    out = {}
-    for v in pool:
-        allowed = [s for s in shifts if static_violation(problem, v, s) is None]
-        if allowed:
-            out[v.id] = most_shifts(v, allowed, kind)
-    return out
 
 
 class Capacity:
