@@ -7,8 +7,9 @@ weekends) beyond what all volunteers together can take of it by their own limits
 beyond the volunteers' total minutes. Each such seat costs at least the cheapest
 under-cover weight of its group. Kinds share no seats, so their shortfalls add up;
 the weekends and the minutes span every kind, so the bound is the largest of the
-three. On Curtois & Qu Instance14 it is 1200 (best known 1278): the night seats
-want 103 people and those who may work nights can give 91.
+three. On a benchmark instance whose night seats want more people than those who
+may work nights can give, the bound comes close to the best known value (figures:
+BENCHMARKS-HISTORY.md, "capacity_bound").
 """
 
 from __future__ import annotations

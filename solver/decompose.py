@@ -22,9 +22,9 @@ from solver.problem import Assignment, Id, Problem, Shift, Volunteer
 Pair = tuple[Id, Id]
 
 # Share of the LNS day windows placed around an open seat, the rest anywhere (for the
-# softer goals). 60-s runs on Curtois & Qu: Instance13 2153-2496 with 0.7, 2854-3342
-# with windows anywhere, 2751-2941 with all of them around an open seat; Instance8
-# 1317-1427 with 0.7 (1413-1440 in five of six runs before).
+# softer goals): mostly around one, since all of them around one and all anywhere both
+# did worse on the benchmark's hard instances (figures: BENCHMARKS-HISTORY.md,
+# "OPEN_SEAT_WINDOWS").
 OPEN_SEAT_WINDOWS = 0.7
 
 

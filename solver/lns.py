@@ -8,13 +8,14 @@ volunteers over a window), fixes every other assignment variable to the incumben
 hints the whole incumbent, and lets CP-SAT re-optimise the rest of the same model.
 Each kind of neighbourhood adapts its own size: it grows while its sub-problems are
 solved to optimality and shrinks when they time out. One shared size let the quick
-day windows inflate the people neighbourhoods until they timed out (Curtois & Qu
-Instance8: 1.3 s and 1 success in 15 tries for "people"; with a size per kind
-1418 -> 1347 and 1311 in 60 s).
+day windows inflate the people neighbourhoods until they timed out and rarely
+succeeded; a size per kind did better (figures: BENCHMARKS-HISTORY.md, "A size per
+neighbourhood kind").
 
 A small problem (see `STRONG_RUNS_MAX_CELLS`) gets the stronger model with the run
 automaton and CP-SAT alone for the whole time, no LNS: with that model CP-SAT proves
-the optimum of Curtois & Qu Instances 4, 5 and 6 in 14-51 s, which LNS never did.
+the optimum of small benchmark instances that LNS never proved (figures:
+BENCHMARKS-HISTORY.md, "STRONG_RUNS_MAX_CELLS").
 """
 
 from __future__ import annotations
@@ -70,9 +71,10 @@ def solve_lns(
     params.num_workers = problem.workers
     params.random_seed = problem.seed
     # Phase 0: any roster at all, with the objective left out. On long horizons
-    # this is far quicker (Curtois & Qu Instance20: 2 s, against nothing in 120 s
-    # with the objective). It is kept as the start of LNS if phase 1 finds nothing;
-    # it is not given to phase 1 as a hint, which would steer it (see solve.py).
+    # this is far quicker: with the objective CP-SAT can find nothing in the whole
+    # time (figures: BENCHMARKS-HISTORY.md, "Phase 0 without objective"). It is kept
+    # as the start of LNS if phase 1 finds nothing; it is not given to phase 1 as a
+    # hint, which would steer it (see solve.py).
     model.clear_objective()
     params.stop_after_first_solution = True
     params.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
@@ -129,17 +131,16 @@ def solve_lns(
     )
 
 
-# Share of the time CP-SAT gets on the whole model before the LNS takes over. Curtois &
-# Qu at 60 s, seeds 0-7: Instance14 within 5 % of its best-known value in 6 runs of 8
-# with 0.5, 4 of 8 with 0.3; 0.7 and 0.15 did no better; Instance8 3 of 4 with 0.3 or
-# 0.5, 1 of 3 with 0.7. CP-SAT's own LNS and full LP get the roster to the last few
-# open seats; our neighbourhoods are for those.
+# Share of the time CP-SAT gets on the whole model before the LNS takes over: half,
+# because less or more did no better on the benchmark's hard instances (figures:
+# BENCHMARKS-HISTORY.md, "FIRST_SHARE"). CP-SAT's own LNS and full LP get the roster
+# to the last few open seats; our neighbourhoods are for those.
 FIRST_SHARE = 0.5
 
 # Volunteer-days up to which a problem counts as small: the run automaton is added and
-# CP-SAT gets all the time. Measured at 60 s (Curtois & Qu): 280-560 (Instances 4-7)
-# gained (4, 5, 6 proven optimal, 7 at 1056-1061), 840 and more (8, 9, 10, 14) lost
-# with the automaton, the heavier model finding fewer rosters.
+# CP-SAT gets all the time. The benchmark's instances below this size gained from the
+# automaton, those above it lost, the heavier model finding fewer rosters (figures:
+# BENCHMARKS-HISTORY.md, "STRONG_RUNS_MAX_CELLS").
 STRONG_RUNS_MAX_CELLS = 600
 
 
@@ -306,9 +307,9 @@ def _neighbourhood(
     elsewhere (minutes, runs) and someone else takes that one: a move no window
     and few random pairs of people contain. Up to half of its people are drawn
     from `spare`, those with time to spare: where the demand takes every minute the
-    volunteers can give (Curtois & Qu Instance8: 231,360 minutes wanted and
-    231,360 to give), an open seat is filled only through a chain that ends at one
-    of them."""
+    volunteers can give (as on one benchmark instance; figures: BENCHMARKS-HISTORY.md,
+    "The seat neighbourhood's people with time to spare"), an open seat is filled only
+    through a chain that ends at one of them."""
     per_cell = max(1, len(keys) / max(1, n_people * n_days))
     cells = max(1, int(size / per_cell))  # (person, day) cells to free
     if kind == "days":

@@ -5,15 +5,15 @@ week. For long or large calendars the library has two more searches, and which o
 does best depends on size only (measured on Curtois & Qu, see BENCHMARKS.md):
 
 * "cp-sat": small problems (`lns.is_small`), CP-SAT alone on the model with the run
-  automaton; it proves Instances 1-6 optimal in 60 s;
+  automaton, which proves the small instances optimal;
 * "cp-sat+lns": up to `MAX_PAIRS_WHOLE` volunteer x shift pairs and `MAX_DAYS_WHOLE`
-  days, one whole model with large neighbourhood search around it (Instances 8-11,
-  14, 16, 17);
+  days, one whole model with large neighbourhood search around it;
 * "people": anything bigger, the decomposition by volunteers, whose sub-problems stay
-  small (it beat the whole model on Instances 12, 13, 15, 18-22: Instance19 in 120 s
-  3811 against 4686, Instance22 a roster against none in 600 s; Instance24's whole
-  model needed > 3.9 GB in presolve). On 14 and 17 the two were even, on 16 the
-  whole model was better (3240 against 3436 in 120 s).
+  small: on the bigger instances it beat the whole model, which found no roster or
+  ran out of memory on the largest; near the thresholds the two were even or the
+  whole model better.
+
+(figures: BENCHMARKS-HISTORY.md, "method_for's thresholds")
 """
 
 from __future__ import annotations

@@ -173,8 +173,9 @@ def _build(
     """A first roster, one volunteer at a time, each seeing the seats still open
     (`scarcity`, the problem's, weighs them).
 
-    One at a time because CP-SAT's search does not split independent parts: ten
-    Instance24 volunteers together found no roster in 10 s, one alone takes ~1 s.
+    One at a time because CP-SAT's search does not split independent parts: a few
+    volunteers together can find no roster in the time one alone needs several
+    times over (figures: BENCHMARKS-HISTORY.md, "People built one at a time").
     """
     roster: set[Pair] = set()
     order = list(people)
@@ -186,8 +187,8 @@ def _build(
             return None
         sub, _ = people_problem(problem, roster, {person}, limit, seed=rng.randrange(1 << 20))
         # Any roster first, then the goals from there: with the goals from the start
-        # CP-SAT can miss a tight mix of limits (an Instance22 volunteer: nothing in
-        # 5 s with them, a roster in ~1 s without).
+        # CP-SAT can miss a tight mix of limits that it meets at once without them
+        # (figures: BENCHMARKS-HISTORY.md, "People's goal-less first solve").
         plain = solve(
             _without_goals(sub), explain_unfilled=False, greedy_start=False, quick_presolve=True
         )

@@ -470,7 +470,8 @@ def advise(
     recruits: list[tuple[Candidate, list[tuple[Shift, str | None]]]] = []
     statuses = []
     # The last tenth of the time is kept for assembling the advice and validating its
-    # roster (0.3 s on the 40-station district).
+    # roster, which fits in it on the district benchmark (figures:
+    # BENCHMARKS-HISTORY.md, "Recruitment's last tenth").
     deadline = started + 0.9 * time_limit_seconds
     for i, ((weekday, zone), candidates) in enumerate(days.items()):
         day_seats = {

@@ -2,14 +2,14 @@
 volunteer at a time.
 
 A volunteer planned alone values every open seat the same, so the first ones
-take whatever suits them and leave the seats few others can take: on Curtois &
-Qu Instance13 the volunteer-by-volunteer build left 87 seats open, 82 of them on
-weekends, because at most two weekends each give 480 weekend shifts for 482
-weekend seats and the early volunteers spent theirs on half weekends. `Scarcity`
-weighs each open seat by the pressure on its group (the weekend seats, the seats
-of one shift kind): the seats the group still needs over what the volunteers
+take whatever suits them and leave the seats few others can take: where the
+weekend limits leave barely enough weekend shifts for the weekend seats, the early
+volunteers spent theirs on half weekends and most seats left open were on weekends.
+`Scarcity` weighs each open seat by the pressure on its group (the weekend seats, the
+seats of one shift kind): the seats the group still needs over what the volunteers
 not yet planned can still take of it, by their own limits (`check.capacity.shares`).
-With those weights the same build left 45 open, 34 on weekends.
+With those weights the same build left about half as many open, far fewer of them on
+weekends (figures: BENCHMARKS-HISTORY.md, "Scarcity").
 """
 
 from __future__ import annotations

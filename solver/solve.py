@@ -76,8 +76,9 @@ def solve(
     is built first (`greedy_start`). `candidates`, when given,
     limits which volunteer-shift pairs may be assigned at all (repair uses it to
     search only around the open seats). `quick_presolve` trades presolve strength for
-    start-up time, for the many small sub-problems of a decomposition (one
-    Curtois & Qu Instance24 volunteer: first roster after 1.0 s instead of 2.1 s).
+    start-up time, for the many small sub-problems of a decomposition, whose first
+    roster comes about twice as fast (figures: BENCHMARKS-HISTORY.md,
+    "quick_presolve").
     Raises ValueError for a
     pinned assignment that a static rule forbids.
     """
@@ -89,8 +90,9 @@ def solve(
         # A greedy roster gives the service something to show at once and a fallback
         # if CP-SAT finds nothing in time; it is only used when it passes the
         # validator. It is not given to CP-SAT as a hint: on the district benchmark
-        # the hint held the search near the greedy roster (35 % gap after 30 s,
-        # against a proven optimum without it).
+        # the hint held the search near the greedy roster, far from the optimum that
+        # CP-SAT proves without it (figures: BENCHMARKS-HISTORY.md, "The greedy start
+        # not given as a hint").
         start = greedy_roster(problem, built.vars)
         report = validate(problem, start)
         if report.ok:
@@ -101,8 +103,8 @@ def solve(
         built.vars.hint(hint)
         complete_hint(built.model, problem.time_limit_seconds / 4)
         # A hint that is a valid roster is also the fallback: on a large week CP-SAT
-        # may find nothing in time even from it (the district with 276 recruits added,
-        # 10 s: UNKNOWN), and a roster the caller already had beats none.
+        # may find nothing in time even from it (figures: BENCHMARKS-HISTORY.md, "A
+        # valid hint as the fallback"), and a roster the caller already had beats none.
         report = validate(problem, hint)
         if report.ok:
             fallback = hint
@@ -162,10 +164,10 @@ def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     """Extends the model's hint, on the x variables, to every variable.
 
     CP-SAT completes a partial hint only within a small conflict budget, and on
-    large sub-problems it often fails: on Curtois & Qu Instance13 a day-window
-    sub-problem whose hint was a valid roster of objective 3576 came back at
-    3785-4490 after 3 s, its first solution found from scratch at 9209. With the
-    x variables fixed, the other variables follow in ~0.05 s.
+    large sub-problems it often fails: a sub-problem whose hint was a valid roster
+    then comes back worse than its hint, solved from scratch. With the x variables
+    fixed, the other variables follow in a fraction of a second (figures:
+    BENCHMARKS-HISTORY.md, "complete_hint").
     """
     fixed = model.clone()
     hint = fixed.proto.solution_hint
@@ -190,9 +192,9 @@ def tune(params: cp_model.SatParameters, workers: int) -> None:
     """Search settings for few cores.
 
     With 1-2 workers CP-SAT's default portfolio keeps only a light-LP worker, whose
-    bound stalls on rostering models (Curtois & Qu Instance2: bound 219 after 20 s
-    versus optimal 828 proven in 0.7 s with the full LP and cuts), so the one full
-    worker gets the strongest linear relaxation; the other threads run LNS.
+    bound stalls on rostering models where the full LP and cuts prove the optimum at
+    once (figures: BENCHMARKS-HISTORY.md, "tune"), so the one full worker gets the
+    strongest linear relaxation; the other threads run LNS.
     """
     if workers == 1:
         params.linearization_level = 2

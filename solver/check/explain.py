@@ -7,8 +7,9 @@ Those sentences say who is stopped now, not why no other roster does better. Whe
 a whole group of seats asks for more than the people who may fill them can ever
 take (a shift kind or the weekends over the horizon, a skill's seats over a week), a
 capacity reason says so first: then some of those seats stay open in every roster
-(Curtois & Qu Instance8: 86 night seats, and the 22 volunteers who may work nights
-can take 74 at most, so 12 stay open whatever the search does)."""
+(when the night seats outnumber the night shifts the volunteers who may work nights
+can take, the difference stays open whatever the search does; figures:
+BENCHMARKS-HISTORY.md, "Explain's capacity reasons")."""
 
 from __future__ import annotations
 

@@ -58,8 +58,9 @@ def runs(worked: Sequence[bool], value: bool) -> list[tuple[int, int]]:
 
 def static_violation(problem: Problem, v: Volunteer, s: Shift) -> Violation | None:
     """The first rule that forbids v on s whatever else they work, or None."""
-    # called for every volunteer x shift pair of a year (Curtois & Qu Instance24: 1.7 M),
-    # so the commonest cases (nothing forbidden, always available) skip the look-ups
+    # called for every volunteer x shift pair of a year, millions on the largest benchmark
+    # instance (figures: BENCHMARKS-HISTORY.md, "static_violation's fast path"), so the
+    # commonest cases (nothing forbidden, always available) skip the look-ups
     if problem.forbidden and Assignment(v.id, s.id) in forbidden_set(problem):
         return Violation("forbidden", "assignment is forbidden", v.id, s.id)
     if s.on_day in v.unavailable_dates:

@@ -3,10 +3,11 @@
 Redundant with `max_consecutive_days` and `min_consecutive`, which stay in the model:
 the automaton reads each volunteer's days worked left to right and only accepts
 sequences whose runs keep all three limits at once. CP-SAT propagates and relaxes it
-far more strongly than the separate window sums and clauses (Curtois & Qu Instance5:
-optimal 1143 proven in 18-23 s with it, bound 953 after 30 s without), but it makes
-the model heavier, which costs more than it gives on bigger models (Instance8, 9, 10,
-14 ended worse). So `build_model` adds it only when asked (`strong_runs`).
+far more strongly than the separate window sums and clauses (with it CP-SAT proves
+optimal a benchmark instance whose bound stalls without it), but it makes the model
+heavier, which costs more than it gives on bigger models (figures:
+BENCHMARKS-HISTORY.md, "The run automaton"). So `build_model` adds it only when asked
+(`strong_runs`).
 
 The reading is the validator's: days before the horizon are off; runs touching the
 first or last day are exempt from the minimums, not from the maximum.
