@@ -7,7 +7,8 @@ or looks at the clock: all inputs, including time limit, seed and workers, come 
 through `Problem`.
 """
 
-from solver.check.validate import Report, Violation, validate
+from solver.check.rules import Violation
+from solver.check.validate import Report, validate
 from solver.problem import (
     Assignment,
     AvailabilityWindow,

@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import fields
 
 from solver.bound import capacity_bound
-from solver.check.validate import static_violation, validate, volunteer_violations
+from solver.check.rules import static_violation
+from solver.check.validate import validate, volunteer_violations
 from solver.decompose import window_problem, window_start
 from solver.problem import Assignment, Id, Problem, Reservation, Shift, Weights
 from solver.scarcity import Scarcity

@@ -12,7 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 
-from solver.check.validate import skill_shortfall, static_violation
+from solver.check.rules import static_violation
+from solver.check.validate import skill_shortfall
 from solver.problem import Assignment, Id, Problem
 from solver.solution import Progress, Solution
 

@@ -41,7 +41,8 @@ from app.stations.models import Station
 from app.types import SkillRequirement, week_monday
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
-from solver.check.validate import skill_shortfall, static_violation, volunteer_violations
+from solver.check.rules import static_violation
+from solver.check.validate import skill_shortfall, volunteer_violations
 
 CALENDAR_PAST = timedelta(days=30)
 CALENDAR_FUTURE = timedelta(days=180)

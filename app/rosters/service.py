@@ -40,7 +40,8 @@ from app.shifts.models import Shift
 from app.stations.models import Station
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.check.explain import ORDER as RULE_ORDER
-from solver.check.validate import Violation, skill_shortfall, static_violation, volunteer_violations
+from solver.check.rules import Violation, static_violation
+from solver.check.validate import skill_shortfall, volunteer_violations
 from solver.rules.reserved_seats import reserved_for
 
 

@@ -20,7 +20,7 @@ from app.rosters.models import (
     Roster,
     RosterStatus,
 )
-from solver.check.validate import static_violation
+from solver.check.rules import static_violation
 
 # (volunteer_id, shift_id): database ids, typed as the solver types the ids it hands back.
 Key = tuple[solver.Id, solver.Id]

@@ -23,7 +23,7 @@ from solver import (
 )
 from solver.bound import capacity_bound
 from solver.check.explain import blocking_rule
-from solver.check.validate import iso_week
+from solver.check.rules import iso_week
 from solver.model import build_model
 
 SKILLS = ("en", "yue", "aid")

@@ -24,7 +24,7 @@ from solver import (
     solve,
     validate,
 )
-from solver.check.validate import static_violation
+from solver.check.rules import static_violation
 from solver.recruitment import (
     assemble,
     candidate_profiles,
