@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
 from typing import NoReturn
 
 Id = int | str
@@ -300,21 +299,11 @@ class Volunteer:
         """The window holding [start, end] (a preferred one first), or None."""
         if self.availability is None:
             return AvailabilityWindow(start, end, preferred=False)
-        begins, ends = start.timestamp(), end.timestamp()
         best = None
-        for window_begins, window_ends, window in self._timed_windows:
-            covers = window_begins <= begins and ends <= window_ends
-            if covers and (best is None or window.preferred):
+        for window in self.availability:
+            if window.covers(start, end) and (best is None or window.preferred):
                 best = window
         return best
-
-    @cached_property
-    def _timed_windows(self) -> tuple[tuple[float, float, AvailabilityWindow], ...]:
-        """The windows with their bounds as POSIX seconds: comparing two aware datetimes
-        of different zones asks each for its UTC offset, and the open-seat list asks
-        available_for about every seat of a district (the same order, the same answer:
-        a float holds today's instants to the microsecond)."""
-        return tuple((w.start.timestamp(), w.end.timestamp(), w) for w in self.availability or ())
 
 
 @dataclass(frozen=True)

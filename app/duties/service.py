@@ -222,6 +222,7 @@ class SeatCheck:
         self.volunteer = volunteer
         self.duties = duties
         self.me = mapping.solver_volunteer(volunteer, first_day, last_day, settings)
+        self.zone = ZoneInfo(settings.default_timezone)  # that of the volunteer's windows
         self.solver_shifts: dict[int, solver.Shift] = {}
         # What the volunteer's duties around a seat break already, by those duties.
         self.breached: dict[tuple[solver.Id, ...], Counter[solver.Violation]] = {}
@@ -263,8 +264,8 @@ class SeatCheck:
                     self.volunteer.id,
                     shift.id,
                 )
-        if not (me.unavailable_dates or me.availability is None) and (
-            me.available_for(shift.starts_at, shift.ends_at) is None
+        if not me.unavailable_dates and not fits_windows(
+            me, shift.starts_at, shift.ends_at, self.zone
         ):
             # What static_violation below would say, from the shift's times alone (the
             # same instants as the solver's shift in its station's zone): most seats a
@@ -430,6 +431,7 @@ def _free_seats(
     me = mapping.solver_volunteer(
         volunteer, now.date() - timedelta(days=1), horizon.date(), settings
     )
+    zone = ZoneInfo(settings.default_timezone)  # that of the volunteer's windows
     if fitting_only:
         stations = {
             station_id: station
@@ -457,10 +459,22 @@ def _free_seats(
         held_by = holders.get((roster_id, shift_id), ())
         if len(held_by) >= max_volunteers or volunteer.id in held_by:
             continue
-        if fitting_only and me.available_for(starts_at, ends_at) is None:
+        if fitting_only and not fits_windows(me, starts_at, ends_at, zone):
             continue
         free[shift_id] = roster_id
     return free
+
+
+def fits_windows(
+    me: solver.Volunteer, starts_at: datetime, ends_at: datetime, zone: ZoneInfo
+) -> bool:
+    """Whether one of the volunteer's windows holds the times, read in `zone`, the
+    windows' own (mapping.solver_volunteer makes them in the default zone): datetimes
+    of one tzinfo compare as they stand, while across two zones each comparison asks
+    both for their UTC offset, and an open-seat list makes thousands."""
+    if me.availability is None:
+        return True
+    return me.available_for(starts_at.astimezone(zone), ends_at.astimezone(zone)) is not None
 
 
 def local_week(instant: datetime, timezone: str) -> str:
