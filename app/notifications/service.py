@@ -6,7 +6,6 @@ sends it and marks it in its own short transaction, so that a worker killed mid-
 loses nothing and sends again at most the one message it was sending (which carries
 the same Message-ID)."""
 
-import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -79,23 +78,24 @@ def record(
     return message
 
 
+# How a nudge reaches the workers, installed where the app or a worker starts
+# (app.rosters.dispatch.install): this module never imports the tasks.
+_nudge: Callable[[], None] | None = None
+
+
+def set_nudger(nudger: Callable[[], None]) -> None:
+    global _nudge
+    _nudge = nudger
+
+
 def nudge() -> None:
     """Asks the workers to deliver now (called after the commit that recorded messages).
     A lost nudge delays messages to the next periodic round but loses none, so a
     failure here is logged, not raised into the request that has already committed."""
-    from app.rosters import jobs
-
     try:
-        if jobs.uses_procrastinate():
-            from procrastinate.exceptions import AlreadyEnqueued
-
-            from app.rosters import tasks
-
-            # AlreadyEnqueued: a round is queued already, and it will see these rows.
-            with contextlib.suppress(AlreadyEnqueued):
-                tasks.defer(tasks.deliver_notifications)
-        else:
-            jobs.wake_embedded_runner()
+        if _nudge is None:
+            raise RuntimeError("no nudger: call app.rosters.dispatch.install() at start")
+        _nudge()
     except Exception:  # noqa: BLE001 - the periodic round delivers what a nudge missed
         log.exception("notification workers not nudged")
 

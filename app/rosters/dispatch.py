@@ -1,9 +1,10 @@
-"""How queued roster jobs reach a worker, installed once by whoever starts the app or
-a worker: procrastinate's tasks on PostgreSQL (`uroster worker` processes), the
-in-process runner's wake-up on SQLite. Chosen here rather than in app.rosters.jobs,
-which the tasks import.
+"""How queued roster jobs and the notifications' nudges reach a worker, installed once
+by whoever starts the app or a worker: procrastinate's tasks on PostgreSQL (`uroster
+worker` processes), the in-process runner's wake-up on SQLite. Chosen here rather than
+in app.rosters.jobs or app.notifications.service, which the tasks import.
 """
 
+from app.notifications import service as notifications
 from app.rosters import jobs
 
 
@@ -19,5 +20,7 @@ def install() -> None:
         from app.rosters import tasks
 
         jobs.set_dispatcher(tasks.send_roster)
+        notifications.set_nudger(tasks.nudge_delivery)
     else:
         jobs.set_dispatcher(_wake_embedded_runner)
+        notifications.set_nudger(jobs.wake_embedded_runner)

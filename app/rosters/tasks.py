@@ -63,6 +63,13 @@ def send_roster(roster_id: int) -> None:
     defer(solve_roster, roster_id=roster_id)
 
 
+def nudge_delivery() -> None:
+    """The notifications' nudger on PostgreSQL (see app.rosters.dispatch): a round now."""
+    # AlreadyEnqueued: a round is queued already, and it will see the new rows.
+    with contextlib.suppress(AlreadyEnqueued):
+        defer(deliver_notifications)
+
+
 @queue.periodic(cron="* * * * *")
 @queue.task(name="reap_stale_rosters", queue="rosters", queueing_lock="reap_stale_rosters")
 def reap_stale_rosters(timestamp: int) -> None:
