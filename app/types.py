@@ -189,3 +189,15 @@ IsoWeek = Annotated[
 
 def week_monday(week: str) -> date:
     return date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+
+
+def iso_week(day: date) -> str:
+    """The ISO week ("2026-W50") holding `day` (a datetime's own date)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def local_week(instant: datetime, timezone: str) -> str:
+    """The ISO week of `instant` in `timezone`: a shift's week is its start's at its
+    station, as rosters count it."""
+    return iso_week(instant.astimezone(ZoneInfo(timezone)))

@@ -38,7 +38,7 @@ from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.shifts.schemas import MAX_SHIFT_LENGTH
 from app.stations.models import Station
-from app.types import SkillRequirement, week_monday
+from app.types import SkillRequirement, iso_week, local_week, week_monday
 from app.volunteers import service as volunteer_service
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.check.rules import static_violation
@@ -357,7 +357,7 @@ def open_seats(
     if not may_take_seats(volunteer):
         return []
     now = utcnow()
-    first_week = _week_of(now - timedelta(days=7))
+    first_week = iso_week(now - timedelta(days=7))
     rosters = {
         week: roster_id
         for roster_id, week in session.execute(
@@ -428,11 +428,12 @@ def _free_seats(
             select(Station).where(Station.district_id == volunteer.district_id)
         )
     }
-    me = mapping.solver_volunteer(
-        volunteer, now.date() - timedelta(days=1), horizon.date(), settings
-    )
     zone = ZoneInfo(settings.default_timezone)  # that of the volunteer's windows
+    me = None
     if fitting_only:
+        me = mapping.solver_volunteer(
+            volunteer, now.date() - timedelta(days=1), horizon.date(), settings
+        )
         stations = {
             station_id: station
             for station_id, station in stations.items()
@@ -459,7 +460,7 @@ def _free_seats(
         held_by = holders.get((roster_id, shift_id), ())
         if len(held_by) >= max_volunteers or volunteer.id in held_by:
             continue
-        if fitting_only and not fits_windows(me, starts_at, ends_at, zone):
+        if me is not None and not fits_windows(me, starts_at, ends_at, zone):
             continue
         free[shift_id] = roster_id
     return free
@@ -475,16 +476,6 @@ def fits_windows(
     if me.availability is None:
         return True
     return me.available_for(starts_at.astimezone(zone), ends_at.astimezone(zone)) is not None
-
-
-def local_week(instant: datetime, timezone: str) -> str:
-    """The ISO week of `instant` in `timezone`, as rosters count it."""
-    return _week_of(instant.astimezone(ZoneInfo(timezone)))
-
-
-def _week_of(instant: datetime) -> str:
-    year, week, _ = instant.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def lock_seat_shift(session: Session, volunteer: Volunteer, shift_id: int) -> tuple[Shift, Roster]:

@@ -38,6 +38,7 @@ from app.settings import get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations.models import Station
+from app.types import local_week
 from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.check.explain import ORDER as RULE_ORDER
 from solver.check.rules import Violation, static_violation
@@ -162,12 +163,6 @@ def shift_fill(session: Session, roster: Roster) -> ShiftFill:
     return shift_fills(session, [roster])[roster.id]
 
 
-def _week_of(shift: Shift) -> str:
-    """The ISO week of the shift's start in its station's local time (as rosters count)."""
-    year, week, _ = shift.starts_at.astimezone(ZoneInfo(shift.station.timezone)).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def shift_fills(session: Session, rosters: Sequence[Roster]) -> dict[int, ShiftFill]:
     """The fill of each roster, by id: three queries for a district's whole list of
     rosters (their weeks' shifts, the skills of everyone on duty in them)."""
@@ -175,7 +170,8 @@ def shift_fills(session: Session, rosters: Sequence[Roster]) -> dict[int, ShiftF
     for district_id in {r.district_id for r in rosters}:
         weeks = {r.week for r in rosters if r.district_id == district_id}
         for shift in mapping.weeks_shifts(session, district_id, weeks):
-            shifts_by_week[district_id, _week_of(shift)].append(shift)
+            week = local_week(shift.starts_at, shift.station.timezone)
+            shifts_by_week[district_id, week].append(shift)
     skills: dict[int, set[str]] = {}
     shift_of: dict[int, tuple[int, int]] = {}  # assignment id -> roster id, shift id
     for assignment_id, roster_id, shift_id, skill in session.execute(
