@@ -33,7 +33,7 @@ from app.duties import service as duty_service
 from app.errors import NotFound
 from app.notifications import service as notifications
 from app.notifications.models import EventKind
-from app.rosters import mapping
+from app.rosters import queries, translate
 from app.rosters import service as roster_service
 from app.rosters.models import Assignment, AssignmentStatus, Roster
 from app.settings import get_settings, public_url
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 def _roster_of(session: Session, shift: Shift) -> Roster | None:
     """The published roster that holds the shift's seats, or None."""
-    return mapping.published_roster(
+    return queries.published_roster(
         session, shift.station.district_id, duty_service.shift_week(shift)
     )
 
@@ -72,7 +72,7 @@ def open_seats(session: Session, roster: Roster, shift: Shift) -> int:
     if shift.skill_requirements:
         skills = duty_service.skills_by_volunteer(session, holders)
         short = skill_shortfall(
-            mapping.solver_shift(shift), [frozenset(skills[h]) for h in holders]
+            translate.solver_shift(shift), [frozenset(skills[h]) for h in holders]
         )
         missing = max(missing, sum(short.values()))
     return min(missing, shift.max_volunteers - len(holders))
@@ -179,7 +179,7 @@ def cover_open_seats(session: Session, roster: Roster, now: datetime) -> int:
     checks: many open seats would hold up the publish), nudged after the commit.
     Returns the number of covers open."""
     covers = 0
-    for shift in mapping.week_shifts(session, roster.district_id, roster.week):
+    for shift in queries.week_shifts(session, roster.district_id, roster.week):
         if _within_notice(shift, now) and open_seat_cover(session, shift, now, wave_now=False):
             covers += 1
     if covers:

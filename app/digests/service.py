@@ -21,8 +21,7 @@ from app.digests.models import DigestRun
 from app.districts.models import District
 from app.notifications import mail
 from app.notifications.models import OutboxMessage
-from app.rosters import mapping
-from app.rosters.models import Assignment, JobStatus, Roster, RosterStatus
+from app.rosters.models import LIVE_STATUSES, Assignment, JobStatus, Roster, RosterStatus
 from app.settings import Settings, get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
@@ -90,7 +89,7 @@ def gather(session: Session, now: datetime) -> dict[int, DistrictDigest]:
                 .join(Roster, Roster.id == Assignment.roster_id)
                 .where(
                     Assignment.shift_id.in_([s.id for s in shifts]),
-                    Assignment.status.in_(mapping.LIVE_STATUSES),
+                    Assignment.status.in_(LIVE_STATUSES),
                     Roster.status == RosterStatus.published,
                 )
                 .group_by(Assignment.shift_id)

@@ -24,9 +24,10 @@ from app.errors import Conflict, NotFound
 from app.hours.models import HoursCorrection
 from app.notifications import changes as change_notices
 from app.pagination import Page, PageParams, paginate
-from app.rosters import mapping
+from app.rosters import queries, translate
 from app.rosters import service as roster_service
 from app.rosters.models import (
+    LIVE_STATUSES,
     Assignment,
     AssignmentSource,
     AssignmentStatus,
@@ -128,7 +129,7 @@ def co_volunteers(session: Session, duties: Sequence[Assignment]) -> dict[int, l
         .where(
             Assignment.roster_id.in_({a.roster_id for a in duties}),
             Assignment.shift_id.in_({a.shift_id for a in duties}),
-            Assignment.status.in_(mapping.LIVE_STATUSES),
+            Assignment.status.in_(LIVE_STATUSES),
         )
         .order_by(Assignment.id)
     )
@@ -221,29 +222,20 @@ class SeatCheck:
         last_day = max(s.ends_at for s in every.values()).date() + timedelta(days=1)
         self.volunteer = volunteer
         self.duties = duties
-        self.me = mapping.solver_volunteer(volunteer, first_day, last_day, settings)
+        self.me = translate.solver_volunteer(volunteer, first_day, last_day, settings)
         self.zone = ZoneInfo(settings.default_timezone)  # that of the volunteer's windows
         self.solver_shifts: dict[int, solver.Shift] = {}
         # What the volunteer's duties around a seat break already, by those duties.
         self.breached: dict[tuple[solver.Id, ...], Counter[solver.Violation]] = {}
         stations = {s.station_id: s.station for s in every.values()}
-        speed = settings.travel_speed_kmh
-        travel: dict[tuple[solver.Id, solver.Id], int] = {
-            (volunteer.id, station_id): minutes
-            for station_id, station in stations.items()
-            if (minutes := mapping.travel_minutes(volunteer, station, speed)) is not None
-        }
-        self.problem = solver.Problem(
-            shifts=tuple(self.solver_shift(d) for d in duties),
-            volunteers=(self.me,),
-            travel_minutes=travel,
-            first_day=first_day,
-            last_day=last_day,
+        travel = translate.travel([volunteer], stations.values(), settings.travel_speed_kmh)
+        self.problem = translate.own_duties_problem(
+            self.me, (self.solver_shift(d) for d in duties), travel, first_day, last_day
         )
 
     def solver_shift(self, shift: Shift) -> solver.Shift:
         if shift.id not in self.solver_shifts:
-            self.solver_shifts[shift.id] = mapping.solver_shift(shift)
+            self.solver_shifts[shift.id] = translate.solver_shift(shift)
         return self.solver_shifts[shift.id]
 
     def violation(
@@ -281,14 +273,14 @@ class SeatCheck:
             return forbidden
         # Then the rules over the volunteer's duties around the seat (rest, overlaps,
         # daily and weekly limits...): those the seat adds to what they already break,
-        # about the seat first, as mapping.added_violations has them. The rules of a
+        # about the seat first, as translate.added_violations has them. The rules of a
         # shift's headcount are the seat counts' and the reservations' above.
         nearby = [
             self.solver_shift(d)
             for d in self.duties
             if d.id != shift.id
-            and d.ends_at > shift.starts_at - mapping.NEIGHBOURHOOD
-            and d.starts_at < shift.ends_at + mapping.NEIGHBOURHOOD
+            and d.ends_at > shift.starts_at - queries.NEIGHBOURHOOD
+            and d.starts_at < shift.ends_at + queries.NEIGHBOURHOOD
         ]
         held = tuple(s.id for s in nearby)
         if held not in self.breached:  # the same duties are around most seats
@@ -310,7 +302,7 @@ def live_duty_shifts(
             .join(Roster, Roster.id == Assignment.roster_id)
             .where(
                 Assignment.volunteer_id == volunteer_id,
-                Assignment.status.in_(mapping.LIVE_STATUSES),
+                Assignment.status.in_(LIVE_STATUSES),
                 Roster.status == RosterStatus.published,
                 Shift.ends_at > start,
                 Shift.starts_at < end,
@@ -431,13 +423,13 @@ def _free_seats(
     zone = ZoneInfo(settings.default_timezone)  # that of the volunteer's windows
     me = None
     if fitting_only:
-        me = mapping.solver_volunteer(
+        me = translate.solver_volunteer(
             volunteer, now.date() - timedelta(days=1), horizon.date(), settings
         )
         stations = {
             station_id: station
             for station_id, station in stations.items()
-            if (minutes := mapping.travel_minutes(volunteer, station, settings.travel_speed_kmh))
+            if (minutes := translate.travel_minutes(volunteer, station, settings.travel_speed_kmh))
             is None
             or me.max_travel_minutes is None
             or minutes <= me.max_travel_minutes
@@ -470,7 +462,7 @@ def fits_windows(
     me: solver.Volunteer, starts_at: datetime, ends_at: datetime, zone: ZoneInfo
 ) -> bool:
     """Whether one of the volunteer's windows holds the times, read in `zone`, the
-    windows' own (mapping.solver_volunteer makes them in the default zone): datetimes
+    windows' own (translate.solver_volunteer makes them in the default zone): datetimes
     of one tzinfo compare as they stand, while across two zones each comparison asks
     both for their UTC offset, and an open-seat list makes thousands."""
     if me.availability is None:
@@ -499,7 +491,7 @@ def lock_seat_shift(session: Session, volunteer: Volunteer, shift_id: int) -> tu
         raise Conflict(
             f"Shift {shift_id} belongs to another district's roster.", reason="other_district"
         )
-    roster = mapping.published_roster(
+    roster = queries.published_roster(
         session, shift.station.district_id, shift_week(shift), lock=True
     )
     if roster is None:
@@ -528,7 +520,7 @@ def seat_holders(session: Session, roster_id: int, shift_id: int) -> list[int]:
             select(Assignment.volunteer_id).where(
                 Assignment.roster_id == roster_id,
                 Assignment.shift_id == shift_id,
-                Assignment.status.in_(mapping.LIVE_STATUSES),
+                Assignment.status.in_(LIVE_STATUSES),
             )
         )
     )
@@ -542,7 +534,7 @@ def live_holders(
     for roster_id, shift_id, holder_id in session.execute(
         select(Assignment.roster_id, Assignment.shift_id, Assignment.volunteer_id).where(
             Assignment.roster_id.in_(set(roster_ids)),
-            Assignment.status.in_(mapping.LIVE_STATUSES),
+            Assignment.status.in_(LIVE_STATUSES),
         )
     ):
         holders[roster_id, shift_id].append(holder_id)
@@ -568,15 +560,16 @@ def seat_violations(
     duties = live_duty_shifts(
         session,
         volunteer.id,
-        min(shift.starts_at for shift, _ in seats) - mapping.NEIGHBOURHOOD,
-        max(shift.ends_at for shift, _ in seats) + mapping.NEIGHBOURHOOD,
+        min(shift.starts_at for shift, _ in seats) - queries.NEIGHBOURHOOD,
+        max(shift.ends_at for shift, _ in seats) + queries.NEIGHBOURHOOD,
     )
     settings = get_settings()
-    adopted = mapping.adopted_seats(session, (shift for shift, _ in seats), settings)
-    check = SeatCheck(volunteer, (shift for shift, _ in seats), duties, settings)
+    shifts = [shift for shift, _ in seats]
+    adopted = translate.adopted_seats(shifts, queries.adoptions_at(session, shifts), settings)
+    check = SeatCheck(volunteer, shifts, duties, settings)
     now = utcnow()
     return [
-        mapping.reserved_seat_violation(shift, adopted.get(shift.id, []), ids, volunteer.id, now)
+        translate.reserved_seat_violation(shift, adopted.get(shift.id, []), ids, volunteer.id, now)
         or check.violation(shift, [frozenset(skills.get(i, ())) for i in ids])
         for shift, ids in seats
     ]

@@ -30,7 +30,7 @@ from app.notifications.models import (
     OutboxMessage,
 )
 from app.notifications.preferences import Choices, choices
-from app.rosters import mapping
+from app.rosters import queries
 from app.rosters.models import Assignment, Roster
 from app.settings import get_settings
 from app.shifts.models import Shift
@@ -178,11 +178,11 @@ def roster_published(session: Session, roster: Roster, earlier: Roster | None) -
     """One message per volunteer with their duties of the week. On a republish only
     those whose duties differ from the earlier roster's hear of it (a volunteer with
     none left is told so). Returns the number of messages recorded."""
-    duties = _duties_by_volunteer(mapping.live_assignments(session, roster.id))
+    duties = _duties_by_volunteer(queries.live_assignments(session, roster.id))
     concerned = set(duties)
     before: dict[int, list[Assignment]] = {}
     if earlier is not None:
-        before = _duties_by_volunteer(mapping.live_assignments(session, earlier.id))
+        before = _duties_by_volunteer(queries.live_assignments(session, earlier.id))
         shifts_of = lambda rows: {a.shift_id for a in rows}  # noqa: E731
         concerned = {
             volunteer_id

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.districts import service as district_service
-from app.rosters import mapping
-from app.rosters.models import Assignment, Roster, RosterStatus
+from app.rosters import translate
+from app.rosters.models import LIVE_STATUSES, Assignment, Roster, RosterStatus
 from app.settings import get_settings
 from app.shifts.models import Shift
 from app.stations.models import Station
@@ -76,7 +76,7 @@ def service_circle(session: Session, account: Account, district_id: int, week: s
             continue
         circle.volunteers_with_home += 1
         circle.volunteers_within += any(
-            mapping.minutes_between(lat, lon, s.lat, s.lon, speed) <= minutes for s in stations
+            translate.minutes_between(lat, lon, s.lat, s.lon, speed) <= minutes for s in stations
         )
         cells[math.floor(lat / CELL_DEGREES), math.floor(lon / CELL_DEGREES)] += 1
     circle.cells = [
@@ -108,7 +108,7 @@ def duties_within_limit(session: Session, district_id: int, week: str) -> tuple[
             Roster.district_id == district_id,
             Roster.week == week,
             Roster.status == RosterStatus.published,
-            Assignment.status.in_(mapping.LIVE_STATUSES),
+            Assignment.status.in_(LIVE_STATUSES),
         )
     )  # fmt: skip
     with_travel = within = 0
@@ -116,6 +116,6 @@ def duties_within_limit(session: Session, district_id: int, week: str) -> tuple[
         if home_lat is None or home_lon is None:
             continue
         with_travel += 1
-        travel = mapping.minutes_between(home_lat, home_lon, lat, lon, settings.travel_speed_kmh)
+        travel = translate.minutes_between(home_lat, home_lon, lat, lon, settings.travel_speed_kmh)
         within += travel <= (limit or settings.default_max_travel_minutes)
     return with_travel, within

@@ -45,6 +45,14 @@ class AssignmentStatus(StrEnum):
     no_show = "no_show"
 
 
+# A duty in one of these holds its seat; a cancelled one or a no-show does not.
+LIVE_STATUSES = (
+    AssignmentStatus.scheduled,
+    AssignmentStatus.checked_in,
+    AssignmentStatus.completed,
+)
+
+
 class AssignmentSource(StrEnum):
     solver = "solver"
     manual = "manual"

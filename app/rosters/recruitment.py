@@ -38,10 +38,10 @@ import solver
 from app.accounts.models import Account
 from app.errors import Conflict
 from app.exports import spreadsheet_safe
-from app.rosters import mapping
+from app.rosters import mapping, queries, translate
 from app.rosters import service as roster_service
 from app.rosters.models import Roster, RosterStatus
-from app.settings import Settings, get_settings
+from app.settings import get_settings
 from app.stations.models import Station
 
 # Long enough for a 40-station district (solver/BENCHMARKS.md), short enough to wait for.
@@ -182,7 +182,7 @@ def _search_for(
             roster_status=roster.status,
         )
     settings = get_settings()
-    shifts = mapping.week_shifts(session, roster.district_id, roster.week)
+    shifts = queries.week_shifts(session, roster.district_id, roster.week)
     problem = mapping.build_problem(
         session,
         roster.district_id,
@@ -195,7 +195,7 @@ def _search_for(
     stations = {s.station_id: s.station for s in shifts}
     travel = station_travel(stations.values(), settings.travel_speed_kmh)
     circle = settings.default_max_travel_minutes
-    like = template_volunteer(settings)
+    like = translate.template_volunteer(settings)
 
     def search() -> solver.Advice:
         return solver.advise(
@@ -228,17 +228,11 @@ def _read(
     )
 
 
-def template_volunteer(settings: Settings) -> solver.Volunteer:
-    """What a recruit is held to: the district's defaults for a new registration (the
-    service circle as travel limit; no weekly hours, shifts or rest of their own)."""
-    return solver.Volunteer(id="recruit", max_travel_minutes=settings.default_max_travel_minutes)
-
-
 def station_travel(stations: Any, speed_kmh: float) -> dict[tuple[solver.Id, solver.Id], int]:
-    """Travel minutes between every two stations, as mapping measures a home's."""
+    """Travel minutes between every two stations, as translate measures a home's."""
     places = [(s.id, s.lat, s.lon) for s in stations]
     return {
-        (a, b): mapping.minutes_between(alat, alon, blat, blon, speed_kmh)
+        (a, b): translate.minutes_between(alat, alon, blat, blon, speed_kmh)
         for a, alat, alon in places
         for b, blat, blon in places
         if a != b
@@ -250,14 +244,12 @@ def _held(session: Session, roster: Roster, problem: solver.Problem) -> list[sol
     since is not on it any more: their seat is open)."""
     shifts = {s.id for s in problem.shifts}
     volunteers = {v.id for v in problem.volunteers}
-    return sorted(
-        {
-            solver.Assignment(volunteer=a.volunteer_id, shift=a.shift_id)
-            for a in mapping.live_assignments(session, roster.id)
-            if a.shift_id in shifts and a.volunteer_id in volunteers
-        },
-        key=lambda a: (a.shift, a.volunteer),
-    )
+    known = [
+        a
+        for a in queries.live_assignments(session, roster.id)
+        if a.shift_id in shifts and a.volunteer_id in volunteers
+    ]
+    return sorted(set(translate.assignments(known)), key=lambda a: (a.shift, a.volunteer))
 
 
 def _rule_abiding(

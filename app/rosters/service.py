@@ -22,10 +22,11 @@ from app.errors import Conflict, NotFound
 from app.exports import spreadsheet_safe
 from app.notifications import changes as change_notices
 from app.notifications import service as notifications
-from app.rosters import jobs, mapping
+from app.rosters import jobs, mapping, queries, translate
 from app.rosters.models import (
     ACTIVE_JOB_STATUSES,
     ACTIVE_STATUSES,
+    LIVE_STATUSES,
     Assignment,
     AssignmentSource,
     AssignmentStatus,
@@ -69,7 +70,7 @@ def request_roster(session: Session, account: Account, data: RosterRequest) -> t
     existing = _active_roster(session, data.district_id, data.week)
     if existing is not None:
         return existing, False
-    if not mapping.week_shifts(session, data.district_id, data.week):
+    if not queries.week_shifts(session, data.district_id, data.week):
         shift_service.generate_week(session, account, data.district_id, data.week)
     roster = Roster(
         district_id=data.district_id,
@@ -169,7 +170,7 @@ def shift_fills(session: Session, rosters: Sequence[Roster]) -> dict[int, ShiftF
     shifts_by_week: dict[tuple[int, str], list[Shift]] = defaultdict(list)
     for district_id in {r.district_id for r in rosters}:
         weeks = {r.week for r in rosters if r.district_id == district_id}
-        for shift in mapping.weeks_shifts(session, district_id, weeks):
+        for shift in queries.weeks_shifts(session, district_id, weeks):
             week = local_week(shift.starts_at, shift.station.timezone)
             shifts_by_week[district_id, week].append(shift)
     skills: dict[int, set[str]] = {}
@@ -179,7 +180,7 @@ def shift_fills(session: Session, rosters: Sequence[Roster]) -> dict[int, ShiftF
         .outerjoin(VolunteerSkill, VolunteerSkill.volunteer_id == Assignment.volunteer_id)
         .where(
             Assignment.roster_id.in_([r.id for r in rosters]),
-            Assignment.status.in_(mapping.LIVE_STATUSES),
+            Assignment.status.in_(LIVE_STATUSES),
         )
     ):
         shift_of[assignment_id] = (roster_id, shift_id)
@@ -216,7 +217,7 @@ def seat_counts(session: Session, roster: Roster) -> tuple[int, int, int]:
     the console while a job runs) need not load its 600 shifts."""
     on = (
         select(Assignment.shift_id, func.count().label("people"))
-        .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
+        .where(Assignment.roster_id == roster.id, Assignment.status.in_(LIVE_STATUSES))
         .group_by(Assignment.shift_id)
         .subquery()
     )
@@ -227,7 +228,7 @@ def seat_counts(session: Session, roster: Roster) -> tuple[int, int, int]:
         .select_from(Shift)
         .join(Station)
         .outerjoin(on, on.c.shift_id == Shift.id)
-        .where(*mapping.in_weeks(session, roster.district_id, [roster.week]))
+        .where(*queries.in_weeks(session, roster.district_id, [roster.week]))
     ).one()
     return int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0)
 
@@ -245,7 +246,7 @@ def unfilled(session: Session, roster: Roster, fill: ShiftFill | None = None) ->
     for shift in shifts:
         people = on_shift[shift.id]
         missing = max(0, shift.min_volunteers - len(people))
-        short = skill_shortfall(mapping.solver_shift(shift), people)
+        short = skill_shortfall(translate.solver_shift(shift), people)
         if not missing and not short:
             continue
         why = reasons.get(shift.id) or [REOPENED_REASON]
@@ -292,7 +293,7 @@ def ranked_candidates(
         raise NotFound(f"Shift {shift_id} is not in this roster's district and week.")
     live = session.execute(
         select(Assignment.volunteer_id, Assignment.shift_id).where(
-            Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES)
+            Assignment.roster_id == roster.id, Assignment.status.in_(LIVE_STATUSES)
         )
     ).all()
     on_shift = {volunteer_id for volunteer_id, on in live if on == shift_id}
@@ -301,7 +302,7 @@ def ranked_candidates(
     station = target.station
     by_distance = sorted(
         (lat is None or lon is None,
-         mapping.minutes_between(lat, lon, station.lat, station.lon, speed)
+         translate.minutes_between(lat, lon, station.lat, station.lon, speed)
          if lat is not None and lon is not None else 0,
          volunteer_id)
         for volunteer_id, lat, lon in session.execute(
@@ -374,7 +375,7 @@ def published_seat_counts(session: Session, shift_ids: list[int]) -> dict[int, i
         .join(Roster, Roster.id == Assignment.roster_id)
         .where(
             Roster.status == RosterStatus.published,
-            Assignment.status.in_(mapping.LIVE_STATUSES),
+            Assignment.status.in_(LIVE_STATUSES),
             Assignment.shift_id.in_(shift_ids),
         )
         .group_by(Assignment.shift_id)
@@ -389,12 +390,12 @@ def changes_against_published(
     published roster, (added, dropped); None when there is nothing to compare."""
     if roster.status != RosterStatus.draft:
         return None
-    published = mapping.published_roster(session, roster.district_id, roster.week)
+    published = queries.published_roster(session, roster.district_id, roster.week)
     if published is None:
         return None
-    mine = {(a.volunteer_id, a.shift_id): a for a in mapping.live_assignments(session, roster.id)}
+    mine = {(a.volunteer_id, a.shift_id): a for a in queries.live_assignments(session, roster.id)}
     theirs = {
-        (a.volunteer_id, a.shift_id): a for a in mapping.live_assignments(session, published.id)
+        (a.volunteer_id, a.shift_id): a for a in queries.live_assignments(session, published.id)
     }
     by_time = lambda a: (a.shift.starts_at, a.shift_id, a.volunteer_id)  # noqa: E731
     added = sorted((mine[k] for k in mine.keys() - theirs.keys()), key=by_time)
@@ -435,7 +436,7 @@ def _carry_over(session: Session, earlier: Roster, roster: Roster) -> None:
     cancellations, and every check-in with its times."""
     since = roster.started_at or roster.created_at
     rows = session.scalars(select(Assignment).where(Assignment.roster_id == earlier.id)).all()
-    mine = {(a.volunteer_id, a.shift_id): a for a in mapping.live_assignments(session, roster.id)}
+    mine = {(a.volunteer_id, a.shift_id): a for a in queries.live_assignments(session, roster.id)}
     seats = Counter(shift_id for _, shift_id in mine)
 
     def copy_of(old: Assignment) -> Assignment:
@@ -461,7 +462,7 @@ def _carry_over(session: Session, earlier: Roster, roster: Roster) -> None:
                 mine[key].cancel_reason = old.cancel_reason
                 seats[old.shift_id] -= 1
         elif (
-            old.status in mapping.LIVE_STATUSES
+            old.status in LIVE_STATUSES
             and old.source != AssignmentSource.solver
             and old.created_at > since
             and key not in mine
@@ -502,14 +503,11 @@ def add_assignment(
         raise NotFound(f"Shift {data.shift_id} is not in this roster's district and week.")
     if data.volunteer_id not in {v.id for v in problem.volunteers}:
         raise NotFound(f"Volunteer {data.volunteer_id} is not an active volunteer of the district.")
-    live = [
-        solver.Assignment(volunteer=a.volunteer_id, shift=a.shift_id)
-        for a in mapping.live_assignments(session, roster.id)
-    ]
-    new = solver.Assignment(volunteer=data.volunteer_id, shift=data.shift_id)
+    live = translate.assignments(queries.live_assignments(session, roster.id))
+    new = translate.assignment(data.volunteer_id, data.shift_id)
     if new in live:
         raise Conflict("The volunteer is already on this shift.")
-    broken = mapping.added_violations(problem, live, new)
+    broken = translate.added_violations(problem, live, new)
     if broken:
         first = broken[0]
         raise Conflict(
@@ -542,7 +540,7 @@ def remove_assignment(
     assignment = session.get(Assignment, assignment_id)
     if assignment is None or assignment.roster_id != roster.id:
         raise NotFound(f"Assignment {assignment_id} not found in roster {roster_id}.")
-    if assignment.status not in mapping.LIVE_STATUSES:
+    if assignment.status not in LIVE_STATUSES:
         raise Conflict(f"The assignment is {assignment.status} already.")
     assignment.status = AssignmentStatus.cancelled
     assignment.cancelled_at = utcnow()

@@ -1,7 +1,7 @@
 """What a roster job reads before solving and writes after: the database side of a job."""
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 import solver
 from app.db import utcnow
 from app.notifications import changes as change_notices
-from app.rosters import mapping
+from app.rosters import mapping, queries, translate
 from app.rosters.models import (
+    LIVE_STATUSES,
     Assignment,
     AssignmentSource,
     AssignmentStatus,
@@ -31,10 +32,6 @@ def _key(a: Assignment | solver.Assignment) -> Key:
     if isinstance(a, solver.Assignment):
         return (a.volunteer, a.shift)
     return (a.volunteer_id, a.shift_id)
-
-
-def _as_solver(rows: Iterable[Assignment]) -> list[solver.Assignment]:
-    return [solver.Assignment(volunteer=a.volunteer_id, shift=a.shift_id) for a in rows]
 
 
 @dataclass
@@ -65,8 +62,8 @@ def prepare(session: Session, roster: Roster) -> Work:
 def _prepare_solve(session: Session, roster: Roster) -> Work:
     """A new roster keeps what people committed to on the published one (manual and
     pinned assignments, sign-ups) and otherwise changes it as little as it can."""
-    published = mapping.published_roster(session, roster.district_id, roster.week)
-    live = mapping.live_assignments(session, published.id) if published else []
+    published = queries.published_roster(session, roster.district_id, roster.week)
+    live = queries.live_assignments(session, published.id) if published else []
     committed = [a for a in live if a.pinned or a.source != AssignmentSource.solver]
     problem = mapping.build_problem(
         session,
@@ -90,7 +87,7 @@ def _prepare_solve(session: Session, roster: Roster) -> Work:
 
 def _prepare_repair(session: Session, roster: Roster) -> Work:
     rows = session.scalars(select(Assignment).where(Assignment.roster_id == roster.id)).all()
-    live = [a for a in rows if a.status in mapping.LIVE_STATUSES]
+    live = [a for a in rows if a.status in LIVE_STATUSES]
     cancelled = [a for a in rows if a.status == AssignmentStatus.cancelled]
     problem = mapping.build_problem(
         session,
@@ -104,7 +101,7 @@ def _prepare_repair(session: Session, roster: Roster) -> Work:
     started = [s for s in problem.shifts if s.start <= now]
     live_keys = {_key(a) for a in live}
     forbidden = tuple(
-        solver.Assignment(volunteer=v.id, shift=s.id)
+        translate.assignment(v.id, s.id)
         for s in started
         for v in problem.volunteers
         if (v.id, s.id) not in live_keys
@@ -117,10 +114,10 @@ def _prepare_repair(session: Session, roster: Roster) -> Work:
         kind=JobKind.repair,
         problem=problem,
         carried={_key(a): (a.source, a.pinned) for a in live},
-        published=_as_solver(in_problem),
+        published=translate.assignments(in_problem),
         cancelled=[
             c
-            for c in _as_solver(cancelled)
+            for c in translate.assignments(cancelled)
             if c.shift in known and c.volunteer in volunteers and _key(c) not in live_keys
         ],
     )
@@ -190,7 +187,7 @@ def _save_repair(session: Session, roster: Roster, work: Work, solution: solver.
         _key(a): a
         for a in session.scalars(
             select(Assignment).where(
-                Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES)
+                Assignment.roster_id == roster.id, Assignment.status.in_(LIVE_STATUSES)
             )
         )
     }

@@ -25,7 +25,7 @@ from app.duties import service as duty_service
 from app.errors import Conflict, NotFound
 from app.notifications import changes as change_notices
 from app.pagination import Page, PageParams
-from app.rosters import mapping
+from app.rosters import translate
 from app.rosters.models import (
     Assignment,
     AssignmentSource,
@@ -248,7 +248,7 @@ def _offer_read(offer: SwapOffer, shift: Shift, volunteer: Volunteer) -> SwapOff
     station = shift.station
     distance = None
     if volunteer.home_lat is not None and volunteer.home_lon is not None:
-        km = mapping.distance_km(volunteer.home_lat, volunteer.home_lon, station.lat, station.lon)
+        km = translate.distance_km(volunteer.home_lat, volunteer.home_lon, station.lat, station.lon)
         distance = round(km, 1)
     return SwapOfferRead(
         offer_id=offer.id,

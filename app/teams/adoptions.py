@@ -6,7 +6,7 @@ that many seats kept for the team's approved members until
 `UROSTER_ADOPTION_RELEASE_HOURS` before it starts; from then on anyone may take them
 (the short-notice cover offers them like any). Where the seats are kept:
 
-- the solver (`solver.Reservation`, passed by app/rosters/mapping.py): people outside
+- the solver (`solver.Reservation`, made by app/rosters/translate.py): people outside
   the team fill at most max - the adopted seats, members first;
 - every place that checks a single seat (sign-up and the open-seat list, swaps,
   short-notice cover: app/duties seat_violations; a coordinator's manual assignment and
@@ -32,8 +32,9 @@ from app.districts import service as district_service
 from app.duties import service as duty_service
 from app.errors import Conflict, InvalidInput, NotFound
 from app.notifications import changes as change_notices
-from app.rosters import mapping
+from app.rosters import queries, translate
 from app.rosters.models import Assignment, AssignmentSource, AssignmentStatus, Roster, RosterStatus
+from app.settings import get_settings
 from app.shifts import service as shift_service
 from app.shifts.models import Shift
 from app.stations import service as station_service
@@ -139,7 +140,7 @@ def approved_members(session: Session, team_id: int) -> set[int]:
 class OpenAdoptedSeat:
     shift: Shift
     roster: Roster
-    seats: mapping.AdoptedSeats
+    seats: translate.AdoptedSeats
     holders: list[int]
 
     @property
@@ -210,7 +211,7 @@ def _adopted_seats(
             .order_by(Shift.starts_at, Shift.id)
         )
     )
-    adopted = mapping.adopted_seats(session, shifts)
+    adopted = translate.adopted_seats(shifts, queries.adoptions_at(session, shifts), get_settings())
     rosters = {
         (roster.district_id, roster.week): roster
         for roster in session.scalars(
@@ -246,9 +247,10 @@ def assign_member(
         )
     volunteer = session.get_one(Volunteer, volunteer_id)
     shift, roster = duty_service.lock_seat_shift(session, volunteer, shift_id)
-    adopted = [
-        a for a in mapping.adopted_seats(session, [shift]).get(shift.id, []) if a.team.id == team.id
-    ]
+    by_shift = translate.adopted_seats(
+        [shift], queries.adoptions_at(session, [shift]), get_settings()
+    )
+    adopted = [a for a in by_shift.get(shift.id, []) if a.team.id == team.id]
     if not adopted:
         raise Conflict(
             f"Team {team.name} has adopted no seat of shift {shift_id}.", reason="not_adopted"

@@ -26,9 +26,9 @@ from app.deps import SessionDep
 from app.districts import service as district_service
 from app.duties.service import WITHDREW_REASON
 from app.errors import Conflict
-from app.rosters import history, mapping, recruitment
+from app.rosters import history, recruitment
 from app.rosters import service as roster_service
-from app.rosters.models import ACTIVE_JOB_STATUSES, Assignment, Roster, RosterStatus
+from app.rosters.models import ACTIVE_JOB_STATUSES, LIVE_STATUSES, Assignment, Roster, RosterStatus
 from app.rosters.schemas import HistoryItemRead, ManualAssignment, RosterRequest
 from app.rosters.service import REMOVED_REASON
 from app.rosters.store import REPAIR_REASON
@@ -218,7 +218,7 @@ def _grid(
     rows = session.execute(
         select(Assignment.id, Assignment.shift_id, Volunteer.id, Volunteer.name)
         .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
-        .where(Assignment.roster_id == roster.id, Assignment.status.in_(mapping.LIVE_STATUSES))
+        .where(Assignment.roster_id == roster.id, Assignment.status.in_(LIVE_STATUSES))
         .order_by(Volunteer.name, Assignment.id)
     ).all()
     for assignment_id, shift_id, volunteer_id, name in rows:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from app.db import utcnow
 from app.notifications.models import NotificationPreference, OutboxMessage
 from app.notifications.service import deliver_due
-from app.rosters import mapping
+from app.rosters import queries
 from app.rosters import service as roster_service
 from app.settings import get_settings
 from app.volunteers.models import Volunteer
@@ -112,7 +112,7 @@ def publish(client, world, roster_id: int) -> None:
 def duty_starts(session, roster_id: int) -> dict[str, list[datetime]]:
     """Each address's duties in the roster, as local start times, in order."""
     found: dict[str, list[datetime]] = {}
-    for assignment in mapping.live_assignments(session, roster_id):
+    for assignment in queries.live_assignments(session, roster_id):
         address = session.get_one(Volunteer, assignment.volunteer_id).email
         found.setdefault(address, []).append(assignment.shift.starts_at.astimezone(STATION_ZONE))
     return {address: sorted(starts) for address, starts in found.items()}

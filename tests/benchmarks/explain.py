@@ -280,8 +280,7 @@ def add_history(database_url: str, district_id: int, roster_id: int, weeks: int)
     from app import models  # noqa: F401  (every table registered)
     from app.db import make_engine, utcnow
     from app.hours.models import ServiceHours
-    from app.rosters.mapping import LIVE_STATUSES
-    from app.rosters.models import Assignment, Roster
+    from app.rosters.models import LIVE_STATUSES, Assignment, Roster
     from app.shifts.models import Shift
 
     engine = make_engine(database_url)

@@ -78,8 +78,7 @@ def volunteer_tokens(database_url: str, roster_id: int, count: int) -> list[str]
     from app.accounts import service as account_service
     from app.accounts.models import Account, Role
     from app.db import make_engine
-    from app.rosters.mapping import LIVE_STATUSES
-    from app.rosters.models import Assignment
+    from app.rosters.models import LIVE_STATUSES, Assignment
     from app.volunteers.models import Volunteer
 
     engine = make_engine(database_url)

@@ -155,8 +155,7 @@ def live_assignments(database_url: str, shift_id: int) -> int:
     from sqlalchemy import func, select
 
     from app.db import make_engine
-    from app.rosters.mapping import LIVE_STATUSES
-    from app.rosters.models import Assignment
+    from app.rosters.models import LIVE_STATUSES, Assignment
 
     engine = make_engine(database_url)
     try:

@@ -224,7 +224,7 @@ def test_a_new_volunteer_uses_the_app_on_a_phone(database_url, tmp_path):
             page.get_by_label("周日 12:30", exact=True).focus()
             page.keyboard.press("ArrowDown")  # not available -> available
             expect(page.get_by_label("周日 12:30", exact=True)).to_have_value("a")
-            # Two taps: preferred. (An evening: app/rosters/mapping.py joins touching windows
+            # Two taps: preferred. (An evening: app/rosters/translate.py joins touching windows
             # of one kind only, so a shift half preferred, half available would not fit.)
             evening = page.get_by_label("周五 18:00", exact=True)
             evening.locator("xpath=..").click()

@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.deps import SessionDep
 from app.duties import service as duty_service
 from app.errors import Conflict, NotFound
-from app.rosters.mapping import distance_km
+from app.rosters.translate import distance_km
 from app.settings import get_settings
 from app.stations.models import Station
 from app.volunteers.models import Volunteer
