@@ -1,9 +1,17 @@
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime, utcnow
+from app.db import Base, StrEnumType, UTCDateTime, utcnow
+
+
+class HoursSource(StrEnum):
+    """Where a verified entry's times come from."""
+
+    kiosk = "kiosk"  # the station kiosk's check-in and check-out
+    correction = "correction"  # a coordinator's correction
 
 
 class ServiceHours(Base):
@@ -23,8 +31,7 @@ class ServiceHours(Base):
     check_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
     check_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
     hours: Mapped[float]
-    # "kiosk" or "correction": where the times above come from.
-    source: Mapped[str] = mapped_column(String(20))
+    source: Mapped[HoursSource] = mapped_column(StrEnumType(HoursSource, 20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -22,7 +22,7 @@ from app.db import utcnow, write_after_read
 from app.districts import service as district_service
 from app.errors import Conflict, InvalidInput, NotFound
 from app.exports import spreadsheet_safe
-from app.hours.models import HoursCorrection, ServiceHours
+from app.hours.models import HoursCorrection, HoursSource, ServiceHours
 from app.hours.schemas import (
     CorrectionRead,
     EntryRow,
@@ -43,7 +43,6 @@ from app.stations.models import Station
 from app.types import FIRST_YEAR, LAST_YEAR
 from app.volunteers.models import Volunteer
 
-KIOSK, CORRECTION = "kiosk", "correction"
 # Rosters whose assignments may carry hours: a published roster later superseded by a
 # re-published one still holds what really happened.
 HOURS_ROSTERS = (RosterStatus.published, RosterStatus.superseded)
@@ -174,7 +173,7 @@ def credit_kiosk_hours(session: Session, assignment: Assignment) -> ServiceHours
         check_in_at=assignment.check_in_at,
         check_out_at=assignment.check_out_at,
         hours=kiosk_hours(assignment),
-        source=KIOSK,
+        source=HoursSource.kiosk,
     )
     session.add(entry)
     session.flush()
@@ -233,7 +232,7 @@ def correct_hours(
         )
         session.add(entry)
     entry.check_in_at, entry.check_out_at = data.check_in_at, data.check_out_at
-    entry.hours, entry.source = hours, CORRECTION
+    entry.hours, entry.source = hours, HoursSource.correction
     assignment.status = AssignmentStatus.completed
     session.flush()
     return entry_read(session, assignment, entry)
@@ -332,7 +331,7 @@ def my_hours(session: Session, volunteer: Volunteer) -> MyHours:
             check_in_at=entry.check_in_at,
             check_out_at=entry.check_out_at,
             hours=entry.hours,
-            corrected=entry.source == CORRECTION,
+            corrected=entry.source == HoursSource.correction,
         )
         for entry, shift, station in rows
     ]
@@ -633,7 +632,7 @@ def _entry_rows(session: Session, served: list) -> list[EntryRow]:
             check_in_at=entry.check_in_at,
             check_out_at=entry.check_out_at,
             hours=entry.hours,
-            corrected=entry.source == CORRECTION,
+            corrected=entry.source == HoursSource.correction,
             correction_reason=reasons.get(entry.assignment_id),
             original=kiosk_records.get(entry.assignment_id),
         )

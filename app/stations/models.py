@@ -1,9 +1,15 @@
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, JSONType, UTCDateTime, utcnow
+from app.db import Base, JSONType, StrEnumType, UTCDateTime, utcnow
+
+
+class StationKind(StrEnum):
+    community = "community"  # a U-station in a neighbourhood
+    port = "port"  # a post at a port of entry
 
 
 class Station(Base):
@@ -13,7 +19,7 @@ class Station(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[StationKind] = mapped_column(StrEnumType(StationKind, 20))
     address: Mapped[str] = mapped_column(String(500))
     lat: Mapped[float]
     lon: Mapped[float]

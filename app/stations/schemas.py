@@ -1,8 +1,9 @@
 from datetime import datetime
-from typing import Literal, Self
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.stations.models import StationKind
 from app.types import (
     Address,
     Id,
@@ -17,8 +18,6 @@ from app.types import (
     check_staffing,
     minutes_of_day,
 )
-
-StationKind = Literal["community", "port"]
 
 
 class StationCreate(BaseModel):

@@ -13,6 +13,11 @@ class VolunteerStatus(StrEnum):
     withdrawn = "withdrawn"
 
 
+class WindowPreference(StrEnum):
+    preferred = "preferred"  # the volunteer would rather work then
+    available = "available"
+
+
 class AvailabilityMode(StrEnum):
     # Only inside the weekly windows; no windows means never.
     windows = "windows"
@@ -101,7 +106,7 @@ class AvailabilityWindow(Base):
     weekday: Mapped[int]
     start: Mapped[str] = mapped_column(String(5))
     end: Mapped[str] = mapped_column(String(5))
-    preference: Mapped[str] = mapped_column(String(20))
+    preference: Mapped[WindowPreference] = mapped_column(StrEnumType(WindowPreference, 20))
 
 
 class AvailabilityException(Base):

@@ -26,6 +26,7 @@ from app.types import (
     minutes_of_day,
 )
 from app.volunteers import phones
+from app.volunteers.models import WindowPreference
 
 
 def _phone(value: str) -> str:
@@ -147,7 +148,7 @@ class WeeklyWindow(BaseModel):
     weekday: int = Field(ge=1, le=7, description="1 = Monday … 7 = Sunday")
     start: LocalTime
     end: LocalTimeOrMidnight
-    preference: Literal["preferred", "available"] = "available"
+    preference: WindowPreference = WindowPreference.available
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
