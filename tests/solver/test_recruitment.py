@@ -273,11 +273,11 @@ def profile_space(p: Problem, seats) -> list[Profile]:
     skill_sets = [frozenset(c) for n in range(3) for c in itertools.combinations(SKILLS, n)]
     for o, q in itertools.product(seats.values(), repeat=2):
         a, b = o.shift, q.shift
-        if a.on_day != b.on_day:
+        # the same weekday, in either week: a profile's weekday recurs
+        if (a.on_day.isoweekday(), a.start.tzinfo) != (b.on_day.isoweekday(), b.start.tzinfo):
             continue
-        midnight = a.start.replace(hour=0, minute=0)
-        start = int((min(a.start, b.start) - midnight).total_seconds()) // 60
-        end = int((max(a.end, b.end) - midnight).total_seconds()) // 60
+        start = min(_minutes_from_midnight(x.start, x.start) for x in (a, b))
+        end = max(_minutes_from_midnight(x.end, x.start) for x in (a, b))
         for skills in skill_sets:
             for home in STATIONS:
                 profile = Profile(
@@ -287,6 +287,11 @@ def profile_space(p: Problem, seats) -> list[Profile]:
                 if key[1] and key not in out:
                     out[key] = profile
     return list(out.values())
+
+
+def _minutes_from_midnight(moment, day_of):
+    """Minutes from the midnight that starts `day_of`'s day to `moment`."""
+    return int((moment - day_of.replace(hour=0, minute=0)).total_seconds()) // 60
 
 
 def may_take(p: Problem, profile: Profile, seats) -> frozenset:
