@@ -1,14 +1,19 @@
 """U-Roster solver: volunteer rostering with CP-SAT.
 
-    from solver import Problem, Shift, Volunteer, solve, validate, repair
+    from solver import Problem, Shift, Volunteer, SolveOptions, solve, validate, repair
+
+    solution = solve(problem, SolveOptions(time_limit_seconds=30, workers=2))
 
 Nothing here imports the web app, an ORM or a web framework, reads the environment
-or looks at the clock: all inputs, including time limit, seed and workers, come in
-through `Problem`.
+or looks at the clock: all inputs come in through `Problem` (the instance: shifts,
+volunteers, rules, weights) and `SolveOptions` (how to search: time limit, seed,
+workers, method, progress callback).
 """
 
 from solver.check.rules import Violation
 from solver.check.validate import Report, validate
+from solver.methods import solve
+from solver.options import Method, ProgressCallback, SolveOptions
 from solver.problem import (
     Assignment,
     AvailabilityWindow,
@@ -24,7 +29,6 @@ from solver.problem import (
 from solver.recruitment import Advice, Profile, advise
 from solver.repair import repair
 from solver.solution import Progress, Reason, Solution, UnfilledSeat
-from solver.solve import solve
 
 __all__ = [
     "Advice",
@@ -33,14 +37,17 @@ __all__ = [
     "DayRequest",
     "FixedDuty",
     "Id",
+    "Method",
     "Problem",
     "Profile",
     "Progress",
+    "ProgressCallback",
     "Reason",
     "Reservation",
     "Report",
     "Shift",
     "Solution",
+    "SolveOptions",
     "UnfilledSeat",
     "Violation",
     "Volunteer",

@@ -2,21 +2,25 @@
 
 Also: python -m solver validate problem.json solution.json (exit 1 when broken), and
 python -m solver schema problem|solution (the JSON Schema of either file).
+
+A problem file may carry the run's options (time_limit_seconds, seed, workers: see
+`io.options_from_dict`); the flags override them.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 from solver.check.validate import validate
-from solver.io import SCHEMAS, problem_from_dict, schema, solution_to_dict
-from solver.methods import solve_by_size
+from solver.io import SCHEMAS, options_from_dict, problem_from_dict, schema, solution_to_dict
+from solver.methods import method_by_size, solve
+from solver.options import METHODS
 from solver.problem import Assignment
 from solver.solution import Progress
-from solver.solve import solve
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,11 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("-o", "--output", type=Path, help="solution file (default: stdout)")
     s.add_argument("--time-limit", type=float, help="override time_limit_seconds")
     s.add_argument("--progress", action="store_true", help="print progress to stderr")
-    s.add_argument(
+    search = s.add_mutually_exclusive_group()
+    search.add_argument(
+        "--method",
+        choices=METHODS,
+        default="cp-sat",
+        help="the search (solver.methods; default: %(default)s, one CP-SAT run)",
+    )
+    search.add_argument(
         "--by-size",
         action="store_true",
         help="pick the search by problem size, as the Curtois & Qu benchmark "
-        "does (solver.methods): LNS or decomposition for big calendars",
+        "does (solver.methods.method_by_size): LNS or decomposition for big calendars",
     )
     v = sub.add_parser("validate", help="check a solution against a problem")
     v.add_argument("problem", type=Path)
@@ -43,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(schema(args.document), indent=2))
         return 0
     try:
-        problem = problem_from_dict(json.loads(args.problem.read_text()))
+        data = json.loads(args.problem.read_text())
+        problem, options = problem_from_dict(data), options_from_dict(data)
     except (OSError, ValueError, TypeError) as exc:  # TypeError: a value of the wrong type
         print(f"invalid problem {args.problem}: {exc}", file=sys.stderr)
         return 2
@@ -67,18 +79,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if report.ok else 1
     if args.time_limit:
-        import dataclasses
-
-        problem = dataclasses.replace(problem, time_limit_seconds=args.time_limit)
+        options = dataclasses.replace(options, time_limit_seconds=args.time_limit)
 
     def show(p: Progress) -> None:
         print(f"{p.seconds:7.2f}s objective {p.objective} bound {p.bound}", file=sys.stderr)
 
-    progress = show if args.progress else None
-    if args.by_size:
-        solution, _ = solve_by_size(problem, on_progress=progress)
-    else:
-        solution = solve(problem, on_progress=progress)
+    options = dataclasses.replace(
+        options,
+        method=method_by_size(problem) if args.by_size else args.method,
+        on_progress=show if args.progress else None,
+    )
+    solution = solve(problem, options)
     text = json.dumps(solution_to_dict(solution), indent=2)
     if args.output:
         args.output.write_text(text + "\n")

@@ -4,7 +4,7 @@ A window problem is the original problem cut to some days: the days to re-plan
 are free, enough days on each side are kept (pinned) that the consecutive-day
 rules see across the cut, and every horizon-wide limit (total minutes, shifts per
 kind, weekends) is reduced by what is worked outside the window. It is an
-ordinary `Problem`, solved by the ordinary `solve`; `solver.people` uses it as one
+ordinary `Problem`, solved by the ordinary CP-SAT run; `solver.people` uses it as one
 of its neighbourhoods.
 """
 
@@ -42,9 +42,7 @@ def window_problem(
     free_start: date,
     free_end: date,
     context: int,
-    time_limit: float,
     free_people: set[Id] | None = None,
-    seed: int = 0,
 ) -> tuple[Problem, Callable[[Volunteer, Shift], bool], list[Assignment]]:
     """The sub-problem re-planning days [free_start, free_end] (inclusive), for
     `free_people` (default: everyone), with exact horizon-wide limits.
@@ -125,8 +123,6 @@ def window_problem(
         requests=tuple(r for r in problem.requests if first <= r.day <= last),
         first_day=first,
         last_day=last,
-        time_limit_seconds=time_limit,
-        seed=seed,
     )
 
     def candidates(v: Volunteer, s: Shift) -> bool:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from solver.options import SolveOptions
 from solver.problem import (
     Assignment,
     AvailabilityWindow,
@@ -28,6 +29,10 @@ from solver.problem import (
 from solver.solution import Solution
 
 SCHEMAS = ("problem", "solution")
+
+# The settings a problem file may carry for `python -m solver solve`: options of that
+# run (`SolveOptions`), not part of the problem.
+FILE_OPTIONS = ("time_limit_seconds", "seed", "workers")
 
 
 def schema(document: str) -> dict[str, Any]:
@@ -121,8 +126,9 @@ def _names(cls: type) -> set[str]:
 
 def problem_from_dict(data: Any) -> Problem:
     """The problem a JSON document describes; ValueError saying what is wrong, and
-    where, for anything malformed."""
-    _object("problem", data, _names(Problem))
+    where, for anything malformed. The run's options the document may carry are read
+    by `options_from_dict`."""
+    _object("problem", data, _names(Problem) | set(FILE_OPTIONS))
     shifts = []
     for r in _list("shifts", data.get("shifts")):
         what = f"shift {r.get('id') if isinstance(r, dict) else r!r}"
@@ -215,10 +221,14 @@ def problem_from_dict(data: Any) -> Problem:
         first_day=_date("problem: first_day", data["first_day"]) if data.get("first_day") else None,
         last_day=_date("problem: last_day", data["last_day"]) if data.get("last_day") else None,
         weights=Weights(**weights),
-        time_limit_seconds=data.get("time_limit_seconds", 10.0),
-        seed=data.get("seed", 0),
-        workers=data.get("workers", 2),
     )
+
+
+def options_from_dict(data: Any) -> SolveOptions:
+    """The options of a problem file's run (`FILE_OPTIONS`; the others, and those the
+    file leaves out, at `SolveOptions`' defaults); ValueError for a bad one."""
+    _object("problem", data, _names(Problem) | set(FILE_OPTIONS))
+    return SolveOptions(**{name: data[name] for name in FILE_OPTIONS if name in data})
 
 
 def _window(what: str, w: Any) -> AvailabilityWindow:
@@ -235,11 +245,14 @@ def _succession(pair: Any) -> tuple[str, str]:
     return pair[0], pair[1]
 
 
-def problem_to_dict(p: Problem) -> dict[str, Any]:
+def problem_to_dict(p: Problem, options: SolveOptions | None = None) -> dict[str, Any]:
+    """The problem as a JSON document; with `options`, those a file carries for the
+    command line's run (`FILE_OPTIONS`) too."""
+
     def window(w: AvailabilityWindow) -> dict[str, Any]:
         return {"start": w.start.isoformat(), "end": w.end.isoformat(), "preferred": w.preferred}
 
-    return {
+    document = {
         "shifts": [
             {
                 "id": s.id,
@@ -309,10 +322,10 @@ def problem_to_dict(p: Problem) -> dict[str, Any]:
         "first_day": p.first_day.isoformat() if p.first_day else None,
         "last_day": p.last_day.isoformat() if p.last_day else None,
         "weights": dataclasses.asdict(p.weights),
-        "time_limit_seconds": p.time_limit_seconds,
-        "seed": p.seed,
-        "workers": p.workers,
     }
+    if options is not None:
+        document |= {name: getattr(options, name) for name in FILE_OPTIONS}
+    return document
 
 
 def solution_to_dict(s: Solution) -> dict[str, Any]:
@@ -341,4 +354,5 @@ def solution_to_dict(s: Solution) -> dict[str, Any]:
             {"seconds": round(p.seconds, 3), "objective": p.objective, "bound": finite(p.bound)}
             for p in s.progress
         ],
+        "method": s.method,
     }

@@ -29,33 +29,36 @@ from ortools.sat.python import cp_model
 
 from solver.decompose import window_start
 from solver.model import build_model
+from solver.options import SolveOptions
 from solver.problem import Assignment, Problem
 from solver.solution import Progress, Solution
 from solver.solve import finish, tune
 
-ProgressCallback = Callable[[Progress], None]
-
 
 def solve_lns(
     problem: Problem,
-    on_progress: ProgressCallback | None = None,
+    options: SolveOptions,
     explain_unfilled: bool = True,
     first_share: float | None = None,
     log: Callable[[str], None] | None = None,
+    strong_runs: bool | None = None,
 ) -> Solution:
-    """Best roster within problem.time_limit_seconds: a full CP-SAT run for a first
+    """Best roster within options.time_limit_seconds: a full CP-SAT run for a first
     roster and a bound (about `first_share` of the time: `FIRST_SHARE` by default,
-    all of it for a small problem), then LNS."""
+    all of it with `strong_runs`), then LNS. `strong_runs` adds the run automaton to
+    the model (default: for a small problem, `is_small`): the "cp-sat+runs" method;
+    without it, "cp-sat+lns"."""
     started = time.perf_counter()
-    deadline = started + problem.time_limit_seconds
-    small = is_small(problem)
+    deadline = started + options.time_limit_seconds
+    if strong_runs is None:
+        strong_runs = is_small(problem)
     if first_share is None:
-        first_share = 1.0 if small else FIRST_SHARE
-    built = build_model(problem, strong_runs=small)
+        first_share = 1.0 if strong_runs else FIRST_SHARE
+    built = build_model(problem, strong_runs=strong_runs)
     variables, model = built.vars, built.model
     keys = list(variables.x)
     xs = [variables.x[k] for k in keys]
-    rng = random.Random(problem.seed)
+    rng = random.Random(options.seed)
     points: list[Progress] = []
     best_objective: float | None = None
     bound = -math.inf
@@ -63,13 +66,13 @@ def solve_lns(
     def emit(objective: float | None, new_bound: float) -> None:
         point = Progress(time.perf_counter() - started, objective, new_bound)
         points.append(point)
-        if on_progress is not None:
-            on_progress(point)
+        if options.on_progress is not None:
+            options.on_progress(point)
 
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.num_workers = problem.workers
-    params.random_seed = problem.seed
+    params.num_workers = options.workers
+    params.random_seed = options.seed
     # Phase 0: any roster at all, with the objective left out. On long horizons
     # this is far quicker: with the objective CP-SAT can find nothing in the whole
     # time (figures: BENCHMARKS-HISTORY.md, "Phase 0 without objective"). It is kept
@@ -90,7 +93,7 @@ def solve_lns(
         feasible = list(solver.response_proto.solution)
         emit(None, -math.inf)
     # Phase 1: the whole model with the objective, stopped early.
-    tune(params, problem.workers)
+    tune(params, options.workers)
     remaining = deadline - time.perf_counter()
     params.max_time_in_seconds = max(0.1, remaining * first_share)
 
@@ -115,7 +118,18 @@ def solve_lns(
     first_seconds = points[0].seconds if points else wall
     if final_status == "FEASIBLE":  # `finish` calls it OPTIMAL if the LNS reaches the bound
         full = _improve(
-            problem, model, keys, xs, full, best_objective, bound, deadline, rng, emit, log
+            problem,
+            model,
+            keys,
+            xs,
+            full,
+            best_objective,
+            bound,
+            deadline,
+            rng,
+            emit,
+            log,
+            options.workers,
         )
     chosen = [k for k, x in zip(keys, xs, strict=True) if full[x.index]]
     assignments = [_assignment(problem, k) for k in chosen]
@@ -165,6 +179,7 @@ def _improve(
     rng: random.Random,
     emit: Callable[[float | None, float], None],
     log: Callable[[str], None] | None,
+    workers: int,
 ) -> list[int]:
     """The LNS loop proper, from `full`, the incumbent's value for every variable of
     the model; returns the best such values found.
@@ -185,8 +200,8 @@ def _improve(
     sub_limit = 2.0  # many small, quick sub-problems beat a few big ones
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.num_workers = problem.workers
-    tune(params, problem.workers)
+    params.num_workers = workers
+    tune(params, workers)
     proto = model.proto
     iteration = 0
     while True:

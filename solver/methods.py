@@ -1,51 +1,78 @@
-"""Which search suits a problem of a given size, and running it.
+"""`solve(problem, options)`: the one entry point, running the search `options.method`
+names, or the one that suits the problem's size.
 
-`solve` (plain CP-SAT around one model) is what the service uses for a district
-week. For long or large calendars the library has two more searches, and which one
-does best depends on size only (measured on Curtois & Qu, see BENCHMARKS.md):
+The searches (`SolveOptions.method`):
 
-* "cp-sat": small problems (`lns.is_small`), CP-SAT alone on the model with the run
-  automaton, which proves the small instances optimal;
-* "cp-sat+lns": up to `MAX_PAIRS_WHOLE` volunteer x shift pairs and `MAX_DAYS_WHOLE`
-  days, one whole model with large neighbourhood search around it;
-* "people": anything bigger, the decomposition by volunteers, whose sub-problems stay
-  small: on the bigger instances it beat the whole model, which found no roster or
-  ran out of memory on the largest; near the thresholds the two were even or the
-  whole model better.
+* "cp-sat": one CP-SAT run on the whole model, from a greedy roster
+  (`solve.solve_whole`): what the service uses for a district week;
+* "cp-sat+runs": the model with the run automaton, CP-SAT alone on it for the whole
+  time (`lns.solve_lns`), which proves the small benchmark instances optimal;
+* "cp-sat+lns": one whole model with large neighbourhood search around it
+  (`lns.solve_lns`);
+* "people": the decomposition by volunteers (`people.solve_by_people`), whose
+  sub-problems stay small.
+
+"auto" (`method_for`) takes "cp-sat" for a problem of at most a week's days, and
+otherwise picks by size only (`method_by_size`): "cp-sat+runs" for a small problem
+(`lns.is_small`), "cp-sat+lns" up to `MAX_PAIRS_WHOLE` volunteer x shift pairs and
+`MAX_DAYS_WHOLE` days, "people" beyond: on the bigger instances the decomposition beat
+the whole model, which found no roster or ran out of memory on the largest; near the
+thresholds the two were even or the whole model better. The week-long district
+benchmark is where plain CP-SAT was measured, the Curtois & Qu instances (14 days and
+more) where the other choices were; none of Curtois & Qu has 7 days or fewer, so each
+benchmark keeps the search it was measured with.
 
 (figures: BENCHMARKS-HISTORY.md, "method_for's thresholds")
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 
 from solver.lns import is_small, solve_lns
+from solver.options import Method, SolveOptions
 from solver.people import solve_by_people
 from solver.problem import Problem
-from solver.solution import Progress, Solution
+from solver.solution import Solution
+from solver.solve import solve_whole
 
 MAX_PAIRS_WHOLE = 10_000
 MAX_DAYS_WHOLE = 56
+WEEK_DAYS = 7  # the service's week, where plain CP-SAT was measured
 
 
-def method_for(problem: Problem) -> str:
-    if is_small(problem):
+def method_for(problem: Problem) -> Method:
+    """The search "auto" runs on `problem`."""
+    if len(problem.days()) <= WEEK_DAYS:
         return "cp-sat"
+    return method_by_size(problem)
+
+
+def method_by_size(problem: Problem) -> Method:
+    """The search by size among those measured on Curtois & Qu, whatever the days."""
+    if is_small(problem):
+        return "cp-sat+runs"
     pairs = len(problem.volunteers) * len(problem.shifts)
     if pairs <= MAX_PAIRS_WHOLE and len(problem.days()) <= MAX_DAYS_WHOLE:
         return "cp-sat+lns"
     return "people"
 
 
-def solve_by_size(
-    problem: Problem,
-    on_progress: Callable[[Progress], None] | None = None,
-    explain_unfilled: bool = True,
-) -> tuple[Solution, str]:
-    """The best roster `method_for(problem)`'s search finds in the time limit, and
-    that method's name."""
-    method = method_for(problem)
-    if method == "people":
-        return solve_by_people(problem, on_progress, explain_unfilled), method
-    return solve_lns(problem, on_progress, explain_unfilled), method
+def solve(
+    problem: Problem, options: SolveOptions = SolveOptions(), *, explain_unfilled: bool = True
+) -> Solution:
+    """The best roster the search of `options.method` ("auto" resolved by `method_for`)
+    finds within the time limit; `Solution.method` names it.
+    `explain_unfilled=False` leaves out the reasons for open seats (`Solution.unfilled`),
+    which take a while on long calendars.
+
+    Raises ValueError for a pinned assignment that a static rule forbids."""
+    method = method_for(problem) if options.method == "auto" else options.method
+    if method == "cp-sat":
+        solution = solve_whole(problem, options, explain_unfilled=explain_unfilled)
+    elif method == "people":
+        solution = solve_by_people(problem, options, explain_unfilled)
+    else:
+        strong_runs = method == "cp-sat+runs"
+        solution = solve_lns(problem, options, explain_unfilled, strong_runs=strong_runs)
+    return dataclasses.replace(solution, method=method)

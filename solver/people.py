@@ -4,7 +4,8 @@ Every hard rule but the headcount cap concerns one volunteer at a time, and the
 soft goals add up shift by shift and volunteer by volunteer. So a sub-problem that
 re-plans a few volunteers, with everyone else's assignments taken as given, is the
 original problem restricted to those volunteers with each shift's targets reduced
-by the people already on it: an ordinary `Problem`, solved by the ordinary `solve`.
+by the people already on it: an ordinary `Problem`, solved by the ordinary CP-SAT
+run (`solve.solve_whole`).
 Its objective equals the whole roster's up to a constant (the fairness goal, the
 only one spanning everyone, is judged among the freed volunteers only), so a
 better sub-roster is a better roster.
@@ -31,10 +32,11 @@ from solver.bound import capacity_bound
 from solver.check.rules import static_violation
 from solver.check.validate import validate, volunteer_violations
 from solver.decompose import window_problem, window_start
+from solver.options import SolveOptions
 from solver.problem import Assignment, Id, Problem, Reservation, Shift, Weights
 from solver.scarcity import Scarcity
 from solver.solution import Progress, Solution
-from solver.solve import finish, solve
+from solver.solve import finish, solve_whole
 
 Pair = tuple[Id, Id]
 
@@ -53,7 +55,7 @@ def reservations_left(s: Shift, kept: set[Id]) -> tuple[Reservation, ...]:
 
 
 def people_problem(
-    problem: Problem, roster: Iterable[Pair], free: set[Id], time_limit: float, seed: int = 0
+    problem: Problem, roster: Iterable[Pair], free: set[Id]
 ) -> tuple[Problem, list[Assignment]]:
     """The sub-problem re-planning the volunteers in `free` over the whole horizon.
 
@@ -106,36 +108,35 @@ def people_problem(
         forbidden=tuple(filter(mine, problem.forbidden)),
         previous=tuple(filter(mine, problem.previous)),
         requests=tuple(r for r in problem.requests if r.volunteer in free),
-        time_limit_seconds=time_limit,
-        seed=seed,
     )
     return sub, incumbent
 
 
 def solve_by_people(
     problem: Problem,
-    on_progress: Callable[[Progress], None] | None = None,
+    options: SolveOptions,
     explain_unfilled: bool = True,
     build_share: float = 0.3,
     log: Callable[[str], None] | None = None,
 ) -> Solution:
-    """Best roster within problem.time_limit_seconds, built and improved by volunteers
-    (and stopped early if it reaches `bound.capacity_bound`, then proven optimal)."""
+    """Best roster within options.time_limit_seconds, built and improved by volunteers
+    (and stopped early if it reaches `bound.capacity_bound`, then proven optimal): the
+    "people" method."""
     started = time.perf_counter()
-    deadline = started + problem.time_limit_seconds
-    rng = random.Random(problem.seed)
+    deadline = started + options.time_limit_seconds
+    rng = random.Random(options.seed)
     points: list[Progress] = []
     scarcity = Scarcity(problem)
     bound = capacity_bound(problem, scarcity)
 
     def emit(objective: float) -> None:
         points.append(Progress(time.perf_counter() - started, objective, bound))
-        if on_progress is not None:
-            on_progress(points[-1])
+        if options.on_progress is not None:
+            options.on_progress(points[-1])
 
     people = [v.id for v in problem.volunteers]
-    build_until = started + build_share * problem.time_limit_seconds
-    roster = _build(problem, people, build_until, deadline, rng, log, scarcity)
+    build_until = started + build_share * options.time_limit_seconds
+    roster = _build(problem, people, build_until, deadline, rng, log, scarcity, options)
     if roster is None:
         return Solution.without_roster(
             "UNKNOWN", bound, time.perf_counter() - started, tuple(points)
@@ -145,7 +146,9 @@ def solve_by_people(
     if not report.ok:  # a solver bug: each piece was validated on its own
         raise AssertionError(f"people decomposition broke {report.violations[:3]}")
     emit(report.objective)
-    roster = improve_by_people(problem, roster, report.objective, deadline, rng, emit, log, bound)
+    roster = improve_by_people(
+        problem, roster, report.objective, deadline, rng, emit, log, options, bound
+    )
     assignments = sorted(
         (Assignment(vid, sid) for vid, sid in roster),
         key=lambda a: (str(a.volunteer), str(a.shift)),
@@ -170,9 +173,11 @@ def _build(
     rng: random.Random,
     log: Callable[[str], None] | None,
     scarcity: Scarcity,
+    options: SolveOptions,
 ) -> set[Pair] | None:
     """A first roster, one volunteer at a time, each seeing the seats still open
-    (`scarcity`, the problem's, weighs them).
+    (`scarcity`, the problem's, weighs them); each volunteer's runs have `options`'
+    workers.
 
     One at a time because CP-SAT's search does not split independent parts: a few
     volunteers together can find no roster in the time one alone needs several
@@ -186,20 +191,26 @@ def _build(
         limit = deadline - time.perf_counter()
         if limit <= 0.1:
             return None
-        sub, _ = people_problem(problem, roster, {person}, limit, seed=rng.randrange(1 << 20))
+        seed = rng.randrange(1 << 20)
+        sub, _ = people_problem(problem, roster, {person})
         # Any roster first, then the goals from there: with the goals from the start
         # CP-SAT can miss a tight mix of limits that it meets at once without them
         # (figures: BENCHMARKS-HISTORY.md, "People's goal-less first solve").
-        plain = solve(
-            _without_goals(sub), explain_unfilled=False, greedy_start=False, quick_presolve=True
+        plain = solve_whole(
+            _without_goals(sub),
+            options.for_part(limit, seed),
+            explain_unfilled=False,
+            greedy_start=False,
+            quick_presolve=True,
         )
         if not plain.has_roster:
             if log:
                 log(f"volunteer {person}: {plain.status}, no roster at all")
             return None
         weighed = scarcity.weigh(sub)
-        sol = solve(
-            dataclasses.replace(weighed, time_limit_seconds=share),
+        sol = solve_whole(
+            weighed,
+            options.for_part(share, seed),
             hint=plain.assignments,
             explain_unfilled=False,
             greedy_start=False,
@@ -260,12 +271,13 @@ def improve_by_people(
     rng: random.Random,
     emit: Callable[[float], None],
     log: Callable[[str], None] | None,
+    options: SolveOptions,
     bound: float = -math.inf,
 ) -> set[Pair]:
     """LNS over four neighbourhoods, each sized adaptively: everyone over a few
     days, a few volunteers over the whole horizon (any, or those who could fill an
     open seat), a third of them over weeks; until the time is up or the roster
-    costs no more than `bound`."""
+    costs no more than `bound`. Each sub-problem's run has `options`' workers."""
     people = [v.id for v in problem.volunteers]
     everyone = set(people)
     days = problem.days()
@@ -305,25 +317,28 @@ def improve_by_people(
             w = min(n, width)
             d = window_start(rng, n, w, open_day)
             free = everyone
-            sub, cand, hint = window_problem(
-                problem, roster, days[d], days[d + w - 1], context=7, time_limit=limit, seed=seed
-            )
+            sub, cand, hint = window_problem(problem, roster, days[d], days[d + w - 1], context=7)
         elif kind in ("people", "seat"):
             pool = able or people
             free = set(rng.sample(pool, min(len(pool), few)))
-            sub, hint = people_problem(problem, roster, free, limit, seed)
+            sub, hint = people_problem(problem, roster, free)
         else:
             w = min(n, rng.choice((7, 14)))
             d = window_start(rng, n, w, open_day)
             free = set(rng.sample(people, max(1, len(people) // 3)))
             window, cand, inside = window_problem(
-                problem, roster, days[d], days[d + w - 1], context=7, time_limit=limit, seed=seed
+                problem, roster, days[d], days[d + w - 1], context=7
             )
-            sub, hint = people_problem(
-                window, {(x.volunteer, x.shift) for x in inside}, free, limit, seed
-            )
+            sub, hint = people_problem(window, {(x.volunteer, x.shift) for x in inside}, free)
         before = validate(sub, hint).objective
-        sol = solve(sub, candidates=cand, hint=hint, explain_unfilled=False, quick_presolve=True)
+        sol = solve_whole(
+            sub,
+            options.for_part(limit, seed),
+            candidates=cand,
+            hint=hint,
+            explain_unfilled=False,
+            quick_presolve=True,
+        )
         quick = sol.status == "OPTIMAL" and sol.wall_seconds < limit / 2
         if kind == "days":
             width = min(n, width + 1) if quick else max(2, width - 1)

@@ -1,10 +1,11 @@
 """Input types of the solver: plain dataclasses, checked when built.
 
-Everything the solver needs arrives through `Problem`; the solver never reads the
-environment or the clock. Times are aware datetimes; durations are whole minutes.
-The calendar day of a shift (used by the day-level rules: consecutive days,
-weekends, successions, one shift per day, day requests) is `Shift.day`, which
-defaults to the local date of the shift start in the start's own timezone.
+The instance arrives through `Problem`, how to search for it through
+`solver.options.SolveOptions`; the solver never reads the environment or the clock.
+Times are aware datetimes; durations are whole minutes. The calendar day of a shift
+(used by the day-level rules: consecutive days, weekends, successions, one shift per
+day, day requests) is `Shift.day`, which defaults to the local date of the shift start
+in the start's own timezone.
 """
 
 from __future__ import annotations
@@ -371,9 +372,6 @@ class Problem:
     first_day: date | None = None
     last_day: date | None = None
     weights: Weights = field(default_factory=Weights)
-    time_limit_seconds: float = 10.0
-    seed: int = 0
-    workers: int = 2
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shifts", tuple(self.shifts))
@@ -408,13 +406,6 @@ class Problem:
             if v not in volunteers:
                 _fail("travel minutes", f"unknown volunteer {v!r}")
             _whole(f"travel minutes of {v!r}", "minutes", minutes)
-        limit = self.time_limit_seconds
-        if isinstance(limit, bool) or not isinstance(limit, int | float) or not limit > 0:
-            _fail("problem", f"time_limit_seconds must be a number > 0, got {limit!r}")
-        _whole("problem", "seed", self.seed)
-        if self.seed >= 2**31:  # CP-SAT's random_seed is a 32-bit integer
-            _fail("problem", f"seed must be below 2**31, got {self.seed}")
-        _whole("problem", "workers", self.workers, least=1)
         days = [s.on_day for s in self.shifts]
         if days:
             first = min(days) if self.first_day is None else self.first_day

@@ -5,7 +5,7 @@
 circle of), that would fill as many of the roster's open seats as any number of
 such volunteers can. It is a covering problem over candidate profiles, solved with
 CP-SAT like the roster itself, and pure like the rest of `solver/`: the time limit,
-seed and workers come from the arguments.
+seed and workers come in `SolveOptions`.
 
 Candidate profiles come from the open seats: per weekday and station with an open
 seat, the widest one (every skill the open seats nearby ask for, their hours from
@@ -42,6 +42,7 @@ from datetime import datetime, timedelta, tzinfo
 from ortools.sat.python import cp_model
 
 from solver.check.validate import skill_matching, validate, volunteer_violations
+from solver.options import SolveOptions
 from solver.problem import Assignment, AvailabilityWindow, Id, Problem, Shift, Volunteer
 from solver.rules import LINKED, STATIC
 from solver.rules.reserved_seats import room_for_outsiders
@@ -447,9 +448,7 @@ def advise(
     station_travel: Mapping[tuple[Id, Id], int] | None = None,
     circle_minutes: int = CIRCLE_MINUTES,
     like: Volunteer = ANYONE,
-    time_limit_seconds: float = 10.0,
-    seed: int = 0,
-    workers: int = 2,
+    options: SolveOptions = SolveOptions(),
 ) -> Advice:
     """The fewest recruits, as profiles, that fill the most of `solution`'s open seats.
 
@@ -458,7 +457,8 @@ def advise(
     `like` gives the recruits' limits (weekly hours and shifts, rest...). Seats
     filled come first, then the number of recruits. A profile has one weekday, so
     each weekday is a covering problem of its own, solved in turn with an equal
-    share of the time left."""
+    share of the time left (`options`' time limit, seed and workers; its method is
+    not read)."""
     if not solution.has_roster:
         raise ValueError(f"no roster to advise on: the solution is {solution.status}")
     started = clock.perf_counter()
@@ -472,7 +472,7 @@ def advise(
     # The last tenth of the time is kept for assembling the advice and validating its
     # roster, which fits in it on the district benchmark (figures:
     # BENCHMARKS-HISTORY.md, "Recruitment's last tenth").
-    deadline = started + 0.9 * time_limit_seconds
+    deadline = started + 0.9 * options.time_limit_seconds
     for i, ((weekday, zone), candidates) in enumerate(days.items()):
         day_seats = {
             sid: o
@@ -487,8 +487,8 @@ def advise(
             circle_minutes,
             like,
             functools.partial(share_of_time_left, deadline, len(days) - i),
-            seed,
-            workers,
+            options.seed,
+            options.workers,
         )
         statuses.append(status)
         recruits.extend(found)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from solver.check.rules import static_violation
 from solver.check.validate import skill_shortfall
+from solver.options import SolveOptions
 from solver.problem import Assignment, Id, Problem
-from solver.solution import Progress, Solution
+from solver.solution import Solution
 
 
 def repair(
@@ -23,16 +24,17 @@ def repair(
     published: Iterable[Assignment],
     cancelled: Iterable[Assignment] = (),
     unavailable: Mapping[Id, Iterable[date]] | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    options: SolveOptions = SolveOptions(),
 ) -> Solution:
     """New roster keeping every published assignment that is neither cancelled nor
     made impossible by new unavailable dates; open seats are refilled.
 
     `cancelled` are published assignments withdrawn (a volunteer cancelling a shift);
     `unavailable` adds unavailable dates per volunteer (all their shifts on those
-    days are dropped and they are not asked again for them).
+    days are dropped and they are not asked again for them). The search is one CP-SAT
+    run around the open seats whatever `options.method` says ("cp-sat").
     """
-    from solver.solve import solve  # solve imports nothing from here; avoid a cycle
+    from solver.solve import solve_whole  # it imports nothing from here; avoid a cycle
 
     published = list(published)
     dropped = set(cancelled)
@@ -83,9 +85,10 @@ def repair(
         or (s.skill_needs and skill_shortfall(s, on_shift[s.id]))
     }
     pairs = {(a.volunteer, a.shift) for a in keep}
-    return solve(
+    solution = solve_whole(
         final,
-        on_progress=on_progress,
+        options,
         hint=keep,
         candidates=lambda v, s: s.id in open_shifts or (v.id, s.id) in pairs,
     )
+    return dataclasses.replace(solution, method="cp-sat")

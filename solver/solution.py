@@ -43,6 +43,9 @@ class Progress:
 
 @dataclass(frozen=True)
 class Solution:
+    """A search's result. `method` names the search that ran (`SolveOptions.method`,
+    "auto" resolved); it is empty on the runs a search makes on its sub-problems."""
+
     status: str
     assignments: tuple[Assignment, ...]
     objective: int | None
@@ -53,6 +56,7 @@ class Solution:
     first_solution_seconds: float | None = None
     unfilled: tuple[UnfilledSeat, ...] = ()
     progress: tuple[Progress, ...] = field(default_factory=tuple)
+    method: str = ""
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -1,4 +1,8 @@
-"""solve(problem) -> Solution: build, search, extract, validate, explain."""
+"""One CP-SAT run on the whole model: build, search, extract, validate, explain.
+
+`solve_whole` is the "cp-sat" method of `solver.solve` (what the service runs on a
+district week), and the run that repair and the decompositions' sub-problems make.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,13 @@ from solver.check.explain import explain
 from solver.check.validate import validate
 from solver.greedy import greedy_roster
 from solver.model import build_model
+from solver.options import ProgressCallback, SolveOptions
 from solver.problem import Assignment, Problem, Shift, Volunteer
 from solver.solution import Progress, Solution
 
-ProgressCallback = Callable[[Progress], None]
-
 
 class _Recorder(cp_model.CpSolverSolutionCallback):
-    """Collects (seconds since solve() began, best objective, bound) and forwards it."""
+    """Collects (seconds since the run began, best objective, bound) and forwards it."""
 
     def __init__(
         self, on_progress: ProgressCallback | None, started: float, decisions: list
@@ -59,19 +62,20 @@ class _Recorder(cp_model.CpSolverSolutionCallback):
             self.on_progress(point)
 
 
-def solve(
+def solve_whole(
     problem: Problem,
-    on_progress: ProgressCallback | None = None,
+    options: SolveOptions,
+    *,
     hint: Iterable[Assignment] | None = None,
     explain_unfilled: bool = True,
-    log: bool = False,
     candidates: Callable[[Volunteer, Shift], bool] | None = None,
     greedy_start: bool = True,
     quick_presolve: bool = False,
 ) -> Solution:
-    """Best roster found within problem.time_limit_seconds.
+    """Best roster found within options.time_limit_seconds (`options.method` is not
+    read: this is the "cp-sat" method).
 
-    `on_progress` receives a Progress on every improving roster. `hint` is an
+    `options.on_progress` receives a Progress on every improving roster. `hint` is an
     optional starting roster (e.g. the previous one); without one, a greedy roster
     is built first (`greedy_start`). `candidates`, when given,
     limits which volunteer-shift pairs may be assigned at all (repair uses it to
@@ -84,7 +88,7 @@ def solve(
     """
     started = time.perf_counter()
     built = build_model(problem, candidates)
-    recorder = _Recorder(on_progress, started, list(built.vars.x.values()))
+    recorder = _Recorder(options.on_progress, started, list(built.vars.x.values()))
     fallback: list[Assignment] | None = None
     if hint is None and greedy_start:
         # A greedy roster gives the service something to show at once and a fallback
@@ -101,7 +105,7 @@ def solve(
     if hint is not None:
         hint = list(hint)
         built.vars.hint(hint)
-        complete_hint(built.model, problem.time_limit_seconds / 4)
+        complete_hint(built.model, options.time_limit_seconds / 4)
         # A hint that is a valid roster is also the fallback: on a large week CP-SAT
         # may find nothing in time even from it (figures: BENCHMARKS-HISTORY.md, "A
         # valid hint as the fallback"), and a roster the caller already had beats none.
@@ -112,12 +116,12 @@ def solve(
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(
-        0.01, problem.time_limit_seconds - (time.perf_counter() - started)
+        0.01, options.time_limit_seconds - (time.perf_counter() - started)
     )
-    params.num_workers = problem.workers
-    params.random_seed = problem.seed
-    params.log_search_progress = log
-    tune(params, problem.workers)
+    params.num_workers = options.workers
+    params.random_seed = options.seed
+    params.log_search_progress = options.log
+    tune(params, options.workers)
     if quick_presolve:
         params.symmetry_level = 0
         params.max_presolve_iterations = 1

@@ -30,7 +30,6 @@ def build_problem(
     district_id: int,
     week: str,
     *,
-    time_limit_seconds: float,
     keep: Iterable[Assignment] = (),
     previous: Iterable[Assignment] = (),
     settings: Settings | None = None,
@@ -71,5 +70,4 @@ def build_problem(
         held=held,
         now=now or utcnow(),
         settings=settings,
-        time_limit_seconds=time_limit_seconds,
     )

@@ -38,7 +38,7 @@ import solver
 from app.accounts.models import Account
 from app.errors import Conflict
 from app.exports import spreadsheet_safe
-from app.rosters import mapping, queries, translate
+from app.rosters import mapping, queries, store, translate
 from app.rosters import service as roster_service
 from app.rosters.models import Roster, RosterStatus
 from app.settings import get_settings
@@ -184,13 +184,9 @@ def _search_for(
     settings = get_settings()
     shifts = queries.week_shifts(session, roster.district_id, roster.week)
     problem = mapping.build_problem(
-        session,
-        roster.district_id,
-        roster.week,
-        time_limit_seconds=ADVICE_SECONDS,
-        settings=settings,
-        shifts=shifts,
+        session, roster.district_id, roster.week, settings=settings, shifts=shifts
     )
+    options = store.solve_options(ADVICE_SECONDS, settings)
     held = _rule_abiding(problem, _held(session, roster, problem))
     stations = {s.station_id: s.station for s in shifts}
     travel = station_travel(stations.values(), settings.travel_speed_kmh)
@@ -204,12 +200,10 @@ def _search_for(
             station_travel=travel,
             circle_minutes=circle,
             like=like,
-            time_limit_seconds=ADVICE_SECONDS,
-            seed=0,
-            workers=settings.solver_workers,
+            options=options,
         )
 
-    return _digest(roster.id, problem, held, travel, circle, like), search, stations
+    return _digest(roster.id, problem, held, travel, circle, like, options), search, stations
 
 
 def _read(

@@ -315,7 +315,7 @@ def ranked_candidates(
     )  # fmt: skip
     nearest_ids = [volunteer_id for *_, volunteer_id in by_distance[:limit]]
     problem = mapping.build_problem(
-        session, roster.district_id, roster.week, time_limit_seconds=1,
+        session, roster.district_id, roster.week,
         only_volunteers=nearest_ids, shifts=fill.shifts if fill else None,
     )  # fmt: skip
     shifts = {s.id: s for s in problem.shifts}
@@ -498,7 +498,7 @@ def add_assignment(
 ) -> Assignment:
     """A coordinator's own choice, checked against every hard rule by the validator."""
     roster = _editable(session, account, roster_id)
-    problem = mapping.build_problem(session, roster.district_id, roster.week, time_limit_seconds=1)
+    problem = mapping.build_problem(session, roster.district_id, roster.week)
     if data.shift_id not in {s.id for s in problem.shifts}:
         raise NotFound(f"Shift {data.shift_id} is not in this roster's district and week.")
     if data.volunteer_id not in {v.id for v in problem.volunteers}:

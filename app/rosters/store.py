@@ -1,7 +1,6 @@
 """What a roster job reads before solving and writes after: the database side of a job."""
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -21,6 +20,7 @@ from app.rosters.models import (
     Roster,
     RosterStatus,
 )
+from app.settings import Settings, get_settings
 from solver.check.rules import static_violation
 
 # (volunteer_id, shift_id): database ids, typed as the solver types the ids it hands back.
@@ -34,23 +34,35 @@ def _key(a: Assignment | solver.Assignment) -> Key:
     return (a.volunteer_id, a.shift_id)
 
 
+def solve_options(time_limit_seconds: float, settings: Settings) -> solver.SolveOptions:
+    """How the service searches: within the time limit asked, on the configured threads,
+    by one CP-SAT run. That run is what the district benchmark measures; the service's
+    problem spans the week and a day of context on each side, nine days, which the
+    method "auto" would not take for a week."""
+    return solver.SolveOptions(
+        time_limit_seconds=time_limit_seconds, workers=settings.solver_workers, method="cp-sat"
+    )
+
+
 @dataclass
 class Work:
     """A job ready to run without the database."""
 
     kind: str
     problem: solver.Problem
+    options: solver.SolveOptions
     # (volunteer, shift) -> (source, pinned) of assignments carried over unchanged.
     carried: dict[Key, tuple[AssignmentSource, bool]] = field(default_factory=dict)
     published: list[solver.Assignment] = field(default_factory=list)
     cancelled: list[solver.Assignment] = field(default_factory=list)
 
-    def run(self, on_progress: Callable[[solver.Progress], None]) -> solver.Solution:
+    def run(self, on_progress: solver.ProgressCallback) -> solver.Solution:
+        options = dataclasses.replace(self.options, on_progress=on_progress)
         if self.kind == JobKind.repair:
             return solver.repair(
-                self.problem, self.published, cancelled=self.cancelled, on_progress=on_progress
+                self.problem, self.published, cancelled=self.cancelled, options=options
             )
-        return solver.solve(self.problem, on_progress=on_progress)
+        return solver.solve(self.problem, options)
 
 
 def prepare(session: Session, roster: Roster) -> Work:
@@ -66,12 +78,7 @@ def _prepare_solve(session: Session, roster: Roster) -> Work:
     live = queries.live_assignments(session, published.id) if published else []
     committed = [a for a in live if a.pinned or a.source != AssignmentSource.solver]
     problem = mapping.build_problem(
-        session,
-        roster.district_id,
-        roster.week,
-        time_limit_seconds=roster.time_limit_seconds,
-        keep=committed,
-        previous=live,
+        session, roster.district_id, roster.week, keep=committed, previous=live
     )
     # A commitment that a rule now forbids (say, new unavailability) is not carried.
     allowed = tuple(
@@ -82,7 +89,12 @@ def _prepare_solve(session: Session, roster: Roster) -> Work:
     problem = dataclasses.replace(problem, pinned=allowed)
     kept = {_key(a) for a in allowed}
     carried = {_key(a): (a.source, a.pinned) for a in committed if _key(a) in kept}
-    return Work(kind=JobKind.solve, problem=problem, carried=carried)
+    return Work(
+        kind=JobKind.solve,
+        problem=problem,
+        options=solve_options(roster.time_limit_seconds, get_settings()),
+        carried=carried,
+    )
 
 
 def _prepare_repair(session: Session, roster: Roster) -> Work:
@@ -93,7 +105,6 @@ def _prepare_repair(session: Session, roster: Roster) -> Work:
         session,
         roster.district_id,
         roster.week,
-        time_limit_seconds=roster.time_limit_seconds,
         held=live,  # repair keeps them: an adoption reserves only the seats they leave
     )
     # Seats of shifts that have started are not refilled any more.
@@ -113,6 +124,7 @@ def _prepare_repair(session: Session, roster: Roster) -> Work:
     return Work(
         kind=JobKind.repair,
         problem=problem,
+        options=solve_options(roster.time_limit_seconds, get_settings()),
         carried={_key(a): (a.source, a.pinned) for a in live},
         published=translate.assignments(in_problem),
         cancelled=[

@@ -363,7 +363,6 @@ def week_problem(
     held: Sequence[Assignment],
     now: datetime,
     settings: Settings,
-    time_limit_seconds: float,
 ) -> solver.Problem:
     """The district-week as a solver problem, from its rows (mapping.build_problem says
     what each one is): the week's `shifts`, the district's `volunteers` with their
@@ -404,8 +403,6 @@ def week_problem(
         previous=in_problem(previous),
         first_day=first_day - timedelta(days=1),
         last_day=last_day + timedelta(days=1),
-        time_limit_seconds=time_limit_seconds,
-        workers=settings.solver_workers,
     )
 
 

@@ -8,9 +8,9 @@ Mapping (see /work/shared/benchmarks/curtois-qu/README.md): day d is a date
 starting 08:00 UTC, MaxShifts = 0 is a missing skill `type:<id>`, other MaxShifts
 are per-kind limits, days off are unavailable dates, on/off requests are day
 requests, cover lines are shift targets with under/over weights and a max headcount
-of the whole staff. Each instance is solved by the library (`solver.lns` around the
-whole model, or `solver.people` for the big ones: `solver.methods` picks by size)
-and checked with `validate`.
+of the whole staff. Each instance is solved by the library's `solve` with the method
+"auto" (`solver.lns` on the whole model, or `solver.people` for the big ones:
+`solver.methods` picks by size) and checked with `validate`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from solver.options import SolveOptions
 from solver.problem import Assignment, DayRequest, Id, Problem, Shift, Volunteer, Weights
 
 DATA = Path("/work/shared/benchmarks/curtois-qu")
@@ -60,9 +61,7 @@ def shift_id(day: int, kind: str) -> str:
     return f"{day}:{kind}"
 
 
-def read_instance(
-    path: Path, time_limit: float = 60.0, workers: int = 2, seed: int = 0
-) -> Instance:
+def read_instance(path: Path) -> Instance:
     sec = _sections(path.read_text())
     horizon = int(sec["SECTION_HORIZON"][0][0])
     lengths: dict[str, int] = {}
@@ -138,9 +137,6 @@ def read_instance(
         first_day=DAY0,
         last_day=DAY0 + timedelta(days=horizon - 1),
         weights=weights,
-        time_limit_seconds=time_limit,
-        seed=seed,
-        workers=workers,
     )
     return Instance(path.stem, problem, employees, list(lengths), horizon)
 
@@ -202,12 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     for n in _parse_range(args.instances):
         gaps = []
+        inst = read_instance(args.data / f"Instance{n}.txt")
         for seed in seeds:
-            inst = read_instance(
-                args.data / f"Instance{n}.txt", args.time_limit, args.workers, seed
+            options = SolveOptions(
+                time_limit_seconds=args.time_limit, seed=seed, workers=args.workers
             )
             roster = f"{inst.name}.seed{seed}" if several else inst.name
-            row, gap = _run(inst, known[inst.name][1], args.out / f"{roster}.roster.csv")
+            row, gap = _run(inst, options, known[inst.name][1], args.out / f"{roster}.roster.csv")
             print(f"{inst.name:<11}{seed_column(seed)}{row}", flush=True)
             if gap is None:
                 failures += 1
@@ -228,14 +225,16 @@ def main(argv: list[str] | None = None) -> int:
 TARGET_GAP = 5.0  # percent: the issue's target for Instances 8-14
 
 
-def _run(inst: Instance, best: int, roster_path: Path) -> tuple[str, float | None]:
+def _run(
+    inst: Instance, options: SolveOptions, best: int, roster_path: Path
+) -> tuple[str, float | None]:
     """Solve one instance, validate it and write its roster: the table row from
     `value` on, and the gap to `best` (None when there is no valid roster)."""
     from solver.check.validate import validate
-    from solver.methods import solve_by_size
+    from solver.methods import solve
 
     started = time.perf_counter()
-    sol, method = solve_by_size(inst.problem, explain_unfilled=False)
+    sol = solve(inst.problem, options, explain_unfilled=False)
     seconds = time.perf_counter() - started
     status, gap, bound = sol.status, None, "-"
     value: int | str = "-"
@@ -254,7 +253,7 @@ def _run(inst: Instance, best: int, roster_path: Path) -> tuple[str, float | Non
     gap_text = "-" if gap is None else f"{gap:.2f}"
     row = (
         f"{value:>8}{best:>8}{gap_text:>8}{bound:>8}{seconds:>8.1f}{first!s:>8}  "
-        f"{status:<8} {method}"
+        f"{status:<8} {sol.method}"
     )
     return row, gap
 

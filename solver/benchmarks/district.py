@@ -15,6 +15,7 @@ one-volunteer cancellation.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import random
 import resource
@@ -96,8 +97,6 @@ def generate(
     stations: int = 40,
     volunteers: int = 600,
     seed: int = 1,
-    time_limit: float = 60.0,
-    workers: int = 2,
 ) -> Problem:
     rng = random.Random(seed)
     days = [MONDAY + timedelta(days=i) for i in range(7)]
@@ -142,15 +141,13 @@ def generate(
         shifts=tuple(shifts),
         volunteers=tuple(people),
         travel_minutes=travel,
-        time_limit_seconds=time_limit,
-        seed=seed,
-        workers=workers,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
+    from solver.methods import solve
+    from solver.options import SolveOptions
     from solver.repair import repair
-    from solver.solve import solve
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stations", type=int, default=40)
@@ -160,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     started = time.perf_counter()
-    problem = generate(args.stations, args.volunteers, args.seed, args.time_limit, args.workers)
+    problem = generate(args.stations, args.volunteers, args.seed)
+    # the generator's seed is the search's too, as the recorded runs had it
+    options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed, workers=args.workers)
     generated = time.perf_counter() - started
     seats = sum(s.min_headcount for s in problem.shifts)
     print(
@@ -174,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             first.append(time.perf_counter() - solve_started)
 
     solve_started = time.perf_counter()
-    sol = solve(problem, on_progress=progress)
+    sol = solve(problem, dataclasses.replace(options, on_progress=progress))
     filled = len(sol.assignments)
     open_seats = sum(u.count for u in sol.unfilled if u.skill is None)
     print(f"first complete roster: {first[0]:.2f} s after calling solve (model build included)")
@@ -204,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     gone = [a for a in sol.assignments if a.volunteer == busiest]
     week = [MONDAY + timedelta(days=i) for i in range(7)]
     repair_started = time.perf_counter()
-    fixed = repair(problem, sol.assignments, cancelled=gone, unavailable={busiest: week})
+    fixed = repair(
+        problem, sol.assignments, cancelled=gone, unavailable={busiest: week}, options=options
+    )
     repair_seconds = time.perf_counter() - repair_started
     kept = set(sol.assignments) - set(gone)
     kept_all = kept <= set(fixed.assignments)

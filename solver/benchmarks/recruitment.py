@@ -18,15 +18,15 @@ the advice, finds them too.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from collections.abc import Iterable
 
 from solver.benchmarks.district import generate, station_travel
 from solver.check.validate import validate
+from solver.options import SolveOptions
 from solver.problem import Assignment, Problem
 from solver.recruitment import CIRCLE_MINUTES, advise, open_seats
-from solver.solve import solve
+from solver.solve import solve_whole
 
 
 def count_open(problem: Problem, assignments: Iterable[Assignment]) -> int:
@@ -42,14 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--advice-time-limit", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
-    problem = generate(args.stations, args.volunteers, args.seed, args.time_limit, args.workers)
+    problem = generate(args.stations, args.volunteers, args.seed)
+    # the generator's seed is the searches' too, as the recorded runs had it
+    options = SolveOptions(time_limit_seconds=args.time_limit, seed=args.seed, workers=args.workers)
     travel = station_travel(args.stations, args.seed)
     print(
         f"district: {args.stations} stations, {args.volunteers} volunteers, "
         f"{len(problem.shifts)} shifts; solve {args.time_limit:g} s, "
         f"advice {args.advice_time_limit:g} s, {args.workers} workers"
     )
-    solution = solve(problem)
+    solution = solve_whole(problem, options)
     before = count_open(problem, solution.assignments)
     print(
         f"roster: {solution.status}, {len(solution.assignments)} assignments, "
@@ -62,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         solution,
         station_travel=travel,
         circle_minutes=CIRCLE_MINUTES,
-        time_limit_seconds=args.advice_time_limit,
-        seed=args.seed,
-        workers=args.workers,
+        options=SolveOptions(
+            time_limit_seconds=args.advice_time_limit, seed=args.seed, workers=args.workers
+        ),
     )
     advice_seconds = time.perf_counter() - started
     print(
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         ("from the advice's roster", advice.roster),
     )
     for label, hint in starts:
-        again = solve(dataclasses.replace(grown, seed=args.seed), hint=hint)
+        again = solve_whole(grown, options, hint=hint)
         after = count_open(grown, again.assignments)
         filled = before - after
         used = {a.volunteer for a in again.assignments if a.volunteer in recruits}

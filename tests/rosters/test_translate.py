@@ -9,7 +9,7 @@ import pytest
 
 import solver
 from app import models  # noqa: F401  (every table registered: the mappers configure)
-from app.rosters import translate
+from app.rosters import store, translate
 from app.rosters.models import Assignment
 from app.settings import Settings
 from app.shifts.models import Shift
@@ -311,7 +311,6 @@ def test_the_week_problem_holds_the_week_s_rows():
         held=[],
         now=local(1, 8),
         settings=SETTINGS,
-        time_limit_seconds=7,
     )
     assert [s.id for s in problem.shifts] == [10, 11]
     assert [v.id for v in problem.volunteers] == [1, 2]
@@ -324,7 +323,13 @@ def test_the_week_problem_holds_the_week_s_rows():
     assert problem.previous == (solver.Assignment(volunteer=1, shift=10),)
     # A day of margin on each side of the week.
     assert (problem.first_day, problem.last_day) == (date(2026, 3, 1), date(2026, 3, 9))
-    assert (problem.time_limit_seconds, problem.workers) == (7, 2)
+
+
+def test_the_service_searches_within_the_rosters_time_on_the_configured_threads():
+    # how to search is the options' (app.rosters.store), not the problem's
+    options = store.solve_options(7, SETTINGS)
+    assert (options.time_limit_seconds, options.workers) == (7, 2)
+    assert options.method == "cp-sat"  # the week with its margin is 9 days: named
 
 
 def test_added_violations_leave_out_a_breach_already_there():

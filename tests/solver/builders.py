@@ -11,7 +11,7 @@ from functools import cache
 
 from jsonschema import Draft202012Validator
 
-from solver import Assignment, Problem, Shift, Volunteer, Weights, solve, validate
+from solver import Assignment, Problem, Shift, SolveOptions, Volunteer, Weights, solve, validate
 from solver.io import schema
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
@@ -28,19 +28,25 @@ def shift(id, day=0, hour=9, hours=4, station="S", **kw) -> Shift:
 
 
 def problem(shifts, volunteers, **kw) -> Problem:
-    kw.setdefault("time_limit_seconds", 10)
-    kw.setdefault("workers", 1)
     # plain weights: only what a test switches on counts
     kw.setdefault("weights", Weights(fairness=0, travel=0, preference=0, change=0))
     return Problem(shifts=tuple(shifts), volunteers=tuple(volunteers), **kw)
+
+
+def options(**kw) -> SolveOptions:
+    """The tests' search settings: 10 s at most, one worker."""
+    kw.setdefault("time_limit_seconds", 10)
+    kw.setdefault("workers", 1)
+    return SolveOptions(**kw)
 
 
 def roster(sol) -> set[tuple]:
     return {(a.volunteer, a.shift) for a in sol.assignments}
 
 
-def solved(p: Problem):
-    sol = solve(p)
+def solved(p: Problem, **kw):
+    """The optimal roster, checked; `kw` changes the `options`."""
+    sol = solve(p, options(**kw))
     assert sol.status == "OPTIMAL"
     assert validate(p, sol.assignments).ok
     return sol
@@ -65,6 +71,7 @@ __all__ = [
     "at",
     "broken_by",
     "dataclasses",
+    "options",
     "problem",
     "roster",
     "schema_checker",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from solver import solve, validate
+from solver import SolveOptions, solve, validate
 from solver.benchmarks.curtois_qu import DATA, main, read_instance
 from solver.benchmarks.district import generate
 
@@ -36,8 +36,10 @@ def test_instance1_reads_as_expected():
 
 @needs_data
 def test_instance1_is_solved_to_the_published_optimum_607():
-    inst = read_instance(DATA / "Instance1.txt", time_limit=30, workers=2)
-    sol = solve(inst.problem, explain_unfilled=False)
+    inst = read_instance(DATA / "Instance1.txt")
+    # plain CP-SAT proves it ("auto" would pick "cp-sat+runs" for its 14 days)
+    settings = SolveOptions(time_limit_seconds=30, workers=2, method="cp-sat")
+    sol = solve(inst.problem, settings, explain_unfilled=False)
     assert sol.status == "OPTIMAL"
     assert sol.objective == 607 and sol.best_bound == 607
     assert validate(inst.problem, sol.assignments).objective == 607

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builders import problem, shift, solved
+from builders import options, problem, shift, solved
 
 from solver import Volunteer
 from solver.bound import capacity_bound
@@ -68,9 +68,10 @@ def test_without_a_shortfall_the_bound_is_zero():
 
 def test_the_people_search_stops_once_it_reaches_the_bound_and_says_so():
     p = _nights_for_two()
-    sol = solve_by_people(p)
+    settings = options()
+    sol = solve_by_people(p, settings)
     assert sol.status == "OPTIMAL"
     assert sol.objective == sol.best_bound == capacity_bound(p)
     assert sol.gap == 0.0
     assert all(point.bound == capacity_bound(p) for point in sol.progress)
-    assert sol.wall_seconds < p.time_limit_seconds / 2  # it did not search on to the limit
+    assert sol.wall_seconds < settings.time_limit_seconds / 2  # it did not search on to the limit

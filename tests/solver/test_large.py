@@ -3,15 +3,14 @@ rosters, and a sub-problem cut from a roster accepts that roster."""
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import time
 
 import pytest
-from builders import problem, shift
+from builders import options, problem, shift
 from ortools.sat.python import cp_model
 
-from solver import Assignment, Volunteer, validate
+from solver import Assignment, SolveOptions, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
 from solver.decompose import OPEN_SEAT_WINDOWS, window_problem, window_start
 from solver.lns import _neighbourhood, _open_seat, _with_time_to_spare, solve_lns
@@ -28,9 +27,10 @@ needs_data = pytest.mark.skipif(
 
 @needs_data
 def test_lns_returns_a_valid_roster():
-    p = read_instance(DATA / "Instance5.txt", time_limit=6, workers=2).problem
+    p = read_instance(DATA / "Instance5.txt").problem
     # small enough for CP-SAT alone by default: a first share below 1 forces the LNS loop
-    sol = solve_lns(p, explain_unfilled=False, first_share=0.3)
+    settings = SolveOptions(time_limit_seconds=6, workers=2)
+    sol = solve_lns(p, settings, explain_unfilled=False, first_share=0.3)
     assert sol.has_roster and validate(p, sol.assignments).ok
     assert sol.objective is not None and sol.objective >= sol.best_bound
 
@@ -56,16 +56,14 @@ def test_seat_neighbourhood_frees_the_people_who_could_fill_an_open_seat():
 
 @needs_data
 def test_exact_window_accepts_the_roster_it_was_cut_from():
-    p = read_instance(DATA / "Instance4.txt", time_limit=5, workers=2).problem
-    full = solve_lns(p, explain_unfilled=False)
+    p = read_instance(DATA / "Instance4.txt").problem
+    full = solve_lns(p, SolveOptions(time_limit_seconds=5, workers=2), explain_unfilled=False)
     roster = {(a.volunteer, a.shift) for a in full.assignments}
     days = p.days()
     # every start, so windows begin and end on every weekday (weekends cut in two)
     for width in (2, 7):
         for a in range(len(days) - width + 1):
-            sub, candidates, incumbent = window_problem(
-                p, roster, days[a], days[a + width - 1], 7, 5
-            )
+            sub, candidates, incumbent = window_problem(p, roster, days[a], days[a + width - 1], 7)
             report = validate(sub, incumbent)
             assert report.ok, (a, width, report.violations[:3])
             assert all(
@@ -75,13 +73,13 @@ def test_exact_window_accepts_the_roster_it_was_cut_from():
 
 @needs_data
 def test_people_problem_differs_from_the_whole_by_a_constant():
-    p = read_instance(DATA / "Instance4.txt", time_limit=5, workers=2).problem
-    full = solve_lns(p, explain_unfilled=False)
+    p = read_instance(DATA / "Instance4.txt").problem
+    full = solve_lns(p, SolveOptions(time_limit_seconds=5, workers=2), explain_unfilled=False)
     roster = {(a.volunteer, a.shift) for a in full.assignments}
     rng = random.Random(1)
     people = [v.id for v in p.volunteers]
     free = set(rng.sample(people, 3))
-    sub, incumbent = people_problem(p, roster, free, 5)
+    sub, incumbent = people_problem(p, roster, free)
     assert {v.id for v in sub.volunteers} == free and validate(sub, incumbent).ok
     # move one freed volunteer off one shift: both objectives change by the same amount
     dropped = incumbent[0]
@@ -101,7 +99,7 @@ def test_people_problem_leaves_the_seats_others_hold():
     ]
     volunteers = [Volunteer("a", skills={"en"}), Volunteer("b"), Volunteer("c")]
     p = problem(shifts, volunteers)
-    sub, incumbent = people_problem(p, {("a", "s"), ("b", "full"), ("c", "s")}, {"c"}, 5)
+    sub, incumbent = people_problem(p, {("a", "s"), ("b", "full"), ("c", "s")}, {"c"})
     assert [v.id for v in sub.volunteers] == ["c"]
     assert incumbent == [Assignment("c", "s")]
     only = sub.shifts[0]  # "full" is gone: nobody freed can join it
@@ -111,9 +109,9 @@ def test_people_problem_leaves_the_seats_others_hold():
 
 @needs_data
 def test_people_decomposition_builds_and_improves_a_valid_roster():
-    p = dataclasses.replace(read_instance(DATA / "Instance14.txt").problem, time_limit_seconds=10)
+    p = read_instance(DATA / "Instance14.txt").problem
     points = []
-    sol = solve_by_people(p, on_progress=points.append)
+    sol = solve_by_people(p, SolveOptions(time_limit_seconds=10, on_progress=points.append))
     assert sol.has_roster and validate(p, sol.assignments).ok
     objectives = [x.objective for x in points]
     assert objectives == sorted(objectives, reverse=True) and objectives[-1] == sol.objective
@@ -121,7 +119,8 @@ def test_people_decomposition_builds_and_improves_a_valid_roster():
 
 @needs_data
 @pytest.mark.parametrize(
-    ("number", "method"), [(1, "cp-sat"), (7, "cp-sat"), (8, "cp-sat+lns"), (12, "people")]
+    ("number", "method"),
+    [(1, "cp-sat+runs"), (7, "cp-sat+runs"), (8, "cp-sat+lns"), (12, "people")],
 )
 def test_the_search_is_picked_by_size(number, method):
     assert method_for(read_instance(DATA / f"Instance{number}.txt").problem) == method
@@ -138,12 +137,12 @@ def _weekday_or_weekend():
 def test_scarcity_raises_the_weight_of_seats_few_others_can_take():
     p = _weekday_or_weekend()
     scarcity = Scarcity(p)
-    sub, _ = people_problem(p, set(), {"a"}, 5)
+    sub, _ = people_problem(p, set(), {"a"})
     weights = {s.id: s.under_weight for s in scarcity.weigh(sub).shifts}
     # one weekend seat, and a's one weekend shift is all anyone can give it: doubled
     assert weights == {"mon": None, "sat": 2 * p.weights.coverage * p.shift("sat").priority}
     scarcity.planned("a")
-    sub, _ = people_problem(p, {("a", "sat")}, {"b"}, 5)
+    sub, _ = people_problem(p, {("a", "sat")}, {"b"})
     assert [s.under_weight for s in scarcity.weigh(sub).shifts] == [None]
 
 
@@ -151,7 +150,8 @@ def test_scarcity_raises_the_weight_of_seats_few_others_can_take():
 def test_the_volunteer_by_volunteer_build_leaves_a_scarce_seat_to_no_one(seed):
     p = _weekday_or_weekend()
     until = time.perf_counter()
-    roster = _build(p, ["a", "b"], until + 5, until + 10, random.Random(seed), None, Scarcity(p))
+    rng = random.Random(seed)
+    roster = _build(p, ["a", "b"], until + 5, until + 10, rng, None, Scarcity(p), options())
     assert roster == {("a", "sat"), ("b", "mon")}
 
 

@@ -8,7 +8,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from builders import MONDAY, at, problem, schema_checker, shift
+from builders import MONDAY, at, options, problem, schema_checker, shift
 
 from solver import Assignment, Volunteer, Weights, repair
 from solver.__main__ import main
@@ -98,11 +98,6 @@ BAD_PROBLEMS = [
     ({"requests": (DayRequest("z", date(2026, 3, 2), True),)}, "unknown volunteer 'z'"),
     ({"travel_minutes": {("z", "S"): 5}}, "travel minutes: unknown volunteer 'z'"),
     ({"travel_minutes": {("a", "S"): -5}}, "minutes must be >= 0, got -5"),
-    ({"time_limit_seconds": 0}, "time_limit_seconds must be a number > 0, got 0"),
-    ({"time_limit_seconds": "10"}, "time_limit_seconds must be a number > 0, got '10'"),
-    ({"workers": 0}, "workers must be >= 1, got 0"),
-    ({"seed": -1}, "seed must be >= 0, got -1"),
-    ({"seed": 2**31}, "seed must be below 2**31"),
     ({"last_day": date(2026, 3, 1)}, "a shift lies outside first_day..last_day"),
 ]
 
@@ -112,6 +107,22 @@ def test_a_bad_problem_is_refused(change, message):
     fields = {"shifts": (shift("x"),), "volunteers": (Volunteer("a"),)} | change
     with pytest.raises(ValueError, match=re.escape(message)):
         problem(fields.pop("shifts"), fields.pop("volunteers"), **fields)
+
+
+BAD_OPTIONS = [
+    ({"time_limit_seconds": 0}, "time_limit_seconds must be a number > 0, got 0"),
+    ({"time_limit_seconds": "10"}, "time_limit_seconds must be a number > 0, got '10'"),
+    ({"workers": 0}, "workers must be >= 1, got 0"),
+    ({"seed": -1}, "seed must be >= 0, got -1"),
+    ({"seed": 2**31}, "seed must be below 2**31"),
+    ({"method": "fast"}, "method must be one of auto, cp-sat, cp-sat+runs, cp-sat+lns, people"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_OPTIONS)
+def test_bad_options_are_refused(change, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        options(**change)
 
 
 def test_repair_refuses_dates_of_an_unknown_volunteer():
@@ -203,6 +214,13 @@ def test_the_good_document_reads_back():
 def test_cli_refuses_a_missing_problem_file(tmp_path, capsys):
     assert main(["solve", str(tmp_path / "nowhere.json")]) == 2
     assert "invalid problem" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_problem_file_with_a_bad_option(tmp_path, capsys):
+    src = tmp_path / "problem.json"
+    src.write_text(json.dumps(_good() | {"seed": 2**31}))
+    assert main(["solve", str(src)]) == 2
+    assert "seed must be below 2**31" in capsys.readouterr().err
 
 
 def test_cli_refuses_a_problem_file_that_is_not_json(tmp_path, capsys):

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from solver import Problem, Shift, Volunteer, solve
+from solver import Problem, Shift, SolveOptions, Volunteer, solve
 
 MONDAY = datetime(2026, 12, 7, 9, tzinfo=UTC)
 
@@ -15,8 +15,8 @@ def test_progress_reports_the_size_of_the_best_roster_so_far():
     volunteers = tuple(Volunteer(id=v, max_shifts_per_week=2) for v in range(3))
     points = []
     solution = solve(
-        Problem(shifts=shifts, volunteers=volunteers, time_limit_seconds=5, workers=1),
-        on_progress=points.append,
+        Problem(shifts=shifts, volunteers=volunteers),
+        SolveOptions(time_limit_seconds=5, workers=1, on_progress=points.append),
     )
     assert points and all(p.assigned is not None for p in points)
     assert points[-1].assigned == len(solution.assignments) == 6

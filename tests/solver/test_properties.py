@@ -16,6 +16,7 @@ from solver import (
     FixedDuty,
     Problem,
     Shift,
+    SolveOptions,
     Volunteer,
     Weights,
     solve,
@@ -131,10 +132,10 @@ def problems(draw, minimums: bool = False) -> Problem:
         first_day=MONDAY.date(),
         last_day=MONDAY.date() + timedelta(days=6),
         weights=Weights(),
-        time_limit_seconds=10,
-        seed=3,
-        workers=1,
     )
+
+
+OPTIONS = SolveOptions(time_limit_seconds=10, seed=3, workers=1)
 
 
 SETTINGS = settings(
@@ -147,7 +148,7 @@ SETTINGS = settings(
 @SETTINGS
 @given(problems())
 def test_every_solution_passes_the_validator(p):
-    sol = solve(p)
+    sol = solve(p, OPTIONS)
     assert sol.status == "OPTIMAL"  # tiny problems, no minimum totals: always solved
     report = validate(p, sol.assignments)
     assert report.ok, report.violations
@@ -159,7 +160,7 @@ def test_every_solution_passes_the_validator(p):
 @SETTINGS
 @given(problems())
 def test_every_unfilled_seat_has_true_reasons(p):
-    sol = solve(p)
+    sol = solve(p, OPTIONS)
     for seat in sol.unfilled:
         assert seat.reasons, seat
         s = p.shift(seat.shift)
@@ -258,7 +259,7 @@ def test_the_validator_and_the_model_agree_on_every_roster(case, strong_runs):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_same_seed_one_worker_same_roster(p):
-    assert solve(p).assignments == solve(p).assignments
+    assert solve(p, OPTIONS).assignments == solve(p, OPTIONS).assignments
 
 
 def test_horizon_defaults_to_the_shift_days():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from builders import at, broken_by, problem, roster, shift, solved
+from builders import at, broken_by, options, problem, roster, shift, solved
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -121,8 +121,8 @@ def test_every_search_method_keeps_the_reservation():
         shift(f"d{d}", day=d, min_headcount=3, max_headcount=3, reservations=(TEAM,))
         for d in range(4)
     ]
-    p = problem(shifts, [*OUTSIDERS, *MEMBERS], time_limit_seconds=5)
-    sol = solve_by_people(p)
+    p = problem(shifts, [*OUTSIDERS, *MEMBERS])
+    sol = solve_by_people(p, options(time_limit_seconds=5))
     assert validate(p, sol.assignments).ok
     for s in shifts:
         on = {v for v, sid in roster(sol) if sid == s.id}
@@ -131,22 +131,22 @@ def test_every_search_method_keeps_the_reservation():
 
 def test_recruits_are_not_members_so_reserved_seats_are_not_promised():
     p = problem([adopted()], OUTSIDERS[:1])
-    sol = solve(p)
+    sol = solve(p, options())
     (seats,) = open_seats(p, sol.assignments).values()
     assert seats.count == 2 and seats.room == 0
-    advice = advise(p, sol, workers=1)
+    advice = advise(p, sol, options=options())
     assert advice.open_seats == 2
     assert advice.seats_filled == 0 and not advice.profiles
     # released: the same seats are a recruit's to take
     released = problem([adopted(reservations=())], OUTSIDERS[:1])
-    again = advise(released, solve(released), workers=1)
+    again = advise(released, solve(released, options()), options=options())
     assert again.seats_filled == 2
 
 
 def test_a_recruit_takes_only_the_seats_outside_the_reservation():
     one = Reservation("t1", frozenset({"m1"}), seats=1)
     p = problem([adopted(3, 3, (one,))], [])
-    advice = advise(p, solve(p), workers=1)
+    advice = advise(p, solve(p, options()), options=options())
     assert (advice.open_seats, advice.seats_filled) == (3, 2)
     grown = advice.problem_with_recruits(p)
     assert validate(grown, advice.roster).ok
@@ -188,7 +188,7 @@ def test_rosters_keep_reservations_and_recruits_fill_what_they_promise(p):
         for r in s.reservations:
             assert len(on - r.members) <= s.max_headcount - r.seats
     before = sum(u.count for u in sol.unfilled if u.skill is None)
-    advice = advise(p, sol, workers=1)  # checks its own roster (check_promise)
+    advice = advise(p, sol, options=options())  # checks its own roster (check_promise)
     again = solved(advice.problem_with_recruits(p))
     after = sum(u.count for u in again.unfilled if u.skill is None)
     assert before - after >= advice.seats_filled

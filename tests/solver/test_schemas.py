@@ -10,14 +10,22 @@ import re
 from pathlib import Path
 
 import pytest
-from builders import at, problem, schema_checker, shift
+from builders import at, options, problem, schema_checker, shift
 
 from solver import Assignment, Volunteer, solve
 from solver.__main__ import main
 from solver.benchmarks.district import generate
 from solver.check.explain import REASON_CODES
 from solver.check.validate import OBJECTIVE_RULES
-from solver.io import problem_from_dict, problem_to_dict, schema, solution_to_dict
+from solver.io import (
+    FILE_OPTIONS,
+    options_from_dict,
+    problem_from_dict,
+    problem_to_dict,
+    schema,
+    solution_to_dict,
+)
+from solver.options import METHODS, SolveOptions
 from solver.problem import AvailabilityWindow, DayRequest, FixedDuty, Problem, Shift, Weights
 from solver.solution import STATUSES
 
@@ -45,6 +53,8 @@ def test_the_problem_schema_has_each_field_and_default_of_the_dataclass(cls, whe
     full = schema("problem")
     part = full if where is None else full["$defs"][where]
     properties = part["properties"]
+    if cls is Problem:  # a file's options for the run sit beside the problem
+        properties = {k: v for k, v in properties.items() if k not in FILE_OPTIONS}
     assert set(properties) == {f.name for f in dataclasses.fields(cls)}
     for f in dataclasses.fields(cls):
         default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
@@ -65,9 +75,30 @@ def test_the_problem_schema_has_each_field_and_default_of_the_dataclass(cls, whe
             assert prop["default"] == default, f.name
 
 
+def test_the_problem_schema_documents_the_options_a_file_carries_as_solve_options():
+    properties = schema("problem")["properties"]
+    defaults = {f.name: f.default for f in dataclasses.fields(SolveOptions)}
+    for name in FILE_OPTIONS:
+        assert properties[name]["default"] == defaults[name], name
+        assert "SolveOptions" in properties[name]["description"], name
+
+
+def test_a_files_options_are_read_into_solve_options():
+    p = problem([shift("x")], [Volunteer("a")])
+    chosen = SolveOptions(time_limit_seconds=2.5, seed=7, workers=1)
+    document = json.loads(json.dumps(problem_to_dict(p, chosen)))
+    assert_valid("problem", document)
+    assert options_from_dict(document) == chosen
+    assert problem_from_dict(document) == problem_from_dict(problem_to_dict(p))
+    assert options_from_dict(problem_to_dict(p)) == SolveOptions()  # none: the defaults
+    with pytest.raises(ValueError, match=re.escape("workers must be >= 1, got 0")):
+        options_from_dict(problem_to_dict(p) | {"workers": 0})
+
+
 def test_the_solution_schema_names_every_status_rule_and_reason_code():
     properties = schema("solution")["properties"]
     assert properties["status"]["enum"] == list(STATUSES)
+    assert properties["method"]["enum"] == [m for m in METHODS if m != "auto"]
     assert list(properties["objective_by_rule"]["properties"]) == list(OBJECTIVE_RULES)
     reason = properties["unfilled"]["items"]["properties"]["reasons"]["items"]
     assert reason["properties"]["code"]["enum"] == list(REASON_CODES)
@@ -82,7 +113,8 @@ def test_the_readme_examples_pass_the_schemas_and_one_solves_to_the_other():
     problem_doc, solution_doc = _readme_examples()
     assert_valid("problem", problem_doc)
     assert_valid("solution", solution_doc)
-    got = solution_to_dict(solve(dataclasses.replace(problem_from_dict(problem_doc), workers=1)))
+    settings = dataclasses.replace(options_from_dict(problem_doc), workers=1)
+    got = solution_to_dict(solve(problem_from_dict(problem_doc), settings))
     timing = ("wall_seconds", "first_solution_seconds", "progress")
     assert {k: v for k, v in got.items() if k not in timing} == {
         k: v for k, v in solution_doc.items() if k not in timing
@@ -114,12 +146,12 @@ def test_written_problems_pass_the_schema():
 
 
 def test_solutions_with_and_without_a_roster_pass_the_schema():
-    p = dataclasses.replace(generate(3, 12, seed=5), time_limit_seconds=5, workers=1)
-    solution = solve(p)
+    p = generate(3, 12, seed=5)
+    solution = solve(p, SolveOptions(time_limit_seconds=5, seed=5, workers=1))
     assert solution.unfilled  # the reasons part of the schema is exercised
     assert_valid("solution", json.loads(json.dumps(solution_to_dict(solution))))
     impossible = problem([shift("x")], [Volunteer("a", min_total_minutes=600)])
-    empty = solve(impossible)  # 4 hours of work on offer, 10 required
+    empty = solve(impossible, options())  # 4 hours of work on offer, 10 required
     assert empty.status == "INFEASIBLE"
     assert_valid("solution", json.loads(json.dumps(solution_to_dict(empty))))
 
