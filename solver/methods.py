@@ -12,7 +12,7 @@ The searches (`SolveOptions.method`):
 * "people": the decomposition by volunteers (`people.solve_by_people`), whose
   sub-problems stay small.
 
-"auto" (`method_for`) takes "cp-sat" for a problem of at most a week's days, and
+"auto" (`method_for`) takes "cp-sat" for shifts within a week's days, and
 otherwise picks by size only (`method_by_size`): "cp-sat+runs" for a small problem
 (`lns.is_small`), "cp-sat+lns" up to `MAX_PAIRS_WHOLE` volunteer x shift pairs and
 `MAX_DAYS_WHOLE` days, "people" beyond: on the bigger instances the decomposition beat
@@ -42,8 +42,10 @@ WEEK_DAYS = 7  # the service's week, where plain CP-SAT was measured
 
 
 def method_for(problem: Problem) -> Method:
-    """The search "auto" runs on `problem`."""
-    if len(problem.days()) <= WEEK_DAYS:
+    """The search "auto" runs on `problem`: its shifts' days count, not the days of
+    context around them (the service's week problem has a day on each side)."""
+    days = {s.on_day for s in problem.shifts}
+    if days and (max(days) - min(days)).days < WEEK_DAYS:
         return "cp-sat"
     return method_by_size(problem)
 
