@@ -12,7 +12,6 @@ workers, method, progress callback).
 
 from solver.check.rules import Violation
 from solver.check.validate import Report, validate
-from solver.methods import solve
 from solver.options import Method, ProgressCallback, SolveOptions
 from solver.problem import (
     Assignment,
@@ -28,6 +27,7 @@ from solver.problem import (
 )
 from solver.recruitment import Advice, Profile, advise
 from solver.repair import repair
+from solver.search.methods import solve
 from solver.solution import Progress, Reason, Solution, UnfilledSeat
 
 __all__ = [

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from solver.check.validate import validate
 from solver.io import SCHEMAS, options_from_dict, problem_from_dict, schema, solution_to_dict
-from solver.methods import method_by_size, solve
 from solver.options import METHODS
 from solver.problem import Assignment
+from solver.search.methods import method_by_size, solve
 from solver.solution import Progress
 
 
@@ -31,18 +31,24 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("-o", "--output", type=Path, help="solution file (default: stdout)")
     s.add_argument("--time-limit", type=float, help="override time_limit_seconds")
     s.add_argument("--progress", action="store_true", help="print progress to stderr")
+    s.add_argument(
+        "--verbose",
+        action="store_true",
+        help="print the search's log to stderr: CP-SAT's, or each better roster and the "
+        "rounds per kind of neighbourhood of the LNS searches",
+    )
     search = s.add_mutually_exclusive_group()
     search.add_argument(
         "--method",
         choices=METHODS,
         default="cp-sat",
-        help="the search (solver.methods; default: %(default)s, one CP-SAT run)",
+        help="the search (solver.search.methods; default: %(default)s, one CP-SAT run)",
     )
     search.add_argument(
         "--by-size",
         action="store_true",
         help="pick the search by problem size, as the Curtois & Qu benchmark "
-        "does (solver.methods.method_by_size): LNS or decomposition for big calendars",
+        "does (solver.search.methods.method_by_size): LNS or decomposition for big calendars",
     )
     v = sub.add_parser("validate", help="check a solution against a problem")
     v.add_argument("problem", type=Path)
@@ -88,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         options,
         method=method_by_size(problem) if args.by_size else args.method,
         on_progress=show if args.progress else None,
+        log=args.verbose,
     )
     solution = solve(problem, options)
     text = json.dumps(solution_to_dict(solution), indent=2)

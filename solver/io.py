@@ -355,4 +355,5 @@ def solution_to_dict(s: Solution) -> dict[str, Any]:
             for p in s.progress
         ],
         "method": s.method,
+        "neighbourhoods": [dataclasses.asdict(n) for n in s.neighbourhoods],
     }

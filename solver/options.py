@@ -18,7 +18,7 @@ from solver.solution import Progress
 
 ProgressCallback = Callable[[Progress], None]
 
-# The searches `solver.solve` can run (see `solver.methods`); "auto" picks one by size.
+# The searches `solver.solve` can run (see `solver.search.methods`); "auto" picks one by size.
 Method = Literal["auto", "cp-sat", "cp-sat+runs", "cp-sat+lns", "people"]
 METHODS: tuple[Method, ...] = get_args(Method)
 
@@ -28,7 +28,8 @@ class SolveOptions:
     """`time_limit_seconds` bounds the whole search; `seed` is CP-SAT's random seed
     (and the seed of the searches' own random choices); `workers` is CP-SAT's thread
     count. `on_progress` receives a `Progress` on every improving roster. `log` prints
-    CP-SAT's search log (of the plain "cp-sat" run)."""
+    the search's log: CP-SAT's for the plain "cp-sat" run, each better roster and the
+    statistics per kind of neighbourhood for the LNS searches."""
 
     time_limit_seconds: float = 10.0
     seed: int = 0

@@ -15,7 +15,7 @@ hours of the seats they take (`narrowest`). A profile's volunteer is a synthetic
 `Volunteer` living at the station, available on that weekday in that window only
 and held to the limits of `like` (weekly hours and shifts, rest, overlap...), so
 "how many seats one such volunteer can take" is decided by the solver's own rules
-(`solver.rules`), on a side problem that holds one copy of the volunteer per
+(`solver.model.rules`), on a side problem that holds one copy of the volunteer per
 possible recruit and the open seats only.
 
 The advice keeps everyone already on the roster where they are (but for someone
@@ -42,12 +42,12 @@ from datetime import datetime, timedelta, tzinfo
 from ortools.sat.python import cp_model
 
 from solver.check.validate import skill_matching, validate, volunteer_violations
+from solver.model.rules import LINKED, STATIC
+from solver.model.rules.reserved_seats import room_for_outsiders
+from solver.model.variables import Variables
 from solver.options import SolveOptions
 from solver.problem import Assignment, AvailabilityWindow, Id, Problem, Shift, Volunteer
-from solver.rules import LINKED, STATIC
-from solver.rules.reserved_seats import room_for_outsiders
 from solver.solution import Solution
-from solver.variables import Variables
 
 # The district plan's service circle: a recruit lives within 15 minutes of a station.
 CIRCLE_MINUTES = 15

@@ -34,7 +34,7 @@ def repair(
     days are dropped and they are not asked again for them). The search is one CP-SAT
     run around the open seats whatever `options.method` says ("cp-sat").
     """
-    from solver.solve import solve_whole  # it imports nothing from here; avoid a cycle
+    from solver.search.cpsat import solve_whole  # it imports nothing from here; avoid a cycle
 
     published = list(published)
     dropped = set(cancelled)

@@ -42,6 +42,17 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class NeighbourhoodStats:
+    """How one kind of large-neighbourhood round fared in a search: the rounds tried,
+    those that found a better roster, and the seconds they took in all."""
+
+    kind: str
+    tries: int
+    improvements: int
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Solution:
     """A search's result. `method` names the search that ran (`SolveOptions.method`,
     "auto" resolved); it is empty on the runs a search makes on its sub-problems."""
@@ -57,6 +68,8 @@ class Solution:
     unfilled: tuple[UnfilledSeat, ...] = ()
     progress: tuple[Progress, ...] = field(default_factory=tuple)
     method: str = ""
+    # Per kind of neighbourhood, for the searches that run large neighbourhood search.
+    neighbourhoods: tuple[NeighbourhoodStats, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

@@ -44,7 +44,7 @@ from app.volunteers.models import Volunteer, VolunteerSkill, VolunteerStatus
 from solver.check.explain import ORDER as RULE_ORDER
 from solver.check.rules import Violation, static_violation
 from solver.check.validate import skill_shortfall, volunteer_violations
-from solver.rules.reserved_seats import reserved_for
+from solver.model.rules.reserved_seats import reserved_for
 
 
 def _send_after_commit(session: Session, roster_ids: list[int]) -> None:

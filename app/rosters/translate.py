@@ -32,7 +32,7 @@ from app.stations.models import Station
 from app.teams.models import Adoption, Team
 from app.types import minutes_of_day, week_monday
 from app.volunteers.models import AvailabilityMode, Volunteer
-from solver.rules.reserved_seats import reserved_for
+from solver.model.rules.reserved_seats import reserved_for
 
 EARTH_RADIUS_KM = 6371.0
 

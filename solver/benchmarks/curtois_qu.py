@@ -9,8 +9,8 @@ starting 08:00 UTC, MaxShifts = 0 is a missing skill `type:<id>`, other MaxShift
 are per-kind limits, days off are unavailable dates, on/off requests are day
 requests, cover lines are shift targets with under/over weights and a max headcount
 of the whole staff. Each instance is solved by the library's `solve` with the method
-"auto" (`solver.lns` on the whole model, or `solver.people` for the big ones:
-`solver.methods` picks by size) and checked with `validate`.
+"auto" (`solver.search.lns` on the whole model, or `solver.search.people` for the big ones:
+`solver.search.methods` picks by size) and checked with `validate`.
 """
 
 from __future__ import annotations
@@ -181,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--out", type=Path, default=Path("curtois-qu-out"))
     ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument(
+        "--verbose",
+        action="store_true",
+        help="the search's log on stderr: each better roster and, per kind of "
+        "neighbourhood, the rounds tried, the better ones and their seconds",
+    )
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     known = best_known(args.data)
@@ -201,7 +207,10 @@ def main(argv: list[str] | None = None) -> int:
         inst = read_instance(args.data / f"Instance{n}.txt")
         for seed in seeds:
             options = SolveOptions(
-                time_limit_seconds=args.time_limit, seed=seed, workers=args.workers
+                time_limit_seconds=args.time_limit,
+                seed=seed,
+                workers=args.workers,
+                log=args.verbose,
             )
             roster = f"{inst.name}.seed{seed}" if several else inst.name
             row, gap = _run(inst, options, known[inst.name][1], args.out / f"{roster}.roster.csv")
@@ -231,7 +240,7 @@ def _run(
     """Solve one instance, validate it and write its roster: the table row from
     `value` on, and the gap to `best` (None when there is no valid roster)."""
     from solver.check.validate import validate
-    from solver.methods import solve
+    from solver.search.methods import solve
 
     started = time.perf_counter()
     sol = solve(inst.problem, options, explain_unfilled=False)

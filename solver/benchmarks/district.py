@@ -145,9 +145,9 @@ def generate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    from solver.methods import solve
     from solver.options import SolveOptions
     from solver.repair import repair
+    from solver.search.methods import solve
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--stations", type=int, default=40)

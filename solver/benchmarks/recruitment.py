@@ -26,7 +26,7 @@ from solver.check.validate import validate
 from solver.options import SolveOptions
 from solver.problem import Assignment, Problem
 from solver.recruitment import CIRCLE_MINUTES, advise, open_seats
-from solver.solve import solve_whole
+from solver.search.cpsat import solve_whole
 
 
 def count_open(problem: Problem, assignments: Iterable[Assignment]) -> int:

@@ -2,7 +2,7 @@
 fair-share goal, the most of a group of shifts one volunteer can work, and the
 shares of a group of seats a pool of volunteers can take. The checker's fairness
 term, the capacity reasons of `check.explain`, the search's scarcity weights
-(`solver.scarcity`) and the lower bound (`solver.bound`) all count with these.
+(`solver.search.scarcity`) and the lower bound (`solver.search.bound`) all count with these.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ from datetime import timedelta
 from solver.check.capacity import shares
 from solver.check.rules import forbidden_set, iso_week, static_violation
 from solver.check.validate import skill_shortfall, volunteer_violations
+from solver.model.rules.reserved_seats import reserved_for
 from solver.problem import Assignment, Id, Problem, Shift, Volunteer
-from solver.rules.reserved_seats import reserved_for
 from solver.solution import Reason, UnfilledSeat
 
 # (code, phrase for a group of volunteers); the phrase completes "N volunteers ..."

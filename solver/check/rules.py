@@ -4,7 +4,7 @@ by rule name (`VOLUNTEER_RULES`).
 
 A checker reads a volunteer's `Duties` and yields what they break, each broken rule
 once per place it breaks (a week, a day, a pair of shifts). They read only the
-Problem, in plain Python, and share no code with the CP-SAT model (solver/rules/), so
+Problem, in plain Python, and share no code with the CP-SAT model (solver/model/rules/), so
 a modelling mistake cannot hide itself. `volunteer_violations` runs them all;
 a test can run one on fixed assignments without a solve.
 """

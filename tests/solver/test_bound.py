@@ -5,8 +5,8 @@ from __future__ import annotations
 from builders import options, problem, shift, solved
 
 from solver import Volunteer
-from solver.bound import capacity_bound
-from solver.people import solve_by_people
+from solver.search.bound import capacity_bound
+from solver.search.people import solve_by_people
 
 
 def _seat(p, shift_id):

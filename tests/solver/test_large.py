@@ -12,13 +12,20 @@ from ortools.sat.python import cp_model
 
 from solver import Assignment, SolveOptions, Volunteer, validate
 from solver.benchmarks.curtois_qu import DATA, read_instance
-from solver.decompose import OPEN_SEAT_WINDOWS, window_problem, window_start
-from solver.lns import _neighbourhood, _open_seat, _with_time_to_spare, solve_lns
-from solver.methods import method_for
-from solver.model import build_model
-from solver.people import _build, people_problem, solve_by_people
-from solver.scarcity import Scarcity
-from solver.solve import complete_hint
+from solver.model.build import build_model
+from solver.search.cpsat import complete_hint
+from solver.search.lns import solve_lns
+from solver.search.methods import method_for
+from solver.search.neighbourhoods import (
+    OPEN_SEAT_WINDOWS,
+    model_neighbourhood,
+    open_seat,
+    window_start,
+    with_time_to_spare,
+)
+from solver.search.people import build, solve_by_people
+from solver.search.scarcity import Scarcity
+from solver.search.subproblems import people_problem, window_problem
 
 needs_data = pytest.mark.skipif(
     not (DATA / "Instance2.txt").exists(), reason="benchmark data not present"
@@ -33,6 +40,10 @@ def test_lns_returns_a_valid_roster():
     sol = solve_lns(p, settings, explain_unfilled=False, first_share=0.3)
     assert sol.has_roster and validate(p, sol.assignments).ok
     assert sol.objective is not None and sol.objective >= sol.best_bound
+    # each kind of neighbourhood drawn is counted; days is drawn most (twice as often)
+    tries = {s.kind: s.tries for s in sol.neighbourhoods}
+    assert set(tries) <= {"days", "people", "seat", "block"} and tries["days"] > 0
+    assert all(0 <= s.improvements <= s.tries and s.seconds >= 0 for s in sol.neighbourhoods)
 
 
 def test_seat_neighbourhood_frees_the_people_who_could_fill_an_open_seat():
@@ -47,10 +58,9 @@ def test_seat_neighbourhood_frees_the_people_who_could_fill_an_open_seat():
         vols,
     )
     keys = [(vi, si) for vi in range(4) for si in range(2) if si == 1 or vi < 2]
-    values = [k == (3, 1) for k in keys]  # only "full" is staffed, by v3
     rng = random.Random(0)
-    assert _open_seat(p, keys, values, rng) == 0
-    free = _neighbourhood(rng, "seat", keys, [0] * len(keys), 1, 4, size=3, able=[0, 1])
+    assert open_seat(p, [0, 1], rng) == 0  # only "full" is staffed
+    free = model_neighbourhood(rng, "seat", keys, [0] * len(keys), 1, 4, size=3, able=[0, 1])
     assert {keys[i][0] for i in free} == {0, 1}  # both nurses, over all their shifts
 
 
@@ -113,6 +123,7 @@ def test_people_decomposition_builds_and_improves_a_valid_roster():
     points = []
     sol = solve_by_people(p, SolveOptions(time_limit_seconds=10, on_progress=points.append))
     assert sol.has_roster and validate(p, sol.assignments).ok
+    assert sum(s.tries for s in sol.neighbourhoods) > 0
     objectives = [x.objective for x in points]
     assert objectives == sorted(objectives, reverse=True) and objectives[-1] == sol.objective
 
@@ -151,7 +162,7 @@ def test_the_volunteer_by_volunteer_build_leaves_a_scarce_seat_to_no_one(seed):
     p = _weekday_or_weekend()
     until = time.perf_counter()
     rng = random.Random(seed)
-    roster = _build(p, ["a", "b"], until + 5, until + 10, rng, None, Scarcity(p), options())
+    roster = build(p, ["a", "b"], until + 5, until + 10, rng, None, Scarcity(p), options())
     assert roster == {("a", "sat"), ("b", "mon")}
 
 
@@ -202,10 +213,10 @@ def test_seat_neighbourhood_draws_on_the_volunteers_with_time_to_spare():
     p = problem([shift(f"s{i}", day=i) for i in range(4)], vols)
     keys = [(vi, si) for vi in range(4) for si in range(4)]
     values = [vi == si and vi != 2 for vi, si in keys]  # v2 works nothing, s2 is open
-    assert _with_time_to_spare(p, keys, values) == [2]
+    assert with_time_to_spare(p, keys, values) == [2]
     rng = random.Random(0)
     for _ in range(20):  # room for two people: one with time to spare, one taker
-        free = _neighbourhood(
+        free = model_neighbourhood(
             rng, "seat", keys, [si for _, si in keys], 4, 4, size=8, able=[0, 1], spare=[2]
         )
         people = {keys[i][0] for i in free}

@@ -1,11 +1,11 @@
-"""Which search "auto" runs (solver.methods.method_for)."""
+"""Which search "auto" runs (solver.search.methods.method_for)."""
 
 from datetime import timedelta
 
 from builders import MONDAY, problem, shift
 
 from solver import Volunteer
-from solver.methods import method_for
+from solver.search.methods import method_for
 
 
 def test_a_week_of_shifts_is_one_cp_sat_run_whatever_the_days_of_context_around_it():

@@ -22,10 +22,10 @@ from solver import (
     solve,
     validate,
 )
-from solver.bound import capacity_bound
 from solver.check.explain import blocking_rule
 from solver.check.rules import iso_week
-from solver.model import build_model
+from solver.model.build import build_model
+from solver.search.bound import capacity_bound
 
 SKILLS = ("en", "yue", "aid")
 STATIONS = ("s1", "s2")

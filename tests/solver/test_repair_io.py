@@ -115,4 +115,5 @@ def test_solution_json_has_every_documented_field():
         "unfilled",
         "progress",
         "method",
+        "neighbourhoods",
     }

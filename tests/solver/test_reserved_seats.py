@@ -115,7 +115,7 @@ def test_reservations_survive_json():
 
 def test_every_search_method_keeps_the_reservation():
     """LNS and the people search restrict the problem; the caps go with it."""
-    from solver.people import solve_by_people
+    from solver.search.people import solve_by_people
 
     shifts = [
         shift(f"d{d}", day=d, min_headcount=3, max_headcount=3, reservations=(TEAM,))

@@ -9,8 +9,8 @@ import pytest
 from builders import broken_by, options, problem, shift
 
 from solver import Volunteer, solve
-from solver.lns import solve_lns
-from solver.rules.runs_automaton import START, run_transitions
+from solver.model.rules.runs_automaton import START, run_transitions
+from solver.search.lns import solve_lns
 
 RUN_RULES = {"consecutive_days", "consecutive_days_off"}
 

@@ -1,0 +1,1 @@
+"""The searches (see loop.py for the shared LNS loop)."""
