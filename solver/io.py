@@ -16,6 +16,7 @@ from typing import Any
 
 from solver.options import SolveOptions
 from solver.problem import (
+    VOLUNTEER_LIMITS,
     Assignment,
     AvailabilityWindow,
     DayRequest,
@@ -41,21 +42,6 @@ def schema(document: str) -> dict[str, Any]:
         raise ValueError(f"no schema for {document!r}; there are {SCHEMAS}")
     path = Path(__file__).parent / "schemas" / f"{document}.schema.json"
     return json.loads(path.read_text())
-
-
-_VOLUNTEER_LIMITS = (
-    "max_minutes_per_week",
-    "max_shifts_per_week",
-    "max_consecutive_days",
-    "min_rest_minutes",
-    "max_travel_minutes",
-    "max_shifts_per_day",
-    "min_total_minutes",
-    "max_total_minutes",
-    "min_consecutive_days",
-    "min_consecutive_days_off",
-    "max_weekends",
-)
 
 
 def _object(what: str, row: Any, allowed: set[str], required: tuple[str, ...] = ()) -> dict:
@@ -180,7 +166,7 @@ def problem_from_dict(data: Any) -> Problem:
                     _fixed_duty(what, d)
                     for d in _list(f"{what}: fixed_duties", r.get("fixed_duties"))
                 ),
-                **{k: r[k] for k in _VOLUNTEER_LIMITS if r.get(k) is not None},
+                **{k: r[k] for k in VOLUNTEER_LIMITS if r.get(k) is not None},
             )
         )
     travel = [
@@ -298,7 +284,7 @@ def problem_to_dict(p: Problem, options: SolveOptions | None = None) -> dict[str
                     }
                     for d in v.fixed_duties
                 ],
-                **{k: getattr(v, k) for k in _VOLUNTEER_LIMITS if getattr(v, k) is not None},
+                **{k: getattr(v, k) for k in VOLUNTEER_LIMITS if getattr(v, k) is not None},
             }
             for v in p.volunteers
         ],

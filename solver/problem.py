@@ -11,9 +11,9 @@ in the start's own timezone.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import NoReturn
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from typing import Any, NoReturn
 
 Id = int | str
 
@@ -28,6 +28,13 @@ def _whole(what: str, name: str, value: object, least: int = 0) -> None:
         _fail(what, f"{name} must be a whole number, got {value!r}")
     if value < least:
         _fail(what, f"{name} must be >= {least}, got {value}")
+
+
+def limit(least: int = 0, default: int | None = None) -> Any:
+    """A volunteer's whole-number limit (None: not applied): a field declared with it is
+    checked when the volunteer is built (at least `least`) and read and written by
+    `solver.io` under its own name, so a new limit is one line here."""
+    return field(default=default, metadata={"least": least})
 
 
 def _id(what: str, value: object) -> None:
@@ -183,6 +190,25 @@ class Shift:
         assert self.day is not None  # set in __post_init__
         return self.day
 
+    @property
+    def is_night(self) -> bool:
+        """Whether the shift works any time between `NIGHT_START` and `NIGHT_END` on
+        the clock of its start's time zone."""
+        zone = self.start.tzinfo
+        end = self.end.astimezone(zone)
+        day = self.start.date()
+        while day <= end.date():
+            night_start = datetime.combine(day, NIGHT_START, zone)
+            night_end = datetime.combine(day, NIGHT_END, zone)
+            if self.start < night_end and end > night_start:
+                return True
+            day += timedelta(days=1)
+        return False
+
+
+# The night of the night-shift limit (`Volunteer.max_night_shifts_per_week`).
+NIGHT_START, NIGHT_END = time(0, 0), time(6, 0)
+
 
 @dataclass(frozen=True)
 class FixedDuty:
@@ -229,20 +255,21 @@ class Volunteer:
     skills: frozenset[str] = frozenset()
     availability: tuple[AvailabilityWindow, ...] | None = None
     unavailable_dates: frozenset[date] = frozenset()
-    max_minutes_per_week: int | None = None
-    max_shifts_per_week: int | None = None
-    max_consecutive_days: int | None = None
-    min_rest_minutes: int = 0
-    max_travel_minutes: int | None = None
+    max_minutes_per_week: int | None = limit()
+    max_shifts_per_week: int | None = limit()
+    max_consecutive_days: int | None = limit(least=1)
+    min_rest_minutes: int = limit(default=0)
+    max_travel_minutes: int | None = limit()
     preferred_stations: frozenset[Id] = frozenset()
     # general calendar rules
-    max_shifts_per_day: int | None = None
-    min_total_minutes: int | None = None
-    max_total_minutes: int | None = None
+    max_shifts_per_day: int | None = limit()
+    min_total_minutes: int | None = limit()
+    max_total_minutes: int | None = limit()
     max_shifts_per_kind: Mapping[str, int] = field(default_factory=dict)
-    min_consecutive_days: int | None = None
-    min_consecutive_days_off: int | None = None
-    max_weekends: int | None = None
+    min_consecutive_days: int | None = limit(least=1)
+    min_consecutive_days_off: int | None = limit(least=1)
+    max_weekends: int | None = limit()
+    max_night_shifts_per_week: int | None = limit()
     # duties held outside this problem (see FixedDuty)
     fixed_duties: tuple[FixedDuty, ...] = ()
 
@@ -268,21 +295,9 @@ class Volunteer:
                 what,
                 f"unavailable_dates must be dates, got {sorted(map(repr, self.unavailable_dates))}",
             )
-        for name in (
-            "max_minutes_per_week",
-            "max_shifts_per_week",
-            "max_travel_minutes",
-            "max_shifts_per_day",
-            "min_total_minutes",
-            "max_total_minutes",
-            "max_weekends",
-        ):
+        for name, least in VOLUNTEER_LIMITS.items():
             if (value := getattr(self, name)) is not None:
-                _whole(what, name, value)
-        for name in ("max_consecutive_days", "min_consecutive_days", "min_consecutive_days_off"):
-            if (value := getattr(self, name)) is not None:
-                _whole(what, name, value, least=1)
-        _whole(what, "min_rest_minutes", self.min_rest_minutes)
+                _whole(what, name, value, least=least)
         if (
             self.min_total_minutes is not None
             and self.max_total_minutes is not None
@@ -305,6 +320,10 @@ class Volunteer:
             if window.covers(start, end) and (best is None or window.preferred):
                 best = window
         return best
+
+
+# The volunteers' whole-number limits (fields declared with `limit`): name -> least value.
+VOLUNTEER_LIMITS = {f.name: f.metadata["least"] for f in fields(Volunteer) if "least" in f.metadata}
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ PHRASES = {
     "consecutive_days": "would break their consecutive working-day limits",
     "consecutive_days_off": "would break their minimum run of days off",
     "weekends": "are at their weekend limit",
+    "night_shifts": "are at their weekly night-shift limit",
     "full": "could not be added: the shift is at its max headcount",
     "free": "could take it without breaking a hard rule, but {free_why}",
 }

@@ -279,6 +279,17 @@ def weekends(duties: Duties) -> Iterator[Violation]:
         yield Violation("weekends", message, v.id)
 
 
+def night_shifts(duties: Duties) -> Iterator[Violation]:
+    v = duties.volunteer
+    if v.max_night_shifts_per_week is None:
+        return
+    count = Counter(iso_week(s.on_day) for s in duties.shifts if s.is_night)
+    for week, n in count.items():
+        if n > v.max_night_shifts_per_week:
+            message = f"{n} night shifts in week {week[1]}, max {v.max_night_shifts_per_week}"
+            yield Violation("night_shifts", message, v.id)
+
+
 # In the order volunteer_violations reports them.
 VOLUNTEER_RULES: dict[str, Checker] = {
     "no_overlap": no_overlap,
@@ -293,4 +304,5 @@ VOLUNTEER_RULES: dict[str, Checker] = {
     "min_consecutive_days": min_consecutive_days,
     "min_consecutive_days_off": min_consecutive_days_off,
     "weekends": weekends,
+    "night_shifts": night_shifts,
 }

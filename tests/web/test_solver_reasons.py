@@ -63,6 +63,14 @@ def test_the_services_own_reason_and_an_unknown_shape():
     assert say_reason(zh, odd, "zh") == odd
 
 
+def test_a_rule_the_app_does_not_use_reads_in_english():
+    # The solver's night-shift limit has no field in the app: its phrase is not translated.
+    night = "1 volunteer is at their weekly night-shift limit"
+    with pytest.raises(Unknown):
+        translate_reason(zh, night, "zh")
+    assert say_reason(zh, night, "zh") == night
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_every_reason_of_a_generated_district_reads_in_chinese(seed):
     """Districts with part of their seats given at random: the explanations then use

@@ -14,6 +14,7 @@ from solver.model.rules import (
     max_weekends,
     min_consecutive,
     minimum_rest,
+    night_shifts,
     no_overlap,
     pinned,
     reserved_seats,
@@ -53,4 +54,5 @@ LINKED = (
     min_consecutive.at_least_min_consecutive_days,
     min_consecutive.at_least_min_consecutive_days_off,
     max_weekends.at_most_max_weekends,
+    night_shifts.at_most_max_night_shifts_per_week,
 )
