@@ -42,6 +42,45 @@ def window_problem(
 
     Returns the problem, the candidate filter and the incumbent inside the window.
     """
+    first, last = _window_days(problem, free_start, free_end, context)
+    shifts = [s for s in problem.shifts if first <= s.on_day <= last]
+    in_window = {s.id for s in shifts}
+    volunteers = _limits_left(problem, roster, shifts)
+    free_shift = {s.id for s in shifts if free_start <= s.on_day <= free_end}
+    inside = [(vid, sid) for vid, sid in roster if sid in in_window]
+    pinned = [
+        Assignment(vid, sid)
+        for vid, sid in inside
+        if sid not in free_shift or (free_people is not None and vid not in free_people)
+    ]
+    incumbent = [Assignment(vid, sid) for vid, sid in inside]
+    pinned_pairs = {(a.volunteer, a.shift) for a in pinned}
+    sub = dataclasses.replace(
+        problem,
+        shifts=tuple(shifts),
+        volunteers=tuple(volunteers),
+        pinned=tuple(pinned),
+        forbidden=tuple(a for a in problem.forbidden if a.shift in in_window),
+        previous=tuple(a for a in problem.previous if a.shift in in_window),
+        requests=tuple(r for r in problem.requests if first <= r.day <= last),
+        first_day=first,
+        last_day=last,
+    )
+
+    def candidates(v: Volunteer, s: Shift) -> bool:
+        if (v.id, s.id) in pinned_pairs:
+            return True
+        return s.id in free_shift and (free_people is None or v.id in free_people)
+
+    return sub, candidates, incumbent
+
+
+def _window_days(
+    problem: Problem, free_start: date, free_end: date, context: int
+) -> tuple[date, date]:
+    """The first and last day of a window problem: the free days with `context` days
+    on each side (more if a run limit needs them), within the horizon, and never a
+    weekend cut in two."""
     # The context must outlast every run limit, or a run could cross it unseen.
     longest_run_limit = max(
         (
@@ -64,7 +103,12 @@ def window_problem(
         first -= timedelta(days=1)
     if last.weekday() == 5 and last < problem.last_day:
         last += timedelta(days=1)
-    shifts = [s for s in problem.shifts if first <= s.on_day <= last]
+    return first, last
+
+
+def _limits_left(problem: Problem, roster: set[Pair], shifts: list[Shift]) -> list[Volunteer]:
+    """The volunteers with their horizon-wide limits (total minutes, shifts per kind,
+    weekends) reduced by what they work outside the window's `shifts`."""
     in_window = {s.id for s in shifts}
     minutes: Counter[Id] = Counter()
     kinds: dict[Id, Counter[str]] = defaultdict(Counter)
@@ -97,33 +141,7 @@ def window_problem(
                 },
             )
         )
-    free_shift = {s.id for s in shifts if free_start <= s.on_day <= free_end}
-    inside = [(vid, sid) for vid, sid in roster if sid in in_window]
-    pinned = [
-        Assignment(vid, sid)
-        for vid, sid in inside
-        if sid not in free_shift or (free_people is not None and vid not in free_people)
-    ]
-    incumbent = [Assignment(vid, sid) for vid, sid in inside]
-    pinned_pairs = {(a.volunteer, a.shift) for a in pinned}
-    sub = dataclasses.replace(
-        problem,
-        shifts=tuple(shifts),
-        volunteers=tuple(volunteers),
-        pinned=tuple(pinned),
-        forbidden=tuple(a for a in problem.forbidden if a.shift in in_window),
-        previous=tuple(a for a in problem.previous if a.shift in in_window),
-        requests=tuple(r for r in problem.requests if first <= r.day <= last),
-        first_day=first,
-        last_day=last,
-    )
-
-    def candidates(v: Volunteer, s: Shift) -> bool:
-        if (v.id, s.id) in pinned_pairs:
-            return True
-        return s.id in free_shift and (free_people is None or v.id in free_people)
-
-    return sub, candidates, incumbent
+    return volunteers
 
 
 def reservations_left(s: Shift, kept: set[Id]) -> tuple[Reservation, ...]:
