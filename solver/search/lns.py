@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import random
-import sys
 import time
 from collections.abc import Sequence
 
@@ -31,7 +30,7 @@ from solver.model.build import build_model
 from solver.options import SolveOptions
 from solver.problem import Assignment, Problem
 from solver.search.cpsat import finish, tune
-from solver.search.loop import Limits, Outcome, improve
+from solver.search.loop import Limits, Outcome, improve, to_stderr
 from solver.search.neighbourhoods import (
     KINDS,
     Key,
@@ -137,7 +136,7 @@ def solve_lns(
             bound=bound,
             sideways=True,
             on_better=lambda objective: emit(objective, bound),
-            log=_stderr if options.log else None,
+            log=to_stderr if options.log else None,
         )
         model.proto.clear_solution_hint()
     chosen = [k for k, x in zip(keys, xs, strict=True) if full[x.index]]
@@ -153,10 +152,6 @@ def solve_lns(
         explain_unfilled,
         neighbourhoods=stats,
     )
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr)
 
 
 # Share of the time CP-SAT gets on the whole model before the LNS takes over: half,

@@ -12,6 +12,7 @@ up in the solution's stats and in `--verbose` output.
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ class Neighbourhoods(Protocol[Roster]):
     def resize(self, kind: str, size: int, grow: bool) -> int:
         """A kind's next size after a round that asked it to grow or shrink."""
         ...
+
+
+def to_stderr(line: str) -> None:
+    """The log of a search run with `SolveOptions(log=True)`."""
+    print(line, file=sys.stderr)
 
 
 @dataclass

@@ -13,7 +13,6 @@ Every roster it keeps has passed the validator on the whole problem.
 from __future__ import annotations
 
 import random
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,7 +25,7 @@ from solver.options import SolveOptions
 from solver.problem import Assignment, Id, Problem, Shift
 from solver.search.bound import capacity_bound
 from solver.search.cpsat import finish, solve_whole
-from solver.search.loop import Limits, Log, Outcome, improve
+from solver.search.loop import Limits, Log, Outcome, improve, to_stderr
 from solver.search.neighbourhoods import people_kinds, people_neighbourhood
 from solver.search.scarcity import Scarcity
 from solver.search.subproblems import Pair, people_problem, window_problem, without_goals
@@ -50,7 +49,7 @@ def solve_by_people(
     started = time.perf_counter()
     deadline = started + options.time_limit_seconds
     rng = random.Random(options.seed)
-    log = _stderr if options.log else None
+    log = to_stderr if options.log else None
     points: list[Progress] = []
     scarcity = Scarcity(problem)
     bound = capacity_bound(problem, scarcity)
@@ -100,10 +99,6 @@ def solve_by_people(
         explain_unfilled,
         neighbourhoods=stats,
     )
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr)
 
 
 @dataclass

@@ -33,10 +33,10 @@ needs_data = pytest.mark.skipif(
 
 
 @needs_data
-def test_lns_returns_a_valid_roster():
+def test_lns_returns_a_valid_roster(capsys):
     p = read_instance(DATA / "Instance5.txt").problem
     # small enough for CP-SAT alone by default: a first share below 1 forces the LNS loop
-    settings = SolveOptions(time_limit_seconds=6, workers=2)
+    settings = SolveOptions(time_limit_seconds=6, workers=2, log=True)
     sol = solve_lns(p, settings, explain_unfilled=False, first_share=0.3)
     assert sol.has_roster and validate(p, sol.assignments).ok
     assert sol.objective is not None and sol.objective >= sol.best_bound
@@ -44,6 +44,9 @@ def test_lns_returns_a_valid_roster():
     tries = {s.kind: s.tries for s in sol.neighbourhoods}
     assert set(tries) <= {"days", "people", "seat", "block"} and tries["days"] > 0
     assert all(0 <= s.improvements <= s.tries and s.seconds >= 0 for s in sol.neighbourhoods)
+    # with log=True (--verbose) the same table is printed
+    printed = capsys.readouterr().err
+    assert f"  days: {tries['days']} tries" in printed
 
 
 def test_seat_neighbourhood_frees_the_people_who_could_fill_an_open_seat():
