@@ -51,6 +51,13 @@ class Variables:
         # skill seats: seat[v, s, skill] = v takes one of the `skill` seats of s
         self.seat: dict[tuple[int, int, str], cp_model.IntVar] = {}
 
+    def shifts_by_week(self, vi: int) -> list[list[int]]:
+        """v's candidate shifts grouped by ISO week, for the per-week limits."""
+        weeks: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for si in self.shifts_of[vi]:
+            weeks[self.problem.shifts[si].on_day.isocalendar()[:2]].append(si)
+        return list(weeks.values())
+
     def is_assigned(self, vi: int, si: int) -> bool:
         return (vi, si) in self.x
 

@@ -1,7 +1,5 @@
 """At most `max_minutes_per_week` of work in each ISO week."""
 
-from collections import defaultdict
-
 from solver.model.variables import Variables
 
 
@@ -10,11 +8,8 @@ def at_most_max_minutes_per_week(variables: Variables) -> list:
     for vi, v in enumerate(p.volunteers):
         if v.max_minutes_per_week is None:
             continue
-        weeks = defaultdict(list)
-        for si in variables.shifts_of[vi]:
-            s = p.shifts[si]
-            weeks[s.on_day.isocalendar()[:2]].append((s.minutes, variables.x[vi, si]))
-        for terms in weeks.values():
-            if sum(m for m, _ in terms) > v.max_minutes_per_week:
-                variables.model.add(sum(m * x for m, x in terms) <= v.max_minutes_per_week)
+        for week in variables.shifts_by_week(vi):
+            if sum(p.shifts[si].minutes for si in week) > v.max_minutes_per_week:
+                worked = sum(p.shifts[si].minutes * variables.x[vi, si] for si in week)
+                variables.model.add(worked <= v.max_minutes_per_week)
     return []
