@@ -16,7 +16,7 @@ from solver.problem import Problem, Shift, Volunteer
 @dataclass
 class Model:
     model: cp_model.CpModel
-    vars: Variables
+    variables: Variables
     goals: dict[str, cp_model.LinearExprT]
 
 

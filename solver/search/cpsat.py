@@ -88,7 +88,7 @@ def solve_whole(
     """
     started = time.perf_counter()
     built = build_model(problem, candidates)
-    recorder = _Recorder(options.on_progress, started, list(built.vars.x.values()))
+    recorder = _Recorder(options.on_progress, started, list(built.variables.x.values()))
     fallback: list[Assignment] | None = None
     if hint is None and greedy_start:
         # A greedy roster gives the service something to show at once and a fallback
@@ -97,14 +97,14 @@ def solve_whole(
         # the hint held the search near the greedy roster, far from the optimum that
         # CP-SAT proves without it (figures: BENCHMARKS-HISTORY.md, "The greedy start
         # not given as a hint").
-        start = greedy_roster(problem, built.vars)
+        start = greedy_roster(problem, built.variables)
         report = validate(problem, start)
         if report.ok:
             fallback = start
             recorder.greedy(report.objective, len(start))
     if hint is not None:
         hint = list(hint)
-        built.vars.hint(hint)
+        built.variables.hint(hint)
         complete_hint(built.model, options.time_limit_seconds / 4)
         # A hint that is a valid roster is also the fallback: on a large week CP-SAT
         # may find nothing in time even from it (figures: BENCHMARKS-HISTORY.md, "A
@@ -145,7 +145,7 @@ def solve_whole(
         return Solution.without_roster(
             name, solver.best_objective_bound, wall, tuple(recorder.points)
         )
-    assignments = built.vars.extract(solver)
+    assignments = built.variables.extract(solver)
     if (
         fallback is not None
         and status != cp_model.OPTIMAL

@@ -62,7 +62,7 @@ def solve_lns(
     if first_share is None:
         first_share = 1.0 if strong_runs else FIRST_SHARE
     built = build_model(problem, strong_runs=strong_runs)
-    variables, model = built.vars, built.model
+    variables, model = built.variables, built.model
     keys = list(variables.x)
     xs = [variables.x[k] for k in keys]
     rng = random.Random(options.seed)

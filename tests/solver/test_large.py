@@ -189,7 +189,7 @@ def test_a_hint_on_the_assignments_is_completed_to_every_variable():
     p = _two_volunteers_three_days()
     hinted = {Assignment("v0", "d0"), Assignment("v0", "d1"), Assignment("v1", "d2")}
     built = build_model(p)
-    built.vars.hint(hinted)
+    built.variables.hint(hinted)
     assert len(built.model.proto.solution_hint.vars) < len(built.model.proto.variables)
     assert complete_hint(built.model, time_limit=5)
     assert sorted(built.model.proto.solution_hint.vars) == list(
@@ -199,13 +199,13 @@ def test_a_hint_on_the_assignments_is_completed_to_every_variable():
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     assert solver.solve(built.model) == cp_model.OPTIMAL
-    assert set(built.vars.extract(solver)) == hinted
+    assert set(built.variables.extract(solver)) == hinted
 
 
 def test_a_hint_that_breaks_a_rule_is_left_as_it_was():
     p = _two_volunteers_three_days()
     built = build_model(p)
-    built.vars.hint([Assignment("v0", f"d{d}") for d in range(3)])  # 3 days in a row
+    built.variables.hint([Assignment("v0", f"d{d}") for d in range(3)])  # 3 days in a row
     before = list(built.model.proto.solution_hint.vars)
     assert not complete_hint(built.model, time_limit=5)
     assert list(built.model.proto.solution_hint.vars) == before

@@ -230,7 +230,7 @@ def model_accepts(p: Problem, roster: list[Assignment], strong_runs: bool) -> bo
         built = build_model(p, strong_runs=strong_runs)
     except ValueError:  # a pinned assignment no static rule allows: nothing is valid
         return False
-    variables = built.vars
+    variables = built.variables
     chosen = {(variables.v_index[a.volunteer], variables.s_index[a.shift]) for a in roster}
     if not chosen <= set(variables.x):  # a statically forbidden pair has no variable
         return False
