@@ -134,12 +134,12 @@ def solve_whole(
         return finish(
             problem,
             fallback,
-            "FEASIBLE",
-            solver.best_objective_bound,
-            wall,
-            recorder.first,
-            tuple(recorder.points),
-            explain_unfilled,
+            status="FEASIBLE",
+            bound=solver.best_objective_bound,
+            wall_seconds=wall,
+            first_seconds=recorder.first,
+            progress=tuple(recorder.points),
+            explain_unfilled=explain_unfilled,
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution.without_roster(
@@ -155,12 +155,12 @@ def solve_whole(
     return finish(
         problem,
         assignments,
-        name,
-        solver.best_objective_bound,
-        wall,
-        recorder.first,
-        tuple(recorder.points),
-        explain_unfilled,
+        status=name,
+        bound=solver.best_objective_bound,
+        wall_seconds=wall,
+        first_seconds=recorder.first,
+        progress=tuple(recorder.points),
+        explain_unfilled=explain_unfilled,
     )
 
 
@@ -209,13 +209,13 @@ def tune(params: cp_model.SatParameters, workers: int) -> None:
 def finish(
     problem: Problem,
     assignments: list[Assignment],
+    *,
     status: str,
     bound: float,
-    wall: float,
-    first: float | None,
+    wall_seconds: float,
+    first_seconds: float | None,
     progress: tuple[Progress, ...],
     explain_unfilled: bool = True,
-    *,
     neighbourhoods: tuple[NeighbourhoodStats, ...] = (),
 ) -> Solution:
     """Validate the roster (a violation is a solver bug) and package it, with the
@@ -239,8 +239,8 @@ def finish(
         objective_by_rule=report.objective_by_rule,
         best_bound=bound,
         gap=gap,
-        wall_seconds=wall,
-        first_solution_seconds=first,
+        wall_seconds=wall_seconds,
+        first_solution_seconds=first_seconds,
         unfilled=unfilled,
         progress=progress,
         neighbourhoods=neighbourhoods,

@@ -34,6 +34,7 @@ from solver.search.loop import Limits, Outcome, improve, to_stderr
 from solver.search.neighbourhoods import (
     KINDS,
     Key,
+    Layout,
     day_index,
     model_neighbourhood,
     open_seat,
@@ -144,12 +145,12 @@ def solve_lns(
     return finish(
         problem,
         assignments,
-        final_status,
-        bound,
-        time.perf_counter() - started,
-        first_seconds,
-        tuple(points),
-        explain_unfilled,
+        status=final_status,
+        bound=bound,
+        wall_seconds=time.perf_counter() - started,
+        first_seconds=first_seconds,
+        progress=tuple(points),
+        explain_unfilled=explain_unfilled,
         neighbourhoods=stats,
     )
 
@@ -200,18 +201,16 @@ class ModelRounds:
         self.problem, self.model, self.keys = problem, model, keys
         self.index = [x.index for x in xs]
         self.domains = [model.proto.variables[i].domain for i in self.index]
-        self.day_of = [day_index(problem, si) for _, si in keys]
-        self.n_days = max(self.day_of) + 1 if self.day_of else 1
-        self.n_people = len(problem.volunteers)
+        self.layout = Layout.of(problem, keys)
         self.solver = cp_model.CpSolver()
         self.solver.parameters.num_workers = workers
         tune(self.solver.parameters, workers)
 
     def first_sizes(self) -> dict[str, int]:
         """Free variables aimed at: about 3 people's worth of the horizon, per kind."""
-        keys = self.keys
-        per_person_day = max(1, len(keys) // max(1, self.n_people * self.n_days))
-        start = max(20, min(len(keys) // 4, 4 * self.n_days * per_person_day))
+        keys, n_days = self.keys, self.layout.n_days
+        per_person_day = max(1, len(keys) // max(1, self.layout.n_people * n_days))
+        start = max(20, min(len(keys) // 4, 4 * n_days * per_person_day))
         return dict.fromkeys(KINDS, start)
 
     def kinds(self, sizes: dict[str, int]) -> Sequence[str]:
@@ -246,10 +245,7 @@ class ModelRounds:
                 able = sorted({vi for vi, si in keys if si == seat})
                 spare = with_time_to_spare(problem, keys, values)
         open_day = None if seat is None else day_index(problem, seat)
-        free = model_neighbourhood(
-            rng, kind, keys, self.day_of, self.n_days, self.n_people, sizes[kind], able,
-            open_day, spare,
-        )  # fmt: skip
+        free = model_neighbourhood(rng, kind, self.layout, sizes[kind], able, open_day, spare)
         proto = self.model.proto
         proto.clear_solution_hint()
         proto.solution_hint.vars.extend(range(len(roster)))

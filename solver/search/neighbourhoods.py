@@ -75,24 +75,38 @@ def with_time_to_spare(problem: Problem, keys: Sequence[Key], values: Sequence[i
     ]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where a model's assignment variables lie: variable i is `keys[i]` on day
+    `day_of[i]`, in a grid of `n_people` volunteers by `n_days` days."""
+
+    keys: Sequence[Key]
+    day_of: Sequence[int]
+    n_days: int
+    n_people: int
+
+    @classmethod
+    def of(cls, problem: Problem, keys: Sequence[Key]) -> Layout:
+        day_of = [day_index(problem, si) for _, si in keys]
+        return cls(keys, day_of, max(day_of) + 1 if day_of else 1, len(problem.volunteers))
+
+
 def model_neighbourhood(
     rng: random.Random,
     kind: str,
-    keys: Sequence[Key],
-    day_of: Sequence[int],
-    n_days: int,
-    n_people: int,
+    layout: Layout,
     size: int,
     able: Sequence[int],
     open_day: int | None = None,
     spare: list[int] | None = None,
 ) -> set[int]:
-    """Indices (into `keys`) of about `size` variables to free, of `kind`. "seat" frees
+    """Indices (into `layout.keys`) of about `size` variables to free, of `kind`. "seat" frees
     `able`, the people who could take the open seat. Up to half of its people are drawn
     from `spare`, those with time to spare: where the demand takes every minute the
     volunteers can give (as on one benchmark instance; figures: BENCHMARKS-HISTORY.md,
     "The seat neighbourhood's people with time to spare"), an open seat is filled only
     through a chain that ends at one of them."""
+    keys, day_of, n_days, n_people = layout.keys, layout.day_of, layout.n_days, layout.n_people
     per_cell = max(1, len(keys) / max(1, n_people * n_days))
     cells = max(1, int(size / per_cell))  # (person, day) cells to free
     if kind == "days":

@@ -61,7 +61,9 @@ def solve_by_people(
 
     people = [v.id for v in problem.volunteers]
     build_until = started + build_share * options.time_limit_seconds
-    roster = build(problem, people, build_until, deadline, rng, log, scarcity, options)
+    roster = build(
+        problem, people, scarcity, options, rng, build_until=build_until, deadline=deadline, log=log
+    )
     if roster is None:
         return Solution.without_roster(
             "UNKNOWN", bound, time.perf_counter() - started, tuple(points)
@@ -91,12 +93,12 @@ def solve_by_people(
     return finish(
         problem,
         assignments,
-        "FEASIBLE",
-        bound,
-        time.perf_counter() - started,
-        first_seconds,
-        tuple(points),
-        explain_unfilled,
+        status="FEASIBLE",
+        bound=bound,
+        wall_seconds=time.perf_counter() - started,
+        first_seconds=first_seconds,
+        progress=tuple(points),
+        explain_unfilled=explain_unfilled,
         neighbourhoods=stats,
     )
 
@@ -190,12 +192,13 @@ class SubProblems:
 def build(
     problem: Problem,
     people: Iterable[Id],
-    build_until: float,
-    deadline: float,
-    rng: random.Random,
-    log: Log | None,
     scarcity: Scarcity,
     options: SolveOptions,
+    rng: random.Random,
+    *,
+    build_until: float,
+    deadline: float,
+    log: Log | None,
 ) -> set[Pair] | None:
     """A first roster, one volunteer at a time, each seeing the seats still open
     (`scarcity`, the problem's, weighs them); each volunteer's runs have `options`'

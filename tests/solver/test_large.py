@@ -18,6 +18,7 @@ from solver.search.lns import solve_lns
 from solver.search.methods import method_for
 from solver.search.neighbourhoods import (
     OPEN_SEAT_WINDOWS,
+    Layout,
     model_neighbourhood,
     open_seat,
     window_start,
@@ -63,7 +64,8 @@ def test_seat_neighbourhood_frees_the_people_who_could_fill_an_open_seat():
     keys = [(vi, si) for vi in range(4) for si in range(2) if si == 1 or vi < 2]
     rng = random.Random(0)
     assert open_seat(p, [0, 1], rng) == 0  # only "full" is staffed
-    free = model_neighbourhood(rng, "seat", keys, [0] * len(keys), 1, 4, size=3, able=[0, 1])
+    layout = Layout(keys, [0] * len(keys), 1, 4)
+    free = model_neighbourhood(rng, "seat", layout, size=3, able=[0, 1])
     assert {keys[i][0] for i in free} == {0, 1}  # both nurses, over all their shifts
 
 
@@ -165,7 +167,16 @@ def test_the_volunteer_by_volunteer_build_leaves_a_scarce_seat_to_no_one(seed):
     p = _weekday_or_weekend()
     until = time.perf_counter()
     rng = random.Random(seed)
-    roster = build(p, ["a", "b"], until + 5, until + 10, rng, None, Scarcity(p), options())
+    roster = build(
+        p,
+        ["a", "b"],
+        Scarcity(p),
+        options(),
+        rng,
+        build_until=until + 5,
+        deadline=until + 10,
+        log=None,
+    )
     assert roster == {("a", "sat"), ("b", "mon")}
 
 
