@@ -230,8 +230,7 @@ def test_seat_neighbourhood_draws_on_the_volunteers_with_time_to_spare():
     assert with_time_to_spare(p, keys, values) == [2]
     rng = random.Random(0)
     for _ in range(20):  # room for two people: one with time to spare, one taker
-        free = model_neighbourhood(
-            rng, "seat", keys, [si for _, si in keys], 4, 4, size=8, able=[0, 1], spare=[2]
-        )
+        layout = Layout(keys, [si for _, si in keys], 4, 4)
+        free = model_neighbourhood(rng, "seat", layout, size=8, able=[0, 1], spare=[2])
         people = {keys[i][0] for i in free}
         assert 2 in people and len(people & {0, 1}) == 1

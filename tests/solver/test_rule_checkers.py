@@ -2,7 +2,7 @@
 
 Each says which duties break its rule and by how much (the message), and that the
 same duties within the limit break nothing. The full solves that prove the model
-keeps each rule are in test_rules.py and test_properties.py.
+keeps each rule are in test_hard_rules.py and test_properties.py.
 """
 
 from datetime import date
