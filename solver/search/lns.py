@@ -198,7 +198,7 @@ class ModelRounds:
         xs: list[cp_model.IntVar],
         workers: int,
     ) -> None:
-        self.problem, self.model, self.keys = problem, model, keys
+        self.problem, self.model = problem, model
         self.index = [x.index for x in xs]
         self.domains = [model.proto.variables[i].domain for i in self.index]
         self.layout = Layout.of(problem, keys)
@@ -208,7 +208,7 @@ class ModelRounds:
 
     def first_sizes(self) -> dict[str, int]:
         """Free variables aimed at: about 3 people's worth of the horizon, per kind."""
-        keys, n_days = self.keys, self.layout.n_days
+        keys, n_days = self.layout.keys, self.layout.n_days
         per_person_day = max(1, len(keys) // max(1, self.layout.n_people * n_days))
         start = max(20, min(len(keys) // 4, 4 * n_days * per_person_day))
         return dict.fromkeys(KINDS, start)
@@ -218,7 +218,7 @@ class ModelRounds:
 
     def resize(self, kind: str, size: int, grow: bool) -> int:
         if grow:
-            return min(len(self.keys) // 2, int(size * 1.1) + 1)
+            return min(len(self.layout.keys) // 2, int(size * 1.1) + 1)
         return max(20, int(size * 0.7))
 
     def explore(
@@ -230,7 +230,7 @@ class ModelRounds:
         rng: random.Random,
         time_limit: float,
     ) -> Outcome[list[int]]:
-        problem, keys, solver = self.problem, self.keys, self.solver
+        problem, keys, solver = self.problem, self.layout.keys, self.solver
         values = [roster[i] for i in self.index]  # the incumbent's assignment variables
         staffed = [0] * len(problem.shifts)
         for (_, si), value in zip(keys, values, strict=True):

@@ -229,8 +229,8 @@ def test_seat_neighbourhood_draws_on_the_volunteers_with_time_to_spare():
     values = [vi == si and vi != 2 for vi, si in keys]  # v2 works nothing, s2 is open
     assert with_time_to_spare(p, keys, values) == [2]
     rng = random.Random(0)
+    layout = Layout(keys, [si for _, si in keys], 4, 4)
     for _ in range(20):  # room for two people: one with time to spare, one taker
-        layout = Layout(keys, [si for _, si in keys], 4, 4)
         free = model_neighbourhood(rng, "seat", layout, size=8, able=[0, 1], spare=[2])
         people = {keys[i][0] for i in free}
         assert 2 in people and len(people & {0, 1}) == 1
